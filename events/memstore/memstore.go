@@ -1,0 +1,202 @@
+// Package memstore is an in-memory events.Store: the fast test double for
+// unit tests. It passes the same conformance suite as the embedded store but
+// keeps nothing across restarts.
+//
+// To keep consumers honest, its global positions are not dense: each event
+// advances the position by one more than its payload size, roughly as
+// EventStoreDB's byte-offset positions do.
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"hive/events"
+)
+
+// Store is an in-memory event store. The zero value is not usable; call New.
+type Store struct {
+	maxEventSize int
+	commits      *events.Signal
+	done         chan struct{}
+
+	mu      sync.RWMutex
+	closed  bool
+	log     []events.Envelope
+	streams map[string][]int // stream -> indexes into log, by version
+	ids     map[uuid.UUID]int
+}
+
+var _ events.Store = (*Store)(nil)
+
+// New returns an empty store whose events may be at most maxEventSize bytes
+// (events.DefaultMaxEventSize if 0).
+func New(maxEventSize int) *Store {
+	if maxEventSize <= 0 {
+		maxEventSize = events.DefaultMaxEventSize
+	}
+	return &Store{
+		maxEventSize: maxEventSize,
+		commits:      events.NewSignal(),
+		done:         make(chan struct{}),
+		streams:      make(map[string][]int),
+		ids:          make(map[uuid.UUID]int),
+	}
+}
+
+// Append implements events.Store.
+func (s *Store) Append(ctx context.Context, stream string, expected events.ExpectedVersion, evs []events.Event) (events.AppendResult, error) {
+	if err := ctx.Err(); err != nil {
+		return events.AppendResult{}, err
+	}
+	if err := events.ValidateAppend(stream, evs, s.maxEventSize); err != nil {
+		return events.AppendResult{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return events.AppendResult{}, events.ErrClosed
+	}
+	prior, err := events.CheckReplay(stream, evs, s.locate)
+	if err != nil || prior != nil {
+		return derefResult(prior), err
+	}
+	idx := s.streams[stream]
+	current := uint64(len(idx))
+	if !expected.Allows(current) {
+		return events.AppendResult{}, &events.WrongExpectedVersionError{Stream: stream, Expected: expected, Actual: current}
+	}
+	var prev events.Hash
+	if current > 0 {
+		prev = s.log[idx[current-1]].Hash
+	}
+	now := time.Now().UTC()
+	for i := range evs {
+		env := s.envelope(stream, current+uint64(i)+1, now, &evs[i])
+		env.Hash = events.ChainHash(prev, &env)
+		prev = env.Hash
+		s.ids[env.ID] = len(s.log)
+		idx = append(idx, len(s.log))
+		s.log = append(s.log, env)
+	}
+	s.streams[stream] = idx
+	s.commits.Broadcast()
+	last := s.log[len(s.log)-1]
+	return events.AppendResult{LastVersion: last.Version, LastPosition: last.Position}, nil
+}
+
+func (s *Store) envelope(stream string, version uint64, now time.Time, e *events.Event) events.Envelope {
+	pos := uint64(1)
+	if n := len(s.log); n > 0 {
+		pos = s.log[n-1].Position + 1 + uint64(len(s.log[n-1].Payload))
+	}
+	return events.Envelope{
+		ID: e.ID, Stream: stream, Version: version, Position: pos, Type: e.Type,
+		RecordedAt: now, SchemaVersion: e.SchemaVersion,
+		Payload: append([]byte(nil), e.Payload...), Metadata: e.Metadata,
+	}
+}
+
+func (s *Store) locate(id uuid.UUID) (events.Location, bool, error) {
+	i, ok := s.ids[id]
+	if !ok {
+		return events.Location{}, false, nil
+	}
+	e := &s.log[i]
+	return events.Location{Stream: e.Stream, Version: e.Version, Position: e.Position}, true, nil
+}
+
+func derefResult(r *events.AppendResult) events.AppendResult {
+	if r == nil {
+		return events.AppendResult{}
+	}
+	return *r
+}
+
+// ReadStream implements events.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
+	limit, err := events.ClampLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, events.ErrClosed
+	}
+	idx := s.streams[stream]
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("%w: %q", events.ErrStreamNotFound, stream)
+	}
+	var out []events.Envelope
+	if dir == events.Backward {
+		start := min(from, uint64(len(idx)))
+		for v := start; v >= 1 && len(out) < limit; v-- {
+			out = append(out, s.log[idx[v-1]])
+		}
+		return out, nil
+	}
+	for v := max(from, 1); v <= uint64(len(idx)) && len(out) < limit; v++ {
+		out = append(out, s.log[idx[v-1]])
+	}
+	return out, nil
+}
+
+// ReadAll implements events.Store.
+func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error) {
+	limit, err := events.ClampLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, events.ErrClosed
+	}
+	i := sort.Search(len(s.log), func(i int) bool { return s.log[i].Position > after })
+	end := min(i+limit, len(s.log))
+	return append([]events.Envelope(nil), s.log[i:end]...), nil
+}
+
+// SubscribeAll implements events.Store.
+func (s *Store) SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return events.NewSubscription(s, s.commits, s.done, after, 512), nil
+}
+
+// Head implements events.Store.
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.log) == 0 {
+		return 0, nil
+	}
+	return s.log[len(s.log)-1].Position, nil
+}
+
+// Close implements events.Store.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+	}
+	return nil
+}
