@@ -1,0 +1,79 @@
+// Package agent holds the decisions of the agent entity: an AI agent process
+// registered with Hive. Its state is rebuilt from its events by Apply, and
+// Decide is a pure function of that state and a command, so that decisions
+// can be tested, audited and replayed without actors.
+package agent
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"hive/events"
+	hivev1 "hive/proto/hive/v1"
+)
+
+// Kind is the entity kind of agents; an agent's stream is "agent-<id>".
+const Kind = "agent"
+
+// Status is an agent's life-cycle status.
+type Status string
+
+// Statuses of an agent.
+const (
+	StatusUnregistered Status = ""
+	StatusIdle         Status = "idle"
+)
+
+// idNamespace scopes the name-derived ids of agents.
+var idNamespace = uuid.MustParse("6d1f2c4e-8a57-4c1b-9a3e-2f0b7d5c9e41")
+
+// IDFor returns the id of the agent registered under name. Names are unique,
+// so an agent's identity is derived from its name: every request to register
+// a name reaches the same entity, which decides once.
+func IDFor(name string) string {
+	return uuid.NewSHA1(idNamespace, []byte(name)).String()
+}
+
+// State is what Hive knows about one agent, rebuilt from its events.
+type State struct {
+	ID             string            `json:"id"`
+	Name           string            `json:"name"`
+	Capabilities   []string          `json:"capabilities"`
+	Labels         map[string]string `json:"labels"`
+	MaxConcurrency uint32            `json:"max_concurrency"`
+	Status         Status            `json:"status"`
+	RegisteredAt   time.Time         `json:"registered_at"`
+	// Version is the version of the agent's stream this state reflects.
+	Version uint64 `json:"version"`
+}
+
+// Apply evolves the state by one recorded event.
+func (s *State) Apply(env *events.Envelope, msg proto.Message) error {
+	switch m := msg.(type) {
+	case *hivev1.AgentRegistered:
+		s.ID = m.GetAgentId()
+		s.Name = m.GetName()
+		s.Capabilities = slices.Clone(m.GetCapabilities())
+		s.Labels = maps.Clone(m.GetLabels())
+		s.MaxConcurrency = m.GetMaxConcurrency()
+		s.Status = StatusIdle
+		s.RegisteredAt = env.RecordedAt
+	default:
+		return fmt.Errorf("agent %s: %w: %s", s.ID, events.ErrUnknownType, env.Type)
+	}
+	s.Version = env.Version
+	return nil
+}
+
+// View returns a copy of the state that shares nothing with it.
+func (s *State) View() any {
+	v := *s
+	v.Capabilities = slices.Clone(s.Capabilities)
+	v.Labels = maps.Clone(s.Labels)
+	return v
+}

@@ -1,0 +1,21 @@
+package agent
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"hive/actors/decision"
+)
+
+// Decide returns the events that command c causes in state s, or why it is
+// rejected. It does not change s: the runtime applies the events once they
+// are durable.
+func (s State) Decide(c any) ([]proto.Message, error) {
+	switch c := c.(type) {
+	case Register:
+		return s.register(c)
+	default:
+		return nil, fmt.Errorf("%w: agent cannot handle %T", decision.ErrInvalid, c)
+	}
+}

@@ -1,0 +1,118 @@
+package agent
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+
+	"hive/actors/decision"
+	hivev1 "hive/proto/hive/v1"
+)
+
+// Limits on what an agent is registered with.
+const (
+	MaxNameLength       = 200
+	MaxCapabilities     = 64
+	MaxCapabilityLength = 64
+	MaxLabels           = 64
+	MaxLabelKeyLength   = 63
+	MaxLabelValueLength = 256
+	MaxConcurrency      = 1024
+)
+
+// ErrAlreadyRegistered: an agent with that name is registered.
+var ErrAlreadyRegistered = fmt.Errorf("%w: agent name already registered", decision.ErrConflict)
+
+// Register asks Hive to register an agent under a unique name.
+type Register struct {
+	Name         string
+	Capabilities []string
+	Labels       map[string]string
+	// MaxConcurrency is how many tasks the agent runs at once; 0 means 1.
+	MaxConcurrency int
+}
+
+// CommandName implements the runtime's command naming.
+func (Register) CommandName() string { return "RegisterAgent" }
+
+// Validate checks the command on its own, before it reaches the entity.
+func (c Register) Validate() error {
+	var f decision.Fields
+	checkName(&f, c.Name)
+	if len(c.Capabilities) > MaxCapabilities {
+		f.Add("capabilities", fmt.Sprintf("at most %d capabilities", MaxCapabilities))
+	}
+	seen := make(map[string]bool, len(c.Capabilities))
+	for i, capability := range c.Capabilities {
+		field := fmt.Sprintf("capabilities[%d]", i)
+		checkToken(&f, field, capability, MaxCapabilityLength)
+		if seen[capability] {
+			f.Add(field, fmt.Sprintf("duplicate capability %q", capability))
+		}
+		seen[capability] = true
+	}
+	if len(c.Labels) > MaxLabels {
+		f.Add("labels", fmt.Sprintf("at most %d labels", MaxLabels))
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
+		v := c.Labels[k]
+		checkToken(&f, "labels", k, MaxLabelKeyLength)
+		if utf8.RuneCountInString(v) > MaxLabelValueLength || !utf8.ValidString(v) {
+			f.Add("labels."+k, fmt.Sprintf("must be valid UTF-8 of at most %d characters", MaxLabelValueLength))
+		}
+	}
+	if c.MaxConcurrency < 0 || c.MaxConcurrency > MaxConcurrency {
+		f.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d (0 means 1)", MaxConcurrency))
+	}
+	return f.Err()
+}
+
+func checkName(f *decision.Fields, name string) {
+	switch {
+	case strings.TrimSpace(name) == "":
+		f.Add("name", "is required")
+	case !utf8.ValidString(name):
+		f.Add("name", "must be valid UTF-8")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		f.Add("name", fmt.Sprintf("must be at most %d characters", MaxNameLength))
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		f.Add("name", "must not contain control characters")
+	}
+}
+
+// checkToken checks a capability or label key: 1 to max characters of
+// letters, digits, '.', '_', '-' and '/'.
+func checkToken(f *decision.Fields, field, s string, max int) {
+	if s == "" || len(s) > max {
+		f.Add(field, fmt.Sprintf("must be 1 to %d characters", max))
+		return
+	}
+	for _, r := range s {
+		if !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-/", r))) {
+			f.Add(field, fmt.Sprintf("%q: only ASCII letters, digits and . _ - / are allowed", s))
+			return
+		}
+	}
+}
+
+func (s *State) register(c Register) ([]proto.Message, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if s.Status != StatusUnregistered {
+		return nil, fmt.Errorf("%w: %q is agent %s", ErrAlreadyRegistered, s.Name, s.ID)
+	}
+	maxConcurrency := uint32(max(c.MaxConcurrency, 1))
+	return []proto.Message{&hivev1.AgentRegistered{
+		AgentId:        IDFor(c.Name),
+		Name:           c.Name,
+		Capabilities:   c.Capabilities,
+		Labels:         c.Labels,
+		MaxConcurrency: maxConcurrency,
+	}}, nil
+}

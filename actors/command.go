@@ -1,0 +1,62 @@
+package actors
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"hive/events"
+)
+
+// Command is a request to an entity, with who sent it and why.
+type Command struct {
+	// ID identifies the command; the events it causes carry it as their
+	// causation id.
+	ID string
+	// CorrelationID groups everything caused by one outside request. If
+	// empty, the command's ID is used.
+	CorrelationID string
+	// Principal is who issued the command.
+	Principal string
+	// Body is the entity-specific command, e.g. agent.Register.
+	Body Body
+}
+
+// Body is an entity-specific command.
+type Body interface {
+	// CommandName names the command in metrics and logs, e.g. "RegisterAgent".
+	CommandName() string
+}
+
+// Result is what a handled command did.
+type Result struct {
+	// Events is the number of events the command appended; 0 when the
+	// entity decided that nothing needed to change.
+	Events int
+	// LastVersion is the entity's version after the command.
+	LastVersion uint64
+	// LastPosition is the global position of the last appended event, 0 if
+	// none was appended. Read models that reach it reflect the command.
+	LastPosition uint64
+	// State is the entity's view after the command (see Entity.View).
+	State any
+}
+
+// Entity is the state and decisions of one entity, as the runtime drives it.
+// Implementations are not safe for concurrent use: the runtime calls them
+// from the entity's actor only.
+type Entity interface {
+	// Apply evolves the state by one durable event.
+	Apply(env *events.Envelope, msg proto.Message) error
+	// Decide returns the events a command causes, or why it is rejected. It
+	// must not change the state.
+	Decide(cmd any) ([]proto.Message, error)
+	// View returns a copy of the state to hand outside the actor.
+	View() any
+}
+
+// Kind is one kind of entity hosted by the runtime.
+type Kind struct {
+	// Name is the kind's name, e.g. "agent"; it prefixes stream names.
+	Name string
+	// New returns the empty state of a new entity of this kind.
+	New func() Entity
+}

@@ -1,0 +1,169 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"hive/events"
+)
+
+var (
+	// ErrUnknownKind: no kind of that name is hosted.
+	ErrUnknownKind = errors.New("unknown entity kind")
+	// ErrUnavailable: the entity did not answer in time, or the runtime is
+	// shutting down. The command may or may not have taken effect.
+	ErrUnavailable = errors.New("entity unavailable")
+	// ErrEntityFailed: the entity failed while handling the command and is
+	// being restarted from its stream. Nothing the command decided was
+	// applied unless it had been appended.
+	ErrEntityFailed = errors.New("entity failed")
+)
+
+// EventStore is the part of the event store entities need.
+type EventStore interface {
+	Append(ctx context.Context, stream string, expected events.ExpectedVersion, evs []events.Event) (events.AppendResult, error)
+	ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error)
+}
+
+// Config configures the runtime.
+type Config struct {
+	// AskTimeout bounds how long a command waits for its entity's answer.
+	AskTimeout time.Duration
+	// WriteTimeout bounds one command's recovery and append inside the
+	// entity. It runs even if the caller goes away, so that a command that
+	// reached its entity completes or fails as a whole.
+	WriteTimeout time.Duration
+	// IdleTimeout passivates an entity's actor after that long without
+	// commands; 0 keeps actors forever.
+	IdleTimeout time.Duration
+	// MaxRestarts within RestartWindow stops an entity that keeps failing;
+	// its next command starts it afresh from its stream.
+	MaxRestarts   int
+	RestartWindow time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.AskTimeout == 0 {
+		c.AskTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.MaxRestarts == 0 {
+		c.MaxRestarts = 10
+	}
+	if c.RestartWindow == 0 {
+		c.RestartWindow = time.Minute
+	}
+}
+
+// Validate reports every invalid setting.
+func (c Config) Validate() error {
+	var errs []error
+	if c.AskTimeout < 0 || c.WriteTimeout < 0 || c.IdleTimeout < 0 || c.RestartWindow < 0 {
+		errs = append(errs, errors.New("actors: timeouts must not be negative"))
+	}
+	if c.MaxRestarts < 0 {
+		errs = append(errs, errors.New("actors: MaxRestarts must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// System hosts entities as protoactor actors: one supervisor actor per kind,
+// and under it one actor per entity, spawned on the entity's first command.
+type System struct {
+	cfg         Config
+	actors      *actor.ActorSystem
+	supervisors map[string]*actor.PID
+	metrics     *metrics
+}
+
+// New starts the runtime for kinds, appending to store.
+func New(cfg Config, store EventStore, kinds []Kind, logger *slog.Logger, reg prometheus.Registerer) (*System, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	as := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return logger.With("component", "protoactor")
+	}))
+	s := &System{cfg: cfg, actors: as, supervisors: make(map[string]*actor.PID, len(kinds)), metrics: m}
+	for _, k := range kinds {
+		props := actor.PropsFromProducer(func() actor.Actor {
+			return newSupervisor(k, store, cfg, logger)
+		}, actor.WithSupervisor(restartStrategy(cfg)))
+		pid, err := as.Root.SpawnNamed(props, k.Name)
+		if err != nil {
+			as.Shutdown()
+			return nil, fmt.Errorf("spawn %s supervisor: %w", k.Name, err)
+		}
+		s.supervisors[k.Name] = pid
+	}
+	return s, nil
+}
+
+// restartStrategy restarts a failed entity actor, which then recovers its
+// state from its stream; an entity failing more than MaxRestarts times in
+// RestartWindow is stopped.
+func restartStrategy(cfg Config) actor.SupervisorStrategy {
+	return actor.NewOneForOneStrategy(cfg.MaxRestarts, cfg.RestartWindow, func(any) actor.Directive {
+		return actor.RestartDirective
+	})
+}
+
+// Ask sends cmd to the entity ref and waits for its result. Rejections by the
+// entity's decision come back as the decision's errors (see package
+// decision); ErrUnavailable and ErrEntityFailed report runtime trouble.
+func (s *System) Ask(ctx context.Context, ref Ref, cmd Command) (Result, error) {
+	start := time.Now()
+	res, err := s.ask(ctx, ref, cmd)
+	s.metrics.observe(ref.Kind, cmd.Body, err, time.Since(start))
+	return res, err
+}
+
+func (s *System) ask(ctx context.Context, ref Ref, cmd Command) (Result, error) {
+	sup, ok := s.supervisors[ref.Kind]
+	if !ok {
+		return Result{}, fmt.Errorf("%w: %q", ErrUnknownKind, ref.Kind)
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	timeout := s.cfg.AskTimeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(d))
+	}
+	if cmd.CorrelationID == "" {
+		cmd.CorrelationID = cmd.ID
+	}
+	f := s.actors.Root.RequestFuture(sup, &request{ctx: ctx, id: ref.ID, cmd: cmd}, timeout)
+	out, err := f.Result()
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %s: %w", ErrUnavailable, ref, err)
+	}
+	r, ok := out.(*reply)
+	if !ok {
+		return Result{}, fmt.Errorf("%w: %s answered %T", ErrUnavailable, ref, out)
+	}
+	return r.res, r.err
+}
+
+// Shutdown stops every entity actor and the actor system.
+func (s *System) Shutdown() {
+	for _, pid := range s.supervisors {
+		if err := s.actors.Root.StopFuture(pid).Wait(); err != nil {
+			s.actors.Logger().Warn("supervisor did not stop in time", "pid", pid.Id, "err", err)
+		}
+	}
+	s.actors.Shutdown()
+}
