@@ -1,0 +1,114 @@
+package pebblestore
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"hive/events"
+)
+
+// Defaults applied by Open to zero Config fields.
+const (
+	DefaultMaxBatchEvents  = 1024
+	DefaultMaxBatchBytes   = 64 << 20
+	DefaultStreamCacheSize = 100_000
+	DefaultCacheSize       = 64 << 20
+	DefaultMemTableSize    = 64 << 20
+)
+
+// maxBatchBytesLimit keeps every pebble batch far below pebble's 4 GiB
+// batch limit, which pebble enforces by panicking.
+const maxBatchBytesLimit = 1 << 30
+
+// Config configures a Store. The zero value of every field but Dir means
+// its default.
+type Config struct {
+	// Dir is the directory holding the pebble database. It is created if
+	// missing; only one Store may have it open at a time.
+	Dir string
+	// MaxEventSize is the largest event accepted, in bytes, as measured by
+	// events.ValidateAppend (default events.DefaultMaxEventSize).
+	MaxEventSize int
+	// MaxBatchEvents is the most events the writer groups into one commit
+	// (default DefaultMaxBatchEvents). A single append with more events is
+	// still committed atomically, in a group of its own.
+	MaxBatchEvents int
+	// MaxBatchBytes bounds the encoded size of one commit group (default
+	// DefaultMaxBatchBytes, at most 1 GiB). An append estimated larger than
+	// this on its own is refused with events.ErrInvalidArgument.
+	MaxBatchBytes int
+	// StreamCacheSize is how many streams' heads (version and last hash) the
+	// writer keeps in memory (default DefaultStreamCacheSize). A stream not
+	// in the cache costs one index seek on its next append.
+	StreamCacheSize int
+	// CacheSize is the size of pebble's block cache in bytes (default
+	// DefaultCacheSize).
+	CacheSize int64
+	// MemTableSize is the size of one pebble memtable in bytes (default
+	// DefaultMemTableSize). Larger memtables mean fewer flushes.
+	MemTableSize uint64
+	// Logger receives pebble's own log lines (Info as Debug, Errors as
+	// Error) and the store's. Nil discards them.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.MaxEventSize == 0 {
+		c.MaxEventSize = events.DefaultMaxEventSize
+	}
+	if c.MaxBatchEvents == 0 {
+		c.MaxBatchEvents = DefaultMaxBatchEvents
+	}
+	if c.MaxBatchBytes == 0 {
+		c.MaxBatchBytes = max(DefaultMaxBatchBytes, minBatchBytes(c.MaxEventSize))
+	}
+	if c.StreamCacheSize == 0 {
+		c.StreamCacheSize = DefaultStreamCacheSize
+	}
+	if c.CacheSize == 0 {
+		c.CacheSize = DefaultCacheSize
+	}
+	if c.MemTableSize == 0 {
+		c.MemTableSize = DefaultMemTableSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Validate reports every problem with c, joined.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Dir == "" {
+		errs = append(errs, errors.New("Dir is empty"))
+	}
+	if c.MaxEventSize <= 0 {
+		errs = append(errs, fmt.Errorf("MaxEventSize %d is not positive", c.MaxEventSize))
+	}
+	if c.MaxBatchEvents <= 0 {
+		errs = append(errs, fmt.Errorf("MaxBatchEvents %d is not positive", c.MaxBatchEvents))
+	}
+	if c.MaxBatchBytes > maxBatchBytesLimit {
+		errs = append(errs, fmt.Errorf("MaxBatchBytes %d is over the limit of %d", c.MaxBatchBytes, maxBatchBytesLimit))
+	}
+	if c.MaxEventSize > 0 && c.MaxBatchBytes < minBatchBytes(c.MaxEventSize) {
+		errs = append(errs, fmt.Errorf("MaxBatchBytes %d cannot hold one event of MaxEventSize %d", c.MaxBatchBytes, c.MaxEventSize))
+	}
+	if c.StreamCacheSize <= 0 {
+		errs = append(errs, fmt.Errorf("StreamCacheSize %d is not positive", c.StreamCacheSize))
+	}
+	if c.CacheSize <= 0 {
+		errs = append(errs, fmt.Errorf("CacheSize %d is not positive", c.CacheSize))
+	}
+	if c.MemTableSize < 1<<20 {
+		errs = append(errs, fmt.Errorf("MemTableSize %d is under 1 MiB", c.MemTableSize))
+	}
+	return errors.Join(errs...)
+}
+
+// minBatchBytes is the smallest batch that holds one event of the largest
+// size, with a name of the longest length.
+func minBatchBytes(maxEventSize int) int {
+	return maxEventSize + 2*events.MaxStreamNameLength + perEventOverhead
+}
