@@ -1,0 +1,251 @@
+package pebblestore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+
+	"hive/events"
+)
+
+// subscriptionPageSize is how many events a subscription reads at a time.
+const subscriptionPageSize = 1024
+
+// Store is the embedded, durable events.Store. It is safe for concurrent
+// use. Appends go through one writer goroutine that commits them in groups;
+// reads go straight to pebble and see only committed groups.
+type Store struct {
+	cfg     Config
+	db      *pebble.DB
+	log     *slog.Logger
+	commits *events.Signal
+	reqs    chan *request // unbuffered: a request sent has been taken by the writer
+	done    chan struct{} // closed by Close
+	stopped chan struct{} // closed when the writer has returned
+
+	// head is the position of the newest committed event. The writer stores
+	// it after each commit; readers bound their scans by it, so they never
+	// see a batch before its fsync has completed.
+	head atomic.Uint64
+	// failure holds the sticky error of a failed commit.
+	failure atomic.Pointer[error]
+	stats   counters
+
+	// dbMu guards the use of db against Close: readers hold it shared while
+	// they use db, Close takes it exclusively to close db. The writer does
+	// not take it: Close stops the writer before it closes db.
+	dbMu   sync.RWMutex
+	closed bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ events.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in cfg.Dir, recovers its head
+// position and starts its writer. Close releases it.
+func Open(cfg Config) (*Store, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("pebblestore: invalid config: %w", err)
+	}
+	db, err := pebble.Open(cfg.Dir, pebbleOptions(&cfg))
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: open %s: %w", cfg.Dir, err)
+	}
+	head, err := recoverHead(db)
+	if err != nil {
+		return nil, joinClose(err, db)
+	}
+	s := &Store{
+		cfg:     cfg,
+		db:      db,
+		log:     cfg.Logger,
+		commits: events.NewSignal(),
+		reqs:    make(chan *request),
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	s.head.Store(head)
+	go newWriter(s, head+1).run()
+	s.log.Info("event store opened", "dir", cfg.Dir, "head", head)
+	return s, nil
+}
+
+// pebbleOptions configures pebble for an append-mostly log: the WAL on and
+// synced by every commit, a block cache for reads, large memtables so that
+// flushes are rare, Bloom filters so that event-id lookups of new ids (the
+// idempotency check of every append) rarely touch sstables, and pebble's
+// logging routed to the injected logger.
+func pebbleOptions(cfg *Config) *pebble.Options {
+	opts := &pebble.Options{
+		CacheSize:    cfg.CacheSize,
+		MemTableSize: cfg.MemTableSize,
+		// An explicit format, as pebble recommends: the newest of the pinned
+		// pebble release. Raising it later is a one-way migration on Open.
+		FormatMajorVersion: pebble.FormatValueSeparation,
+		Logger:             pebbleLogger{log: cfg.Logger},
+	}
+	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10) // inherited by every level
+	return opts
+}
+
+// recoverHead returns the position of the last event in the log.
+func recoverHead(db *pebble.DB) (head uint64, err error) {
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: []byte{prefixLog + 1}})
+	if err != nil {
+		return 0, fmt.Errorf("pebblestore: recover head: %w", err)
+	}
+	defer closeIter(it, &err)
+	if !it.Last() {
+		return 0, nil
+	}
+	pos, ok := logKeyPosition(it.Key())
+	if !ok {
+		return 0, fmt.Errorf("%w: log key %x", ErrCorrupt, it.Key())
+	}
+	return pos, nil
+}
+
+// Append implements events.Store. It returns once the group holding the
+// append has been committed with an fsync. If ctx ends after the writer
+// took the append, Append returns ctx's error, but the events may still
+// commit, exactly as if the reply had been lost: retry with the same event
+// ids, and the retry returns the original result.
+func (s *Store) Append(ctx context.Context, stream string, expected events.ExpectedVersion, evs []events.Event) (events.AppendResult, error) {
+	if err := s.usable(ctx); err != nil {
+		return events.AppendResult{}, err
+	}
+	req, err := s.newRequest(stream, expected, evs)
+	if err != nil {
+		return events.AppendResult{}, err
+	}
+	select {
+	case s.reqs <- req:
+	case <-s.done:
+		return events.AppendResult{}, events.ErrClosed
+	case <-ctx.Done():
+		return events.AppendResult{}, ctx.Err()
+	}
+	select {
+	case r := <-req.reply:
+		return r.res, r.err
+	case <-ctx.Done():
+		req.abandoned.Store(true)
+		return events.AppendResult{}, ctx.Err()
+	}
+}
+
+// usable fails with ctx's error, ErrClosed, or the sticky commit failure.
+func (s *Store) usable(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case <-s.done:
+		return events.ErrClosed
+	default:
+	}
+	if err := s.failure.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// newRequest validates an append and copies its events, so that the
+// caller may reuse evs as soon as Append returns, even on a timeout.
+func (s *Store) newRequest(stream string, expected events.ExpectedVersion, evs []events.Event) (*request, error) {
+	if err := events.ValidateAppend(stream, evs, s.cfg.MaxEventSize); err != nil {
+		return nil, err
+	}
+	size, payloads := 0, 0
+	for i := range evs {
+		e := &evs[i]
+		if !utf8.ValidString(e.Type) || !utf8.ValidString(e.CorrelationID) ||
+			!utf8.ValidString(e.CausationID) || !utf8.ValidString(e.Principal) {
+			return nil, fmt.Errorf("%w: event %s has a type or metadata that is not valid UTF-8", events.ErrInvalidArgument, e.ID)
+		}
+		size += encodedSize(stream, e)
+		payloads += len(e.Payload)
+	}
+	if size > s.cfg.MaxBatchBytes {
+		return nil, fmt.Errorf("%w: append of about %d bytes exceeds the store's batch limit of %d", events.ErrInvalidArgument, size, s.cfg.MaxBatchBytes)
+	}
+	own := make([]events.Event, len(evs))
+	copy(own, evs)
+	buf := make([]byte, 0, payloads)
+	for i := range own {
+		start := len(buf)
+		buf = append(buf, own[i].Payload...)
+		own[i].Payload = buf[start:len(buf):len(buf)]
+	}
+	return &request{stream: stream, expected: expected, evs: own, size: size, reply: make(chan reply, 1)}, nil
+}
+
+// Head implements events.Store.
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	if s.closed {
+		return 0, events.ErrClosed
+	}
+	return s.head.Load(), nil
+}
+
+// SubscribeAll implements events.Store. The subscription reads committed
+// pages with ReadAll and waits for the writer's broadcast after each commit.
+func (s *Store) SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case <-s.done:
+		return nil, events.ErrClosed
+	default:
+	}
+	return events.NewSubscription(s, s.commits, s.done, after, subscriptionPageSize), nil
+}
+
+// Close stops the writer, whose queued appends fail with events.ErrClosed,
+// ends subscriptions and closes pebble. It is idempotent: later calls
+// return the first call's result. After Close every method fails with
+// events.ErrClosed.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		<-s.stopped
+		s.dbMu.Lock()
+		defer s.dbMu.Unlock()
+		s.closed = true
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("pebblestore: close: %w", err)
+		}
+		s.log.Info("event store closed", "dir", s.cfg.Dir, "head", s.head.Load())
+	})
+	return s.closeErr
+}
+
+// fail makes err the store's sticky failure: every later append returns it.
+func (s *Store) fail(err error) {
+	if s.failure.CompareAndSwap(nil, &err) {
+		s.log.Error("event store commit failed; refusing further appends", "dir", s.cfg.Dir, "err", err)
+	}
+}
+
+// joinClose closes db after err, keeping both errors.
+func joinClose(err error, db *pebble.DB) error {
+	if cerr := db.Close(); cerr != nil {
+		return fmt.Errorf("%w (and closing pebble: %v)", err, cerr)
+	}
+	return err
+}

@@ -1,0 +1,128 @@
+package projections
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"hive/events"
+	hivev1 "hive/proto/hive/v1"
+)
+
+// Agent is one row of the agents read model.
+type Agent struct {
+	ID             string            `json:"id"`
+	Name           string            `json:"name"`
+	Capabilities   []string          `json:"capabilities"`
+	Labels         map[string]string `json:"labels"`
+	MaxConcurrency uint32            `json:"max_concurrency"`
+	Status         string            `json:"status"`
+	RegisteredAt   time.Time         `json:"registered_at"`
+	// Version is the version of the agent's stream the row reflects.
+	Version uint64 `json:"version"`
+}
+
+// Agents is the read model of registered agents, for listing and lookup.
+// It is safe for concurrent use: one projection goroutine applies, any
+// number of readers read.
+type Agents struct {
+	mu         sync.RWMutex
+	checkpoint uint64
+	byID       map[string]*Agent
+	order      []string // ids in registration order
+}
+
+var _ Projection = (*Agents)(nil)
+
+// NewAgents returns an empty agents read model.
+func NewAgents() *Agents { return &Agents{byID: make(map[string]*Agent)} }
+
+// Name implements Projection.
+func (a *Agents) Name() string { return "agents" }
+
+// Checkpoint implements Projection.
+func (a *Agents) Checkpoint() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.checkpoint
+}
+
+// Apply implements Projection.
+func (a *Agents) Apply(env *events.Envelope) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if env.Type == registeredType {
+		var m hivev1.AgentRegistered
+		if err := proto.Unmarshal(env.Payload, &m); err != nil {
+			return fmt.Errorf("decode: %w", err)
+		}
+		a.register(env, &m)
+	}
+	a.checkpoint = env.Position
+	return nil
+}
+
+var registeredType = string((&hivev1.AgentRegistered{}).ProtoReflect().Descriptor().FullName())
+
+func (a *Agents) register(env *events.Envelope, m *hivev1.AgentRegistered) {
+	if _, ok := a.byID[m.GetAgentId()]; !ok {
+		a.order = append(a.order, m.GetAgentId())
+	}
+	a.byID[m.GetAgentId()] = &Agent{
+		ID:             m.GetAgentId(),
+		Name:           m.GetName(),
+		Capabilities:   nonNil(m.GetCapabilities()),
+		Labels:         nonNilMap(m.GetLabels()),
+		MaxConcurrency: m.GetMaxConcurrency(),
+		Status:         "idle",
+		RegisteredAt:   env.RecordedAt,
+		Version:        env.Version,
+	}
+}
+
+// Get returns the agent with id, and whether there is one.
+func (a *Agents) Get(id string) (Agent, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	ag, ok := a.byID[id]
+	if !ok {
+		return Agent{}, false
+	}
+	return ag.clone(), true
+}
+
+// List returns every agent, in registration order.
+func (a *Agents) List() []Agent {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]Agent, 0, len(a.order))
+	for _, id := range a.order {
+		out = append(out, a.byID[id].clone())
+	}
+	return out
+}
+
+func (ag *Agent) clone() Agent {
+	c := *ag
+	c.Capabilities = slices.Clone(ag.Capabilities)
+	c.Labels = maps.Clone(ag.Labels)
+	return c
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return slices.Clone(s)
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(m)
+}
