@@ -73,7 +73,8 @@ func (s *State) Apply(env *events.Envelope, msg proto.Message) error {
 // View returns a copy of the state that shares nothing with it.
 func (s *State) View() any {
 	v := *s
-	v.Capabilities = slices.Clone(s.Capabilities)
-	v.Labels = maps.Clone(s.Labels)
+	v.Capabilities = append([]string{}, s.Capabilities...)
+	v.Labels = make(map[string]string, len(s.Labels))
+	maps.Copy(v.Labels, s.Labels)
 	return v
 }

@@ -1,0 +1,21 @@
+// Command hive is the Hive control plane: an event-sourced registry and
+// scheduler for fleets of AI agents. Run `hive --help` for its commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCommand().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "hive:", err)
+		stop()
+		os.Exit(1)
+	}
+}

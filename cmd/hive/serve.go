@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"hive/actors"
+	"hive/actors/agent"
+	"hive/events"
+	"hive/events/pebblestore"
+	"hive/http/api"
+	"hive/projections"
+)
+
+// serveOptions are the flags of `hive serve`.
+type serveOptions struct {
+	addr            string
+	dataDir         string
+	shutdownTimeout time.Duration
+	log             logOptions
+}
+
+func newServeCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Hive server on the embedded event store",
+		Long: `Run the Hive server: the HTTP API, the entity actors and the read models,
+on the embedded event store kept in --data-dir. Stop it with SIGINT or SIGTERM;
+every command that was answered with a 2xx is durable.`,
+		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := o.log.logger()
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), o, logger)
+		},
+	}
+	cmd.Flags().StringVar(&o.addr, "addr", envOr("HIVE_ADDR", "127.0.0.1:8080"), "address to listen on (env HIVE_ADDR)")
+	cmd.Flags().StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "directory of the embedded event store (env HIVE_DATA_DIR)")
+	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
+	o.log.register(cmd)
+	return cmd
+}
+
+// serve wires Hive together and runs it until ctx ends.
+func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return fmt.Errorf("register Go metrics: %w", err)
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		return fmt.Errorf("register process metrics: %w", err)
+	}
+
+	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(o.dataDir, "events"), Logger: logger.With("component", "store")})
+	if err != nil {
+		return fmt.Errorf("open event store: %w", err)
+	}
+	defer func() { err = errors.Join(err, raw.Close()) }()
+	store, err := events.WithMetrics(raw, reg)
+	if err != nil {
+		return err
+	}
+
+	agents := projections.NewAgents()
+	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents)
+	if err != nil {
+		return err
+	}
+	kinds := []actors.Kind{{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }}}
+	system, err := actors.New(actors.Config{IdleTimeout: 10 * time.Minute}, store, kinds, logger.With("component", "actors"), reg)
+	if err != nil {
+		return err
+	}
+	defer system.Shutdown()
+
+	gin.SetMode(gin.ReleaseMode)
+	handler, err := api.New(api.Config{}, api.Deps{
+		Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger.With("component", "api"),
+	})
+	if err != nil {
+		return err
+	}
+	return run(ctx, o, logger, handler, runner)
+}
+
+// run serves HTTP and feeds the projections until ctx ends or one of them
+// fails, then shuts both down.
+func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.Handler, runner *projections.Runner) error {
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() {
+		// A failed projection keeps the server up, not ready: /readyz and
+		// the metrics say which event stopped it.
+		defer wg.Done()
+		errs[0] = runner.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		defer cancel()
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errs[1] = fmt.Errorf("http server: %w", err)
+		}
+	}()
+	logger.Info("hive serving", "addr", ln.Addr().String(), "data_dir", o.dataDir)
+	<-ctx.Done()
+	logger.Info("hive shutting down")
+	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), o.shutdownTimeout)
+	defer stop()
+	shutdownErr := srv.Shutdown(shutdownCtx)
+	if shutdownErr != nil {
+		shutdownErr = fmt.Errorf("http shutdown: %w", shutdownErr)
+	}
+	wg.Wait()
+	return errors.Join(errs[0], errs[1], shutdownErr)
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"hive/actors"
+	"hive/actors/agent"
+	"hive/events"
+)
+
+// positionHeader carries the global position of a command's last event.
+const positionHeader = "Hive-Position"
+
+// registerAgentRequest is the body of POST /v1/agents.
+type registerAgentRequest struct {
+	Name           string            `json:"name"`
+	Capabilities   []string          `json:"capabilities"`
+	Labels         map[string]string `json:"labels"`
+	MaxConcurrency int               `json:"max_concurrency"`
+}
+
+func (s *Server) registerAgent(c *gin.Context) {
+	var req registerAgentRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	body := agent.Register{Name: req.Name, Capabilities: req.Capabilities, Labels: req.Labels, MaxConcurrency: req.MaxConcurrency}
+	if err := body.Validate(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	cmd, err := newCommand(c, body)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	id := agent.IDFor(req.Name)
+	res, err := s.commands.Ask(c.Request.Context(), actors.Ref{Kind: agent.Kind, ID: id}, cmd)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.awaitReadModels(c, res.LastPosition)
+	c.Header("Location", "/v1/agents/"+id)
+	c.Header(positionHeader, strconv.FormatUint(res.LastPosition, 10))
+	c.JSON(http.StatusCreated, res.State)
+}
+
+// awaitReadModels waits, within ConsistencyWait, until the read models
+// reflect the event at pos, so that the client's next read sees its write.
+// The command is durable either way; a slow read side only delays reads.
+func (s *Server) awaitReadModels(c *gin.Context, pos uint64) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ConsistencyWait)
+	defer cancel()
+	if err := s.read.WaitFor(ctx, pos); err != nil {
+		s.logger.Warn("read models behind a command's response", "position", pos, "err", err)
+	}
+}
+
+func (s *Server) listAgents(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"agents": s.agents.List()})
+}
+
+func (s *Server) getAgent(c *gin.Context) {
+	a, ok := s.agents.Get(c.Param("id"))
+	if !ok {
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no agent with id " + strconv.Quote(c.Param("id"))})
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
+
+// Request headers a client may set to tie commands together.
+const (
+	correlationHeader    = "Hive-Correlation-Id"
+	maxCorrelationLength = 128
+)
+
+// anonymous is the principal of commands until the API authenticates callers.
+const anonymous = "anonymous"
+
+// newCommand wraps body with a fresh command id, the request's correlation
+// id (or the command id) and the principal.
+func newCommand(c *gin.Context, body actors.Body) (actors.Command, error) {
+	id, err := events.NewEventID()
+	if err != nil {
+		return actors.Command{}, err
+	}
+	corr := c.GetHeader(correlationHeader)
+	if len(corr) > maxCorrelationLength || strings.IndexFunc(corr, func(r rune) bool { return r < '!' || r > '~' }) >= 0 {
+		return actors.Command{}, malformed(correlationHeader, fmt.Sprintf("must be at most %d printable ASCII characters", maxCorrelationLength))
+	}
+	return actors.Command{
+		ID:            id.String(),
+		CorrelationID: corr,
+		Principal:     anonymous,
+		Body:          body,
+	}, nil
+}

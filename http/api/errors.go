@@ -1,0 +1,51 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"hive/actors"
+	"hive/actors/decision"
+)
+
+// fail answers err as a problem. It is the one place where errors from the
+// layers below become HTTP statuses.
+func (s *Server) fail(c *gin.Context, err error) {
+	var invalid *decision.InvalidError
+	var bad *badRequestError
+	switch {
+	case errors.As(err, &bad):
+		writeProblem(c, Problem{Type: bad.typ, Status: bad.status, Detail: bad.detail, Errors: bad.fields})
+	case errors.As(err, &invalid):
+		writeProblem(c, Problem{Type: problemInvalid, Status: http.StatusUnprocessableEntity,
+			Detail: "the request has invalid fields", Errors: invalid.Fields})
+	case errors.Is(err, decision.ErrInvalid):
+		writeProblem(c, Problem{Type: problemInvalid, Status: http.StatusUnprocessableEntity, Detail: err.Error()})
+	case errors.Is(err, decision.ErrConflict):
+		writeProblem(c, Problem{Type: problemConflict, Status: http.StatusConflict, Detail: err.Error()})
+	case errors.Is(err, decision.ErrNotFound):
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: err.Error()})
+	case errors.Is(err, actors.ErrUnavailable), errors.Is(err, actors.ErrEntityFailed),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		s.logger.Warn("command not handled", "path", c.Request.URL.Path, "err", err)
+		c.Header("Retry-After", "1")
+		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable,
+			Detail: "the command could not be handled in time; retrying it is safe"})
+	default:
+		s.logger.Error("request failed", "path", c.Request.URL.Path, "err", err)
+		writeProblem(c, Problem{Type: problemInternal, Status: http.StatusInternalServerError, Detail: "internal error"})
+	}
+}
+
+// badRequestError is a request the API refuses before it reaches an entity.
+type badRequestError struct {
+	status int
+	typ    string
+	detail string
+	fields []decision.FieldError
+}
+
+func (e *badRequestError) Error() string { return e.detail }

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"hive/actors/decision"
+)
+
+// problemContentType is the media type of error bodies (RFC 9457).
+const problemContentType = "application/problem+json"
+
+// Problem is the body of every error response: an RFC 9457 problem details
+// object, with the invalid fields listed when the request was malformed.
+type Problem struct {
+	// Type identifies the kind of problem, e.g. "urn:hive:problem:invalid-field".
+	Type string `json:"type"`
+	// Title is a short summary of the kind of problem.
+	Title string `json:"title"`
+	// Status is the HTTP status code.
+	Status int `json:"status"`
+	// Detail explains this occurrence.
+	Detail string `json:"detail,omitempty"`
+	// Instance is the request path.
+	Instance string `json:"instance,omitempty"`
+	// Errors lists each invalid field and why.
+	Errors []decision.FieldError `json:"errors,omitempty"`
+}
+
+// Problem types.
+const (
+	problemMalformed   = "urn:hive:problem:malformed-body"
+	problemInvalid     = "urn:hive:problem:invalid-field"
+	problemTooLarge    = "urn:hive:problem:body-too-large"
+	problemConflict    = "urn:hive:problem:conflict"
+	problemNotFound    = "urn:hive:problem:not-found"
+	problemUnavailable = "urn:hive:problem:unavailable"
+	problemInternal    = "urn:hive:problem:internal"
+)
+
+func writeProblem(c *gin.Context, p Problem) {
+	p.Title = http.StatusText(p.Status)
+	p.Instance = c.Request.URL.Path
+	c.Header("Content-Type", problemContentType)
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+// notFound answers routes and methods the API does not serve.
+func notFound(c *gin.Context) {
+	writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no such resource"})
+}

@@ -1,0 +1,133 @@
+// Package api is Hive's HTTP API: the /v1 command and query routes over the
+// entity runtime and the read models, and the operational endpoints
+// (/healthz, /readyz, /metrics). Every error is an RFC 9457 problem
+// (application/problem+json); errors.go maps errors to statuses.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hive/actors"
+	"hive/projections"
+)
+
+// Commands sends commands to entities.
+type Commands interface {
+	Ask(ctx context.Context, ref actors.Ref, cmd actors.Command) (actors.Result, error)
+}
+
+// ReadSide is the state of the read models.
+type ReadSide interface {
+	// Ready reports why the read models are not ready to serve, or nil.
+	Ready() error
+	// WaitFor blocks until the read models reflect the event at pos.
+	WaitFor(ctx context.Context, pos uint64) error
+}
+
+// AgentsView is the agents read model.
+type AgentsView interface {
+	Get(id string) (projections.Agent, bool)
+	List() []projections.Agent
+}
+
+// Config configures the API.
+type Config struct {
+	// MaxBodyBytes limits request bodies; larger ones get 413.
+	MaxBodyBytes int64
+	// ConsistencyWait bounds how long a command's response waits for the
+	// read models to reflect it, so that a client reads its own writes.
+	ConsistencyWait time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.ConsistencyWait == 0 {
+		c.ConsistencyWait = 2 * time.Second
+	}
+}
+
+// Validate reports every invalid setting.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxBodyBytes < 0 {
+		errs = append(errs, errors.New("api: MaxBodyBytes must not be negative"))
+	}
+	if c.ConsistencyWait < 0 {
+		errs = append(errs, errors.New("api: ConsistencyWait must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Server serves the API.
+type Server struct {
+	cfg      Config
+	commands Commands
+	read     ReadSide
+	agents   AgentsView
+	gatherer prometheus.Gatherer
+	logger   *slog.Logger
+}
+
+// Deps are what the API serves.
+type Deps struct {
+	Commands Commands
+	ReadSide ReadSide
+	Agents   AgentsView
+	Gatherer prometheus.Gatherer
+	Logger   *slog.Logger
+}
+
+// New returns the API's http.Handler.
+func New(cfg Config, d Deps) (http.Handler, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, agents: d.Agents, gatherer: d.Gatherer, logger: d.Logger}
+	return s.routes(), nil
+}
+
+func (s *Server) routes() *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(gin.CustomRecoveryWithWriter(nil, s.recovered))
+	r.NoRoute(notFound)
+	r.NoMethod(func(c *gin.Context) {
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusMethodNotAllowed, Detail: "method not allowed on this resource"})
+	})
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})))
+	v1 := r.Group("/v1")
+	v1.POST("/agents", s.registerAgent)
+	v1.GET("/agents", s.listAgents)
+	v1.GET("/agents/:id", s.getAgent)
+	return r
+}
+
+func (s *Server) recovered(c *gin.Context, err any) {
+	s.logger.Error("handler panicked", "path", c.Request.URL.Path, "panic", err)
+	writeProblem(c, Problem{Type: problemInternal, Status: http.StatusInternalServerError, Detail: "internal error"})
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if err := s.read.Ready(); err != nil {
+		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable, Detail: err.Error()})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
