@@ -1,0 +1,161 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"hive/actors"
+	"hive/actors/agent"
+	"hive/events"
+	"hive/events/pebblestore"
+	"hive/http/api"
+	"hive/projections"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(m.Run())
+}
+
+// stack is Hive's real server stack on the embedded store in dir, served on
+// a loopback port.
+type stack struct {
+	url   string
+	store events.Store
+	stop  func()
+}
+
+func startStack(tb testing.TB, dir string) *stack {
+	tb.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	reg := prometheus.NewRegistry()
+	raw, err := pebblestore.Open(pebblestore.Config{Dir: dir})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store, err := events.WithMetrics(raw, reg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	agents := projections.NewAgents()
+	runner, err := projections.NewRunner(store, logger, reg, agents)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kinds := []actors.Kind{{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }}}
+	system, err := actors.New(actors.Config{}, store, kinds, logger, reg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	handler, err := api.New(api.Config{}, api.Deps{Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := runner.Run(ctx); err != nil {
+			tb.Errorf("projections: %v", err)
+		}
+	}()
+	srv := httptest.NewServer(handler)
+	s := &stack{url: srv.URL, store: store}
+	stopped := false
+	s.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		srv.Close()
+		system.Shutdown()
+		cancel()
+		<-done
+		if err := raw.Close(); err != nil {
+			tb.Errorf("close store: %v", err)
+		}
+	}
+	tb.Cleanup(s.stop)
+	return s
+}
+
+// response is a decoded HTTP response.
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+func (s *stack) do(tb testing.TB, method, path, contentType string, body []byte) response {
+	tb.Helper()
+	req, err := http.NewRequest(method, s.url+path, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := response{status: res.StatusCode, header: res.Header, raw: raw}
+	if len(raw) > 0 && raw[0] == '{' {
+		if err := json.Unmarshal(raw, &r.body); err != nil {
+			tb.Fatalf("%s %s: body is not JSON: %v: %s", method, path, err, raw)
+		}
+	}
+	return r
+}
+
+func (s *stack) post(tb testing.TB, path string, body any) response {
+	tb.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s.do(tb, http.MethodPost, path, "application/json", b)
+}
+
+func (s *stack) get(tb testing.TB, path string) response {
+	tb.Helper()
+	return s.do(tb, http.MethodGet, path, "", nil)
+}
+
+func (s *stack) head(tb testing.TB) uint64 {
+	tb.Helper()
+	h, err := s.store.Head(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}
+
+// eventually polls cond until it holds or 5 s pass.
+func eventually(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
