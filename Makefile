@@ -24,7 +24,17 @@ PROTOC_GEN_GO_STAMP := $(BIN)/.protoc-gen-go-$(PROTOC_GEN_GO_VERSION).stamp
 
 PROTO_DIR := proto
 
-.PHONY: help tools proto proto-check proto-lint
+# `make run` flags.
+ADDR     ?= 127.0.0.1:8080
+DATA_DIR ?= ./data
+
+# Packages whose tests run with the race detector (all of them).
+RACE_PKGS := ./...
+# Benchmarks quoted in the README.
+BENCH_PKGS := ./events/pebblestore/ ./http/api/
+BENCHTIME  ?= 3s
+
+.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check bench
 
 help: ## List targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -77,3 +87,30 @@ proto-check: tools ## Fail if generated code is stale (does not touch the work t
 		exit 1; \
 	fi; \
 	echo "proto-check: generated code is up to date."
+
+## ---- build and run ----------------------------------------------------------
+
+build: ## Build the hive binary into ./bin/hive.
+	$(GO) build -o $(BIN)/hive ./cmd/hive
+
+run: build ## Build and run Hive on the embedded store (ADDR, DATA_DIR).
+	$(BIN)/hive serve --addr $(ADDR) --data-dir $(DATA_DIR)
+
+## ---- checks -------------------------------------------------------------------
+
+fmt-check: ## Fail if any Go file is not gofmt-clean.
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
+
+vet: ## Run go vet.
+	$(GO) vet ./...
+
+test: proto-check fmt-check vet ## Run every check and test, with the race detector (what CI runs).
+	$(GO) test -race -count=1 -timeout 8m $(RACE_PKGS)
+
+test-short: ## Run the fast tests only (no crash tests), without the race detector.
+	$(GO) test -short -count=1 ./...
+
+bench: ## Run the benchmarks quoted in the README (BENCHTIME=3s).
+	@echo "cores: $$(nproc)"
+	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) -timeout 20m $(BENCH_PKGS)

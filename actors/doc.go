@@ -1,0 +1,44 @@
+// Package actors hosts Hive's entities (agents now; swarms and workflows
+// next) as supervised, event-sourced protoactor-go actors.
+//
+// # Supervision tree
+//
+//	root (protoactor guardian)
+//	├── agent            supervisor of the "agent" kind
+//	│   ├── agent/<id>   one entity actor per agent, spawned on first command
+//	│   └── …
+//	└── <kind>           one supervisor per hosted Kind
+//
+// A supervisor routes each request to its entity's actor by id, spawning it
+// if needed, and restarts an actor that panics (one-for-one, at most
+// Config.MaxRestarts times within Config.RestartWindow; past that the actor
+// is stopped and the next command starts a fresh one).
+//
+// # Messages
+//
+// Ask sends a request (Command plus the caller's context) to the kind's
+// supervisor, which forwards it with its sender to the entity's actor; the
+// actor answers with a reply (Result or error). An idle actor asks its
+// supervisor to passivate it; requests that arrive while it stops wait in
+// the supervisor and go to a fresh actor.
+//
+// # Persistence
+//
+// An entity's stream is "<kind>-<id>" (Ref.Stream). Before deciding, the
+// actor catches up with its stream (on first use: full recovery). It then
+// decides with the entity's pure Decide, appends the events with the stream
+// version it knows as expected version, and applies the events as read back
+// from the store: persist, then apply, then reply. A version conflict (a
+// writer elsewhere) makes it catch up and decide again; any other append
+// failure leaves the outcome unknown, so the actor rebuilds its state from
+// the stream before its next decision. A panic is answered with
+// ErrEntityFailed and restarts the actor, which recovers from the stream.
+// The command's I/O runs to completion even if the caller gives up, bounded
+// by Config.WriteTimeout.
+//
+// # Addressing
+//
+// Entities are addressed by Ref (kind and id) only. Moving them onto
+// protoactor-go cluster grains means replacing the supervisor lookup in Ask
+// with the cluster's identity lookup; the entity actor stays as it is.
+package actors
