@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -20,6 +22,7 @@ import (
 	"hive/actors/agent"
 	"hive/events"
 	"hive/events/pebblestore"
+	"hive/events/relay"
 	"hive/http/api"
 	"hive/projections"
 )
@@ -89,6 +92,18 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	}
 	defer system.Shutdown()
 
+	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024, BlockPublishUntilSubscriberAck: true},
+		watermill.NewSlogLogger(logger.With("component", "bus")))
+	defer func() { err = errors.Join(err, bus.Close()) }() // idempotent
+	publisher, err := relay.New(relay.Config{}, store, bus, logger.With("component", "relay"), reg)
+	if err != nil {
+		return err
+	}
+	head, err := store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("read event store head: %w", err)
+	}
+
 	gin.SetMode(gin.ReleaseMode)
 	handler, err := api.New(api.Config{}, api.Deps{
 		Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger.With("component", "api"),
@@ -96,12 +111,25 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	if err != nil {
 		return err
 	}
-	return run(ctx, o, logger, handler, runner)
+	return run(ctx, o, logger, handler, []func(context.Context) error{
+		runner.Run,
+		func(ctx context.Context) error {
+			// Closing the bus unblocks a publish waiting for a consumer's ack.
+			defer context.AfterFunc(ctx, func() {
+				if err := bus.Close(); err != nil {
+					logger.Warn("close bus", "err", err)
+				}
+			})()
+			return publisher.Run(ctx, head)
+		},
+	})
 }
 
-// run serves HTTP and feeds the projections until ctx ends or one of them
-// fails, then shuts both down.
-func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.Handler, runner *projections.Runner) error {
+// run serves HTTP and runs the background workers (projections, relay)
+// until ctx ends or the HTTP server fails, then shuts everything down. A
+// failed worker keeps the server up, not ready: /readyz, the logs and the
+// metrics say why.
+func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.Handler, workers []func(context.Context) error) error {
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -117,19 +145,22 @@ func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	wg.Add(2)
-	go func() {
-		// A failed projection keeps the server up, not ready: /readyz and
-		// the metrics say which event stopped it.
-		defer wg.Done()
-		errs[0] = runner.Run(ctx)
-	}()
+	errs := make([]error, len(workers)+2)
+	for i, work := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = work(ctx); errs[i] != nil {
+				logger.Error("background worker stopped", "err", errs[i])
+			}
+		}()
+	}
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer cancel()
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			errs[1] = fmt.Errorf("http server: %w", err)
+			errs[len(workers)] = fmt.Errorf("http server: %w", err)
 		}
 	}()
 	logger.Info("hive serving", "addr", ln.Addr().String(), "data_dir", o.dataDir)
@@ -137,10 +168,9 @@ func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.
 	logger.Info("hive shutting down")
 	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), o.shutdownTimeout)
 	defer stop()
-	shutdownErr := srv.Shutdown(shutdownCtx)
-	if shutdownErr != nil {
-		shutdownErr = fmt.Errorf("http shutdown: %w", shutdownErr)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		errs[len(workers)+1] = fmt.Errorf("http shutdown: %w", err)
 	}
 	wg.Wait()
-	return errors.Join(errs[0], errs[1], shutdownErr)
+	return errors.Join(errs...)
 }
