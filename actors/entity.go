@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
@@ -43,15 +44,8 @@ func newEntityActor(ref Ref, newEntity func() Entity, store EventStore, cfg Conf
 
 // Receive implements actor.Actor.
 func (a *entityActor) Receive(c actor.Context) {
-	switch m := c.Message().(type) {
-	case *actor.Started:
-		if a.cfg.IdleTimeout > 0 {
-			c.SetReceiveTimeout(a.cfg.IdleTimeout)
-		}
-	case *actor.ReceiveTimeout:
-		c.Request(c.Parent(), &passivate{id: a.ref.ID})
-	case *request:
-		a.serve(c, m)
+	if r, ok := c.Message().(*request); ok {
+		a.serve(c, r)
 	}
 }
 
@@ -73,10 +67,12 @@ func (a *entityActor) serve(c actor.Context, r *request) {
 func (a *entityActor) handle(r *request) (Result, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), a.cfg.WriteTimeout)
 	defer cancel()
-	for attempt := 0; ; attempt++ {
-		if err := a.catchUp(ctx); err != nil {
+	if !a.recovered {
+		if err := a.recover(ctx); err != nil {
 			return Result{}, err
 		}
+	}
+	for attempt := 0; ; attempt++ {
 		msgs, err := a.entity.Decide(r.cmd.Body)
 		if err != nil {
 			return Result{}, err
@@ -84,45 +80,50 @@ func (a *entityActor) handle(r *request) (Result, error) {
 		if len(msgs) == 0 {
 			return Result{LastVersion: a.version, State: a.entity.View()}, nil
 		}
-		evs, err := toEvents(msgs, r.cmd)
+		evs, err := toEvents(msgs, r.cmd, time.Now().UTC())
 		if err != nil {
 			return Result{}, err
 		}
 		res, err := a.store.Append(ctx, a.ref.Stream(), events.Exact(a.version), evs)
 		if errors.Is(err, events.ErrWrongExpectedVersion) && attempt < maxConflictRetries {
-			continue // another writer got there first: catch up and decide again
+			// Another writer got there first: catch up and decide again.
+			if err := a.catchUp(ctx); err != nil {
+				return Result{}, err
+			}
+			continue
 		}
 		if err != nil {
-			// The append's outcome is unknown: read the stream before deciding again.
+			// The append's outcome is unknown: rebuild from the stream before deciding again.
 			a.recovered = false
 			return Result{}, fmt.Errorf("%s: append: %w", a.ref, err)
 		}
-		if err := a.catchUp(ctx); err != nil {
+		if err := a.applyAppended(evs, res); err != nil {
 			return Result{}, err
 		}
 		return Result{Events: len(evs), LastVersion: res.LastVersion, LastPosition: res.LastPosition, State: a.entity.View()}, nil
 	}
 }
 
+// recover rebuilds the entity's state from its whole stream.
+func (a *entityActor) recover(ctx context.Context) error {
+	a.entity, a.version = a.newEntity(), 0
+	return a.catchUp(ctx)
+}
+
 // catchUp applies the stream's events after the version the entity has
-// reached. It rebuilds the state from scratch when a previous attempt left
-// it in doubt.
+// reached. On failure the state is in doubt, and the next command recovers.
 func (a *entityActor) catchUp(ctx context.Context) error {
-	if !a.recovered {
-		a.entity, a.version = a.newEntity(), 0
-	}
+	a.recovered = false
 	for {
 		page, err := a.store.ReadStream(ctx, a.ref.Stream(), a.version+1, events.Forward, recoveryPage)
 		if errors.Is(err, events.ErrStreamNotFound) {
 			break
 		}
 		if err != nil {
-			a.recovered = false
 			return fmt.Errorf("%s: recover: %w", a.ref, err)
 		}
 		for i := range page {
 			if err := a.apply(&page[i]); err != nil {
-				a.recovered = false
 				return err
 			}
 		}
@@ -131,6 +132,29 @@ func (a *entityActor) catchUp(ctx context.Context) error {
 		}
 	}
 	a.recovered = true
+	return nil
+}
+
+// applyAppended applies events the store has just made durable. They are
+// what a read of the stream would return (the actor stamped their recorded
+// time), less the global positions of all but the last, which no entity
+// uses; so no read-back is needed.
+func (a *entityActor) applyAppended(evs []events.Event, res events.AppendResult) error {
+	first := res.LastVersion - uint64(len(evs)) + 1
+	for i := range evs {
+		e := &evs[i]
+		env := events.Envelope{
+			ID: e.ID, Stream: a.ref.Stream(), Version: first + uint64(i), Type: e.Type,
+			RecordedAt: e.RecordedAt, SchemaVersion: e.SchemaVersion, Payload: e.Payload, Metadata: e.Metadata,
+		}
+		if i == len(evs)-1 {
+			env.Position = res.LastPosition
+		}
+		if err := a.apply(&env); err != nil {
+			a.recovered = false
+			return err
+		}
+	}
 	return nil
 }
 
@@ -146,7 +170,8 @@ func (a *entityActor) apply(env *events.Envelope) error {
 	return nil
 }
 
-func toEvents(msgs []proto.Message, cmd Command) ([]events.Event, error) {
+// toEvents encodes decided messages as events of cmd, decided at now.
+func toEvents(msgs []proto.Message, cmd Command, now time.Time) ([]events.Event, error) {
 	md := events.Metadata{CorrelationID: cmd.CorrelationID, CausationID: cmd.ID, Principal: cmd.Principal}
 	evs := make([]events.Event, len(msgs))
 	for i, m := range msgs {
@@ -154,6 +179,7 @@ func toEvents(msgs []proto.Message, cmd Command) ([]events.Event, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.RecordedAt = now
 		evs[i] = e
 	}
 	return evs, nil

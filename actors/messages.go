@@ -1,6 +1,9 @@
 package actors
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // request carries a command from Ask to the kind's supervisor, which
 // forwards it, sender and all, to the entity's actor.
@@ -18,5 +21,6 @@ type reply struct {
 	err error
 }
 
-// passivate is an idle entity actor asking its supervisor to stop it.
-type passivate struct{ id string }
+// sweep tells a supervisor to passivate the entity actors that have been
+// idle for longer than the idle timeout.
+type sweep struct{ now time.Time }

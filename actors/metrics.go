@@ -20,6 +20,7 @@ const (
 type metrics struct {
 	commands *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	live     *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -33,8 +34,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time from sending a command to its entity's answer, by entity kind.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		}, []string{"kind"}),
+		live: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hive_entity_actors",
+			Help: "Entity actors currently in memory, by entity kind.",
+		}, []string{"kind"}),
 	}
-	for _, c := range []prometheus.Collector{m.commands, m.duration} {
+	for _, c := range []prometheus.Collector{m.commands, m.duration, m.live} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register actor metrics: %w", err)
 		}

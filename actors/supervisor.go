@@ -3,21 +3,26 @@ package actors
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // supervisor is the parent of every entity actor of one kind. It routes
-// requests to the entity's actor by id, spawning it on first use, and stops
-// idle actors when they ask to passivate. Requests for an entity whose actor
-// is stopping wait here until it has stopped, then go to a fresh actor, so
-// that no request is lost to a dying mailbox.
+// requests to the entity's actor by id, spawning it on first use, and on
+// each sweep stops (passivates) the actors that received no request for the
+// idle timeout. Requests for an entity whose actor is stopping wait here
+// until it has stopped, then go to a fresh actor, so that no request is
+// lost to a dying mailbox.
 type supervisor struct {
 	kind     Kind
 	store    EventStore
 	cfg      Config
 	logger   *slog.Logger
+	live     prometheus.Gauge
 	children map[string]*actor.PID
+	lastUsed map[string]time.Time
 	ids      map[string]string // child pid id -> entity id
 	stopping map[string][]pendingRequest
 }
@@ -27,13 +32,15 @@ type pendingRequest struct {
 	sender *actor.PID
 }
 
-func newSupervisor(k Kind, store EventStore, cfg Config, logger *slog.Logger) *supervisor {
+func newSupervisor(k Kind, store EventStore, cfg Config, logger *slog.Logger, live prometheus.Gauge) *supervisor {
 	return &supervisor{
 		kind:     k,
 		store:    store,
 		cfg:      cfg,
 		logger:   logger,
+		live:     live,
 		children: make(map[string]*actor.PID),
+		lastUsed: make(map[string]time.Time),
 		ids:      make(map[string]string),
 		stopping: make(map[string][]pendingRequest),
 	}
@@ -44,14 +51,8 @@ func (s *supervisor) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *request:
 		s.route(c, m)
-	case *passivate:
-		pid, ok := s.children[m.id]
-		if !ok || !pid.Equal(c.Sender()) {
-			return
-		}
-		delete(s.children, m.id)
-		s.stopping[m.id] = nil
-		c.Poison(pid)
+	case *sweep:
+		s.passivateIdle(c, m.now)
 	case *actor.Terminated:
 		s.terminated(c, m.Who)
 	}
@@ -67,7 +68,25 @@ func (s *supervisor) route(c actor.Context, r *request) {
 		c.Respond(&reply{err: err})
 		return
 	}
+	s.lastUsed[r.id] = time.Now()
 	c.Forward(pid)
+}
+
+// passivateIdle stops the actors idle since before now - IdleTimeout. A
+// poison pill is queued behind any request already forwarded, so those are
+// still answered.
+func (s *supervisor) passivateIdle(c actor.Context, now time.Time) {
+	for id, used := range s.lastUsed {
+		if now.Sub(used) < s.cfg.IdleTimeout {
+			continue
+		}
+		delete(s.lastUsed, id)
+		if pid, ok := s.children[id]; ok {
+			delete(s.children, id)
+			s.stopping[id] = nil
+			c.Poison(pid)
+		}
+	}
 }
 
 func (s *supervisor) child(c actor.Context, id string) (*actor.PID, error) {
@@ -84,6 +103,7 @@ func (s *supervisor) child(c actor.Context, id string) (*actor.PID, error) {
 	}
 	s.children[id] = pid
 	s.ids[pid.Id] = id
+	s.live.Inc()
 	return pid, nil
 }
 
@@ -95,8 +115,10 @@ func (s *supervisor) terminated(c actor.Context, who *actor.PID) {
 		return
 	}
 	delete(s.ids, who.Id)
+	s.live.Dec()
 	if pid, ok := s.children[id]; ok && pid.Equal(who) {
 		delete(s.children, id)
+		delete(s.lastUsed, id)
 	}
 	waiting, ok := s.stopping[id]
 	if !ok {

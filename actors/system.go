@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -39,8 +40,9 @@ type Config struct {
 	// entity. It runs even if the caller goes away, so that a command that
 	// reached its entity completes or fails as a whole.
 	WriteTimeout time.Duration
-	// IdleTimeout passivates an entity's actor after that long without
-	// commands; 0 keeps actors forever.
+	// IdleTimeout passivates an entity's actor after about that long without
+	// commands (between one and one and a half times it); 0 keeps actors
+	// forever.
 	IdleTimeout time.Duration
 	// MaxRestarts within RestartWindow stops an entity that keeps failing;
 	// its next command starts it afresh from its stream.
@@ -82,6 +84,8 @@ type System struct {
 	actors      *actor.ActorSystem
 	supervisors map[string]*actor.PID
 	metrics     *metrics
+	stopSweeps  context.CancelFunc
+	sweeping    sync.WaitGroup
 }
 
 // New starts the runtime for kinds, appending to store.
@@ -100,7 +104,7 @@ func New(cfg Config, store EventStore, kinds []Kind, logger *slog.Logger, reg pr
 	s := &System{cfg: cfg, actors: as, supervisors: make(map[string]*actor.PID, len(kinds)), metrics: m}
 	for _, k := range kinds {
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return newSupervisor(k, store, cfg, logger)
+			return newSupervisor(k, store, cfg, logger, m.live.WithLabelValues(k.Name))
 		}, actor.WithSupervisor(restartStrategy(cfg)))
 		pid, err := as.Root.SpawnNamed(props, k.Name)
 		if err != nil {
@@ -109,7 +113,31 @@ func New(cfg Config, store EventStore, kinds []Kind, logger *slog.Logger, reg pr
 		}
 		s.supervisors[k.Name] = pid
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopSweeps = cancel
+	if cfg.IdleTimeout > 0 {
+		s.sweeping.Add(1)
+		go s.sweep(ctx)
+	}
 	return s, nil
+}
+
+// sweep asks every supervisor, twice per idle timeout, to passivate its idle
+// entity actors, until ctx ends.
+func (s *System) sweep(ctx context.Context) {
+	defer s.sweeping.Done()
+	t := time.NewTicker(max(s.cfg.IdleTimeout/2, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for _, pid := range s.supervisors {
+				s.actors.Root.Send(pid, &sweep{now: now})
+			}
+		}
+	}
 }
 
 // restartStrategy restarts a failed entity actor, which then recovers its
@@ -160,6 +188,8 @@ func (s *System) ask(ctx context.Context, ref Ref, cmd Command) (Result, error) 
 
 // Shutdown stops every entity actor and the actor system.
 func (s *System) Shutdown() {
+	s.stopSweeps()
+	s.sweeping.Wait()
 	for _, pid := range s.supervisors {
 		if err := s.actors.Root.StopFuture(pid).Wait(); err != nil {
 			s.actors.Logger().Warn("supervisor did not stop in time", "pid", pid.Id, "err", err)

@@ -221,7 +221,7 @@ func TestCatchesUpWithOtherWriters(t *testing.T) {
 }
 
 func TestPassivatedEntitiesLoseNoCommands(t *testing.T) {
-	sys, _ := newSystem(t, memstore.New(0), actors.Config{IdleTimeout: 2 * time.Millisecond})
+	sys, reg := newSystem(t, memstore.New(0), actors.Config{IdleTimeout: 2 * time.Millisecond})
 	const workers, each = 8, 40
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -245,6 +245,32 @@ func TestPassivatedEntitiesLoseNoCommands(t *testing.T) {
 	if res.State.(int64) != workers*each {
 		t.Fatalf("total %v, want %d", res.State, workers*each)
 	}
+	live := func() float64 { return testutil.ToFloat64(gauge(t, reg, "hive_entity_actors", "counter")) }
+	deadline := time.Now().Add(5 * time.Second)
+	for live() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v counter actors still live long after the idle timeout", live())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// gauge returns the value of a kind-labelled gauge as a collector.
+func gauge(t *testing.T, reg *prometheus.Registry, name, kind string) prometheus.Collector {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "x"})
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if mf.GetName() == name && len(m.GetLabel()) == 1 && m.GetLabel()[0].GetValue() == kind {
+				g.Set(m.GetGauge().GetValue())
+			}
+		}
+	}
+	return g
 }
 
 func TestUnknownKind(t *testing.T) {

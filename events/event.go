@@ -31,6 +31,10 @@ type Event struct {
 	SchemaVersion uint32
 	// Payload is the encoded event body.
 	Payload []byte
+	// RecordedAt is when the event was decided. If zero, the store stamps
+	// the time of its commit. Either way it is stored in UTC and covered by
+	// the hash chain.
+	RecordedAt time.Time
 	Metadata
 }
 

@@ -93,7 +93,8 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	defer system.Shutdown()
 
 	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024, BlockPublishUntilSubscriberAck: true},
-		watermill.NewSlogLogger(logger.With("component", "bus")))
+		// Watermill logs every message it routes at Info: that is Debug here.
+		watermill.NewSlogLoggerWithLevelMapping(logger.With("component", "bus"), map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
 	defer func() { err = errors.Join(err, bus.Close()) }() // idempotent
 	publisher, err := relay.New(relay.Config{}, store, bus, logger.With("component", "relay"), reg)
 	if err != nil {

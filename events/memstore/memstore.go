@@ -95,6 +95,9 @@ func (s *Store) envelope(stream string, version uint64, now time.Time, e *events
 	if n := len(s.log); n > 0 {
 		pos = s.log[n-1].Position + 1 + uint64(len(s.log[n-1].Payload))
 	}
+	if !e.RecordedAt.IsZero() {
+		now = e.RecordedAt.UTC()
+	}
 	return events.Envelope{
 		ID: e.ID, Stream: stream, Version: version, Position: pos, Type: e.Type,
 		RecordedAt: now, SchemaVersion: e.SchemaVersion,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -37,11 +38,17 @@ func testAppendThenReadStream(t *testing.T, s events.Store) {
 			t.Errorf("event %d position %d not after %d", i, e.Position, got[i-1].Position)
 		}
 	}
+	stamped := newEvents(t, "stamped", 1)
+	stamped[0].RecordedAt = time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600))
+	last := mustAppend(t, s, "stamped", events.NoStream(), stamped)
+	if h := head(t, s); h != last.LastPosition {
+		t.Errorf("Head = %d, want %d", h, last.LastPosition)
+	}
+	if e := readStream(t, s, "stamped")[0]; !e.RecordedAt.Equal(stamped[0].RecordedAt) || e.RecordedAt.Location() != time.UTC {
+		t.Errorf("recorded time %v, want the given %v in UTC", e.RecordedAt, stamped[0].RecordedAt)
+	}
 	if res.LastPosition != got[2].Position {
 		t.Errorf("LastPosition = %d, want the last event's position %d", res.LastPosition, got[2].Position)
-	}
-	if h := head(t, s); h != res.LastPosition {
-		t.Errorf("Head = %d, want %d", h, res.LastPosition)
 	}
 }
 
