@@ -121,20 +121,31 @@ func derefResult(r *events.AppendResult) events.AppendResult {
 	return *r
 }
 
+// beginRead checks a read's limit and context and, unless it fails, returns
+// with the read lock held.
+func (s *Store) beginRead(ctx context.Context, limit int) (int, error) {
+	limit, err := events.ClampLimit(limit)
+	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return 0, events.ErrClosed
+	}
+	return limit, nil
+}
+
 // ReadStream implements events.Store.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
-	limit, err := events.ClampLimit(limit)
+	limit, err := s.beginRead(ctx, limit)
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.closed {
-		return nil, events.ErrClosed
-	}
 	idx := s.streams[stream]
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("%w: %q", events.ErrStreamNotFound, stream)
@@ -155,18 +166,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 
 // ReadAll implements events.Store.
 func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error) {
-	limit, err := events.ClampLimit(limit)
+	limit, err := s.beginRead(ctx, limit)
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.closed {
-		return nil, events.ErrClosed
-	}
 	i := sort.Search(len(s.log), func(i int) bool { return s.log[i].Position > after })
 	end := min(i+limit, len(s.log))
 	return append([]events.Envelope(nil), s.log[i:end]...), nil
