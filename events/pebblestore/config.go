@@ -4,18 +4,30 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"hive/events"
 )
 
 // Defaults applied by Open to zero Config fields.
 const (
-	DefaultMaxBatchEvents  = 1024
-	DefaultMaxBatchBytes   = 64 << 20
+	// DefaultMaxBatchEvents is the default Config.MaxBatchEvents.
+	DefaultMaxBatchEvents = 1024
+	// DefaultMaxBatchBytes is the default Config.MaxBatchBytes.
+	DefaultMaxBatchBytes = 64 << 20
+	// DefaultStreamCacheSize is the default Config.StreamCacheSize.
 	DefaultStreamCacheSize = 100_000
-	DefaultCacheSize       = 64 << 20
-	DefaultMemTableSize    = 64 << 20
+	// DefaultCacheSize is the default Config.CacheSize: pebble allocates
+	// the cache as it fills, not up front.
+	DefaultCacheSize = 128 << 20
+	// DefaultMemTableSize is the default Config.MemTableSize.
+	DefaultMemTableSize = 64 << 20
+	// DefaultMaxCommitDelay is the default Config.MaxCommitDelay.
+	DefaultMaxCommitDelay = 500 * time.Microsecond
 )
+
+// maxCommitDelayLimit bounds Config.MaxCommitDelay.
+const maxCommitDelayLimit = 100 * time.Millisecond
 
 // maxBatchBytesLimit keeps every pebble batch far below pebble's 4 GiB
 // batch limit, which pebble enforces by panicking.
@@ -48,6 +60,12 @@ type Config struct {
 	// MemTableSize is the size of one pebble memtable in bytes (default
 	// DefaultMemTableSize). Larger memtables mean fewer flushes.
 	MemTableSize uint64
+	// MaxCommitDelay is the longest the writer holds a group back from a
+	// free committer, waiting for Append calls already under way to join it
+	// and share its fsync (default DefaultMaxCommitDelay). It never waits
+	// longer than the last commit took, nor when no other call is under
+	// way. Negative disables the wait.
+	MaxCommitDelay time.Duration
 	// Logger receives pebble's own log lines (Info as Debug, Errors as
 	// Error) and the store's. Nil discards them.
 	Logger *slog.Logger
@@ -71,6 +89,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MemTableSize == 0 {
 		c.MemTableSize = DefaultMemTableSize
+	}
+	if c.MaxCommitDelay == 0 {
+		c.MaxCommitDelay = DefaultMaxCommitDelay
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -100,6 +121,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CacheSize <= 0 {
 		errs = append(errs, fmt.Errorf("CacheSize %d is not positive", c.CacheSize))
+	}
+	if c.MaxCommitDelay > maxCommitDelayLimit {
+		errs = append(errs, fmt.Errorf("MaxCommitDelay %v is over the limit of %v", c.MaxCommitDelay, maxCommitDelayLimit))
 	}
 	if c.MemTableSize < 1<<20 {
 		errs = append(errs, fmt.Errorf("MemTableSize %d is under 1 MiB", c.MemTableSize))

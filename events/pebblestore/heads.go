@@ -18,16 +18,16 @@ type streamHead struct {
 }
 
 // headCache holds committed stream heads for the writer, which alone uses
-// it. It holds at most max streams; when full, it forgets an arbitrary one
+// it. It holds at most limit streams; when full, it forgets an arbitrary one
 // (Go's map order), which costs that stream one index seek if it appends
 // again.
 type headCache struct {
-	max int
-	m   map[string]streamHead
+	limit int
+	m     map[string]streamHead
 }
 
-func newHeadCache(max int) *headCache {
-	return &headCache{max: max, m: make(map[string]streamHead, min(max, 1024))}
+func newHeadCache(limit int) *headCache {
+	return &headCache{limit: limit, m: make(map[string]streamHead, min(limit, 1024))}
 }
 
 func (c *headCache) get(stream string) (streamHead, bool) {
@@ -36,7 +36,7 @@ func (c *headCache) get(stream string) (streamHead, bool) {
 }
 
 func (c *headCache) put(stream string, h streamHead) {
-	if _, ok := c.m[stream]; !ok && len(c.m) >= c.max {
+	if _, ok := c.m[stream]; !ok && len(c.m) >= c.limit {
 		for victim := range c.m {
 			delete(c.m, victim)
 			break

@@ -6,10 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"hive/events"
 )
@@ -18,8 +16,9 @@ import (
 const subscriptionPageSize = 1024
 
 // Store is the embedded, durable events.Store. It is safe for concurrent
-// use. Appends go through one writer goroutine that commits them in groups;
-// reads go straight to pebble and see only committed groups.
+// use. Appends go through the writer and committer goroutines, which commit
+// them in groups; reads go straight to pebble and see only committed
+// groups. See the package documentation.
 type Store struct {
 	cfg     Config
 	db      *pebble.DB
@@ -27,19 +26,22 @@ type Store struct {
 	commits *events.Signal
 	reqs    chan *request // unbuffered: a request sent has been taken by the writer
 	done    chan struct{} // closed by Close
-	stopped chan struct{} // closed when the writer has returned
+	stopped chan struct{} // closed when the writer and committer have returned
 
-	// head is the position of the newest committed event. The writer stores
-	// it after each commit; readers bound their scans by it, so they never
-	// see a batch before its fsync has completed.
+	// head is the position of the newest committed event. The committer
+	// stores it after each commit; readers bound their scans by it, so they
+	// never see a batch before its fsync has completed.
 	head atomic.Uint64
 	// failure holds the sticky error of a failed commit.
 	failure atomic.Pointer[error]
 	stats   counters
+	// appending counts the Append calls past validation and not yet
+	// returned; the writer lingers for those it has not seen yet.
+	appending atomic.Int64
 
 	// dbMu guards the use of db against Close: readers hold it shared while
-	// they use db, Close takes it exclusively to close db. The writer does
-	// not take it: Close stops the writer before it closes db.
+	// they use db, Close takes it exclusively to close db. The writer and
+	// committer do not take it: Close stops them before it closes db.
 	dbMu   sync.RWMutex
 	closed bool
 
@@ -50,7 +52,7 @@ type Store struct {
 var _ events.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the store in cfg.Dir, recovers its head
-// position and starts its writer. Close releases it.
+// position and starts its writer and committer. Close releases it.
 func Open(cfg Config) (*Store, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -74,16 +76,17 @@ func Open(cfg Config) (*Store, error) {
 		stopped: make(chan struct{}),
 	}
 	s.head.Store(head)
-	go newWriter(s, head+1).run()
+	startWriter(s, head+1)
 	s.log.Info("event store opened", "dir", cfg.Dir, "head", head)
 	return s, nil
 }
 
 // pebbleOptions configures pebble for an append-mostly log: the WAL on and
-// synced by every commit, a block cache for reads, large memtables so that
-// flushes are rare, Bloom filters so that event-id lookups of new ids (the
-// idempotency check of every append) rarely touch sstables, and pebble's
-// logging routed to the injected logger.
+// synced by every commit (pebble.Sync, never disabled), a block cache for
+// reads, large memtables so that flushes are rare, 32 KiB blocks because
+// the log is mostly read in long scans, and pebble's logging routed to the
+// injected logger. No Bloom filters: the store never looks up a key that
+// may be absent with a point lookup (see writer.lookupIDs).
 func pebbleOptions(cfg *Config) *pebble.Options {
 	opts := &pebble.Options{
 		CacheSize:    cfg.CacheSize,
@@ -93,7 +96,7 @@ func pebbleOptions(cfg *Config) *pebble.Options {
 		FormatMajorVersion: pebble.FormatValueSeparation,
 		Logger:             pebbleLogger{log: cfg.Logger},
 	}
-	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10) // inherited by every level
+	opts.Levels[0].BlockSize = 32 << 10 // inherited by every level
 	return opts
 }
 
@@ -119,6 +122,11 @@ func recoverHead(db *pebble.DB) (head uint64, err error) {
 // took the append, Append returns ctx's error, but the events may still
 // commit, exactly as if the reply had been lost: retry with the same event
 // ids, and the retry returns the original result.
+//
+// Besides the errors of the contract, it refuses with
+// events.ErrInvalidArgument an event whose type or metadata is not valid
+// UTF-8 (protobuf strings must be) and an append estimated larger than
+// MaxBatchBytes, and after a failed commit it returns that failure.
 func (s *Store) Append(ctx context.Context, stream string, expected events.ExpectedVersion, evs []events.Event) (events.AppendResult, error) {
 	if err := s.usable(ctx); err != nil {
 		return events.AppendResult{}, err
@@ -127,6 +135,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	if err != nil {
 		return events.AppendResult{}, err
 	}
+	s.appending.Add(1)
+	defer s.appending.Add(-1)
 	select {
 	case s.reqs <- req:
 	case <-s.done:
@@ -159,36 +169,6 @@ func (s *Store) usable(ctx context.Context) error {
 	return nil
 }
 
-// newRequest validates an append and copies its events, so that the
-// caller may reuse evs as soon as Append returns, even on a timeout.
-func (s *Store) newRequest(stream string, expected events.ExpectedVersion, evs []events.Event) (*request, error) {
-	if err := events.ValidateAppend(stream, evs, s.cfg.MaxEventSize); err != nil {
-		return nil, err
-	}
-	size, payloads := 0, 0
-	for i := range evs {
-		e := &evs[i]
-		if !utf8.ValidString(e.Type) || !utf8.ValidString(e.CorrelationID) ||
-			!utf8.ValidString(e.CausationID) || !utf8.ValidString(e.Principal) {
-			return nil, fmt.Errorf("%w: event %s has a type or metadata that is not valid UTF-8", events.ErrInvalidArgument, e.ID)
-		}
-		size += encodedSize(stream, e)
-		payloads += len(e.Payload)
-	}
-	if size > s.cfg.MaxBatchBytes {
-		return nil, fmt.Errorf("%w: append of about %d bytes exceeds the store's batch limit of %d", events.ErrInvalidArgument, size, s.cfg.MaxBatchBytes)
-	}
-	own := make([]events.Event, len(evs))
-	copy(own, evs)
-	buf := make([]byte, 0, payloads)
-	for i := range own {
-		start := len(buf)
-		buf = append(buf, own[i].Payload...)
-		own[i].Payload = buf[start:len(buf):len(buf)]
-	}
-	return &request{stream: stream, expected: expected, evs: own, size: size, reply: make(chan reply, 1)}, nil
-}
-
 // Head implements events.Store.
 func (s *Store) Head(ctx context.Context) (uint64, error) {
 	if err := ctx.Err(); err != nil {
@@ -203,7 +183,8 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 }
 
 // SubscribeAll implements events.Store. The subscription reads committed
-// pages with ReadAll and waits for the writer's broadcast after each commit.
+// pages with ReadAll and waits for the committer's broadcast after each
+// commit.
 func (s *Store) SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -216,8 +197,9 @@ func (s *Store) SubscribeAll(ctx context.Context, after uint64) (events.Subscrip
 	return events.NewSubscription(s, s.commits, s.done, after, subscriptionPageSize), nil
 }
 
-// Close stops the writer, whose queued appends fail with events.ErrClosed,
-// ends subscriptions and closes pebble. It is idempotent: later calls
+// Close stops taking appends (those still waiting to be taken fail with
+// events.ErrClosed), lets the writer and committer finish the appends they
+// took, ends subscriptions and closes pebble. It is idempotent: later calls
 // return the first call's result. After Close every method fails with
 // events.ErrClosed.
 func (s *Store) Close() error {

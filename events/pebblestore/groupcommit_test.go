@@ -1,0 +1,100 @@
+package pebblestore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"hive/events"
+	"hive/events/pebblestore"
+)
+
+// TestGroupCommitGroups has many writers append at once and checks that
+// their appends shared commits (fsyncs), and that grouping lost nothing.
+func TestGroupCommitGroups(t *testing.T) {
+	const writers, perWriter = 64, 10
+	s := openStore(t, pebblestore.Config{Dir: t.TempDir()})
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			stream := fmt.Sprintf("g-%d", w)
+			for i := range perWriter {
+				if _, err := s.Append(context.Background(), stream, events.Exact(uint64(i)), newEvents(t, stream, 1)); err != nil {
+					t.Errorf("%s append %d: %v", stream, i, err)
+					return
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	st := s.Stats()
+	t.Logf("%d appends in %d commits (%.1f per commit)", st.Appends, st.Commits, float64(st.Appends)/float64(st.Commits))
+	if st.Appends != writers*perWriter || st.Events != writers*perWriter {
+		t.Fatalf("stats count %d appends and %d events, want %d of each", st.Appends, st.Events, writers*perWriter)
+	}
+	if st.Commits*4 > st.Appends {
+		t.Errorf("%d commits for %d appends: concurrent appends are not grouped", st.Commits, st.Appends)
+	}
+	if n := len(readAll(t, s)); n != writers*perWriter {
+		t.Errorf("log has %d events, want %d", n, writers*perWriter)
+	}
+}
+
+// TestGroupSeesEarlierRequests has appends to one stream, and repeats of
+// one append, race into shared groups: each request must see those staged
+// before it in its group, for versions, the hash chain and idempotency.
+func TestGroupSeesEarlierRequests(t *testing.T) {
+	s := openStore(t, pebblestore.Config{Dir: t.TempDir()})
+	const n = 48
+	repeated := newEvents(t, "idem", 1)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	results := make(chan error, 2*n)
+	for range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := s.Append(context.Background(), "same", events.Any(), newEvents(t, "same", 2))
+			results <- err
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := s.Append(context.Background(), "idem", events.Any(), repeated)
+			results <- err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(results)
+	for err := range results {
+		if err != nil {
+			t.Errorf("append: %v", err)
+		}
+	}
+	st := s.Stats()
+	t.Logf("%d appends in %d commits", st.Appends, st.Commits)
+	if st.Appends != n+1 || st.Events != 2*n+1 {
+		t.Errorf("stats count %d appends, %d events; want %d and %d (repeats write nothing)", st.Appends, st.Events, n+1, 2*n+1)
+	}
+	if st.Commits >= st.Appends {
+		t.Errorf("%d commits for %d appends: no group held two appends to the same stream", st.Commits, st.Appends)
+	}
+	got := readStream(t, s, "same")
+	if len(got) != 2*n {
+		t.Fatalf("stream has %d events, want %d", len(got), 2*n)
+	}
+	if err := events.VerifyChain(got); err != nil {
+		t.Errorf("chain of grouped appends: %v", err)
+	}
+	if got := readStream(t, s, "idem"); len(got) != 1 {
+		t.Errorf("repeated appends wrote %d events, want 1", len(got))
+	}
+}
