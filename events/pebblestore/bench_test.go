@@ -73,7 +73,7 @@ var fsyncBaseline = sync.OnceValues(func() (float64, error) {
 // own stream with exact expected versions. x-fsync-ceiling compares the
 // rate with BenchmarkFsyncBaseline's, measured in the same process.
 func BenchmarkAppend(b *testing.B) {
-	for _, writers := range []int{1, 16, 256} {
+	for _, writers := range []int{1, 16, 64, 256} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			benchmarkAppend(b, writers)
 		})

@@ -46,8 +46,21 @@ func (c *headCache) put(stream string, h streamHead) {
 }
 
 // loadStreamHead reads stream's committed head from pebble: the last entry
-// of its index, and the hash of the event it points to.
+// of its index, and the hash of the event it points to. Most streams it is
+// asked about are new (every new entity's first append), so it first looks
+// for the stream's version 1 with a point lookup, which Bloom filters answer
+// cheaply, and only seeks for the last entry of a stream that exists.
 func loadStreamHead(db *pebble.DB, dec *decoder, stream string) (h streamHead, err error) {
+	_, closer, err := db.Get(appendStreamKey(nil, stream, 1))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return streamHead{}, nil
+	}
+	if err != nil {
+		return streamHead{}, fmt.Errorf("pebblestore: load head of %q: %w", stream, err)
+	}
+	if err := closer.Close(); err != nil {
+		return streamHead{}, fmt.Errorf("pebblestore: load head of %q: %w", stream, err)
+	}
 	lower, upper := streamBounds(stream)
 	it, err := db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {

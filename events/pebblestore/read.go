@@ -104,14 +104,17 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 }
 
 // streamReader reads one stream: an iterator over its index, and one over
-// the global log for the events the index points at.
+// the global log for the events the index points at, opened on first use
+// (so that looking for a stream that does not exist, as every new entity
+// does, costs one iterator).
 type streamReader struct {
-	stream string
-	head   uint64
-	lower  []byte // the stream's index prefix
-	idx    *pebble.Iterator
-	log    *pebble.Iterator
-	dec    decoder
+	stream  string
+	head    uint64
+	lower   []byte // the stream's index prefix
+	idx     *pebble.Iterator
+	log     *pebble.Iterator
+	openLog func() (*pebble.Iterator, error)
+	dec     decoder
 }
 
 func newStreamReader(ctx context.Context, db *pebble.DB, stream string, head uint64) (*streamReader, error) {
@@ -120,17 +123,22 @@ func newStreamReader(ctx context.Context, db *pebble.DB, stream string, head uin
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: read %q: %w", stream, err)
 	}
-	logLower, logUpper := logKey(1), logKey(head+1)
-	log, err := db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: logLower[:], UpperBound: logUpper[:]})
-	if err != nil {
-		return nil, joinIterClose(fmt.Errorf("pebblestore: read %q: %w", stream, err), idx)
+	openLog := func() (*pebble.Iterator, error) {
+		logLower, logUpper := logKey(1), logKey(head+1)
+		it, err := db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: logLower[:], UpperBound: logUpper[:]})
+		if err != nil {
+			return nil, fmt.Errorf("pebblestore: read %q: %w", stream, err)
+		}
+		return it, nil
 	}
-	return &streamReader{stream: stream, head: head, lower: lower, idx: idx, log: log}, nil
+	return &streamReader{stream: stream, head: head, lower: lower, idx: idx, openLog: openLog}, nil
 }
 
 func (r *streamReader) close(err *error) {
 	closeIter(r.idx, err)
-	closeIter(r.log, err)
+	if r.log != nil {
+		closeIter(r.log, err)
+	}
 }
 
 // exists reports whether the stream's first event is committed.
@@ -189,6 +197,12 @@ func (r *streamReader) load(out []events.Envelope) ([]events.Envelope, error) {
 	pos, pok := decodePosition(r.idx.Value())
 	if !vok || !pok || !bytes.HasPrefix(r.idx.Key(), r.lower) {
 		return nil, fmt.Errorf("%w: stream index entry %x", ErrCorrupt, r.idx.Key())
+	}
+	if r.log == nil {
+		var err error
+		if r.log, err = r.openLog(); err != nil {
+			return nil, err
+		}
 	}
 	k := logKey(pos)
 	if !r.log.SeekGE(k[:]) || !bytes.Equal(r.log.Key(), k[:]) {

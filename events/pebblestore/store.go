@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"hive/events"
 )
@@ -85,8 +86,8 @@ func Open(cfg Config) (*Store, error) {
 // synced by every commit (pebble.Sync, never disabled), a block cache for
 // reads, large memtables so that flushes are rare, 32 KiB blocks because
 // the log is mostly read in long scans, and pebble's logging routed to the
-// injected logger. No Bloom filters: the store never looks up a key that
-// may be absent with a point lookup (see writer.lookupIDs).
+// injected logger. Bloom filters serve the one point lookup of a key that
+// is usually absent: whether a stream exists (see loadStreamHead).
 func pebbleOptions(cfg *Config) *pebble.Options {
 	opts := &pebble.Options{
 		CacheSize:    cfg.CacheSize,
@@ -97,6 +98,8 @@ func pebbleOptions(cfg *Config) *pebble.Options {
 		Logger:             pebbleLogger{log: cfg.Logger},
 	}
 	opts.Levels[0].BlockSize = 32 << 10 // inherited by every level
+	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	opts.Levels[0].FilterType = pebble.TableFilter
 	return opts
 }
 
