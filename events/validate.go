@@ -2,7 +2,9 @@ package events
 
 import (
 	"fmt"
+	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -19,9 +21,16 @@ const (
 	MaxReadLimit = 10_000
 )
 
+// Recorded times must fit int64 nanoseconds since 1970, as stored.
+var (
+	minRecordedAt = time.Unix(0, math.MinInt64)
+	maxRecordedAt = time.Unix(0, math.MaxInt64)
+)
+
 // ValidateAppend checks an append request against the rules every store
 // shares: a well-formed stream name, at least one event, each with a non-nil
-// id unique in the request, a type, and a size within maxEventSize.
+// id unique in the request, a type, UTF-8 type and metadata, a recorded time
+// (if any) that fits in int64 nanoseconds, and a size within maxEventSize.
 func ValidateAppend(stream string, evs []Event, maxEventSize int) error {
 	if err := ValidateStreamName(stream); err != nil {
 		return err
@@ -41,6 +50,13 @@ func ValidateAppend(stream string, evs []Event, maxEventSize int) error {
 		seen[e.ID] = struct{}{}
 		if e.Type == "" {
 			return fmt.Errorf("%w: event %s has no type", ErrInvalidArgument, e.ID)
+		}
+		if !utf8.ValidString(e.Type) || !utf8.ValidString(e.CorrelationID) ||
+			!utf8.ValidString(e.CausationID) || !utf8.ValidString(e.Principal) {
+			return fmt.Errorf("%w: event %s has a type or metadata that is not valid UTF-8", ErrInvalidArgument, e.ID)
+		}
+		if t := e.RecordedAt; !t.IsZero() && (t.Before(minRecordedAt) || t.After(maxRecordedAt)) {
+			return fmt.Errorf("%w: event %s recorded at %v, outside the years 1678 to 2262", ErrInvalidArgument, e.ID, t)
 		}
 		if n := e.size(); n > maxEventSize {
 			return &EventTooLargeError{ID: e.ID, Size: n, Limit: maxEventSize}

@@ -2,10 +2,7 @@ package pebblestore
 
 import (
 	"fmt"
-	"math"
 	"sync/atomic"
-	"time"
-	"unicode/utf8"
 
 	"hive/events"
 )
@@ -41,9 +38,6 @@ func (s *Store) newRequest(stream string, expected events.ExpectedVersion, evs [
 	size, payloads := 0, 0
 	for i := range evs {
 		e := &evs[i]
-		if err := checkEncodable(e); err != nil {
-			return nil, err
-		}
 		size += encodedSize(stream, e)
 		payloads += len(e.Payload)
 	}
@@ -59,26 +53,6 @@ func (s *Store) newRequest(stream string, expected events.ExpectedVersion, evs [
 		own[i].Payload = buf[start:len(buf):len(buf)]
 	}
 	return &request{stream: stream, expected: expected, evs: own, size: size, reply: make(chan reply, 1)}, nil
-}
-
-// Recorded times must fit StoredEvent's int64 nanoseconds since 1970.
-var (
-	minRecordedAt = time.Unix(0, math.MinInt64)
-	maxRecordedAt = time.Unix(0, math.MaxInt64)
-)
-
-// checkEncodable refuses what a StoredEvent cannot hold: strings that are
-// not UTF-8 (the stream name is checked already) and recorded times outside
-// int64 nanoseconds.
-func checkEncodable(e *events.Event) error {
-	if !utf8.ValidString(e.Type) || !utf8.ValidString(e.CorrelationID) ||
-		!utf8.ValidString(e.CausationID) || !utf8.ValidString(e.Principal) {
-		return fmt.Errorf("%w: event %s has a type or metadata that is not valid UTF-8", events.ErrInvalidArgument, e.ID)
-	}
-	if t := e.RecordedAt; !t.IsZero() && (t.Before(minRecordedAt) || t.After(maxRecordedAt)) {
-		return fmt.Errorf("%w: event %s recorded at %v, outside the years 1678 to 2262", events.ErrInvalidArgument, e.ID, t)
-	}
-	return nil
 }
 
 // encodedSize estimates, from above, the batch bytes e adds in stream.

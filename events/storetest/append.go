@@ -173,6 +173,10 @@ func testInvalidArguments(t *testing.T, s events.Store) {
 	noID := newEvents(t, "s", 1)
 	noID[0].ID = uuid.Nil
 	twice := append(newEvents(t, "s", 1), ok[0], ok[0])
+	badUTF8 := newEvents(t, "s", 1)
+	badUTF8[0].Principal = "a\xffb"
+	farFuture := newEvents(t, "s", 1)
+	farFuture[0].RecordedAt = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
 	appends := []struct {
 		name   string
 		stream string
@@ -184,6 +188,8 @@ func testInvalidArguments(t *testing.T, s events.Store) {
 		{"event without type", "s", noType},
 		{"event without id", "s", noID},
 		{"id twice in one append", "s", twice},
+		{"metadata not UTF-8", "s", badUTF8},
+		{"recorded time past 2262", "s", farFuture},
 	}
 	for _, tc := range appends {
 		if _, err := s.Append(ctx, tc.stream, events.Any(), tc.evs); !errors.Is(err, events.ErrInvalidArgument) {
