@@ -169,7 +169,9 @@ func (s *System) ask(ctx context.Context, ref Ref, cmd Command) (Result, error) 
 	}
 	timeout := s.cfg.AskTimeout
 	if d, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(d))
+		if timeout = min(timeout, time.Until(d)); timeout <= 0 {
+			return Result{}, context.DeadlineExceeded
+		}
 	}
 	if cmd.CorrelationID == "" {
 		cmd.CorrelationID = cmd.ID
