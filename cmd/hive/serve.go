@@ -79,6 +79,12 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	if err != nil {
 		return err
 	}
+	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "hive_store_commits_total",
+		Help: "Group commits of the embedded store, each one pebble batch and one fsync; appends per commit show how well concurrent appends share fsyncs.",
+	}, func() float64 { return float64(raw.Stats().Commits) })); err != nil {
+		return fmt.Errorf("register store commit metric: %w", err)
+	}
 
 	agents := projections.NewAgents()
 	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents)
