@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -170,5 +171,44 @@ func TestOperationalEndpoints(t *testing.T) {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+}
+
+func TestCommandMetadataIsRecorded(t *testing.T) {
+	s := startStack(t, t.TempDir())
+	req, err := http.NewRequest(http.MethodPost, s.url+"/v1/agents", strings.NewReader(`{"name":"traced"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Hive-Correlation-Id", "deploy-42")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("POST = %d", res.StatusCode)
+	}
+	all, err := s.store.ReadAll(context.Background(), 0, 10)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("log: %d events, %v", len(all), err)
+	}
+	e := all[0]
+	if e.CorrelationID != "deploy-42" || e.CausationID == "" || e.Principal != "anonymous" || e.Type != "hive.v1.AgentRegistered" {
+		t.Errorf("recorded metadata = %+v", e.Metadata)
+	}
+
+	bad, err := http.NewRequest(http.MethodPost, s.url+"/v1/agents", strings.NewReader(`{"name":"other"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Header.Set("Hive-Correlation-Id", strings.Repeat("x", 129))
+	r, err := http.DefaultClient.Do(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusBadRequest {
+		t.Errorf("oversized correlation id: %d, want 400", r.StatusCode)
 	}
 }
