@@ -10,22 +10,32 @@ import (
 	"hive/events"
 )
 
+// beginRead checks a read's limit and context and, unless it fails, returns
+// with dbMu held shared and the store open.
+func (s *Store) beginRead(ctx context.Context, limit int) (int, error) {
+	limit, err := events.ClampLimit(limit)
+	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.dbMu.RLock()
+	if s.closed {
+		s.dbMu.RUnlock()
+		return 0, events.ErrClosed
+	}
+	return limit, nil
+}
+
 // ReadAll implements events.Store. It scans the global log from after+1 up
 // to the committed head. Positions are dense, so the page is allocated at
 // its exact size.
 func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (out []events.Envelope, err error) {
-	limit, err = events.ClampLimit(limit)
-	if err != nil {
+	if limit, err = s.beginRead(ctx, limit); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.dbMu.RLock()
 	defer s.dbMu.RUnlock()
-	if s.closed {
-		return nil, events.ErrClosed
-	}
 	head := s.head.Load()
 	if after >= head {
 		return nil, nil
@@ -67,21 +77,13 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (out []eve
 // and reads each event from the global log, ignoring entries beyond the
 // committed head.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) (out []events.Envelope, err error) {
-	limit, err = events.ClampLimit(limit)
-	if err != nil {
-		return nil, err
-	}
 	if err := events.ValidateStreamName(stream); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
+	if limit, err = s.beginRead(ctx, limit); err != nil {
 		return nil, err
 	}
-	s.dbMu.RLock()
 	defer s.dbMu.RUnlock()
-	if s.closed {
-		return nil, events.ErrClosed
-	}
 	r, err := newStreamReader(ctx, s.db, stream, s.head.Load())
 	if err != nil {
 		return nil, err
