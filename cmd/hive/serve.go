@@ -134,8 +134,8 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 
 // run serves HTTP and runs the background workers (projections, relay)
 // until ctx ends or the HTTP server fails, then shuts everything down. A
-// failed worker keeps the server up, not ready: /readyz, the logs and the
-// metrics say why.
+// failed worker keeps the server up: the logs and metrics say why, and a
+// failed projection also makes /readyz fail.
 func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.Handler, workers []func(context.Context) error) error {
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
