@@ -40,7 +40,7 @@ type Runner struct {
 	log     Log
 	logger  *slog.Logger
 	tracked []*tracked
-	applied *events.Signal
+	waiting waiters
 }
 
 // tracked is a projection and what the runner knows of its progress.
@@ -53,7 +53,7 @@ type tracked struct {
 // NewRunner returns a runner for projections over log, registering its
 // metrics with reg.
 func NewRunner(log Log, logger *slog.Logger, reg prometheus.Registerer, ps ...Projection) (*Runner, error) {
-	r := &Runner{log: log, logger: logger, applied: events.NewSignal()}
+	r := &Runner{log: log, logger: logger}
 	for _, p := range ps {
 		t := &tracked{Projection: p}
 		t.target.Store(math.MaxUint64) // not ready before Run reads the head
@@ -104,7 +104,7 @@ func (r *Runner) feed(ctx context.Context, t *tracked) error {
 		if err := t.Apply(&env); err != nil {
 			return r.fail(t, &env, err)
 		}
-		r.applied.Broadcast()
+		r.waiting.release(r.reached(), false)
 	}
 }
 
@@ -117,7 +117,7 @@ func (r *Runner) fail(t *tracked, env *events.Envelope, err error) error {
 	}
 	t.err.Store(&err)
 	r.logger.Error("projection stopped", "projection", t.Name(), "checkpoint", t.Checkpoint(), "err", err)
-	r.applied.Broadcast()
+	r.waiting.release(0, true)
 	return err
 }
 
@@ -135,27 +135,47 @@ func (r *Runner) Ready() error {
 	return nil
 }
 
+// reached is the position every projection has reached.
+func (r *Runner) reached() uint64 {
+	low := uint64(math.MaxUint64)
+	for _, t := range r.tracked {
+		low = min(low, t.Checkpoint())
+	}
+	return low
+}
+
 // WaitFor blocks until every projection has applied the event at position
 // pos, or ctx ends, or a projection has failed.
 func (r *Runner) WaitFor(ctx context.Context, pos uint64) error {
 	for {
-		wake := r.applied.Wait()
-		done := true
-		for _, t := range r.tracked {
-			if err := t.err.Load(); err != nil {
-				return *err
-			}
-			if t.Checkpoint() < pos {
-				done = false
-			}
+		if err := r.failed(); err != nil {
+			return err
 		}
-		if done {
+		if r.reached() >= pos {
 			return nil
+		}
+		wake := r.waiting.add(pos)
+		// Look again: the projections may have got there, or failed, before
+		// the wait was registered.
+		if r.reached() >= pos || r.failed() != nil {
+			r.waiting.remove(wake)
+			continue
 		}
 		select {
 		case <-wake:
 		case <-ctx.Done():
+			r.waiting.remove(wake)
 			return ctx.Err()
 		}
 	}
+}
+
+// failed returns the error of the first failed projection, if any.
+func (r *Runner) failed() error {
+	for _, t := range r.tracked {
+		if err := t.err.Load(); err != nil {
+			return *err
+		}
+	}
+	return nil
 }

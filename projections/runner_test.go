@@ -140,3 +140,35 @@ func mustID(t *testing.T) [16]byte {
 	}
 	return id
 }
+
+func TestWaitForWakesEachWaiterAtItsPosition(t *testing.T) {
+	store := memstore.New(0)
+	agents := projections.NewAgents()
+	r, _, _ := start(t, store, agents)
+	const n = 40
+	positions := make([]uint64, n)
+	for i := range positions {
+		positions[i] = appendRegistered(t, store, fmt.Sprintf("w-%d", i)).LastPosition
+	}
+	errs := make(chan error, n)
+	for _, pos := range positions {
+		go func() {
+			err := r.WaitFor(waitCtx(t), pos)
+			if err == nil && agents.Checkpoint() < pos {
+				err = fmt.Errorf("woken at %d before reaching %d", agents.Checkpoint(), pos)
+			}
+			errs <- err
+		}()
+	}
+	for range positions {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A wait beyond the head ends with its context.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := r.WaitFor(ctx, positions[n-1]+1000); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitFor beyond the head = %v, want DeadlineExceeded", err)
+	}
+}
