@@ -17,7 +17,8 @@ type metered struct {
 	failures *prometheus.CounterVec
 }
 
-// WithMetrics returns s with its appends measured, registering with reg:
+// WithMetrics returns s with its appends measured (and, if s is a
+// SnapshotStore, still one), registering with reg:
 // hive_store_events_appended_total, hive_store_append_duration_seconds and
 // hive_store_append_failures_total by reason.
 func WithMetrics(s Store, reg prometheus.Registerer) (Store, error) {
@@ -42,7 +43,17 @@ func WithMetrics(s Store, reg prometheus.Registerer) (Store, error) {
 			return nil, fmt.Errorf("register store metrics: %w", err)
 		}
 	}
+	if ss, ok := s.(SnapshotStore); ok {
+		return &meteredSnapshots{metered: m, SnapshotStore: ss}, nil
+	}
 	return m, nil
+}
+
+// meteredSnapshots is a metered store that keeps its store's snapshot
+// capability.
+type meteredSnapshots struct {
+	*metered
+	SnapshotStore
 }
 
 // Append implements Store.

@@ -41,6 +41,9 @@ hive_store_append_failures_total{reason="wrong_expected_version"} 1
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hive_store_events_appended_total", "hive_store_append_failures_total"); err != nil {
 		t.Error(err)
 	}
+	if _, ok := s.(events.SnapshotStore); !ok {
+		t.Error("the metered store lost the snapshot capability")
+	}
 	if n := testutil.CollectAndCount(reg, "hive_store_append_duration_seconds"); n != 1 {
 		t.Errorf("append latency histogram has %d series, want 1", n)
 	}

@@ -30,9 +30,13 @@ type Store struct {
 	log     []events.Envelope
 	streams map[string][]int // stream -> indexes into log, by version
 	ids     map[uuid.UUID]int
+	snaps   map[string]events.Snapshot
 }
 
-var _ events.Store = (*Store)(nil)
+var (
+	_ events.Store         = (*Store)(nil)
+	_ events.SnapshotStore = (*Store)(nil)
+)
 
 // New returns an empty store whose events may be at most maxEventSize bytes
 // (events.DefaultMaxEventSize if 0).
@@ -46,6 +50,7 @@ func New(maxEventSize int) *Store {
 		done:         make(chan struct{}),
 		streams:      make(map[string][]int),
 		ids:          make(map[uuid.UUID]int),
+		snaps:        make(map[string]events.Snapshot),
 	}
 }
 
@@ -195,6 +200,43 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 		return 0, nil
 	}
 	return s.log[len(s.log)-1].Position, nil
+}
+
+// SaveSnapshot implements events.SnapshotStore.
+func (s *Store) SaveSnapshot(ctx context.Context, snap events.Snapshot) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := events.ValidateSnapshot(&snap, s.maxEventSize); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return events.ErrClosed
+	}
+	if old, ok := s.snaps[snap.Stream]; !ok || old.Version < snap.Version {
+		snap.Payload = append([]byte(nil), snap.Payload...)
+		s.snaps[snap.Stream] = snap
+	}
+	return nil
+}
+
+// LoadSnapshot implements events.SnapshotStore.
+func (s *Store) LoadSnapshot(ctx context.Context, stream string) (events.Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return events.Snapshot{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return events.Snapshot{}, events.ErrClosed
+	}
+	snap, ok := s.snaps[stream]
+	if !ok {
+		return events.Snapshot{}, fmt.Errorf("%w: %q", events.ErrSnapshotNotFound, stream)
+	}
+	return snap, nil
 }
 
 // Close implements events.Store.

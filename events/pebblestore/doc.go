@@ -12,12 +12,13 @@
 //
 // # Key layout
 //
-// Three key spaces, each behind one prefix byte, so that each can be
+// Four key spaces, each behind one prefix byte, so that each can be
 // scanned with tight bounds:
 //
 //	'l' position(8, big-endian)               -> hive.v1.StoredEvent   the global log
 //	's' stream 0x00 version(8, big-endian)    -> position(8)           the stream index
 //	'i' id(16)                                -> position(8)           the event-id index
+//	'n' stream                                -> hive.v1.StoredSnapshot the newest snapshot
 //
 // Events are stored once, as protobuf hivev1.StoredEvent messages in the
 // global log; both indexes point into it by position. Positions are dense

@@ -13,7 +13,13 @@ const (
 	prefixLog    byte = 'l' // 'l' position(8 BE)               -> StoredEvent
 	prefixStream byte = 's' // 's' stream 0x00 version(8 BE)    -> position(8 BE)
 	prefixID     byte = 'i' // 'i' id(16)                       -> position(8 BE)
+	prefixSnap   byte = 'n' // 'n' stream                       -> StoredSnapshot
 )
+
+// snapshotKey is the key of stream's snapshot.
+func snapshotKey(stream string) []byte {
+	return append([]byte{prefixSnap}, stream...)
+}
 
 const (
 	logKeyLen = 1 + 8

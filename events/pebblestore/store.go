@@ -45,6 +45,8 @@ type Store struct {
 	// committer do not take it: Close stops them before it closes db.
 	dbMu   sync.RWMutex
 	closed bool
+	// snapMu orders snapshot saves (see SaveSnapshot).
+	snapMu sync.Mutex
 
 	closeOnce sync.Once
 	closeErr  error

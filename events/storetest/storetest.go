@@ -8,7 +8,8 @@
 // The suite checks the guarantees the events package documents: ordering,
 // optimistic concurrency under racing writers, idempotency, paging,
 // subscriptions switching from catch-up to live under concurrent appends,
-// cancellation, size limits and hash-chain continuity.
+// cancellation, size limits and hash-chain continuity; and, for stores that
+// keep snapshots, the SnapshotStore capability.
 package storetest
 
 import (
@@ -51,6 +52,7 @@ func Run(t *testing.T, open Open) {
 		{"InvalidArguments", testInvalidArguments},
 		{"HashChain", testHashChain},
 		{"Closed", testClosed},
+		{"Snapshots", testSnapshots},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
