@@ -53,6 +53,15 @@ type Entity interface {
 	View() any
 }
 
+// Snapshotter is an Entity whose state can be snapshotted, so that its
+// recovery applies only the events after the newest snapshot.
+type Snapshotter interface {
+	// Snapshot returns the state as a protobuf message.
+	Snapshot() (proto.Message, error)
+	// Restore replaces the state with a snapshot taken at version.
+	Restore(msg proto.Message, version uint64) error
+}
+
 // Kind is one kind of entity hosted by the runtime.
 type Kind struct {
 	// Name is the kind's name, e.g. "agent"; it prefixes stream names.

@@ -36,6 +36,15 @@
 // The command's I/O runs to completion even if the caller gives up, bounded
 // by Config.WriteTimeout.
 //
+// # Snapshots
+//
+// An entity that is a Snapshotter, on a store that is an
+// events.SnapshotStore, is snapshotted every Config.SnapshotEvery events
+// (after the append that crosses the mark, from the actor). Recovery
+// restores the newest snapshot and applies only the events after it. A
+// snapshot that cannot be loaded or restored is logged and ignored: the
+// entity then recovers from its whole stream.
+//
 // # Addressing
 //
 // Entities are addressed by Ref (kind and id) only. Moving them onto

@@ -33,9 +33,10 @@ type entityActor struct {
 	cfg       Config
 	logger    *slog.Logger
 
-	entity    Entity
-	version   uint64
-	recovered bool
+	entity     Entity
+	version    uint64
+	snapshotAt uint64 // version of the newest snapshot saved or restored
+	recovered  bool
 }
 
 func newEntityActor(ref Ref, newEntity func() Entity, store EventStore, cfg Config, logger *slog.Logger) *entityActor {
@@ -100,13 +101,16 @@ func (a *entityActor) handle(r *request) (Result, error) {
 		if err := a.applyAppended(evs, res); err != nil {
 			return Result{}, err
 		}
+		a.maybeSnapshot(ctx)
 		return Result{Events: len(evs), LastVersion: res.LastVersion, LastPosition: res.LastPosition, State: a.entity.View()}, nil
 	}
 }
 
-// recover rebuilds the entity's state from its whole stream.
+// recover rebuilds the entity's state from its newest snapshot, if any, and
+// the events after it.
 func (a *entityActor) recover(ctx context.Context) error {
-	a.entity, a.version = a.newEntity(), 0
+	a.entity, a.version, a.snapshotAt = a.newEntity(), 0, 0
+	a.restoreSnapshot(ctx)
 	return a.catchUp(ctx)
 }
 

@@ -48,7 +48,14 @@ type Config struct {
 	// its next command starts it afresh from its stream.
 	MaxRestarts   int
 	RestartWindow time.Duration
+	// SnapshotEvery is how many events an entity appends between two
+	// snapshots, for entities that are Snapshotters on a store that is an
+	// events.SnapshotStore (default DefaultSnapshotEvery).
+	SnapshotEvery int
 }
+
+// DefaultSnapshotEvery is the default Config.SnapshotEvery.
+const DefaultSnapshotEvery = 100
 
 func (c *Config) setDefaults() {
 	if c.AskTimeout == 0 {
@@ -63,6 +70,9 @@ func (c *Config) setDefaults() {
 	if c.RestartWindow == 0 {
 		c.RestartWindow = time.Minute
 	}
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = DefaultSnapshotEvery
+	}
 }
 
 // Validate reports every invalid setting.
@@ -73,6 +83,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxRestarts < 0 {
 		errs = append(errs, errors.New("actors: MaxRestarts must not be negative"))
+	}
+	if c.SnapshotEvery < 0 {
+		errs = append(errs, errors.New("actors: SnapshotEvery must not be negative"))
 	}
 	return errors.Join(errs...)
 }

@@ -49,6 +49,13 @@ func (c counter) Decide(cmd any) ([]proto.Message, error) {
 
 func (c *counter) View() any { return c.total }
 
+func (c *counter) Snapshot() (proto.Message, error) { return wrapperspb.Int64(c.total), nil }
+
+func (c *counter) Restore(msg proto.Message, _ uint64) error {
+	c.total = msg.(*wrapperspb.Int64Value).GetValue()
+	return nil
+}
+
 var counterKind = actors.Kind{Name: "counter", New: func() actors.Entity { return &counter{} }}
 
 var agentKind = actors.Kind{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }}

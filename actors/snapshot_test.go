@@ -1,0 +1,74 @@
+package actors_test
+
+import (
+	"context"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"hive/actors"
+	"hive/events"
+	"hive/events/memstore"
+)
+
+func TestSnapshotsAreTakenAndUsedForRecovery(t *testing.T) {
+	store := memstore.New(0)
+	sys, _ := newSystem(t, store, actors.Config{SnapshotEvery: 100})
+	for i := 0; i < 250; i++ {
+		if _, err := ask(t, sys, "snap", add{n: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, err := store.LoadSnapshot(context.Background(), "counter-snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total wrapperspb.Int64Value
+	if err := proto.Unmarshal(snap.Payload, &total); err != nil || snap.Version != 200 || total.GetValue() != 200 {
+		t.Fatalf("snapshot at version %d holds %v (%v); want 200 at version 200", snap.Version, total.GetValue(), err)
+	}
+
+	// A new runtime recovers from the snapshot and the 50 events after it.
+	// To see that it used the snapshot, plant one that says otherwise.
+	planted, err := proto.Marshal(wrapperspb.Int64(1_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveSnapshot(context.Background(), events.Snapshot{
+		Stream: "counter-snap", Version: 240, Type: "google.protobuf.Int64Value", SchemaVersion: 1, Payload: planted,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sys2, _ := newSystem(t, store, actors.Config{SnapshotEvery: 100})
+	res, err := ask(t, sys2, "snap", add{n: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.State.(int64); got != 1_000_000+10+1 {
+		t.Fatalf("recovered total %d, want the planted snapshot's 1,000,000 plus the 10 events after it plus 1", got)
+	}
+}
+
+func TestUnusableSnapshotFallsBackToTheStream(t *testing.T) {
+	store := memstore.New(0)
+	sys, _ := newSystem(t, store, actors.Config{})
+	for i := 0; i < 5; i++ {
+		if _, err := ask(t, sys, "bad", add{n: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.SaveSnapshot(context.Background(), events.Snapshot{
+		Stream: "counter-bad", Version: 3, Type: "no.such.Type", SchemaVersion: 1, Payload: []byte{1},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sys2, _ := newSystem(t, store, actors.Config{})
+	res, err := ask(t, sys2, "bad", add{n: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.State.(int64); got != 12 || res.LastVersion != 6 {
+		t.Fatalf("total %d at version %d, want 12 at version 6 from the whole stream", got, res.LastVersion)
+	}
+}
