@@ -10,9 +10,10 @@
 //	└── <kind>           one supervisor per hosted Kind
 //
 // A supervisor routes each request to its entity's actor by id, spawning it
-// if needed, and restarts an actor that panics (one-for-one, at most
-// Config.MaxRestarts times within Config.RestartWindow; past that the actor
-// is stopped and the next command starts a fresh one).
+// if needed, and restarts an actor that panics after a backoff that doubles
+// with each failure (Config.InitialBackoff up to Config.MaxBackoff); past
+// Config.MaxRestarts failures within Config.RestartWindow the actor is
+// stopped and the next command starts a fresh one.
 //
 // # Messages
 //

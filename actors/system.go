@@ -48,6 +48,10 @@ type Config struct {
 	// its next command starts it afresh from its stream.
 	MaxRestarts   int
 	RestartWindow time.Duration
+	// InitialBackoff is the delay before restarting a failed entity; it
+	// doubles with each failure in the window, up to MaxBackoff.
+	InitialBackoff time.Duration
+	MaxBackoff     time.Duration
 	// SnapshotEvery is how many events an entity appends between two
 	// snapshots, for entities that are Snapshotters on a store that is an
 	// events.SnapshotStore (default DefaultSnapshotEvery).
@@ -70,6 +74,12 @@ func (c *Config) setDefaults() {
 	if c.RestartWindow == 0 {
 		c.RestartWindow = time.Minute
 	}
+	if c.InitialBackoff == 0 {
+		c.InitialBackoff = 10 * time.Millisecond
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = 5 * time.Second
+	}
 	if c.SnapshotEvery == 0 {
 		c.SnapshotEvery = DefaultSnapshotEvery
 	}
@@ -78,7 +88,7 @@ func (c *Config) setDefaults() {
 // Validate reports every invalid setting.
 func (c Config) Validate() error {
 	var errs []error
-	if c.AskTimeout < 0 || c.WriteTimeout < 0 || c.IdleTimeout < 0 || c.RestartWindow < 0 {
+	if c.AskTimeout < 0 || c.WriteTimeout < 0 || c.IdleTimeout < 0 || c.RestartWindow < 0 || c.InitialBackoff < 0 || c.MaxBackoff < 0 {
 		errs = append(errs, errors.New("actors: timeouts must not be negative"))
 	}
 	if c.MaxRestarts < 0 {
@@ -118,7 +128,7 @@ func New(cfg Config, store EventStore, kinds []Kind, logger *slog.Logger, reg pr
 	for _, k := range kinds {
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return newSupervisor(k, store, cfg, logger, m.live.WithLabelValues(k.Name))
-		}, actor.WithSupervisor(restartStrategy(cfg)))
+		}, actor.WithSupervisor(&backoffStrategy{cfg: cfg, logger: logger}))
 		pid, err := as.Root.SpawnNamed(props, k.Name)
 		if err != nil {
 			as.Shutdown()
@@ -151,15 +161,6 @@ func (s *System) sweep(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// restartStrategy restarts a failed entity actor, which then recovers its
-// state from its stream; an entity failing more than MaxRestarts times in
-// RestartWindow is stopped.
-func restartStrategy(cfg Config) actor.SupervisorStrategy {
-	return actor.NewOneForOneStrategy(cfg.MaxRestarts, cfg.RestartWindow, func(any) actor.Directive {
-		return actor.RestartDirective
-	})
 }
 
 // Ask sends cmd to the entity ref and waits for its result. Rejections by the

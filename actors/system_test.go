@@ -287,3 +287,30 @@ func TestUnknownKind(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnknownKind", err)
 	}
 }
+
+func TestEntityFailingTooOftenIsStoppedThenStartedAfresh(t *testing.T) {
+	sys, reg := newSystem(t, memstore.New(0), actors.Config{MaxRestarts: 2, InitialBackoff: time.Millisecond})
+	if _, err := ask(t, sys, "flaky", add{n: 3}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := ask(t, sys, "flaky", add{boom: true}); !errors.Is(err, actors.ErrEntityFailed) {
+			t.Fatalf("failure %d: %v, want ErrEntityFailed", i+1, err)
+		}
+	}
+	live := func() float64 { return testutil.ToFloat64(gauge(t, reg, "hive_entity_actors", "counter")) }
+	deadline := time.Now().Add(5 * time.Second)
+	for live() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the actor was not stopped after failing more than MaxRestarts times")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	res, err := ask(t, sys, "flaky", add{n: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State.(int64) != 4 {
+		t.Fatalf("fresh actor's total %v, want 4 recovered from the stream", res.State)
+	}
+}
