@@ -124,10 +124,10 @@ func (r *Runner) fail(t *tracked, env *events.Envelope, err error) error {
 // Ready reports whether every projection has caught up with the log as it
 // was when Run started, and none has failed.
 func (r *Runner) Ready() error {
+	if err := r.failed(); err != nil {
+		return err
+	}
 	for _, t := range r.tracked {
-		if err := t.err.Load(); err != nil {
-			return *err
-		}
 		if t.Checkpoint() < t.target.Load() {
 			return fmt.Errorf("projection %s catching up: at %d of %d", t.Name(), t.Checkpoint(), t.target.Load())
 		}
