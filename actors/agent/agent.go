@@ -23,10 +23,13 @@ const Kind = "agent"
 // Status is an agent's life-cycle status.
 type Status string
 
-// Statuses of an agent.
+// Statuses of an agent. Gone outranks lost, which outranks draining.
 const (
 	StatusUnregistered Status = ""
 	StatusIdle         Status = "idle"
+	StatusDraining     Status = "draining"
+	StatusLost         Status = "lost"
+	StatusGone         Status = "gone"
 )
 
 // idNamespace scopes the name-derived ids of agents.
@@ -48,6 +51,10 @@ type State struct {
 	MaxConcurrency uint32            `json:"max_concurrency"`
 	Status         Status            `json:"status"`
 	RegisteredAt   time.Time         `json:"registered_at"`
+	// Deadline is when the agent is lost if Hive hears nothing from it.
+	Deadline time.Time `json:"deadline"`
+	// Draining is kept while the agent is lost, for when it recovers.
+	Draining bool `json:"-"`
 	// Version is the version of the agent's stream this state reflects.
 	Version uint64 `json:"version"`
 }
@@ -56,18 +63,41 @@ type State struct {
 func (s *State) Apply(env *events.Envelope, msg proto.Message) error {
 	switch m := msg.(type) {
 	case *hivev1.AgentRegistered:
-		s.ID = m.GetAgentId()
-		s.Name = m.GetName()
-		s.Capabilities = slices.Clone(m.GetCapabilities())
-		s.Labels = maps.Clone(m.GetLabels())
-		s.MaxConcurrency = m.GetMaxConcurrency()
+		*s = State{
+			ID: m.GetAgentId(), Name: m.GetName(), Capabilities: slices.Clone(m.GetCapabilities()),
+			Labels: maps.Clone(m.GetLabels()), MaxConcurrency: m.GetMaxConcurrency(),
+			Status: StatusIdle, RegisteredAt: env.RecordedAt, Deadline: unixNano(m.GetDeadlineUnixNano()),
+		}
+	case *hivev1.AgentHeartbeatExtended:
+		s.Deadline = unixNano(m.GetDeadlineUnixNano())
+	case *hivev1.AgentLost:
+		s.Status = StatusLost
+	case *hivev1.AgentRecovered:
+		s.Deadline = unixNano(m.GetDeadlineUnixNano())
 		s.Status = StatusIdle
-		s.RegisteredAt = env.RecordedAt
+		if s.Draining {
+			s.Status = StatusDraining
+		}
+	case *hivev1.AgentDraining:
+		s.Draining = true
+		if s.Status == StatusIdle {
+			s.Status = StatusDraining
+		}
+	case *hivev1.AgentDeregistered:
+		s.Status = StatusGone
 	default:
 		return fmt.Errorf("agent %s: %w: %s", s.ID, events.ErrUnknownType, env.Type)
 	}
 	s.Version = env.Version
 	return nil
+}
+
+// unixNano is the time of a deadline field; 0 is no deadline.
+func unixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
 }
 
 // View returns a copy of the state that shares nothing with it.

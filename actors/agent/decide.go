@@ -15,6 +15,14 @@ func (s State) Decide(c any) ([]proto.Message, error) {
 	switch c := c.(type) {
 	case Register:
 		return s.register(c)
+	case Heartbeat:
+		return s.heartbeat(c)
+	case CheckLiveness:
+		return s.checkLiveness(c)
+	case Drain:
+		return s.drain(c)
+	case Deregister:
+		return s.deregister(c)
 	default:
 		return nil, fmt.Errorf("%w: agent cannot handle %T", decision.ErrInvalid, c)
 	}

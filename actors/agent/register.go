@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,6 +36,10 @@ type Register struct {
 	Labels       map[string]string
 	// MaxConcurrency is how many tasks the agent runs at once; 0 means 1.
 	MaxConcurrency int
+	// At is when the command was received, and HeartbeatTimeout how long
+	// the agent may then stay silent before it is lost.
+	At               time.Time
+	HeartbeatTimeout time.Duration
 }
 
 // CommandName implements the runtime's command naming.
@@ -104,15 +109,16 @@ func (s *State) register(c Register) ([]proto.Message, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if s.Status != StatusUnregistered {
+	if s.Status != StatusUnregistered && s.Status != StatusGone {
 		return nil, fmt.Errorf("%w: %q is agent %s", ErrAlreadyRegistered, s.Name, s.ID)
 	}
 	maxConcurrency := uint32(max(c.MaxConcurrency, 1))
 	return []proto.Message{&hivev1.AgentRegistered{
-		AgentId:        IDFor(c.Name),
-		Name:           c.Name,
-		Capabilities:   c.Capabilities,
-		Labels:         c.Labels,
-		MaxConcurrency: maxConcurrency,
+		AgentId:          IDFor(c.Name),
+		Name:             c.Name,
+		Capabilities:     c.Capabilities,
+		Labels:           c.Labels,
+		MaxConcurrency:   maxConcurrency,
+		DeadlineUnixNano: deadline(c.At, c.HeartbeatTimeout),
 	}}, nil
 }

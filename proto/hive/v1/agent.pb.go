@@ -40,8 +40,11 @@ type AgentRegistered struct {
 	Labels map[string]string `protobuf:"bytes,4,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Maximum number of units of work the agent will run at the same time.
 	MaxConcurrency uint32 `protobuf:"varint,5,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The agent is lost if Hive hears nothing from it by this time (Unix
+	// nanoseconds); 0 in events written before liveness was tracked.
+	DeadlineUnixNano int64 `protobuf:"varint,6,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *AgentRegistered) Reset() {
@@ -109,20 +112,332 @@ func (x *AgentRegistered) GetMaxConcurrency() uint32 {
 	return 0
 }
 
+func (x *AgentRegistered) GetDeadlineUnixNano() int64 {
+	if x != nil {
+		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
+// AgentHeartbeatExtended records that the agent's heartbeats moved its
+// liveness deadline. Heartbeats that leave more than half the timeout
+// before the current deadline record nothing.
+type AgentHeartbeatExtended struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The new deadline (Unix nanoseconds).
+	DeadlineUnixNano int64 `protobuf:"varint,2,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AgentHeartbeatExtended) Reset() {
+	*x = AgentHeartbeatExtended{}
+	mi := &file_hive_v1_agent_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentHeartbeatExtended) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentHeartbeatExtended) ProtoMessage() {}
+
+func (x *AgentHeartbeatExtended) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentHeartbeatExtended.ProtoReflect.Descriptor instead.
+func (*AgentHeartbeatExtended) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AgentHeartbeatExtended) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentHeartbeatExtended) GetDeadlineUnixNano() int64 {
+	if x != nil {
+		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
+// AgentLost records that Hive heard nothing from the agent by its deadline.
+type AgentLost struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The deadline it missed (Unix nanoseconds).
+	DeadlineUnixNano int64 `protobuf:"varint,2,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
+	// Why Hive decided the agent is lost.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentLost) Reset() {
+	*x = AgentLost{}
+	mi := &file_hive_v1_agent_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentLost) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentLost) ProtoMessage() {}
+
+func (x *AgentLost) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentLost.ProtoReflect.Descriptor instead.
+func (*AgentLost) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AgentLost) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentLost) GetDeadlineUnixNano() int64 {
+	if x != nil {
+		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
+func (x *AgentLost) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// AgentRecovered records a heartbeat from an agent that was lost.
+type AgentRecovered struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// Its new deadline (Unix nanoseconds).
+	DeadlineUnixNano int64 `protobuf:"varint,2,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AgentRecovered) Reset() {
+	*x = AgentRecovered{}
+	mi := &file_hive_v1_agent_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentRecovered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentRecovered) ProtoMessage() {}
+
+func (x *AgentRecovered) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentRecovered.ProtoReflect.Descriptor instead.
+func (*AgentRecovered) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AgentRecovered) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentRecovered) GetDeadlineUnixNano() int64 {
+	if x != nil {
+		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
+// AgentDraining records that the agent is to finish its work and take no
+// new work.
+type AgentDraining struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// Why, as given by whoever asked.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentDraining) Reset() {
+	*x = AgentDraining{}
+	mi := &file_hive_v1_agent_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentDraining) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentDraining) ProtoMessage() {}
+
+func (x *AgentDraining) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentDraining.ProtoReflect.Descriptor instead.
+func (*AgentDraining) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AgentDraining) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentDraining) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// AgentDeregistered records that the agent left Hive; its name may be
+// registered again.
+type AgentDeregistered struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// Why, as given by whoever asked.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentDeregistered) Reset() {
+	*x = AgentDeregistered{}
+	mi := &file_hive_v1_agent_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentDeregistered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentDeregistered) ProtoMessage() {}
+
+func (x *AgentDeregistered) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentDeregistered.ProtoReflect.Descriptor instead.
+func (*AgentDeregistered) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AgentDeregistered) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentDeregistered) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_hive_v1_agent_proto protoreflect.FileDescriptor
 
 const file_hive_v1_agent_proto_rawDesc = "" +
 	"\n" +
-	"\x13hive/v1/agent.proto\x12\ahive.v1\"\x86\x02\n" +
+	"\x13hive/v1/agent.proto\x12\ahive.v1\"\xb4\x02\n" +
 	"\x0fAgentRegistered\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\"\n" +
 	"\fcapabilities\x18\x03 \x03(\tR\fcapabilities\x12<\n" +
 	"\x06labels\x18\x04 \x03(\v2$.hive.v1.AgentRegistered.LabelsEntryR\x06labels\x12'\n" +
-	"\x0fmax_concurrency\x18\x05 \x01(\rR\x0emaxConcurrency\x1a9\n" +
+	"\x0fmax_concurrency\x18\x05 \x01(\rR\x0emaxConcurrency\x12,\n" +
+	"\x12deadline_unix_nano\x18\x06 \x01(\x03R\x10deadlineUnixNano\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"a\n" +
+	"\x16AgentHeartbeatExtended\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12,\n" +
+	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\"l\n" +
+	"\tAgentLost\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12,\n" +
+	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"Y\n" +
+	"\x0eAgentRecovered\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12,\n" +
+	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\"B\n" +
+	"\rAgentDraining\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"F\n" +
+	"\x11AgentDeregistered\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reasonB\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
 
 var (
 	file_hive_v1_agent_proto_rawDescOnce sync.Once
@@ -136,13 +451,18 @@ func file_hive_v1_agent_proto_rawDescGZIP() []byte {
 	return file_hive_v1_agent_proto_rawDescData
 }
 
-var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_hive_v1_agent_proto_goTypes = []any{
-	(*AgentRegistered)(nil), // 0: hive.v1.AgentRegistered
-	nil,                     // 1: hive.v1.AgentRegistered.LabelsEntry
+	(*AgentRegistered)(nil),        // 0: hive.v1.AgentRegistered
+	(*AgentHeartbeatExtended)(nil), // 1: hive.v1.AgentHeartbeatExtended
+	(*AgentLost)(nil),              // 2: hive.v1.AgentLost
+	(*AgentRecovered)(nil),         // 3: hive.v1.AgentRecovered
+	(*AgentDraining)(nil),          // 4: hive.v1.AgentDraining
+	(*AgentDeregistered)(nil),      // 5: hive.v1.AgentDeregistered
+	nil,                            // 6: hive.v1.AgentRegistered.LabelsEntry
 }
 var file_hive_v1_agent_proto_depIdxs = []int32{
-	1, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
+	6, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
 	1, // [1:1] is the sub-list for method output_type
 	1, // [1:1] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
@@ -161,7 +481,7 @@ func file_hive_v1_agent_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_agent_proto_rawDesc), len(file_hive_v1_agent_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
