@@ -1,9 +1,9 @@
 package projections
 
 import (
-	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +22,9 @@ type Agent struct {
 	MaxConcurrency uint32            `json:"max_concurrency"`
 	Status         string            `json:"status"`
 	RegisteredAt   time.Time         `json:"registered_at"`
+	// Deadline is when the agent is lost if Hive hears nothing from it.
+	Deadline time.Time `json:"deadline"`
+	draining bool
 	// Version is the version of the agent's stream the row reflects.
 	Version uint64 `json:"version"`
 }
@@ -55,18 +58,62 @@ func (a *Agents) Checkpoint() uint64 {
 func (a *Agents) Apply(env *events.Envelope) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if env.Type == registeredType {
-		var m hivev1.AgentRegistered
-		if err := proto.Unmarshal(env.Payload, &m); err != nil {
-			return fmt.Errorf("decode: %w", err)
+	if strings.HasPrefix(env.Type, "hive.v1.Agent") {
+		msg, err := events.Decode(env)
+		if err != nil {
+			return err
 		}
-		a.register(env, &m)
+		a.apply(env, msg)
 	}
 	a.checkpoint = env.Position
 	return nil
 }
 
-var registeredType = string((&hivev1.AgentRegistered{}).ProtoReflect().Descriptor().FullName())
+func (a *Agents) apply(env *events.Envelope, msg proto.Message) {
+	if m, ok := msg.(*hivev1.AgentRegistered); ok {
+		a.register(env, m)
+		return
+	}
+	ag, ok := a.byID[agentID(msg)]
+	if !ok {
+		return
+	}
+	ag.Version = env.Version
+	switch m := msg.(type) {
+	case *hivev1.AgentHeartbeatExtended:
+		ag.Deadline = deadline(m.GetDeadlineUnixNano())
+	case *hivev1.AgentLost:
+		ag.Status = "lost"
+	case *hivev1.AgentRecovered:
+		ag.Deadline = deadline(m.GetDeadlineUnixNano())
+		ag.Status = "idle"
+		if ag.draining {
+			ag.Status = "draining"
+		}
+	case *hivev1.AgentDraining:
+		ag.draining = true
+		if ag.Status == "idle" {
+			ag.Status = "draining"
+		}
+	case *hivev1.AgentDeregistered:
+		ag.Status = "gone"
+	}
+}
+
+// agentID is the agent an agent event is about.
+func agentID(msg proto.Message) string {
+	if m, ok := msg.(interface{ GetAgentId() string }); ok {
+		return m.GetAgentId()
+	}
+	return ""
+}
+
+func deadline(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
 
 func (a *Agents) register(env *events.Envelope, m *hivev1.AgentRegistered) {
 	if _, ok := a.byID[m.GetAgentId()]; !ok {
@@ -80,6 +127,7 @@ func (a *Agents) register(env *events.Envelope, m *hivev1.AgentRegistered) {
 		MaxConcurrency: m.GetMaxConcurrency(),
 		Status:         "idle",
 		RegisteredAt:   env.RecordedAt,
+		Deadline:       deadline(m.GetDeadlineUnixNano()),
 		Version:        env.Version,
 	}
 }

@@ -31,8 +31,9 @@ import (
 type serveOptions struct {
 	addr            string
 	dataDir         string
-	shutdownTimeout time.Duration
-	log             logOptions
+	shutdownTimeout  time.Duration
+	heartbeatTimeout time.Duration
+	log              logOptions
 }
 
 func newServeCommand() *cobra.Command {
@@ -56,6 +57,7 @@ every command that was answered with a 2xx is durable.`,
 	cmd.Flags().StringVar(&o.addr, "addr", envOr("HIVE_ADDR", "127.0.0.1:8080"), "address to listen on (env HIVE_ADDR)")
 	cmd.Flags().StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "directory of the embedded event store (env HIVE_DATA_DIR)")
 	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
+	cmd.Flags().DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "how long an agent may stay silent before it is lost")
 	o.log.register(cmd)
 	return cmd
 }
@@ -112,7 +114,7 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	}
 
 	gin.SetMode(gin.ReleaseMode)
-	handler, err := api.New(api.Config{}, api.Deps{
+	handler, err := api.New(api.Config{HeartbeatTimeout: o.heartbeatTimeout}, api.Deps{
 		Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger.With("component", "api"),
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -31,7 +32,8 @@ func (s *Server) registerAgent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	body := agent.Register{Name: req.Name, Capabilities: req.Capabilities, Labels: req.Labels, MaxConcurrency: req.MaxConcurrency}
+	body := agent.Register{Name: req.Name, Capabilities: req.Capabilities, Labels: req.Labels, MaxConcurrency: req.MaxConcurrency,
+		At: time.Now().UTC(), HeartbeatTimeout: s.cfg.HeartbeatTimeout}
 	if err := body.Validate(); err != nil {
 		s.fail(c, err)
 		return

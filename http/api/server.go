@@ -45,6 +45,9 @@ type Config struct {
 	// ConsistencyWait bounds how long a command's response waits for the
 	// read models to reflect it, so that a client reads its own writes.
 	ConsistencyWait time.Duration
+	// HeartbeatTimeout is how long an agent may stay silent before it is
+	// lost (see agent.Heartbeat).
+	HeartbeatTimeout time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -53,6 +56,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ConsistencyWait == 0 {
 		c.ConsistencyWait = 2 * time.Second
+	}
+	if c.HeartbeatTimeout == 0 {
+		c.HeartbeatTimeout = 30 * time.Second
 	}
 }
 
@@ -64,6 +70,9 @@ func (c Config) Validate() error {
 	}
 	if c.ConsistencyWait < 0 {
 		errs = append(errs, errors.New("api: ConsistencyWait must not be negative"))
+	}
+	if c.HeartbeatTimeout < 0 {
+		errs = append(errs, errors.New("api: HeartbeatTimeout must not be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -112,6 +121,9 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/agents", s.registerAgent)
 	v1.GET("/agents", s.listAgents)
 	v1.GET("/agents/:id", s.getAgent)
+	v1.POST("/agents/:id/heartbeat", s.heartbeat)
+	v1.POST("/agents/:id/drain", s.drainAgent)
+	v1.DELETE("/agents/:id", s.deregisterAgent)
 	return r
 }
 
