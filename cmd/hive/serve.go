@@ -29,8 +29,8 @@ import (
 
 // serveOptions are the flags of `hive serve`.
 type serveOptions struct {
-	addr            string
-	dataDir         string
+	addr             string
+	dataDir          string
 	shutdownTimeout  time.Duration
 	heartbeatTimeout time.Duration
 	log              logOptions
