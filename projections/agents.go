@@ -143,6 +143,21 @@ func (a *Agents) Get(id string) (Agent, bool) {
 	return ag.clone(), true
 }
 
+// Overdue lists the agents, idle or draining, whose deadline has passed at
+// now.
+func (a *Agents) Overdue(now time.Time) []string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var out []string
+	for _, id := range a.order {
+		ag := a.byID[id]
+		if (ag.Status == "idle" || ag.Status == "draining") && !ag.Deadline.IsZero() && !now.Before(ag.Deadline) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // List returns every agent, in registration order.
 func (a *Agents) List() []Agent {
 	a.mu.RLock()

@@ -20,6 +20,7 @@ import (
 
 	"hive/actors"
 	"hive/actors/agent"
+	"hive/actors/liveness"
 	"hive/events"
 	"hive/events/pebblestore"
 	"hive/events/relay"
@@ -113,6 +114,11 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 		return fmt.Errorf("read event store head: %w", err)
 	}
 
+	watcher, err := liveness.New(liveness.Config{}, agents, system, logger.With("component", "liveness"))
+	if err != nil {
+		return err
+	}
+
 	gin.SetMode(gin.ReleaseMode)
 	handler, err := api.New(api.Config{HeartbeatTimeout: o.heartbeatTimeout}, api.Deps{
 		Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger.With("component", "api"),
@@ -122,6 +128,7 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	}
 	return run(ctx, o, logger, handler, []func(context.Context) error{
 		runner.Run,
+		watcher.Run,
 		func(ctx context.Context) error {
 			// Closing the bus unblocks a publish waiting for a consumer's ack.
 			defer context.AfterFunc(ctx, func() {
@@ -134,7 +141,7 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	})
 }
 
-// run serves HTTP and runs the background workers (projections, relay)
+// run serves HTTP and runs the background workers (projections, liveness, relay)
 // until ctx ends or the HTTP server fails, then shuts everything down. A
 // failed worker keeps the server up: the logs and metrics say why, and a
 // failed projection also makes /readyz fail.

@@ -1,8 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"testing"
+	"time"
+
+	"hive/actors/liveness"
+	"hive/events"
+	"hive/http/api"
 )
 
 func TestAgentLifecycleOverHTTP(t *testing.T) {
@@ -54,4 +61,38 @@ func TestLifecycleOfUnknownAgents(t *testing.T) {
 	if h := s.head(t); h != 0 {
 		t.Fatalf("commands to unknown agents appended: head %d", h)
 	}
+}
+
+func TestSilentAgentIsLostThenRecovers(t *testing.T) {
+	s := startStackWith(t, t.TempDir(), api.Config{HeartbeatTimeout: 100 * time.Millisecond})
+	id := s.post(t, "/v1/agents", map[string]any{"name": "quiet"}).body["id"].(string)
+	eventually(t, "the silent agent is lost", func() bool { return s.get(t, "/v1/agents/"+id).body["status"] == "lost" })
+	if r := s.do(t, http.MethodPost, "/v1/agents/"+id+"/heartbeat", "", nil); r.status != http.StatusOK || r.body["status"] != "idle" {
+		t.Fatalf("heartbeat of a lost agent = %d %s, want 200 and idle", r.status, r.raw)
+	}
+	all, err := s.store.ReadStream(context.Background(), "agent-"+id, 1, events.Forward, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := make([]string, len(all))
+	for i, e := range all {
+		types[i] = e.Type
+	}
+	want := []string{"hive.v1.AgentRegistered", "hive.v1.AgentLost", "hive.v1.AgentRecovered"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("agent's events %v, want %v", types, want)
+	}
+	if all[1].Principal != liveness.Principal {
+		t.Errorf("AgentLost recorded as issued by %q, want %q", all[1].Principal, liveness.Principal)
+	}
+}
+
+func TestAgentOverdueAcrossARestartIsLost(t *testing.T) {
+	dir := t.TempDir()
+	s := startStackWith(t, dir, api.Config{HeartbeatTimeout: 200 * time.Millisecond})
+	id := s.post(t, "/v1/agents", map[string]any{"name": "left-behind"}).body["id"].(string)
+	s.stop()
+	time.Sleep(250 * time.Millisecond) // the deadline passes while no server runs
+	s = startStackWith(t, dir, api.Config{HeartbeatTimeout: 200 * time.Millisecond})
+	eventually(t, "the agent overdue at start-up is lost", func() bool { return s.get(t, "/v1/agents/"+id).body["status"] == "lost" })
 }

@@ -17,6 +17,7 @@ import (
 
 	"hive/actors"
 	"hive/actors/agent"
+	"hive/actors/liveness"
 	"hive/events"
 	"hive/events/pebblestore"
 	"hive/http/api"
@@ -38,6 +39,13 @@ type stack struct {
 
 func startStack(tb testing.TB, dir string) *stack {
 	tb.Helper()
+	return startStackWith(tb, dir, api.Config{})
+}
+
+// startStackWith starts the stack with the API configured by cfg, and the
+// liveness watcher checking every 10 ms.
+func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
+	tb.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
 	raw, err := pebblestore.Open(pebblestore.Config{Dir: dir})
@@ -58,7 +66,11 @@ func startStack(tb testing.TB, dir string) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	handler, err := api.New(api.Config{}, api.Deps{Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger})
+	handler, err := api.New(cfg, api.Deps{Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	watcher, err := liveness.New(liveness.Config{Interval: 10 * time.Millisecond}, agents, system, logger)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -70,6 +82,13 @@ func startStack(tb testing.TB, dir string) *stack {
 			tb.Errorf("projections: %v", err)
 		}
 	}()
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		if err := watcher.Run(ctx); err != nil {
+			tb.Errorf("liveness: %v", err)
+		}
+	}()
 	srv := httptest.NewServer(handler)
 	s := &stack{url: srv.URL, store: store}
 	stopped := false
@@ -79,9 +98,10 @@ func startStack(tb testing.TB, dir string) *stack {
 		}
 		stopped = true
 		srv.Close()
-		system.Shutdown()
 		cancel()
 		<-done
+		<-watching
+		system.Shutdown()
 		if err := raw.Close(); err != nil {
 			tb.Errorf("close store: %v", err)
 		}
