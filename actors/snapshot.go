@@ -4,10 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
-
 	"hive/events"
 )
 
@@ -37,12 +33,8 @@ func (a *entityActor) restoreSnapshot(ctx context.Context) {
 }
 
 func restore(entity Snapshotter, snap *events.Snapshot) error {
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(snap.Type))
+	msg, err := events.DecodePayload(snap.Type, snap.Payload)
 	if err != nil {
-		return err
-	}
-	msg := mt.New().Interface()
-	if err := proto.Unmarshal(snap.Payload, msg); err != nil {
 		return err
 	}
 	return entity.Restore(msg, snap.Version)
@@ -58,13 +50,14 @@ func (a *entityActor) maybeSnapshot(ctx context.Context) {
 		return
 	}
 	msg, err := entity.Snapshot()
+	var typ string
 	var payload []byte
 	if err == nil {
-		payload, err = proto.MarshalOptions{Deterministic: true}.Marshal(msg)
+		typ, payload, err = events.Encode(msg)
 	}
 	if err == nil {
 		err = snapshots.SaveSnapshot(ctx, events.Snapshot{
-			Stream: a.ref.Stream(), Version: a.version, Type: string(msg.ProtoReflect().Descriptor().FullName()),
+			Stream: a.ref.Stream(), Version: a.version, Type: typ,
 			SchemaVersion: events.CurrentSchemaVersion, Payload: payload,
 		})
 	}

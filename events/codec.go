@@ -16,6 +16,30 @@ const CurrentSchemaVersion = 1
 // binary.
 var ErrUnknownType = errors.New("unknown event type")
 
+// Encode returns msg's type name (its protobuf full name) and its
+// deterministic encoding: the type and payload of an event or snapshot.
+func Encode(msg proto.Message) (typ string, payload []byte, err error) {
+	typ = string(msg.ProtoReflect().Descriptor().FullName())
+	payload, err = proto.MarshalOptions{Deterministic: true}.Marshal(msg)
+	if err != nil {
+		return "", nil, fmt.Errorf("encode %s: %w", typ, err)
+	}
+	return typ, payload, nil
+}
+
+// DecodePayload returns payload as the protobuf message typ names.
+func DecodePayload(typ string, payload []byte) (proto.Message, error) {
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(typ))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownType, typ)
+	}
+	msg := mt.New().Interface()
+	if err := proto.Unmarshal(payload, msg); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", typ, err)
+	}
+	return msg, nil
+}
+
 // NewEvent encodes msg as the payload of a new event with a fresh UUIDv7 id,
 // typed by the message's protobuf full name.
 func NewEvent(msg proto.Message, md Metadata) (Event, error) {
@@ -23,13 +47,13 @@ func NewEvent(msg proto.Message, md Metadata) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	payload, err := proto.MarshalOptions{Deterministic: true}.Marshal(msg)
+	typ, payload, err := Encode(msg)
 	if err != nil {
-		return Event{}, fmt.Errorf("encode %s: %w", msg.ProtoReflect().Descriptor().FullName(), err)
+		return Event{}, err
 	}
 	return Event{
 		ID:            id,
-		Type:          string(msg.ProtoReflect().Descriptor().FullName()),
+		Type:          typ,
 		SchemaVersion: CurrentSchemaVersion,
 		Payload:       payload,
 		Metadata:      md,
@@ -38,13 +62,9 @@ func NewEvent(msg proto.Message, md Metadata) (Event, error) {
 
 // Decode returns the payload of e as the protobuf message its type names.
 func Decode(e *Envelope) (proto.Message, error) {
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(e.Type))
+	msg, err := DecodePayload(e.Type, e.Payload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownType, e.Type)
-	}
-	msg := mt.New().Interface()
-	if err := proto.Unmarshal(e.Payload, msg); err != nil {
-		return nil, fmt.Errorf("decode %s at %s version %d: %w", e.Type, e.Stream, e.Version, err)
+		return nil, fmt.Errorf("%s version %d: %w", e.Stream, e.Version, err)
 	}
 	return msg, nil
 }
