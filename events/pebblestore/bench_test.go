@@ -14,6 +14,7 @@ import (
 
 	"hive/events"
 	"hive/events/pebblestore"
+	"hive/events/storetest"
 )
 
 const benchPayloadSize = 200
@@ -167,7 +168,7 @@ func preload(b *testing.B, s events.Store, n int) {
 			evs[j] = events.Event{ID: id, Type: "bench.Event", SchemaVersion: 1, Payload: randomPayload(r),
 				Metadata: events.Metadata{CorrelationID: "corr", Principal: "bench"}}
 		}
-		mustAppend(b, s, fmt.Sprintf("load-%d", i/perAppend%100), events.Any(), evs)
+		storetest.MustAppend(b, s, fmt.Sprintf("load-%d", i/perAppend%100), events.Any(), evs)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"hive/events"
 	"hive/events/pebblestore"
+	"hive/events/storetest"
 )
 
 // crashDirEnv switches the test binary into the crash child: the store
@@ -69,7 +70,7 @@ func TestCrashChild(t *testing.T) {
 // crashAppend returns one append's events, tied by a correlation id and
 // numbered by causation id.
 func crashAppend(t testing.TB, stream string) []events.Event {
-	evs := newEvents(t, stream, crashPerAppend)
+	evs := storetest.NewEvents(t, stream, crashPerAppend)
 	corr := "append-" + evs[0].ID.String()
 	for i := range evs {
 		evs[i].CorrelationID = corr
@@ -119,7 +120,7 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustAppend(t, s, "crash-0", events.Exact(last[0].Version), crashAppend(t, "crash-0"))
+	storetest.MustAppend(t, s, "crash-0", events.Exact(last[0].Version), crashAppend(t, "crash-0"))
 	checkChain(t, s, "crash-0")
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"hive/events"
 	"hive/events/pebblestore"
+	"hive/events/storetest"
 )
 
 // TestGroupCommitGroups has many writers append at once and checks that
@@ -24,7 +25,7 @@ func TestGroupCommitGroups(t *testing.T) {
 			<-start
 			stream := fmt.Sprintf("g-%d", w)
 			for i := range perWriter {
-				if _, err := s.Append(context.Background(), stream, events.Exact(uint64(i)), newEvents(t, stream, 1)); err != nil {
+				if _, err := s.Append(context.Background(), stream, events.Exact(uint64(i)), storetest.NewEvents(t, stream, 1)); err != nil {
 					t.Errorf("%s append %d: %v", stream, i, err)
 					return
 				}
@@ -52,7 +53,7 @@ func TestGroupCommitGroups(t *testing.T) {
 func TestGroupSeesEarlierRequests(t *testing.T) {
 	s := openStore(t, pebblestore.Config{Dir: t.TempDir()})
 	const n = 48
-	repeated := newEvents(t, "idem", 1)
+	repeated := storetest.NewEvents(t, "idem", 1)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	results := make(chan error, 2*n)
@@ -61,7 +62,7 @@ func TestGroupSeesEarlierRequests(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := s.Append(context.Background(), "same", events.Any(), newEvents(t, "same", 2))
+			_, err := s.Append(context.Background(), "same", events.Any(), storetest.NewEvents(t, "same", 2))
 			results <- err
 		}()
 		go func() {

@@ -46,33 +46,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// newEvents returns n events for stream, their payloads naming them.
-func newEvents(t testing.TB, stream string, n int) []events.Event {
-	t.Helper()
-	out := make([]events.Event, n)
-	for i := range out {
-		id, err := events.NewEventID()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = events.Event{
-			ID: id, Type: "test.Event", SchemaVersion: 1,
-			Payload:  fmt.Appendf(nil, "%s#%d", stream, i),
-			Metadata: events.Metadata{CorrelationID: "corr-" + stream, Principal: "tester"},
-		}
-	}
-	return out
-}
-
-func mustAppend(t testing.TB, s events.Store, stream string, exp events.ExpectedVersion, evs []events.Event) events.AppendResult {
-	t.Helper()
-	res, err := s.Append(context.Background(), stream, exp, evs)
-	if err != nil {
-		t.Fatalf("append %d events to %s (%s): %v", len(evs), stream, exp, err)
-	}
-	return res
-}
-
 // readAll returns every event of s in position order.
 func readAll(t testing.TB, s events.Store) []events.Envelope {
 	t.Helper()
@@ -103,9 +76,9 @@ func readStream(t testing.TB, s events.Store, stream string) []events.Envelope {
 func TestReopenKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, pebblestore.Config{Dir: dir})
-	first := newEvents(t, "order-1", 3)
-	res1 := mustAppend(t, s, "order-1", events.NoStream(), first)
-	mustAppend(t, s, "order-2", events.NoStream(), newEvents(t, "order-2", 2))
+	first := storetest.NewEvents(t, "order-1", 3)
+	res1 := storetest.MustAppend(t, s, "order-1", events.NoStream(), first)
+	storetest.MustAppend(t, s, "order-2", events.NoStream(), storetest.NewEvents(t, "order-2", 2))
 	before := readAll(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatalf("close: %v", err)
@@ -129,11 +102,11 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil || again != res1 {
 		t.Errorf("repeating a pre-reopen append = %+v, %v; want the original %+v", again, err, res1)
 	}
-	res := mustAppend(t, s, "order-1", events.Exact(3), newEvents(t, "order-1", 2))
+	res := storetest.MustAppend(t, s, "order-1", events.Exact(3), storetest.NewEvents(t, "order-1", 2))
 	if res.LastVersion != 5 || res.LastPosition != 7 {
 		t.Errorf("append after reopen = %+v, want version 5 at position 7", res)
 	}
-	if _, err := s.Append(context.Background(), "order-2", events.NoStream(), newEvents(t, "order-2", 1)); !errors.Is(err, events.ErrWrongExpectedVersion) {
+	if _, err := s.Append(context.Background(), "order-2", events.NoStream(), storetest.NewEvents(t, "order-2", 1)); !errors.Is(err, events.ErrWrongExpectedVersion) {
 		t.Errorf("NoStream on a stream from before the reopen: %v, want ErrWrongExpectedVersion", err)
 	}
 	chain := readStream(t, s, "order-1")
@@ -154,7 +127,7 @@ func sameEnvelope(a, b events.Envelope) bool {
 func TestPositionsAreDense(t *testing.T) {
 	s := openStore(t, pebblestore.Config{Dir: t.TempDir()})
 	for i := range 5 {
-		mustAppend(t, s, fmt.Sprintf("s-%d", i%2), events.Any(), newEvents(t, "s", 1+i))
+		storetest.MustAppend(t, s, fmt.Sprintf("s-%d", i%2), events.Any(), storetest.NewEvents(t, "s", 1+i))
 	}
 	for i, e := range readAll(t, s) {
 		if e.Position != uint64(i+1) {
@@ -175,7 +148,7 @@ func TestAppendRefusesWhatProtobufCannotStore(t *testing.T) {
 		{"recorded after 2262", func(e *events.Event) { e.RecordedAt = time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC) }},
 	}
 	for _, tc := range tests {
-		evs := newEvents(t, "enc", 1)
+		evs := storetest.NewEvents(t, "enc", 1)
 		tc.change(&evs[0])
 		if _, err := s.Append(context.Background(), "enc", events.Any(), evs); !errors.Is(err, events.ErrInvalidArgument) {
 			t.Errorf("%s: err = %v, want ErrInvalidArgument", tc.name, err)
@@ -185,19 +158,19 @@ func TestAppendRefusesWhatProtobufCannotStore(t *testing.T) {
 
 func TestAppendBiggerThanABatchIsRefused(t *testing.T) {
 	s := openStore(t, pebblestore.Config{Dir: t.TempDir(), MaxEventSize: 1 << 10, MaxBatchBytes: 16 << 10})
-	evs := newEvents(t, "big", 40)
+	evs := storetest.NewEvents(t, "big", 40)
 	for i := range evs {
 		evs[i].Payload = make([]byte, 900)
 	}
 	if _, err := s.Append(context.Background(), "big", events.Any(), evs); !errors.Is(err, events.ErrInvalidArgument) {
 		t.Errorf("append over MaxBatchBytes = %v, want ErrInvalidArgument", err)
 	}
-	mustAppend(t, s, "big", events.NoStream(), evs[:10])
+	storetest.MustAppend(t, s, "big", events.NoStream(), evs[:10])
 }
 
 func TestClosedStore(t *testing.T) {
 	s := openStore(t, pebblestore.Config{Dir: t.TempDir()})
-	mustAppend(t, s, "a", events.NoStream(), newEvents(t, "a", 1))
+	storetest.MustAppend(t, s, "a", events.NoStream(), storetest.NewEvents(t, "a", 1))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +179,7 @@ func TestClosedStore(t *testing.T) {
 	}
 	ctx := context.Background()
 	calls := map[string]error{}
-	_, calls["Append"] = s.Append(ctx, "a", events.Any(), newEvents(t, "a", 1))
+	_, calls["Append"] = s.Append(ctx, "a", events.Any(), storetest.NewEvents(t, "a", 1))
 	_, calls["ReadStream"] = s.ReadStream(ctx, "a", 1, events.Forward, 10)
 	_, calls["ReadAll"] = s.ReadAll(ctx, 0, 10)
 	_, calls["Head"] = s.Head(ctx)
@@ -230,7 +203,7 @@ func TestCloseWhileAppending(t *testing.T) {
 			defer wg.Done()
 			stream := fmt.Sprintf("w-%d", w)
 			for {
-				_, err := s.Append(context.Background(), stream, events.Any(), newEvents(t, stream, 2))
+				_, err := s.Append(context.Background(), stream, events.Any(), storetest.NewEvents(t, stream, 2))
 				_, rerr := s.ReadStream(context.Background(), stream, 1, events.Forward, 10)
 				if errors.Is(err, events.ErrClosed) {
 					return
@@ -242,7 +215,7 @@ func TestCloseWhileAppending(t *testing.T) {
 			}
 		}()
 	}
-	mustAppend(t, s, "w-0", events.Any(), newEvents(t, "w-0", 1))
+	storetest.MustAppend(t, s, "w-0", events.Any(), storetest.NewEvents(t, "w-0", 1))
 	if err := s.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
@@ -282,7 +255,7 @@ func TestConfigValidate(t *testing.T) {
 func TestCloseLeavesNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	s := openStore(t, pebblestore.Config{Dir: t.TempDir()})
-	mustAppend(t, s, "g", events.NoStream(), newEvents(t, "g", 3))
+	storetest.MustAppend(t, s, "g", events.NoStream(), storetest.NewEvents(t, "g", 3))
 	sub, err := s.SubscribeAll(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +285,7 @@ func TestLargeAppendsAndReopen(t *testing.T) {
 	s := openStore(t, cfg)
 	const appends, perAppend = 20, 500
 	for i := range appends {
-		mustAppend(t, s, fmt.Sprintf("big-%d", i%3), events.Any(), newEvents(t, "big", perAppend))
+		storetest.MustAppend(t, s, fmt.Sprintf("big-%d", i%3), events.Any(), storetest.NewEvents(t, "big", perAppend))
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

@@ -13,8 +13,8 @@ import (
 )
 
 func testAppendThenReadStream(t *testing.T, s events.Store) {
-	in := newEvents(t, "order-1", 3)
-	res := mustAppend(t, s, "order-1", events.NoStream(), in)
+	in := NewEvents(t, "order-1", 3)
+	res := MustAppend(t, s, "order-1", events.NoStream(), in)
 	if res.LastVersion != 3 {
 		t.Fatalf("LastVersion = %d, want 3", res.LastVersion)
 	}
@@ -38,9 +38,9 @@ func testAppendThenReadStream(t *testing.T, s events.Store) {
 			t.Errorf("event %d position %d not after %d", i, e.Position, got[i-1].Position)
 		}
 	}
-	stamped := newEvents(t, "stamped", 1)
+	stamped := NewEvents(t, "stamped", 1)
 	stamped[0].RecordedAt = time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600))
-	last := mustAppend(t, s, "stamped", events.NoStream(), stamped)
+	last := MustAppend(t, s, "stamped", events.NoStream(), stamped)
 	if h := head(t, s); h != last.LastPosition {
 		t.Errorf("Head = %d, want %d", h, last.LastPosition)
 	}
@@ -53,7 +53,7 @@ func testAppendThenReadStream(t *testing.T, s events.Store) {
 }
 
 func testExpectedVersion(t *testing.T, s events.Store) {
-	mustAppend(t, s, "existing", events.NoStream(), newEvents(t, "existing", 2))
+	MustAppend(t, s, "existing", events.NoStream(), NewEvents(t, "existing", 2))
 	tests := []struct {
 		name     string
 		stream   string
@@ -75,7 +75,7 @@ func testExpectedVersion(t *testing.T, s events.Store) {
 	}
 	for _, tc := range tests {
 		before := head(t, s)
-		_, err := s.Append(context.Background(), tc.stream, tc.expected, newEvents(t, tc.stream, 1))
+		_, err := s.Append(context.Background(), tc.stream, tc.expected, NewEvents(t, tc.stream, 1))
 		if tc.ok {
 			if err != nil {
 				t.Errorf("%s: %v", tc.name, err)
@@ -97,9 +97,9 @@ func testExpectedVersion(t *testing.T, s events.Store) {
 }
 
 func testIdempotentAppend(t *testing.T, s events.Store) {
-	in := newEvents(t, "idem", 3)
-	first := mustAppend(t, s, "idem", events.NoStream(), in)
-	mustAppend(t, s, "other", events.NoStream(), newEvents(t, "other", 1))
+	in := NewEvents(t, "idem", 3)
+	first := MustAppend(t, s, "idem", events.NoStream(), in)
+	MustAppend(t, s, "other", events.NoStream(), NewEvents(t, "other", 1))
 	for _, exp := range []events.ExpectedVersion{events.NoStream(), events.Any(), events.Exact(0), events.StreamExists()} {
 		again, err := s.Append(context.Background(), "idem", exp, in)
 		if err != nil {
@@ -122,9 +122,9 @@ func testIdempotentAppend(t *testing.T, s events.Store) {
 }
 
 func testDuplicateEventID(t *testing.T, s events.Store) {
-	in := newEvents(t, "dup", 2)
-	mustAppend(t, s, "dup", events.NoStream(), in)
-	fresh := newEvents(t, "dup", 1)
+	in := NewEvents(t, "dup", 2)
+	MustAppend(t, s, "dup", events.NoStream(), in)
+	fresh := NewEvents(t, "dup", 1)
 	tests := []struct {
 		name   string
 		stream string
@@ -148,7 +148,7 @@ func testDuplicateEventID(t *testing.T, s events.Store) {
 }
 
 func testEventTooLarge(t *testing.T, s events.Store) {
-	evs := newEvents(t, "big", 2)
+	evs := NewEvents(t, "big", 2)
 	evs[1].Payload = make([]byte, SmallEventLimit+1)
 	_, err := s.Append(context.Background(), "big", events.Any(), evs)
 	var tooLarge *events.EventTooLargeError
@@ -162,20 +162,20 @@ func testEventTooLarge(t *testing.T, s events.Store) {
 		t.Errorf("after a refused append, read = %v, want ErrStreamNotFound (nothing appended)", err)
 	}
 	evs[1].Payload = make([]byte, SmallEventLimit/2)
-	mustAppend(t, s, "big", events.NoStream(), evs)
+	MustAppend(t, s, "big", events.NoStream(), evs)
 }
 
 func testInvalidArguments(t *testing.T, s events.Store) {
 	ctx := context.Background()
-	ok := newEvents(t, "s", 1)
-	noType := newEvents(t, "s", 1)
+	ok := NewEvents(t, "s", 1)
+	noType := NewEvents(t, "s", 1)
 	noType[0].Type = ""
-	noID := newEvents(t, "s", 1)
+	noID := NewEvents(t, "s", 1)
 	noID[0].ID = uuid.Nil
-	twice := append(newEvents(t, "s", 1), ok[0], ok[0])
-	badUTF8 := newEvents(t, "s", 1)
+	twice := append(NewEvents(t, "s", 1), ok[0], ok[0])
+	badUTF8 := NewEvents(t, "s", 1)
 	badUTF8[0].Principal = "a\xffb"
-	farFuture := newEvents(t, "s", 1)
+	farFuture := NewEvents(t, "s", 1)
 	farFuture[0].RecordedAt = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
 	appends := []struct {
 		name   string
@@ -208,10 +208,10 @@ func testInvalidArguments(t *testing.T, s events.Store) {
 }
 
 func testHashChain(t *testing.T, s events.Store) {
-	mustAppend(t, s, "chain", events.NoStream(), newEvents(t, "chain", 1))
-	mustAppend(t, s, "interleaved", events.NoStream(), newEvents(t, "interleaved", 2))
-	mustAppend(t, s, "chain", events.Exact(1), newEvents(t, "chain", 3))
-	mustAppend(t, s, "chain", events.Any(), newEvents(t, "chain", 2))
+	MustAppend(t, s, "chain", events.NoStream(), NewEvents(t, "chain", 1))
+	MustAppend(t, s, "interleaved", events.NoStream(), NewEvents(t, "interleaved", 2))
+	MustAppend(t, s, "chain", events.Exact(1), NewEvents(t, "chain", 3))
+	MustAppend(t, s, "chain", events.Any(), NewEvents(t, "chain", 2))
 	got := readStream(t, s, "chain")
 	if len(got) != 6 {
 		t.Fatalf("chain has %d events, want 6", len(got))

@@ -14,7 +14,7 @@ import (
 // expected versions: every version is won by exactly one of them.
 func testRacingWriters(t *testing.T, s events.Store) {
 	const writers, rounds = 8, 25
-	mustAppend(t, s, "race", events.NoStream(), newEvents(t, "race", 1))
+	MustAppend(t, s, "race", events.NoStream(), NewEvents(t, "race", 1))
 	var mu sync.Mutex
 	wins, conflicts := 0, 0
 	var wg sync.WaitGroup
@@ -28,7 +28,7 @@ func testRacingWriters(t *testing.T, s events.Store) {
 					t.Error(err)
 					return
 				}
-				_, err = s.Append(context.Background(), "race", events.Exact(last[0].Version), newEvents(t, "race", 1))
+				_, err = s.Append(context.Background(), "race", events.Exact(last[0].Version), NewEvents(t, "race", 1))
 				mu.Lock()
 				switch {
 				case err == nil:
@@ -65,7 +65,7 @@ func testConcurrentDistinctStreams(t *testing.T, s events.Store) {
 			stream := fmt.Sprintf("writer-%d", w)
 			var version uint64
 			for i := 0; i < perWriter; i++ {
-				res, err := s.Append(context.Background(), stream, events.Exact(version), newEvents(t, stream, 1+i%2))
+				res, err := s.Append(context.Background(), stream, events.Exact(version), NewEvents(t, stream, 1+i%2))
 				if err != nil {
 					t.Errorf("%s append %d: %v", stream, i, err)
 					return

@@ -29,7 +29,7 @@ func equalVersions(a, b []uint64) bool {
 }
 
 func testReadStreamDirections(t *testing.T, s events.Store) {
-	mustAppend(t, s, "rs", events.NoStream(), newEvents(t, "rs", 5))
+	MustAppend(t, s, "rs", events.NoStream(), NewEvents(t, "rs", 5))
 	tests := []struct {
 		name  string
 		from  uint64
@@ -60,7 +60,7 @@ func testReadStreamDirections(t *testing.T, s events.Store) {
 }
 
 func testReadStreamNotFound(t *testing.T, s events.Store) {
-	mustAppend(t, s, "present", events.NoStream(), newEvents(t, "present", 1))
+	MustAppend(t, s, "present", events.NoStream(), NewEvents(t, "present", 1))
 	for _, dir := range []events.Direction{events.Forward, events.Backward} {
 		_, err := s.ReadStream(context.Background(), "absent", 1, dir, 10)
 		if !errors.Is(err, events.ErrStreamNotFound) {
@@ -76,8 +76,8 @@ func testReadStreamNotFound(t *testing.T, s events.Store) {
 func testReadAllPaging(t *testing.T, s events.Store) {
 	var appended []events.Event
 	for i, stream := range []string{"a", "b", "a", "c", "b", "a"} {
-		evs := newEvents(t, stream, 1+i%3)
-		mustAppend(t, s, stream, events.Any(), evs)
+		evs := NewEvents(t, stream, 1+i%3)
+		MustAppend(t, s, stream, events.Any(), evs)
 		appended = append(appended, evs...)
 	}
 	for _, size := range []int{1, 3, 7, 1000} {

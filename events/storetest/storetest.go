@@ -63,9 +63,9 @@ func Run(t *testing.T, open Open) {
 	}
 }
 
-// newEvents returns n distinct events of type "test.Event" whose payloads
-// name the stream and their index.
-func newEvents(t *testing.T, stream string, n int) []events.Event {
+// NewEvents returns n distinct events of type "test.Event" whose payloads
+// name the stream and their index. Backends' own tests use it too.
+func NewEvents(t testing.TB, stream string, n int) []events.Event {
 	t.Helper()
 	out := make([]events.Event, n)
 	for i := range out {
@@ -84,7 +84,8 @@ func newEvents(t *testing.T, stream string, n int) []events.Event {
 	return out
 }
 
-func mustAppend(t *testing.T, s events.Store, stream string, exp events.ExpectedVersion, evs []events.Event) events.AppendResult {
+// MustAppend appends evs to stream, failing t on error.
+func MustAppend(t testing.TB, s events.Store, stream string, exp events.ExpectedVersion, evs []events.Event) events.AppendResult {
 	t.Helper()
 	res, err := s.Append(context.Background(), stream, exp, evs)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 func testSubscribeCatchUpThenLive(t *testing.T, s events.Store) {
 	const writers, perWriter, before = 4, 50, 30
 	for i := 0; i < before; i++ {
-		mustAppend(t, s, fmt.Sprintf("pre-%d", i%3), events.Any(), newEvents(t, "pre", 1))
+		MustAppend(t, s, fmt.Sprintf("pre-%d", i%3), events.Any(), NewEvents(t, "pre", 1))
 	}
 	ctx := ctxTimeout(t, 30*time.Second)
 	sub, err := s.SubscribeAll(ctx, 0)
@@ -33,7 +33,7 @@ func testSubscribeCatchUpThenLive(t *testing.T, s events.Store) {
 			defer wg.Done()
 			stream := fmt.Sprintf("live-%d", w)
 			for i := 0; i < perWriter; i++ {
-				if _, err := s.Append(ctx, stream, events.Any(), newEvents(t, stream, 1)); err != nil {
+				if _, err := s.Append(ctx, stream, events.Any(), NewEvents(t, stream, 1)); err != nil {
 					t.Errorf("append: %v", err)
 					return
 				}
@@ -65,7 +65,7 @@ func testSubscribeCatchUpThenLive(t *testing.T, s events.Store) {
 	if e, err := sub.Next(short); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Next past the head = %+v, %v; want DeadlineExceeded", e, err)
 	}
-	res := mustAppend(t, s, "after-idle", events.NoStream(), newEvents(t, "after-idle", 1))
+	res := MustAppend(t, s, "after-idle", events.NoStream(), NewEvents(t, "after-idle", 1))
 	e, err := sub.Next(ctx)
 	if err != nil || e.Position != res.LastPosition {
 		t.Fatalf("after waiting: %+v, %v; want the new event at %d", e, err, res.LastPosition)
@@ -73,7 +73,7 @@ func testSubscribeCatchUpThenLive(t *testing.T, s events.Store) {
 }
 
 func testSubscribeFromPosition(t *testing.T, s events.Store) {
-	mustAppend(t, s, "p", events.NoStream(), newEvents(t, "p", 4))
+	MustAppend(t, s, "p", events.NoStream(), NewEvents(t, "p", 4))
 	all := readAll(t, s)
 	ctx := ctxTimeout(t, 10*time.Second)
 	sub, err := s.SubscribeAll(ctx, all[1].Position)
@@ -111,7 +111,7 @@ func testSubscriptionCancellation(t *testing.T, s events.Store) {
 		t.Fatal("Next did not return after its context was canceled")
 	}
 	// Still usable after a canceled Next.
-	mustAppend(t, s, "c", events.NoStream(), newEvents(t, "c", 1))
+	MustAppend(t, s, "c", events.NoStream(), NewEvents(t, "c", 1))
 	if _, err := sub.Next(ctx); err != nil {
 		t.Fatalf("Next after a canceled one: %v", err)
 	}
@@ -126,7 +126,7 @@ func testSubscriptionCancellation(t *testing.T, s events.Store) {
 func testCanceledContext(t *testing.T, s events.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Append(ctx, "x", events.Any(), newEvents(t, "x", 1)); !errors.Is(err, context.Canceled) {
+	if _, err := s.Append(ctx, "x", events.Any(), NewEvents(t, "x", 1)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Append with a canceled context = %v, want context.Canceled", err)
 	}
 	if h := head(t, s); h != 0 {
@@ -142,7 +142,7 @@ func testCanceledContext(t *testing.T, s events.Store) {
 
 func testClosed(t *testing.T, s events.Store) {
 	ctx := ctxTimeout(t, 10*time.Second)
-	mustAppend(t, s, "z", events.NoStream(), newEvents(t, "z", 1))
+	MustAppend(t, s, "z", events.NoStream(), NewEvents(t, "z", 1))
 	sub, err := s.SubscribeAll(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +166,7 @@ func testClosed(t *testing.T, s events.Store) {
 	case <-ctx.Done():
 		t.Fatal("waiting Next did not end when the store closed")
 	}
-	if _, err := s.Append(ctx, "z", events.Any(), newEvents(t, "z", 1)); !errors.Is(err, events.ErrClosed) {
+	if _, err := s.Append(ctx, "z", events.Any(), NewEvents(t, "z", 1)); !errors.Is(err, events.ErrClosed) {
 		t.Errorf("Append after Close = %v, want ErrClosed", err)
 	}
 	if _, err := s.ReadAll(ctx, 0, 10); !errors.Is(err, events.ErrClosed) {
