@@ -23,10 +23,12 @@ const Kind = "agent"
 // Status is an agent's life-cycle status.
 type Status string
 
-// Statuses of an agent. Gone outranks lost, which outranks draining.
+// Statuses of an agent. Gone outranks lost, which outranks draining, which
+// outranks busy (an agent with tasks in flight) and idle.
 const (
 	StatusUnregistered Status = ""
 	StatusIdle         Status = "idle"
+	StatusBusy         Status = "busy"
 	StatusDraining     Status = "draining"
 	StatusLost         Status = "lost"
 	StatusGone         Status = "gone"
@@ -55,6 +57,16 @@ type State struct {
 	Deadline time.Time `json:"deadline"`
 	// Draining is kept while the agent is lost, for when it recovers.
 	Draining bool `json:"-"`
+	// Swarm is the swarm the agent is a member of, if any.
+	Swarm string `json:"swarm_id,omitempty"`
+	// Tasks are the agent's assignments in flight, by task id.
+	Tasks map[string]Task `json:"tasks"`
+	// Stats are the agent's results so far.
+	Stats Stats `json:"stats"`
+	// swarmSeen is, per swarm, the version of the newest swarm event the
+	// agent recorded, so that a swarm event delivered again after a crash
+	// changes nothing (see StartTask).
+	swarmSeen map[string]uint64
 	// Version is the version of the agent's stream this state reflects.
 	Version uint64 `json:"version"`
 }
@@ -67,6 +79,7 @@ func (s *State) Apply(env *events.Envelope, msg proto.Message) error {
 			ID: m.GetAgentId(), Name: m.GetName(), Capabilities: slices.Clone(m.GetCapabilities()),
 			Labels: maps.Clone(m.GetLabels()), MaxConcurrency: m.GetMaxConcurrency(),
 			Status: StatusIdle, RegisteredAt: env.RecordedAt, Deadline: unixNano(m.GetDeadlineUnixNano()),
+			Tasks: map[string]Task{},
 		}
 	case *hivev1.AgentHeartbeatExtended:
 		s.Deadline = unixNano(m.GetDeadlineUnixNano())
@@ -80,16 +93,29 @@ func (s *State) Apply(env *events.Envelope, msg proto.Message) error {
 		}
 	case *hivev1.AgentDraining:
 		s.Draining = true
-		if s.Status == StatusIdle {
+		if s.Status == StatusIdle || s.Status == StatusBusy {
 			s.Status = StatusDraining
 		}
 	case *hivev1.AgentDeregistered:
-		s.Status = StatusGone
+		s.Status, s.Swarm = StatusGone, ""
 	default:
-		return fmt.Errorf("agent %s: %w: %s", s.ID, events.ErrUnknownType, env.Type)
+		if !s.applyWork(env, msg) {
+			return fmt.Errorf("agent %s: %w: %s", s.ID, events.ErrUnknownType, env.Type)
+		}
 	}
+	s.settle()
 	s.Version = env.Version
 	return nil
+}
+
+// settle derives busy from idle and back from the tasks in flight.
+func (s *State) settle() {
+	if s.Status == StatusIdle || s.Status == StatusBusy {
+		s.Status = StatusIdle
+		if len(s.Tasks) > 0 {
+			s.Status = StatusBusy
+		}
+	}
 }
 
 // unixNano is the time of a deadline field; 0 is no deadline.
@@ -106,5 +132,10 @@ func (s *State) View() any {
 	v.Capabilities = append([]string{}, s.Capabilities...)
 	v.Labels = make(map[string]string, len(s.Labels))
 	maps.Copy(v.Labels, s.Labels)
+	v.Tasks = maps.Clone(s.Tasks)
+	if v.Tasks == nil {
+		v.Tasks = map[string]Task{}
+	}
+	v.swarmSeen = maps.Clone(s.swarmSeen)
 	return v
 }

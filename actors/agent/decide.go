@@ -23,6 +23,14 @@ func (s State) Decide(c any) ([]proto.Message, error) {
 		return s.drain(c)
 	case Deregister:
 		return s.deregister(c)
+	case JoinSwarm:
+		return s.joinSwarm(c)
+	case LeaveSwarm:
+		return s.leaveSwarm(c)
+	case StartTask:
+		return s.startTask(c)
+	case FinishTask:
+		return s.finishTask(c)
 	default:
 		return nil, fmt.Errorf("%w: agent cannot handle %T", decision.ErrInvalid, c)
 	}

@@ -76,7 +76,7 @@ func (s *State) heartbeat(c Heartbeat) ([]proto.Message, error) {
 	next := deadline(c.At, c.HeartbeatTimeout)
 	switch {
 	case s.Status == StatusLost:
-		return []proto.Message{&hivev1.AgentRecovered{AgentId: s.ID, DeadlineUnixNano: next}}, nil
+		return []proto.Message{&hivev1.AgentRecovered{AgentId: s.ID, DeadlineUnixNano: next, SwarmId: s.Swarm}}, nil
 	case next != 0 && s.Deadline.Sub(c.At) < c.HeartbeatTimeout/2:
 		return []proto.Message{&hivev1.AgentHeartbeatExtended{AgentId: s.ID, DeadlineUnixNano: next}}, nil
 	}
@@ -89,7 +89,7 @@ func (s *State) checkLiveness(c CheckLiveness) ([]proto.Message, error) {
 		return nil, nil
 	}
 	return []proto.Message{&hivev1.AgentLost{
-		AgentId: s.ID, DeadlineUnixNano: s.Deadline.UnixNano(),
+		AgentId: s.ID, DeadlineUnixNano: s.Deadline.UnixNano(), SwarmId: s.Swarm,
 		Reason: fmt.Sprintf("no heartbeat by %s (checked at %s)", s.Deadline.Format(time.RFC3339Nano), c.Now.UTC().Format(time.RFC3339Nano)),
 	}}, nil
 }
@@ -104,7 +104,7 @@ func (s *State) drain(c Drain) ([]proto.Message, error) {
 	if s.Draining {
 		return nil, nil
 	}
-	return []proto.Message{&hivev1.AgentDraining{AgentId: s.ID, Reason: c.Reason}}, nil
+	return []proto.Message{&hivev1.AgentDraining{AgentId: s.ID, Reason: c.Reason, SwarmId: s.Swarm}}, nil
 }
 
 func (s *State) deregister(c Deregister) ([]proto.Message, error) {
@@ -117,7 +117,7 @@ func (s *State) deregister(c Deregister) ([]proto.Message, error) {
 	case StatusGone:
 		return nil, nil
 	}
-	return []proto.Message{&hivev1.AgentDeregistered{AgentId: s.ID, Reason: c.Reason}}, nil
+	return []proto.Message{&hivev1.AgentDeregistered{AgentId: s.ID, Reason: c.Reason, SwarmId: s.Swarm}}, nil
 }
 
 func checkReason(reason string) error {

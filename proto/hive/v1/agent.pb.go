@@ -184,7 +184,9 @@ type AgentLost struct {
 	// The deadline it missed (Unix nanoseconds).
 	DeadlineUnixNano int64 `protobuf:"varint,2,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
 	// Why Hive decided the agent is lost.
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The swarm the agent was a member of, if any.
+	SwarmId       string `protobuf:"bytes,4,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -240,6 +242,13 @@ func (x *AgentLost) GetReason() string {
 	return ""
 }
 
+func (x *AgentLost) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
 // AgentRecovered records a heartbeat from an agent that was lost.
 type AgentRecovered struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -247,8 +256,10 @@ type AgentRecovered struct {
 	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// Its new deadline (Unix nanoseconds).
 	DeadlineUnixNano int64 `protobuf:"varint,2,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The swarm the agent is a member of, if any.
+	SwarmId       string `protobuf:"bytes,3,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AgentRecovered) Reset() {
@@ -295,6 +306,13 @@ func (x *AgentRecovered) GetDeadlineUnixNano() int64 {
 	return 0
 }
 
+func (x *AgentRecovered) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
 // AgentDraining records that the agent is to finish its work and take no
 // new work.
 type AgentDraining struct {
@@ -302,7 +320,9 @@ type AgentDraining struct {
 	// The agent.
 	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// Why, as given by whoever asked.
-	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The swarm the agent is a member of, if any.
+	SwarmId       string `protobuf:"bytes,3,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -351,6 +371,13 @@ func (x *AgentDraining) GetReason() string {
 	return ""
 }
 
+func (x *AgentDraining) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
 // AgentDeregistered records that the agent left Hive; its name may be
 // registered again.
 type AgentDeregistered struct {
@@ -358,7 +385,9 @@ type AgentDeregistered struct {
 	// The agent.
 	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// Why, as given by whoever asked.
-	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The swarm the agent was a member of, if any.
+	SwarmId       string `protobuf:"bytes,3,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -407,11 +436,331 @@ func (x *AgentDeregistered) GetReason() string {
 	return ""
 }
 
+func (x *AgentDeregistered) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+// AgentJoinedSwarm records that the agent became a member of a swarm. An
+// agent is a member of at most one swarm at a time.
+type AgentJoinedSwarm struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The swarm it joined.
+	SwarmId string `protobuf:"bytes,2,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// The agent's capabilities, as the swarm will match them.
+	Capabilities []string `protobuf:"bytes,3,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
+	// How many tasks the agent runs at once.
+	MaxConcurrency uint32 `protobuf:"varint,4,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AgentJoinedSwarm) Reset() {
+	*x = AgentJoinedSwarm{}
+	mi := &file_hive_v1_agent_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentJoinedSwarm) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentJoinedSwarm) ProtoMessage() {}
+
+func (x *AgentJoinedSwarm) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentJoinedSwarm.ProtoReflect.Descriptor instead.
+func (*AgentJoinedSwarm) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AgentJoinedSwarm) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentJoinedSwarm) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *AgentJoinedSwarm) GetCapabilities() []string {
+	if x != nil {
+		return x.Capabilities
+	}
+	return nil
+}
+
+func (x *AgentJoinedSwarm) GetMaxConcurrency() uint32 {
+	if x != nil {
+		return x.MaxConcurrency
+	}
+	return 0
+}
+
+// AgentLeftSwarm records that the agent is no longer a member of a swarm.
+type AgentLeftSwarm struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The swarm it left.
+	SwarmId string `protobuf:"bytes,2,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// Why, e.g. as given by an operator, or the swarm's refusal.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentLeftSwarm) Reset() {
+	*x = AgentLeftSwarm{}
+	mi := &file_hive_v1_agent_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentLeftSwarm) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentLeftSwarm) ProtoMessage() {}
+
+func (x *AgentLeftSwarm) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentLeftSwarm.ProtoReflect.Descriptor instead.
+func (*AgentLeftSwarm) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AgentLeftSwarm) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentLeftSwarm) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *AgentLeftSwarm) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// AgentTaskStarted records that a swarm assigned a task to the agent.
+type AgentTaskStarted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The task.
+	TaskId string `protobuf:"bytes,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// The swarm that assigned it.
+	SwarmId string `protobuf:"bytes,3,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// When the assignment times out (Unix nanoseconds), 0 if never.
+	DeadlineUnixNano int64 `protobuf:"varint,4,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
+	// Version of the swarm's event that assigned the task: the agent ignores
+	// swarm events up to the newest version it recorded.
+	SwarmVersion  uint64 `protobuf:"varint,5,opt,name=swarm_version,json=swarmVersion,proto3" json:"swarm_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentTaskStarted) Reset() {
+	*x = AgentTaskStarted{}
+	mi := &file_hive_v1_agent_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentTaskStarted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentTaskStarted) ProtoMessage() {}
+
+func (x *AgentTaskStarted) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentTaskStarted.ProtoReflect.Descriptor instead.
+func (*AgentTaskStarted) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AgentTaskStarted) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentTaskStarted) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *AgentTaskStarted) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *AgentTaskStarted) GetDeadlineUnixNano() int64 {
+	if x != nil {
+		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
+func (x *AgentTaskStarted) GetSwarmVersion() uint64 {
+	if x != nil {
+		return x.SwarmVersion
+	}
+	return 0
+}
+
+// AgentTaskFinished records that one of the agent's assignments ended.
+type AgentTaskFinished struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The task.
+	TaskId string `protobuf:"bytes,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// How it ended: "completed", "failed", "timed_out", "released" (the
+	// agent was lost or left and the task went elsewhere) or "cancelled".
+	Outcome string `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// How long the agent had the task, in nanoseconds.
+	DurationNanos int64 `protobuf:"varint,4,opt,name=duration_nanos,json=durationNanos,proto3" json:"duration_nanos,omitempty"`
+	// What the work consumed, when it completed.
+	Usage *Usage `protobuf:"bytes,5,opt,name=usage,proto3" json:"usage,omitempty"`
+	// Version of the swarm's event that ended the assignment.
+	SwarmVersion  uint64 `protobuf:"varint,6,opt,name=swarm_version,json=swarmVersion,proto3" json:"swarm_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentTaskFinished) Reset() {
+	*x = AgentTaskFinished{}
+	mi := &file_hive_v1_agent_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentTaskFinished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentTaskFinished) ProtoMessage() {}
+
+func (x *AgentTaskFinished) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentTaskFinished.ProtoReflect.Descriptor instead.
+func (*AgentTaskFinished) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *AgentTaskFinished) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentTaskFinished) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *AgentTaskFinished) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *AgentTaskFinished) GetDurationNanos() int64 {
+	if x != nil {
+		return x.DurationNanos
+	}
+	return 0
+}
+
+func (x *AgentTaskFinished) GetUsage() *Usage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
+func (x *AgentTaskFinished) GetSwarmVersion() uint64 {
+	if x != nil {
+		return x.SwarmVersion
+	}
+	return 0
+}
+
 var File_hive_v1_agent_proto protoreflect.FileDescriptor
 
 const file_hive_v1_agent_proto_rawDesc = "" +
 	"\n" +
-	"\x13hive/v1/agent.proto\x12\ahive.v1\"\xb4\x02\n" +
+	"\x13hive/v1/agent.proto\x12\ahive.v1\x1a\x13hive/v1/usage.proto\"\xb4\x02\n" +
 	"\x0fAgentRegistered\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\"\n" +
@@ -424,20 +773,46 @@ const file_hive_v1_agent_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"a\n" +
 	"\x16AgentHeartbeatExtended\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12,\n" +
-	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\"l\n" +
+	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\"\x87\x01\n" +
 	"\tAgentLost\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12,\n" +
 	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"Y\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x19\n" +
+	"\bswarm_id\x18\x04 \x01(\tR\aswarmId\"t\n" +
 	"\x0eAgentRecovered\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12,\n" +
-	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\"B\n" +
+	"\x12deadline_unix_nano\x18\x02 \x01(\x03R\x10deadlineUnixNano\x12\x19\n" +
+	"\bswarm_id\x18\x03 \x01(\tR\aswarmId\"]\n" +
 	"\rAgentDraining\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"F\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x19\n" +
+	"\bswarm_id\x18\x03 \x01(\tR\aswarmId\"a\n" +
 	"\x11AgentDeregistered\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reasonB\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x19\n" +
+	"\bswarm_id\x18\x03 \x01(\tR\aswarmId\"\x95\x01\n" +
+	"\x10AgentJoinedSwarm\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x19\n" +
+	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12\"\n" +
+	"\fcapabilities\x18\x03 \x03(\tR\fcapabilities\x12'\n" +
+	"\x0fmax_concurrency\x18\x04 \x01(\rR\x0emaxConcurrency\"^\n" +
+	"\x0eAgentLeftSwarm\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x19\n" +
+	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xb4\x01\n" +
+	"\x10AgentTaskStarted\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x17\n" +
+	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x19\n" +
+	"\bswarm_id\x18\x03 \x01(\tR\aswarmId\x12,\n" +
+	"\x12deadline_unix_nano\x18\x04 \x01(\x03R\x10deadlineUnixNano\x12#\n" +
+	"\rswarm_version\x18\x05 \x01(\x04R\fswarmVersion\"\xd3\x01\n" +
+	"\x11AgentTaskFinished\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x17\n" +
+	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x18\n" +
+	"\aoutcome\x18\x03 \x01(\tR\aoutcome\x12%\n" +
+	"\x0eduration_nanos\x18\x04 \x01(\x03R\rdurationNanos\x12$\n" +
+	"\x05usage\x18\x05 \x01(\v2\x0e.hive.v1.UsageR\x05usage\x12#\n" +
+	"\rswarm_version\x18\x06 \x01(\x04R\fswarmVersionB\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
 
 var (
 	file_hive_v1_agent_proto_rawDescOnce sync.Once
@@ -451,7 +826,7 @@ func file_hive_v1_agent_proto_rawDescGZIP() []byte {
 	return file_hive_v1_agent_proto_rawDescData
 }
 
-var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_hive_v1_agent_proto_goTypes = []any{
 	(*AgentRegistered)(nil),        // 0: hive.v1.AgentRegistered
 	(*AgentHeartbeatExtended)(nil), // 1: hive.v1.AgentHeartbeatExtended
@@ -459,15 +834,21 @@ var file_hive_v1_agent_proto_goTypes = []any{
 	(*AgentRecovered)(nil),         // 3: hive.v1.AgentRecovered
 	(*AgentDraining)(nil),          // 4: hive.v1.AgentDraining
 	(*AgentDeregistered)(nil),      // 5: hive.v1.AgentDeregistered
-	nil,                            // 6: hive.v1.AgentRegistered.LabelsEntry
+	(*AgentJoinedSwarm)(nil),       // 6: hive.v1.AgentJoinedSwarm
+	(*AgentLeftSwarm)(nil),         // 7: hive.v1.AgentLeftSwarm
+	(*AgentTaskStarted)(nil),       // 8: hive.v1.AgentTaskStarted
+	(*AgentTaskFinished)(nil),      // 9: hive.v1.AgentTaskFinished
+	nil,                            // 10: hive.v1.AgentRegistered.LabelsEntry
+	(*Usage)(nil),                  // 11: hive.v1.Usage
 }
 var file_hive_v1_agent_proto_depIdxs = []int32{
-	6, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	10, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
+	11, // 1: hive.v1.AgentTaskFinished.usage:type_name -> hive.v1.Usage
+	2,  // [2:2] is the sub-list for method output_type
+	2,  // [2:2] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_agent_proto_init() }
@@ -475,13 +856,14 @@ func file_hive_v1_agent_proto_init() {
 	if File_hive_v1_agent_proto != nil {
 		return
 	}
+	file_hive_v1_usage_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_agent_proto_rawDesc), len(file_hive_v1_agent_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
