@@ -81,9 +81,9 @@ type FinishTask struct {
 	TaskID       string
 	SwarmID      string
 	SwarmVersion uint64
-	Outcome string
-	At      time.Time
-	Usage   ledger.Usage
+	Outcome      string
+	At           time.Time
+	Usage        ledger.Usage
 }
 
 // CommandName implements the runtime's command naming.
@@ -128,8 +128,7 @@ func (s *State) startTask(c StartTask) ([]proto.Message, error) {
 	if !c.Deadline.IsZero() {
 		deadline = c.Deadline.UnixNano()
 	}
-	return []proto.Message{&hivev1.AgentTaskStarted{AgentId: s.ID, TaskId: c.TaskID, SwarmId: c.SwarmID, DeadlineUnixNano: deadline, SwarmVersion: c.SwarmVersion,
-	}}, nil
+	return []proto.Message{&hivev1.AgentTaskStarted{AgentId: s.ID, TaskId: c.TaskID, SwarmId: c.SwarmID, DeadlineUnixNano: deadline, SwarmVersion: c.SwarmVersion}}, nil
 }
 
 func (s *State) finishTask(c FinishTask) ([]proto.Message, error) {
