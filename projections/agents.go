@@ -25,6 +25,13 @@ type Agent struct {
 	// Deadline is when the agent is lost if Hive hears nothing from it.
 	Deadline time.Time `json:"deadline"`
 	draining bool
+	// SwarmID is the swarm the agent is a member of, if any.
+	SwarmID string `json:"swarm_id,omitempty"`
+	// Running is how many tasks the agent has in flight.
+	Running int `json:"running"`
+	// Completed and Failed count the agent's finished tasks.
+	Completed uint64 `json:"tasks_completed"`
+	Failed    uint64 `json:"tasks_failed"`
 	// Version is the version of the agent's stream the row reflects.
 	Version uint64 `json:"version"`
 }
@@ -92,11 +99,31 @@ func (a *Agents) apply(env *events.Envelope, msg proto.Message) {
 		}
 	case *hivev1.AgentDraining:
 		ag.draining = true
-		if ag.Status == "idle" {
+		if ag.Status == "idle" || ag.Status == "busy" {
 			ag.Status = "draining"
 		}
 	case *hivev1.AgentDeregistered:
-		ag.Status = "gone"
+		ag.Status, ag.SwarmID = "gone", ""
+	case *hivev1.AgentJoinedSwarm:
+		ag.SwarmID = m.GetSwarmId()
+	case *hivev1.AgentLeftSwarm:
+		ag.SwarmID = ""
+	case *hivev1.AgentTaskStarted:
+		ag.Running++
+	case *hivev1.AgentTaskFinished:
+		ag.Running = max(ag.Running-1, 0)
+		switch m.GetOutcome() {
+		case "completed":
+			ag.Completed++
+		case "failed", "timed_out":
+			ag.Failed++
+		}
+	}
+	if ag.Status == "idle" || ag.Status == "busy" {
+		ag.Status = "idle"
+		if ag.Running > 0 {
+			ag.Status = "busy"
+		}
 	}
 }
 
@@ -141,21 +168,6 @@ func (a *Agents) Get(id string) (Agent, bool) {
 		return Agent{}, false
 	}
 	return ag.clone(), true
-}
-
-// Overdue lists the agents, idle or draining, whose deadline has passed at
-// now.
-func (a *Agents) Overdue(now time.Time) []string {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var out []string
-	for _, id := range a.order {
-		ag := a.byID[id]
-		if (ag.Status == "idle" || ag.Status == "draining") && !ag.Deadline.IsZero() && !now.Before(ag.Deadline) {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // List returns every agent, in registration order.

@@ -20,7 +20,7 @@ import (
 
 	"hive/actors"
 	"hive/actors/agent"
-	"hive/actors/liveness"
+	"hive/actors/timers"
 	"hive/events"
 	"hive/events/pebblestore"
 	"hive/events/relay"
@@ -90,7 +90,8 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	}
 
 	agents := projections.NewAgents()
-	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents)
+	deadlines := timers.NewIndex(timers.Kind{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }})
+	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, deadlines)
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 		return fmt.Errorf("read event store head: %w", err)
 	}
 
-	watcher, err := liveness.New(liveness.Config{}, agents, system, logger.With("component", "liveness"))
+	watcher, err := timers.NewWatcher(timers.Config{}, deadlines, system, logger.With("component", "timers"))
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	})
 }
 
-// run serves HTTP and runs the background workers (projections, liveness, relay)
+// run serves HTTP and runs the background workers (projections, timers, relay)
 // until ctx ends or the HTTP server fails, then shuts everything down. A
 // failed worker keeps the server up: the logs and metrics say why, and a
 // failed projection also makes /readyz fail.

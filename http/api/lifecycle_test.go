@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"hive/actors/liveness"
+	"hive/actors/timers"
 	"hive/events"
 	"hive/http/api"
 )
@@ -82,8 +82,8 @@ func TestSilentAgentIsLostThenRecovers(t *testing.T) {
 	if !slices.Equal(types, want) {
 		t.Fatalf("agent's events %v, want %v", types, want)
 	}
-	if all[1].Principal != liveness.Principal {
-		t.Errorf("AgentLost recorded as issued by %q, want %q", all[1].Principal, liveness.Principal)
+	if all[1].Principal != timers.Principal {
+		t.Errorf("AgentLost recorded as issued by %q, want %q", all[1].Principal, timers.Principal)
 	}
 }
 

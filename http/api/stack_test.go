@@ -17,7 +17,7 @@ import (
 
 	"hive/actors"
 	"hive/actors/agent"
-	"hive/actors/liveness"
+	"hive/actors/timers"
 	"hive/events"
 	"hive/events/pebblestore"
 	"hive/http/api"
@@ -43,7 +43,7 @@ func startStack(tb testing.TB, dir string) *stack {
 }
 
 // startStackWith starts the stack with the API configured by cfg, and the
-// liveness watcher checking every 10 ms.
+// timer watcher checking every 10 ms.
 func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 	tb.Helper()
 	logger := slog.New(slog.DiscardHandler)
@@ -57,7 +57,8 @@ func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 		tb.Fatal(err)
 	}
 	agents := projections.NewAgents()
-	runner, err := projections.NewRunner(store, logger, reg, agents)
+	deadlines := timers.NewIndex(timers.Kind{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }})
+	runner, err := projections.NewRunner(store, logger, reg, agents, deadlines)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	watcher, err := liveness.New(liveness.Config{Interval: 10 * time.Millisecond}, agents, system, logger)
+	watcher, err := timers.NewWatcher(timers.Config{Interval: 10 * time.Millisecond}, deadlines, system, logger)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 	go func() {
 		defer close(watching)
 		if err := watcher.Run(ctx); err != nil {
-			tb.Errorf("liveness: %v", err)
+			tb.Errorf("timers: %v", err)
 		}
 	}()
 	srv := httptest.NewServer(handler)

@@ -1,0 +1,124 @@
+package timers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"hive/actors"
+	"hive/actors/agent"
+	"hive/actors/timers"
+	"hive/events"
+	hivev1 "hive/proto/hive/v1"
+)
+
+var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func agentKind() timers.Kind {
+	return timers.Kind{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }}
+}
+
+func envelope(t *testing.T, stream string, pos uint64, msg proto.Message) *events.Envelope {
+	t.Helper()
+	e, err := events.NewEvent(msg, events.Metadata{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &events.Envelope{ID: e.ID, Stream: stream, Position: pos, Type: e.Type, SchemaVersion: e.SchemaVersion, Payload: e.Payload}
+}
+
+func TestIndexFollowsDeadlinesInEvents(t *testing.T) {
+	ix := timers.NewIndex(agentKind())
+	a, b := agent.IDFor("a"), agent.IDFor("b")
+	for i, e := range []*events.Envelope{
+		envelope(t, "agent-"+a, 1, &hivev1.AgentRegistered{AgentId: a, DeadlineUnixNano: t0.UnixNano()}),
+		envelope(t, "agent-"+b, 3, &hivev1.AgentRegistered{AgentId: b, DeadlineUnixNano: t0.Add(time.Minute).UnixNano()}),
+		envelope(t, "swarm-x", 4, &hivev1.AgentLost{}), // a kind the index does not know
+		envelope(t, "agent-"+a, 7, &hivev1.AgentHeartbeatExtended{AgentId: a, DeadlineUnixNano: t0.Add(2 * time.Minute).UnixNano()}),
+	} {
+		if err := ix.Apply(e); err != nil {
+			t.Fatalf("apply %d: %v", i, err)
+		}
+	}
+	if ix.Checkpoint() != 7 || ix.Len() != 2 {
+		t.Fatalf("checkpoint %d, %d timers; want 7, 2", ix.Checkpoint(), ix.Len())
+	}
+	if due := ix.Due(t0); len(due) != 0 {
+		t.Errorf("due at t0 after a's extension: %v", due)
+	}
+	if due := ix.Due(t0.Add(time.Minute)); !slices.Equal(due, []actors.Ref{{Kind: agent.Kind, ID: b}}) {
+		t.Errorf("due at t0+1m = %v, want b", due)
+	}
+	if err := ix.Apply(envelope(t, "agent-"+b, 8, &hivev1.AgentLost{AgentId: b})); err != nil {
+		t.Fatal(err)
+	}
+	if due := ix.Due(t0.Add(time.Minute)); len(due) != 0 || ix.Len() != 1 {
+		t.Errorf("after b was lost: due %v, %d timers", due, ix.Len())
+	}
+}
+
+// recorder is a fake Commands that records what it was asked.
+type recorder struct {
+	mu     sync.Mutex
+	asked  []actors.Ref
+	bodies []actors.Body
+}
+
+func (r *recorder) Ask(_ context.Context, ref actors.Ref, cmd actors.Command) (actors.Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.asked = append(r.asked, ref)
+	r.bodies = append(r.bodies, cmd.Body)
+	return actors.Result{}, nil
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.asked)
+}
+
+func TestWatcherWakesDueEntities(t *testing.T) {
+	ix := timers.NewIndex(agentKind())
+	a := agent.IDFor("a")
+	past := time.Now().Add(-time.Second)
+	if err := ix.Apply(envelope(t, "agent-"+a, 1, &hivev1.AgentRegistered{AgentId: a, DeadlineUnixNano: past.UnixNano()})); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	w, err := timers.NewWatcher(timers.Config{Interval: time.Millisecond}, ix, rec, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for rec.count() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.asked) == 0 || rec.asked[0] != (actors.Ref{Kind: agent.Kind, ID: a}) {
+		t.Fatalf("asked %v, want agent %s woken", rec.asked, a)
+	}
+	if c, ok := rec.bodies[0].(agent.CheckLiveness); !ok || c.Now.Before(past) {
+		t.Errorf("wake-up command = %#v", rec.bodies[0])
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if _, err := timers.NewWatcher(timers.Config{Interval: -1, Parallel: -1}, timers.NewIndex(), &recorder{}, nil); err == nil {
+		t.Fatal("negative settings accepted")
+	}
+}
