@@ -1,0 +1,150 @@
+// Package workflow holds the decisions of the workflow run entity: a run of
+// a DAG of steps. The run owns the DAG, each step's state and output,
+// approvals, pause, resume and cancel, the steps planners add, and its usage
+// ledger and budget. It does not assign work: a swarm entity queues,
+// assigns, retries and times out tasks. A router turns the run's
+// StepDispatched and RunCancelled events into the swarm's commands, and the
+// swarm's events back into RecordAssignment, CompleteStep and FailStep.
+//
+// Its state is rebuilt from its events by Apply, and Decide is a pure
+// function of that state and a command.
+//
+// # Idempotency
+//
+// The router re-sends commands after a crash. A command from the router
+// names a task by its key "<run>/<step>/<generation>": a key of an older
+// generation, or a result already recorded, decides nothing (no events, no
+// error), and so do results that arrive after the run was cancelled.
+// Pausing a paused run, resuming a running one, cancelling a cancelled one,
+// approving an approved step and setting the budget it already has decide
+// nothing either.
+//
+// # Scale
+//
+// A run holds at most MaxSteps steps. Each step knows its dependents and how
+// many of its dependencies are not completed, so that recording a completion
+// costs in proportion to the step's dependents, not to the run. Pause,
+// resume, retry, budget changes and Tick scan the run's steps once.
+package workflow
+
+import (
+	"encoding/json"
+	"time"
+
+	"hive/actors/ledger"
+)
+
+// Kind is the entity kind of workflow runs; a run's stream is
+// "workflow-<run id>".
+const Kind = "workflow"
+
+// Status is a run's status.
+type Status string
+
+// Statuses of a run. Completed and cancelled are final; a failed run may be
+// resumed by retrying its failed steps.
+const (
+	StatusNotStarted      Status = ""
+	StatusRunning         Status = "running"
+	StatusPaused          Status = "paused"
+	StatusBudgetExhausted Status = "budget_exhausted"
+	StatusCompleted       Status = "completed"
+	StatusFailed          Status = "failed"
+	StatusCancelled       Status = "cancelled"
+)
+
+// finished reports whether a run in status s takes no pause or resume.
+func (s Status) finished() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
+}
+
+// StepStatus is a step's status.
+type StepStatus string
+
+// Statuses of a step. A ready step is held back by a pause, the budget or a
+// failed run.
+const (
+	StepPending          StepStatus = "pending"
+	StepAwaitingApproval StepStatus = "awaiting_approval"
+	StepReady            StepStatus = "ready"
+	StepDispatched       StepStatus = "dispatched"
+	StepAssigned         StepStatus = "assigned"
+	StepCompleted        StepStatus = "completed"
+	StepFailed           StepStatus = "failed"
+	StepRejected         StepStatus = "rejected"
+	StepCancelled        StepStatus = "cancelled"
+)
+
+// inFlight reports whether a step in status s has a task at the swarm.
+func (s StepStatus) inFlight() bool { return s == StepDispatched || s == StepAssigned }
+
+// Approval statuses of a step that needs approval.
+const (
+	approvalAwaiting = "awaiting"
+	approvalApproved = "approved"
+	approvalRejected = "rejected"
+)
+
+// State is what Hive knows about one workflow run, rebuilt from its events.
+// Use View for a copy to hand out.
+type State struct {
+	ID           string
+	Name         string
+	SwarmID      string
+	Status       Status
+	StatusReason string
+	Budget       ledger.Budget
+	Usage        ledger.Usage
+	CreatedAt    time.Time
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	// Version is the version of the run's stream this state reflects.
+	Version uint64
+
+	steps []*stepState     // in the order defined, then added
+	index map[string]int   // step id → position in steps
+	done  int              // steps completed
+	bad   int              // steps failed or rejected
+	log   timeline
+}
+
+// stepState is one step of a run.
+type stepState struct {
+	def        Step
+	status     StepStatus
+	generation int
+	attempt    int
+	agentID    string
+	taskID     string
+	output     json.RawMessage
+	usage      ledger.Usage
+	err        string
+	addedBy    string
+	approval   approval
+	readyAt    time.Time
+	dispatched time.Time
+	assigned   time.Time
+	finished   time.Time
+	// waiting is how many dependencies are not completed; dependents are
+	// the positions of the steps that depend on this one.
+	waiting    int
+	dependents []int
+}
+
+// approval is the approval state of a step that needs one.
+type approval struct {
+	status      string
+	requestedAt time.Time
+	deadline    time.Time
+	by          string
+	comment     string
+	decidedAt   time.Time
+}
+
+// step returns the step with id, or nil.
+func (s *State) step(id string) *stepState {
+	if i, ok := s.index[id]; ok {
+		return s.steps[i]
+	}
+	return nil
+}
