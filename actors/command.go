@@ -26,6 +26,15 @@ type Body interface {
 	CommandName() string
 }
 
+// Inspect asks an entity for its current state without deciding anything:
+// the entity's actor recovers it (if it is not in memory) and answers with
+// its View and version, ordered after every command sent before. A version
+// of 0 means the entity has no events: it does not exist.
+type Inspect struct{}
+
+// CommandName implements Body.
+func (Inspect) CommandName() string { return "Inspect" }
+
 // Result is what a handled command did.
 type Result struct {
 	// Events is the number of events the command appended; 0 when the

@@ -73,6 +73,9 @@ func (a *entityActor) handle(r *request) (Result, error) {
 			return Result{}, err
 		}
 	}
+	if _, ok := r.cmd.Body.(Inspect); ok {
+		return Result{LastVersion: a.version, State: a.entity.View()}, nil
+	}
 	for attempt := 0; ; attempt++ {
 		msgs, err := a.entity.Decide(r.cmd.Body)
 		if err != nil {

@@ -314,3 +314,24 @@ func TestEntityFailingTooOftenIsStoppedThenStartedAfresh(t *testing.T) {
 		t.Fatalf("fresh actor's total %v, want 4 recovered from the stream", res.State)
 	}
 }
+
+func TestInspectAnswersTheStateWithoutDeciding(t *testing.T) {
+	store := memstore.New(0)
+	sys, _ := newSystem(t, store, actors.Config{})
+	ref := actors.Ref{Kind: "counter", ID: "c"}
+	res, err := sys.Ask(context.Background(), ref, actors.Command{ID: "i0", Body: actors.Inspect{}})
+	if err != nil || res.LastVersion != 0 || res.Events != 0 {
+		t.Fatalf("inspect of an entity without events = %+v, %v; want version 0", res, err)
+	}
+	if _, err := sys.Ask(context.Background(), ref, actors.Command{ID: "a", Body: add{n: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	sys2, _ := newSystem(t, store, actors.Config{}) // recovers from the stream
+	res, err = sys2.Ask(context.Background(), ref, actors.Command{ID: "i1", Body: actors.Inspect{}})
+	if err != nil || res.LastVersion != 1 || res.State != int64(5) || res.Events != 0 {
+		t.Fatalf("inspect = %+v, %v; want state 5 at version 1", res, err)
+	}
+	if h, _ := store.Head(context.Background()); h != 1 {
+		t.Fatalf("inspect appended: head %d", h)
+	}
+}
