@@ -1,0 +1,115 @@
+package actors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"hive/actors"
+	"hive/actors/agent"
+	"hive/actors/decision"
+	"hive/events"
+	"hive/events/memstore"
+)
+
+// replayProperty checks, for random command sequences, that replaying an
+// entity's events from scratch gives exactly the state its actor held. gen
+// returns the i-th command of a sequence.
+func replayProperty(t *testing.T, kind actors.Kind, id string, gen func(r *rand.Rand, i int) actors.Body) {
+	t.Helper()
+	for seed := range uint64(40) {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 99))
+			store := memstore.New(0)
+			sys := newKindSystem(t, store, kind)
+			ref := actors.Ref{Kind: kind.Name, ID: id}
+			for i := range 60 + r.IntN(60) {
+				_, err := sys.Ask(context.Background(), ref, actors.Command{ID: fmt.Sprint("c", i), Principal: "prop", Body: gen(r, i)})
+				if err != nil && !isDecision(err) {
+					t.Fatalf("command %d: %v", i, err)
+				}
+			}
+			held, err := sys.Ask(context.Background(), ref, actors.Command{ID: "inspect", Body: actors.Inspect{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			replayed := replay(t, store, kind, ref)
+			if !reflect.DeepEqual(held.State, replayed) {
+				t.Fatalf("replayed state differs from the actor's:\nactor:  %+v\nreplay: %+v", held.State, replayed)
+			}
+		})
+	}
+}
+
+func newKindSystem(t *testing.T, store actors.EventStore, kind actors.Kind) *actors.System {
+	t.Helper()
+	// Snapshots every few events, so that the actor's state also goes
+	// through snapshot and restore when it is passivated or restarted.
+	sys, err := actors.New(actors.Config{SnapshotEvery: 7}, store, []actors.Kind{kind}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Shutdown)
+	return sys
+}
+
+func isDecision(err error) bool {
+	return errors.Is(err, decision.ErrInvalid) || errors.Is(err, decision.ErrConflict) || errors.Is(err, decision.ErrNotFound)
+}
+
+// replay rebuilds an entity from all of its events, without snapshots.
+func replay(t *testing.T, store actors.EventStore, kind actors.Kind, ref actors.Ref) any {
+	t.Helper()
+	e := kind.New()
+	envs, err := store.ReadStream(context.Background(), ref.Stream(), 1, events.Forward, events.MaxReadLimit)
+	if err != nil && !errors.Is(err, events.ErrStreamNotFound) {
+		t.Fatal(err)
+	}
+	for i := range envs {
+		msg, err := events.Decode(&envs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Apply(&envs[i], msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e.View()
+}
+
+func TestAgentReplayEqualsActorState(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	swarms := []string{"s1", "s2"}
+	replayProperty(t, agentKind, agent.IDFor("prop"), func(r *rand.Rand, i int) actors.Body {
+		at := t0.Add(time.Duration(i) * 7 * time.Second)
+		task := fmt.Sprint("t", r.IntN(6))
+		switch r.IntN(9) {
+		case 0:
+			return agent.Register{Name: "prop", Capabilities: []string{"code"}, At: at, HeartbeatTimeout: 30 * time.Second}
+		case 1:
+			return agent.Heartbeat{At: at, HeartbeatTimeout: 30 * time.Second}
+		case 2:
+			return agent.CheckLiveness{Now: at}
+		case 3:
+			return agent.Drain{Reason: "r"}
+		case 4:
+			if r.IntN(4) == 0 {
+				return agent.Deregister{Reason: "bye"}
+			}
+			return agent.JoinSwarm{SwarmID: swarms[r.IntN(2)]}
+		case 5:
+			return agent.LeaveSwarm{SwarmID: swarms[r.IntN(2)]}
+		case 6, 7:
+			return agent.StartTask{TaskID: task, SwarmID: "s1", SwarmVersion: uint64(i), At: at}
+		default:
+			return agent.FinishTask{TaskID: task, SwarmID: "s1", SwarmVersion: uint64(i), Outcome: agent.OutcomeCompleted, At: at}
+		}
+	})
+}
