@@ -7,25 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
-	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
-
-	"hive/actors"
-	"hive/actors/agent"
-	"hive/actors/timers"
-	"hive/events"
-	"hive/events/pebblestore"
-	"hive/events/relay"
-	"hive/http/api"
-	"hive/projections"
 )
 
 // serveOptions are the flags of `hive serve`.
@@ -63,83 +48,14 @@ every command that was answered with a 2xx is durable.`,
 	return cmd
 }
 
-// serve wires Hive together and runs it until ctx ends.
+// serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
-	reg := prometheus.NewRegistry()
-	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return fmt.Errorf("register Go metrics: %w", err)
-	}
-	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		return fmt.Errorf("register process metrics: %w", err)
-	}
-
-	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(o.dataDir, "events"), Logger: logger.With("component", "store")})
-	if err != nil {
-		return fmt.Errorf("open event store: %w", err)
-	}
-	defer func() { err = errors.Join(err, raw.Close()) }()
-	store, err := events.WithMetrics(raw, reg)
+	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout}, logger)
 	if err != nil {
 		return err
 	}
-	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "hive_store_commits_total",
-		Help: "Group commits of the embedded store, each one pebble batch and one fsync; appends per commit show how well concurrent appends share fsyncs.",
-	}, func() float64 { return float64(raw.Stats().Commits) })); err != nil {
-		return fmt.Errorf("register store commit metric: %w", err)
-	}
-
-	agents := projections.NewAgents()
-	deadlines := timers.NewIndex(timers.Kind{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }})
-	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, deadlines)
-	if err != nil {
-		return err
-	}
-	kinds := []actors.Kind{{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }}}
-	system, err := actors.New(actors.Config{IdleTimeout: 10 * time.Minute}, store, kinds, logger.With("component", "actors"), reg)
-	if err != nil {
-		return err
-	}
-	defer system.Shutdown()
-
-	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024, BlockPublishUntilSubscriberAck: true},
-		// Watermill logs every message it routes at Info: that is Debug here.
-		watermill.NewSlogLoggerWithLevelMapping(logger.With("component", "bus"), map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
-	defer func() { err = errors.Join(err, bus.Close()) }() // idempotent
-	publisher, err := relay.New(relay.Config{}, store, bus, logger.With("component", "relay"), reg)
-	if err != nil {
-		return err
-	}
-	head, err := store.Head(ctx)
-	if err != nil {
-		return fmt.Errorf("read event store head: %w", err)
-	}
-
-	watcher, err := timers.NewWatcher(timers.Config{}, deadlines, system, logger.With("component", "timers"))
-	if err != nil {
-		return err
-	}
-
-	gin.SetMode(gin.ReleaseMode)
-	handler, err := api.New(api.Config{HeartbeatTimeout: o.heartbeatTimeout}, api.Deps{
-		Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger.With("component", "api"),
-	})
-	if err != nil {
-		return err
-	}
-	return run(ctx, o, logger, handler, []func(context.Context) error{
-		runner.Run,
-		watcher.Run,
-		func(ctx context.Context) error {
-			// Closing the bus unblocks a publish waiting for a consumer's ack.
-			defer context.AfterFunc(ctx, func() {
-				if err := bus.Close(); err != nil {
-					logger.Warn("close bus", "err", err)
-				}
-			})()
-			return publisher.Run(ctx, head)
-		},
-	})
+	defer func() { err = errors.Join(err, h.close()) }()
+	return run(ctx, o, logger, h.handler, h.workers)
 }
 
 // run serves HTTP and runs the background workers (projections, timers, relay)

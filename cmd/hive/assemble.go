@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"hive/actors"
+	"hive/actors/agent"
+	"hive/actors/reactions"
+	"hive/actors/timers"
+	"hive/events"
+	"hive/events/pebblestore"
+	"hive/events/relay"
+	"hive/http/api"
+	"hive/projections"
+)
+
+// settings are what assemble needs from the flags.
+type settings struct {
+	dataDir          string
+	heartbeatTimeout time.Duration
+	// timerInterval is how often passed deadlines are looked for (0: the
+	// timers package's default).
+	timerInterval time.Duration
+}
+
+// hive is one assembled Hive server: its store, runtime, read side,
+// background workers and HTTP handler.
+type hive struct {
+	handler http.Handler
+	workers []func(context.Context) error
+	closers []func() error
+}
+
+// close releases what assemble opened, newest first.
+func (h *hive) close() error {
+	var errs []error
+	for i := len(h.closers) - 1; i >= 0; i-- {
+		errs = append(errs, h.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// kinds are the kinds of entity Hive hosts: how to create each, how to read
+// its deadlines, and how to wake it when one passes.
+func kinds() ([]actors.Kind, []timers.Kind) {
+	return []actors.Kind{
+			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }},
+		}, []timers.Kind{
+			{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }},
+		}
+}
+
+// assemble wires Hive together on the embedded store in s.dataDir. On
+// error, whatever it opened is closed.
+func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, err error) {
+	h := &hive{}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, h.close())
+		}
+	}()
+	reg, err := newRegistry()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger.With("component", "store")})
+	if err != nil {
+		return nil, fmt.Errorf("open event store: %w", err)
+	}
+	h.closers = append(h.closers, raw.Close)
+	store, err := instrument(raw, reg)
+	if err != nil {
+		return nil, err
+	}
+
+	entityKinds, timerKinds := kinds()
+	agents := projections.NewAgents()
+	deadlines := timers.NewIndex(timerKinds...)
+	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, deadlines)
+	if err != nil {
+		return nil, err
+	}
+	system, err := actors.New(actors.Config{IdleTimeout: 10 * time.Minute}, store, entityKinds, logger.With("component", "actors"), reg)
+	if err != nil {
+		return nil, err
+	}
+	h.closers = append(h.closers, func() error { system.Shutdown(); return nil })
+	watcher, err := timers.NewWatcher(timers.Config{Interval: s.timerInterval}, deadlines, system, logger.With("component", "timers"))
+	if err != nil {
+		return nil, err
+	}
+	router, err := reactions.New(reactions.Config{}, store, system, rules, logger.With("component", "reactions"), reg)
+	if err != nil {
+		return nil, err
+	}
+	publish, err := relayWorker(ctx, store, reg, logger, h)
+	if err != nil {
+		return nil, err
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout}, api.Deps{
+		Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger.With("component", "api"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.workers = []func(context.Context) error{runner.Run, watcher.Run, router.Run, publish}
+	return h, nil
+}
+
+func newRegistry() (*prometheus.Registry, error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return nil, fmt.Errorf("register Go metrics: %w", err)
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		return nil, fmt.Errorf("register process metrics: %w", err)
+	}
+	return reg, nil
+}
+
+// instrument wraps the embedded store with metrics.
+func instrument(raw *pebblestore.Store, reg prometheus.Registerer) (events.Store, error) {
+	store, err := events.WithMetrics(raw, reg)
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "hive_store_commits_total",
+		Help: "Group commits of the embedded store, each one pebble batch and one fsync; appends per commit show how well concurrent appends share fsyncs.",
+	}, func() float64 { return float64(raw.Stats().Commits) })); err != nil {
+		return nil, fmt.Errorf("register store commit metric: %w", err)
+	}
+	return store, nil
+}
+
+// relayWorker returns the worker publishing committed events on the
+// in-process Watermill bus, from the head at start.
+func relayWorker(ctx context.Context, store events.Store, reg prometheus.Registerer, logger *slog.Logger, h *hive) (func(context.Context) error, error) {
+	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024, BlockPublishUntilSubscriberAck: true},
+		// Watermill logs every message it routes at Info: that is Debug here.
+		watermill.NewSlogLoggerWithLevelMapping(logger.With("component", "bus"), map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
+	h.closers = append(h.closers, bus.Close) // idempotent
+	publisher, err := relay.New(relay.Config{}, store, bus, logger.With("component", "relay"), reg)
+	if err != nil {
+		return nil, err
+	}
+	head, err := store.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read event store head: %w", err)
+	}
+	return func(ctx context.Context) error {
+		// Closing the bus unblocks a publish waiting for a consumer's ack.
+		defer context.AfterFunc(ctx, func() {
+			if err := bus.Close(); err != nil {
+				logger.Warn("close bus", "err", err)
+			}
+		})()
+		return publisher.Run(ctx, head)
+	}, nil
+}
