@@ -32,6 +32,12 @@ type ReadSide interface {
 	WaitFor(ctx context.Context, pos uint64) error
 }
 
+// Reactions is the router carrying decisions between entities.
+type Reactions interface {
+	// WaitFor blocks until the reactions to the event at pos were handled.
+	WaitFor(ctx context.Context, pos uint64) error
+}
+
 // AgentsView is the agents read model.
 type AgentsView interface {
 	Get(id string) (projections.Agent, bool)
@@ -79,21 +85,23 @@ func (c Config) Validate() error {
 
 // Server serves the API.
 type Server struct {
-	cfg      Config
-	commands Commands
-	read     ReadSide
-	agents   AgentsView
-	gatherer prometheus.Gatherer
-	logger   *slog.Logger
+	cfg       Config
+	commands  Commands
+	read      ReadSide
+	reactions Reactions
+	agents    AgentsView
+	gatherer  prometheus.Gatherer
+	logger    *slog.Logger
 }
 
 // Deps are what the API serves.
 type Deps struct {
-	Commands Commands
-	ReadSide ReadSide
-	Agents   AgentsView
-	Gatherer prometheus.Gatherer
-	Logger   *slog.Logger
+	Commands  Commands
+	ReadSide  ReadSide
+	Reactions Reactions
+	Agents    AgentsView
+	Gatherer  prometheus.Gatherer
+	Logger    *slog.Logger
 }
 
 // New returns the API's http.Handler.
@@ -102,7 +110,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, agents: d.Agents, gatherer: d.Gatherer, logger: d.Logger}
+	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, gatherer: d.Gatherer, logger: d.Logger}
 	return s.routes(), nil
 }
 

@@ -1,0 +1,67 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"hive/actors"
+)
+
+// send sends body to the entity ref as a command of this request and, when
+// the entity accepts it, answers status with the entity's state, after the
+// read models reflect it. It reports whether the command was accepted.
+func (s *Server) send(c *gin.Context, ref actors.Ref, body actors.Body, status int) (actors.Result, bool) {
+	res, ok := s.sendQuiet(c, ref, body)
+	if !ok {
+		return res, false
+	}
+	s.awaitReadModels(c, res.LastPosition)
+	c.JSON(status, res.State)
+	return res, true
+}
+
+// sendQuiet sends body to the entity ref as a command of this request. It
+// answers only a failure, and sets the position header on success.
+func (s *Server) sendQuiet(c *gin.Context, ref actors.Ref, body actors.Body) (actors.Result, bool) {
+	cmd, err := newCommand(c, body)
+	if err != nil {
+		s.fail(c, err)
+		return actors.Result{}, false
+	}
+	res, err := s.commands.Ask(c.Request.Context(), ref, cmd)
+	if err != nil {
+		s.fail(c, err)
+		return actors.Result{}, false
+	}
+	c.Header(positionHeader, strconv.FormatUint(res.LastPosition, 10))
+	return res, true
+}
+
+// inspect returns the state of the entity ref, answering 404 (naming what)
+// and reporting false when it does not exist.
+func (s *Server) inspect(c *gin.Context, ref actors.Ref, what string) (actors.Result, bool) {
+	res, err := s.commands.Ask(c.Request.Context(), ref, actors.Command{ID: "inspect", Principal: anonymous, Body: actors.Inspect{}})
+	if err != nil {
+		s.fail(c, err)
+		return actors.Result{}, false
+	}
+	if res.LastVersion == 0 {
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no " + what + " with id " + strconv.Quote(ref.ID)})
+		return actors.Result{}, false
+	}
+	return res, true
+}
+
+// awaitReactions waits, within ConsistencyWait, until the reactions to the
+// event at pos were handled, so that a response can show their effect in
+// other entities (e.g. a swarm's member list after an agent joined it).
+func (s *Server) awaitReactions(c *gin.Context, pos uint64) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ConsistencyWait)
+	defer cancel()
+	if err := s.reactions.WaitFor(ctx, pos); err != nil {
+		s.logger.Warn("reactions behind a command's response", "position", pos, "err", err)
+	}
+}
