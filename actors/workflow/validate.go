@@ -18,22 +18,23 @@ import (
 // on"); the run may not exceed MaxSteps; and every field must be within its
 // limit (see Step). The error is a *decision.InvalidError.
 func ValidateSteps(existing map[string]bool, steps []Step, fieldPrefix string) error {
-	return validateSteps(func(id string) bool { return existing[id] }, len(existing), steps, fieldPrefix)
+	var f decision.Fields
+	checkSteps(&f, func(id string) bool { return existing[id] }, len(existing), steps, fieldPrefix)
+	return f.Err()
 }
 
-// validateSteps is ValidateSteps for a run of count steps, those for which
+// checkSteps is ValidateSteps for a run of count steps, those for which
 // exists is true. Steps that exist never depend on new ones, so a cycle can
 // only be among the new steps.
-func validateSteps(exists func(string) bool, count int, steps []Step, prefix string) error {
-	var f decision.Fields
+func checkSteps(f *decision.Fields, exists func(string) bool, count int, steps []Step, prefix string) {
 	if count+len(steps) > MaxSteps {
 		f.Add(prefix, fmt.Sprintf("a run has at most %d steps, not %d", MaxSteps, count+len(steps)))
-		return f.Err()
+		return
 	}
 	ids := make(map[string]int, len(steps))
 	unique := true
 	for i, st := range steps {
-		at := stepField{&f, prefix, i}
+		at := stepField{f, prefix, i}
 		checkStep(at, st)
 		if j, dup := ids[st.ID]; dup {
 			at.add(".id", fmt.Sprintf("duplicate step id %q (also %s[%d])", st.ID, prefix, j))
@@ -45,14 +46,13 @@ func validateSteps(exists func(string) bool, count int, steps []Step, prefix str
 		}
 	}
 	for i, st := range steps {
-		checkDependencies(stepField{&f, prefix, i}, st, ids, exists)
+		checkDependencies(stepField{f, prefix, i}, st, ids, exists)
 	}
 	if unique {
 		if i, j, path := findCycle(steps, ids); path != nil {
-			stepField{&f, prefix, i}.add(fmt.Sprintf(".depends_on[%d]", j), "dependency cycle: "+strings.Join(path, " -> "))
+			stepField{f, prefix, i}.add(fmt.Sprintf(".depends_on[%d]", j), "dependency cycle: "+strings.Join(path, " -> "))
 		}
 	}
-	return f.Err()
 }
 
 // stepField names the fields of the step at index i, building the names

@@ -80,9 +80,10 @@ func (s StepStatus) inFlight() bool { return s == StepDispatched || s == StepAss
 
 // Approval statuses of a step that needs approval.
 const (
-	approvalAwaiting = "awaiting"
-	approvalApproved = "approved"
-	approvalRejected = "rejected"
+	approvalAwaiting  = "awaiting"
+	approvalApproved  = "approved"
+	approvalRejected  = "rejected"
+	approvalCancelled = "cancelled"
 )
 
 // State is what Hive knows about one workflow run, rebuilt from its events.
@@ -101,10 +102,10 @@ type State struct {
 	// Version is the version of the run's stream this state reflects.
 	Version uint64
 
-	steps []*stepState     // in the order defined, then added
-	index map[string]int   // step id → position in steps
-	done  int              // steps completed
-	bad   int              // steps failed or rejected
+	steps []*stepState   // in the order defined, then added
+	index map[string]int // step id → position in steps
+	done  int            // steps completed
+	bad   int            // steps failed or rejected
 	log   timeline
 }
 
