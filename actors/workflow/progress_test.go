@@ -60,7 +60,7 @@ func TestCompleteStep(t *testing.T) {
 	completedWithUsage.Usage = usage.Proto()
 	runDecisions(t, []decisionCase{
 		{
-			name: "completion dispatches the dependents with the output",
+			name:  "completion dispatches the dependents with the output",
 			given: run, when: complete("a", 1, `{"x":1}`),
 			then: []proto.Message{completed("a", 1, `{"x":1}`), dispatched(b, 1, "dependencies completed", `a={"x":1}`)},
 		},

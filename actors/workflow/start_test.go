@@ -59,8 +59,8 @@ func TestStart(t *testing.T) {
 		{name: "already started", given: []proto.Message{started(a)}, when: startCmd(a), wantErr: workflow.ErrAlreadyStarted},
 		{name: "already started is a conflict", given: []proto.Message{started(a)}, when: startCmd(c), wantErr: decision.ErrConflict},
 		{
-			name: "bad run id, swarm, name and budget",
-			when: workflow.Start{RunID: "run-1", Name: "a\x00b", SwarmID: "", Steps: []workflow.Step{a}, Budget: ledger.Budget{Tokens: -1}},
+			name:    "bad run id, swarm, name and budget",
+			when:    workflow.Start{RunID: "run-1", Name: "a\x00b", SwarmID: "", Steps: []workflow.Step{a}, Budget: ledger.Budget{Tokens: -1}},
 			wantErr: decision.ErrInvalid, fields: []string{"run_id", "name", "swarm_id", "budget.tokens"},
 		},
 		{name: "no steps", when: startCmd(), wantErr: decision.ErrInvalid, fields: []string{"steps"}},

@@ -63,8 +63,10 @@ func TestValidateSteps(t *testing.T) {
 		},
 		{name: "bad input JSON", steps: with(func(s *workflow.Step) { s.Input = json.RawMessage(`{"a":`) }), fields: []string{"steps[0].input"}, reason: "valid JSON"},
 		{
-			name:   "input too large",
-			steps:  with(func(s *workflow.Step) { s.Input = json.RawMessage(`"` + strings.Repeat("x", workflow.MaxInputBytes) + `"`) }),
+			name: "input too large",
+			steps: with(func(s *workflow.Step) {
+				s.Input = json.RawMessage(`"` + strings.Repeat("x", workflow.MaxInputBytes) + `"`)
+			}),
 			fields: []string{"steps[0].input"},
 		},
 		{name: "empty id", steps: []workflow.Step{{ID: ""}}, fields: []string{"steps[0].id"}},
