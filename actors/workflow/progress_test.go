@@ -26,7 +26,7 @@ func assign(stepID string, gen, attempt int, agentID string) workflow.RecordAssi
 func TestRecordAssignment(t *testing.T) {
 	a, b := step("a"), step("b", "a")
 	run := []proto.Message{started(a, b), dispatched(a, 1, "root step")}
-	with := func(evs ...proto.Message) []proto.Message { return append(append([]proto.Message{}, run...), evs...) }
+	with := func(evs ...proto.Message) []proto.Message { return plus(run, evs...) }
 	runDecisions(t, []decisionCase{
 		{name: "first assignment", given: run, when: assign("a", 1, 1, "agent-1"), then: []proto.Message{assigned("a", 1, 1, "agent-1")}},
 		{name: "the same assignment again", given: with(assigned("a", 1, 1, "agent-1")), when: assign("a", 1, 1, "agent-1")},
@@ -52,7 +52,7 @@ func TestRecordAssignment(t *testing.T) {
 func TestCompleteStep(t *testing.T) {
 	a, b, c := step("a"), step("b", "a"), step("c")
 	run := []proto.Message{started(a, b, c), dispatched(a, 1, "root step"), dispatched(c, 1, "root step")}
-	with := func(evs ...proto.Message) []proto.Message { return append(append([]proto.Message{}, run...), evs...) }
+	with := func(evs ...proto.Message) []proto.Message { return plus(run, evs...) }
 	usage := ledger.Usage{Model: "m", InputTokens: 10, OutputTokens: 5, CostMicros: 7}
 	withUsage := complete("a", 1, `{"x":1}`)
 	withUsage.Usage = usage
@@ -110,7 +110,7 @@ func failedByRun(stepID, reason string) *hivev1.StepFailed {
 func TestFailStep(t *testing.T) {
 	a, c := step("a"), step("c")
 	run := []proto.Message{started(a, c), dispatched(a, 1, "root step"), dispatched(c, 1, "root step")}
-	with := func(evs ...proto.Message) []proto.Message { return append(append([]proto.Message{}, run...), evs...) }
+	with := func(evs ...proto.Message) []proto.Message { return plus(run, evs...) }
 	fail := func(stepID, reason string) workflow.FailStep {
 		return workflow.FailStep{Key: key(stepID, 1), TaskID: "task-" + stepID, AgentID: "agent-1", Reason: reason, At: t0}
 	}

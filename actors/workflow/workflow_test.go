@@ -268,3 +268,10 @@ func TestApplyRejectsUnknownEventsAndSteps(t *testing.T) {
 		t.Errorf("version = %d after failed applies, want 1", s.Version)
 	}
 }
+
+// plus is base followed by evs, in a new slice: cases built from one base
+// must not share an array that a later append overwrites.
+func plus(base []proto.Message, evs ...proto.Message) []proto.Message {
+	out := make([]proto.Message, 0, len(base)+len(evs))
+	return append(append(out, base...), evs...)
+}
