@@ -95,7 +95,8 @@ func (s *State) addSteps(defs []*hivev1.WorkflowStep, addedBy string, now time.T
 			return fmt.Errorf("workflow %s: step %q added twice", s.ID, d.GetId())
 		}
 		s.index[d.GetId()] = len(s.steps)
-		s.steps = append(s.steps, &stepState{def: StepFromProto(d), status: StepPending, generation: 1, addedBy: addedBy})
+		s.steps = append(s.steps, &stepState{def: StepFromProto(d), status: StepPending, generation: 1,
+			key: TaskKey(s.ID, d.GetId(), 1), addedBy: addedBy})
 	}
 	for i := first; i < len(s.steps); i++ {
 		st := s.steps[i]

@@ -32,7 +32,8 @@ func (s *State) applyStep(env *events.Envelope, msg proto.Message) error {
 	now := at(env, e.GetAtUnixNano())
 	switch m := msg.(type) {
 	case *hivev1.StepDispatched:
-		st.status, st.generation, st.dispatched = StepDispatched, int(m.GetGeneration()), now
+		st.status, st.dispatched = StepDispatched, now
+		st.setGeneration(s.ID, int(m.GetGeneration()))
 		st.attempt, st.agentID, st.taskID = 0, "", ""
 		if s.StartedAt.IsZero() {
 			s.StartedAt = now
@@ -62,7 +63,8 @@ func (s *State) applyStep(env *events.Envelope, msg proto.Message) error {
 		s.note(m.GetAtUnixNano(), env, "step_failed", st.def.ID, "", m.GetReason())
 	case *hivev1.StepRetried:
 		s.bad--
-		st.status, st.generation, st.readyAt, st.finished = StepReady, int(m.GetGeneration()), now, time.Time{}
+		st.status, st.readyAt, st.finished = StepReady, now, time.Time{}
+		st.setGeneration(s.ID, int(m.GetGeneration()))
 		st.attempt, st.agentID, st.taskID, st.err = 0, "", "", ""
 		s.note(m.GetAtUnixNano(), env, "step_retried", st.def.ID, m.GetBy(), fmt.Sprintf("retried as generation %d", m.GetGeneration()))
 	default:
@@ -116,4 +118,11 @@ func addUsage(sum, u ledger.Usage) ledger.Usage {
 		return u
 	}
 	return sum.Add(u)
+}
+
+// setGeneration moves the step to generation gen and its task key with it.
+func (st *stepState) setGeneration(runID string, gen int) {
+	if gen != st.generation {
+		st.generation, st.key = gen, TaskKey(runID, st.def.ID, gen)
+	}
 }

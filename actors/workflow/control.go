@@ -106,7 +106,7 @@ func (s *State) cancel(c Cancel) ([]proto.Message, error) {
 	for _, st := range s.steps {
 		switch {
 		case st.status.inFlight():
-			m.TaskKeys = append(m.TaskKeys, TaskKey(s.ID, st.def.ID, st.generation))
+			m.TaskKeys = append(m.TaskKeys, st.key)
 		case st.status == StepAwaitingApproval:
 			m.AwaitingApprovalStepIds = append(m.AwaitingApprovalStepIds, st.def.ID)
 		}

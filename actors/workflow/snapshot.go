@@ -61,6 +61,7 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 	}
 	for i, p := range snap.GetSteps() {
 		r.steps[i] = stepFromProto(p)
+		r.steps[i].key = TaskKey(r.ID, r.steps[i].def.ID, r.steps[i].generation)
 		r.index[r.steps[i].def.ID] = i
 	}
 	if err := r.link(); err != nil {

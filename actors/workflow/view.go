@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"encoding/json"
-	"slices"
 	"time"
 
 	"hive/actors/ledger"
@@ -67,17 +66,20 @@ type StepView struct {
 type ApprovalView struct {
 	// Status is "" (not requested yet), "awaiting", "approved", "rejected"
 	// or "cancelled".
-	Status      string        `json:"status"`
-	Timeout     time.Duration `json:"timeout_nanos,omitempty"`
-	RequestedAt time.Time     `json:"requested_at,omitzero"`
-	Deadline    time.Time     `json:"deadline,omitzero"`
-	By          string        `json:"by,omitempty"`
-	Comment     string        `json:"comment,omitempty"`
-	DecidedAt   time.Time     `json:"decided_at,omitzero"`
+	Status string `json:"status"`
+	// Timeout is the step's approval timeout as a Go duration ("1h0m0s"),
+	// empty if none.
+	Timeout     string    `json:"timeout,omitempty"`
+	RequestedAt time.Time `json:"requested_at,omitzero"`
+	Deadline    time.Time `json:"deadline,omitzero"`
+	By          string    `json:"by,omitempty"`
+	Comment     string    `json:"comment,omitempty"`
+	DecidedAt   time.Time `json:"decided_at,omitzero"`
 }
 
 // View returns the run as a RunView. It copies every step, so it costs in
-// proportion to the run's size and outputs.
+// proportion to the run's size and outputs; the copies of all steps'
+// dependencies, outputs and approvals share three allocations.
 func (s *State) View() any {
 	entries, dropped := s.log.recent()
 	v := RunView{
@@ -86,18 +88,41 @@ func (s *State) View() any {
 		StepsTotal: len(s.steps), StepsCompleted: s.done, Steps: make([]StepView, len(s.steps)),
 		Timeline: append([]TimelineEntry{}, entries...), TimelineDropped: dropped, Version: s.Version,
 	}
+	var c viewCopier
+	c.size(s.steps)
 	for i, st := range s.steps {
-		v.Steps[i] = s.stepView(st)
+		v.Steps[i] = c.stepView(st)
 	}
 	return v
 }
 
-func (s *State) stepView(st *stepState) StepView {
+// viewCopier copies the slices of steps into blocks allocated once.
+type viewCopier struct {
+	deps      []string
+	outputs   []byte
+	approvals []ApprovalView
+}
+
+func (c *viewCopier) size(steps []*stepState) {
+	var deps, outputs, approvals int
+	for _, st := range steps {
+		deps += len(st.def.DependsOn)
+		outputs += len(st.output)
+		if st.def.Approval {
+			approvals++
+		}
+	}
+	c.deps = make([]string, 0, deps)
+	c.outputs = make([]byte, 0, outputs)
+	c.approvals = make([]ApprovalView, 0, approvals)
+}
+
+func (c *viewCopier) stepView(st *stepState) StepView {
 	v := StepView{
-		ID: st.def.ID, Capability: st.def.Capability, DependsOn: append([]string{}, st.def.DependsOn...),
+		ID: st.def.ID, Capability: st.def.Capability, DependsOn: c.strings(st.def.DependsOn),
 		Priority: st.def.Priority, Planner: st.def.Planner, AddedBy: st.addedBy, Status: st.status,
 		Generation: st.generation, Attempt: st.attempt, AgentID: st.agentID, TaskID: st.taskID,
-		Key: TaskKey(s.ID, st.def.ID, st.generation), Output: slices.Clone(st.output), Usage: st.usage, Error: st.err,
+		Key: st.key, Output: c.bytes(st.output), Usage: st.usage, Error: st.err,
 		ReadyAt: st.readyAt, DispatchedAt: st.dispatched, AssignedAt: st.assigned, FinishedAt: st.finished,
 	}
 	if st.status == StepCompleted {
@@ -105,8 +130,30 @@ func (s *State) stepView(st *stepState) StepView {
 	}
 	if st.def.Approval {
 		a := st.approval
-		v.Approval = &ApprovalView{Status: a.status, Timeout: st.def.ApprovalTimeout, RequestedAt: a.requestedAt,
-			Deadline: a.deadline, By: a.by, Comment: a.comment, DecidedAt: a.decidedAt}
+		c.approvals = append(c.approvals, ApprovalView{Status: a.status, RequestedAt: a.requestedAt,
+			Deadline: a.deadline, By: a.by, Comment: a.comment, DecidedAt: a.decidedAt})
+		v.Approval = &c.approvals[len(c.approvals)-1]
+		if st.def.ApprovalTimeout > 0 {
+			v.Approval.Timeout = st.def.ApprovalTimeout.String()
+		}
 	}
 	return v
+}
+
+// strings copies ss into the block; the copy's capacity is its length, so
+// appending to it cannot overwrite the next step's.
+func (c *viewCopier) strings(ss []string) []string {
+	start := len(c.deps)
+	c.deps = append(c.deps, ss...)
+	return c.deps[start:len(c.deps):len(c.deps)]
+}
+
+// bytes copies b into the block, nil for nil.
+func (c *viewCopier) bytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	start := len(c.outputs)
+	c.outputs = append(c.outputs, b...)
+	return c.outputs[start:len(c.outputs):len(c.outputs)]
 }

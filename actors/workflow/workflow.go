@@ -114,6 +114,7 @@ type stepState struct {
 	def        Step
 	status     StepStatus
 	generation int
+	key        string // the task key of generation
 	attempt    int
 	agentID    string
 	taskID     string

@@ -1,0 +1,96 @@
+package workflow_test
+
+import (
+	"fmt"
+	"testing"
+
+	"hive/actors/workflow"
+	"hive/events"
+	hivev1 "hive/proto/hive/v1"
+)
+
+// BenchmarkRun1000Steps drives the pure decisions of whole runs: Start,
+// then CompleteStep for each dispatched step, applying every decided event,
+// until the run completes. It reports steps completed per second.
+func BenchmarkRun1000Steps(b *testing.B) {
+	b.Run("wide", func(b *testing.B) { benchmarkRun(b, wide(1000)) })
+	b.Run("deep", func(b *testing.B) { benchmarkRun(b, chain(1000)) })
+}
+
+// BenchmarkRun10000Steps is BenchmarkRun1000Steps at MaxSteps: steps/s
+// close to the 1,000-step figures show the cost per step does not grow
+// with the run.
+func BenchmarkRun10000Steps(b *testing.B) {
+	b.Run("wide", func(b *testing.B) { benchmarkRun(b, wide(10_000)) })
+	b.Run("deep", func(b *testing.B) { benchmarkRun(b, chain(10_000)) })
+	b.Run("fan-in", func(b *testing.B) { benchmarkRun(b, fanIn(10_000)) })
+}
+
+// BenchmarkView10000Steps measures View of a completed run of MaxSteps
+// steps with small outputs; the runtime takes a view after every command.
+func BenchmarkView10000Steps(b *testing.B) {
+	s := runToCompletion(b, wide(10_000))
+	b.ResetTimer()
+	for b.Loop() {
+		_ = s.View()
+	}
+}
+
+func benchmarkRun(b *testing.B, steps []workflow.Step) {
+	b.ReportAllocs()
+	for b.Loop() {
+		runToCompletion(b, steps)
+	}
+	b.ReportMetric(float64(len(steps))*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
+
+// runToCompletion runs steps, completing each dispatched step in turn.
+func runToCompletion(tb testing.TB, steps []workflow.Step) *workflow.State {
+	s := &workflow.State{}
+	env := &events.Envelope{}
+	var queue []string
+	handle := func(c any) {
+		evs, err := s.Decide(c)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, m := range evs {
+			env.Version++
+			if err := s.Apply(env, m); err != nil {
+				tb.Fatal(err)
+			}
+			if d, ok := m.(*hivev1.StepDispatched); ok {
+				queue = append(queue, d.GetKey())
+			}
+		}
+	}
+	handle(workflow.Start{RunID: runID, SwarmID: swarm, Steps: steps, At: t0})
+	for len(queue) > 0 {
+		k := queue[0]
+		queue = queue[1:]
+		handle(workflow.CompleteStep{Key: k, TaskID: "t", AgentID: "a", Output: []byte(`{"ok":true}`), At: t0})
+	}
+	if s.Status != workflow.StatusCompleted {
+		tb.Fatalf("run ended %s", s.Status)
+	}
+	return s
+}
+
+// wide is n independent steps.
+func wide(n int) []workflow.Step {
+	steps := make([]workflow.Step, n)
+	for i := range steps {
+		steps[i] = workflow.Step{ID: fmt.Sprintf("s%d", i)}
+	}
+	return steps
+}
+
+// fanIn is n-1 independent steps and one that depends on them all.
+func fanIn(n int) []workflow.Step {
+	steps := wide(n)
+	last := &steps[n-1]
+	for _, st := range steps[:n-1] {
+		last.DependsOn = append(last.DependsOn, st.ID)
+	}
+	return steps
+}
