@@ -150,8 +150,14 @@ func budgetChange(m *hivev1.RunBudgetChanged) string {
 }
 
 func budgetString(b ledger.Budget) string {
+	bound := func(n int64, unit string) string {
+		if n == 0 {
+			return "no " + unit + " bound"
+		}
+		return fmt.Sprintf("%d %s", n, unit)
+	}
 	if b.Unlimited() {
 		return "unlimited"
 	}
-	return fmt.Sprintf("%d tokens, %d cost micros", b.Tokens, b.CostMicros)
+	return bound(b.Tokens, "tokens") + ", " + bound(b.CostMicros, "cost micros")
 }

@@ -71,7 +71,7 @@ type command interface {
 	workflowCommand()
 }
 
-// step returns the step a command names, or ErrStepNotFound.
+// namedStep returns the step a command names, or ErrStepNotFound.
 func (s *State) namedStep(id string) (*stepState, error) {
 	st := s.step(id)
 	if st == nil {

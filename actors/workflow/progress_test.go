@@ -192,3 +192,28 @@ func TestStepViewFollowsProgress(t *testing.T) {
 		t.Errorf("usage of step %+v, of run %+v", v.Usage, runView(t, s).Usage)
 	}
 }
+
+func TestDispatchInputTooLargeFailsTheStep(t *testing.T) {
+	roots := []workflow.Step{step("r0"), step("r1"), step("r2"), step("r3")}
+	join := step("join", "r0", "r1", "r2", "r3")
+	s := given(t)
+	decide(t, s, startCmd(append(roots, join)...))
+	big := `"` + strings.Repeat("x", workflow.MaxOutputBytes-2) + `"`
+	for _, r := range roots[:3] {
+		decide(t, s, complete(r.ID, 1, big))
+	}
+	evs := decide(t, s, complete("r3", 1, big))
+	if len(evs) != 3 {
+		t.Fatalf("decided %v", evs)
+	}
+	f, ok := evs[1].(*hivev1.StepFailed)
+	if !ok || f.GetStepId() != "join" || !f.GetByRun() || !strings.Contains(f.GetReason(), "over the limit of 786432") || f.GetKey() != key("join", 1) {
+		t.Fatalf("second event = %v", evs[1])
+	}
+	if _, ok := evs[2].(*hivev1.RunFailed); !ok {
+		t.Fatalf("third event = %v", evs[2])
+	}
+	if v := runView(t, s); v.Status != workflow.StatusFailed || stepView(t, s, "join").Status != workflow.StepFailed {
+		t.Errorf("run %s, join %s", v.Status, stepView(t, s, "join").Status)
+	}
+}

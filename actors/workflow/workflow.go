@@ -9,6 +9,27 @@
 // Its state is rebuilt from its events by Apply, and Decide is a pure
 // function of that state and a command.
 //
+// # Router contract
+//
+//	run event          → swarm command
+//	StepDispatched       submit task Key to SwarmId (Capability, Input,
+//	                     Priority, MaxAttempts, BackoffNanos, TimeoutNanos)
+//	RunCancelled         cancel TaskKeys on SwarmId
+//
+//	swarm event        → run command (run id from ParseTaskKey(key))
+//	task assigned        RecordAssignment{Key, TaskID, AgentID, Attempt, At}
+//	task completed       CompleteStep{Key, TaskID, AgentID, Output, Usage, AddSteps, At}
+//	task failed for good FailStep{Key, TaskID, AgentID, Reason, Usage, At}
+//
+// At is when the swarm recorded what happened. RunFailed cancels nothing:
+// tasks in flight finish and their results are recorded, so that RetryStep
+// continues from them.
+//
+// # Timers
+//
+// Deadlines lists the timers an event sets or clears (approval timeouts);
+// when one passes, the runtime sends Tick.
+//
 // # Idempotency
 //
 // The router re-sends commands after a crash. A command from the router
