@@ -45,7 +45,8 @@
 // A run holds at most MaxSteps steps. Each step knows its dependents and how
 // many of its dependencies are not completed, so that recording a completion
 // costs in proportion to the step's dependents, not to the run. Pause,
-// resume, retry, budget changes and Tick scan the run's steps once.
+// resume, retry, budget changes and Tick scan the run's steps once. View
+// copies the whole run, in proportion to its steps and outputs.
 package workflow
 
 import (
