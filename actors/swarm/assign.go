@@ -1,0 +1,243 @@
+package swarm
+
+import (
+	"fmt"
+	"time"
+
+	hivev1 "hive/proto/hive/v1"
+)
+
+// MaxRecordedCandidates bounds the candidates a TaskAssigned records: the
+// best by score, and the chosen member if it is not among them.
+const MaxRecordedCandidates = 16
+
+// assign assigns queued tasks to eligible members, in queue order, until
+// no queued task can be assigned; see the package documentation.
+func (s *State) assign(now time.Time) {
+	if s.Status() != StatusActive || len(s.queue) == 0 {
+		return
+	}
+	free := s.freeSlots()
+	var none map[int]bool // (capability, planner) pairs without eligible members
+	for i := 0; i < len(s.queue) && free > 0; {
+		t, _ := s.tasks.get(s.queue[i].seq)
+		if s.paused.len() > 0 && s.paused.has(t.runID) {
+			i++
+			continue
+		}
+		capID := s.capID(t.capability)
+		kind := capID*2 + boolInt(t.planner && s.topology == Hierarchical)
+		if none[kind] {
+			i++
+			continue
+		}
+		var c choice
+		if !s.choose(t, capID, s.weights, &c) {
+			if none == nil {
+				none = map[int]bool{}
+			}
+			none[kind] = true
+			i++
+			continue
+		}
+		if s.budget.Exhausted(s.spent) {
+			s.exhaust(now)
+			return
+		}
+		s.emit(s.assigned(t, &c, now))
+		free--
+	}
+}
+
+// freeSlots is how many more tasks the available members can take.
+func (s *State) freeSlots() int {
+	free := 0
+	for _, m := range s.members {
+		if !m.lost && !m.draining {
+			free += max(m.maxConcurrency-m.load, 0)
+		}
+	}
+	return free
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// choice is the outcome of choosing a member for a task.
+type choice struct {
+	winner int
+	reason string
+	// top are the best eligible members, best first (ntop of them).
+	top  [MaxRecordedCandidates]ranked
+	ntop int
+	// eligible counts the eligible members scored.
+	eligible int
+	// full, incapable, unavailable and role count the ineligible members
+	// by reason.
+	full, incapable, unavailable, role int
+	// all collects every eligible member, if not nil.
+	all *[]ranked
+}
+
+// ranked is an eligible member's score and index.
+type ranked struct {
+	score float64
+	i     int
+}
+
+// better reports whether a ranks before b: higher score, then earlier
+// joined.
+func (a ranked) better(b ranked) bool {
+	return a.score > b.score || (a.score == b.score && a.i < b.i)
+}
+
+// consider records an eligible member's score.
+func (c *choice) consider(r ranked) {
+	c.eligible++
+	if c.all != nil {
+		*c.all = append(*c.all, r)
+	}
+	if c.ntop == len(c.top) && !r.better(c.top[c.ntop-1]) {
+		return
+	}
+	j := min(c.ntop, len(c.top)-1)
+	for j > 0 && r.better(c.top[j-1]) {
+		c.top[j] = c.top[j-1]
+		j--
+	}
+	c.top[j] = r
+	c.ntop = min(c.ntop+1, len(c.top))
+}
+
+// choose chooses the member for task t (capability interned as capID)
+// under weights w, filling c; it reports false if no member is eligible.
+func (s *State) choose(t *task, capID int, w Weights, c *choice) bool {
+	mean := s.swarmMean()
+	roleOnly := -1 // hierarchical: the only member a task may go to (planning), or
+	roleNot := -1  // the member it may not go to (the coordinator)
+	if s.topology == Hierarchical {
+		if t.planner {
+			roleOnly = s.member(s.leader)
+			if roleOnly < 0 {
+				c.role = len(s.members)
+				return false
+			}
+		} else {
+			roleNot = s.member(s.leader)
+		}
+	}
+	for i, m := range s.members {
+		switch {
+		case (roleOnly >= 0 && i != roleOnly) || i == roleNot:
+			c.role++
+		case m.lost || m.draining:
+			c.unavailable++
+		case !m.has(capID):
+			c.incapable++
+		case m.load >= m.maxConcurrency:
+			c.full++
+		default:
+			sc := score(w, true, len(m.caps), m.load, m.maxConcurrency, m.completed, m.failed, m.meanDuration(), mean)
+			c.consider(ranked{score: sc.Score, i: i})
+		}
+	}
+	if c.eligible == 0 {
+		return false
+	}
+	c.winner, c.reason = c.top[0].i, fmt.Sprintf("%s: highest score of %d eligible members", s.topology, c.eligible)
+	switch s.topology {
+	case Ring:
+		c.winner, c.reason = s.ringNext(t, capID)
+	case Star:
+		if hub := s.member(s.leader); hub >= 0 && s.eligible(s.members[hub], capID) {
+			c.winner, c.reason = hub, "star: the hub takes every task it is eligible for"
+		} else {
+			c.reason = fmt.Sprintf("star: the hub is not eligible; highest score of %d eligible spokes", c.eligible)
+		}
+	case Hierarchical:
+		if t.planner {
+			c.reason = "hierarchical: the coordinator takes the planning tasks"
+		} else {
+			c.reason = fmt.Sprintf("hierarchical: highest score of %d eligible workers", c.eligible)
+		}
+	}
+	return true
+}
+
+// eligible reports whether member m may take a task needing capability
+// capID, topology roles aside.
+func (s *State) eligible(m *member, capID int) bool {
+	return !m.lost && !m.draining && m.has(capID) && m.load < m.maxConcurrency
+}
+
+// ringNext is the first eligible member in join order after the member
+// that got the previous task.
+func (s *State) ringNext(t *task, capID int) (int, string) {
+	start := s.member(s.cursor) + 1
+	for k := range s.members {
+		i := (start + k) % len(s.members)
+		if s.eligible(s.members[i], capID) {
+			if s.cursor == "" {
+				return i, "ring: first eligible member in join order"
+			}
+			return i, fmt.Sprintf("ring: next eligible member in join order after %s", s.cursor)
+		}
+	}
+	return -1, ""
+}
+
+// assigned is the TaskAssigned of choice c for task t.
+func (s *State) assigned(t *task, c *choice, now time.Time) *hivev1.TaskAssigned {
+	var deadline time.Time
+	if t.timeout > 0 {
+		deadline = now.Add(t.timeout)
+	}
+	m := s.members[c.winner]
+	ev := &hivev1.TaskAssigned{
+		SwarmId: s.id, TaskId: TaskID(s.id, t.seq), AgentId: m.id, Attempt: int32(t.attempt + 1),
+		DeadlineUnixNano: nanos(deadline), RunId: t.runID, StepId: t.stepID, Key: t.key,
+		Topology: string(s.topology), Reason: c.reason, Weights: s.weights.proto(),
+		CandidatesOmitted: uint32(c.eligible - c.ntop), IneligibleFull: uint32(c.full),
+		IneligibleIncapable: uint32(c.incapable), IneligibleUnavailable: uint32(c.unavailable),
+		IneligibleRole: uint32(c.role), AtUnixNano: nanos(now),
+	}
+	winnerRecorded := false
+	ev.Candidates = make([]*hivev1.TaskAssigned_Candidate, 0, c.ntop+1)
+	for _, r := range c.top[:c.ntop] {
+		ev.Candidates = append(ev.Candidates, s.candidate(s.members[r.i], s.weights))
+		winnerRecorded = winnerRecorded || r.i == c.winner
+	}
+	if !winnerRecorded {
+		ev.Candidates = append(ev.Candidates, s.candidate(m, s.weights))
+		ev.CandidatesOmitted--
+	}
+	return ev
+}
+
+// candidate is the recorded score of eligible member m.
+func (s *State) candidate(m *member, w Weights) *hivev1.TaskAssigned_Candidate {
+	sc := score(w, true, len(m.caps), m.load, m.maxConcurrency, m.completed, m.failed, m.meanDuration(), s.swarmMean())
+	return &hivev1.TaskAssigned_Candidate{
+		AgentId: m.id, Score: sc.Score, Capability: sc.Capability, Load: sc.Load,
+		Success: sc.Success, Speed: sc.Speed, LoadBefore: uint32(m.load),
+	}
+}
+
+// applyAssigned applies a TaskAssigned.
+func (s *State) applyAssigned(m *hivev1.TaskAssigned) {
+	t := s.mutTask(seqOf(m.GetTaskId()))
+	if t == nil {
+		return
+	}
+	if t.status == TaskStatusQueued {
+		s.dequeue(t)
+	}
+	t.status, t.agent, t.attempt = TaskStatusAssigned, m.GetAgentId(), int(m.GetAttempt())
+	t.assignedAt, t.deadline, t.retryAt = unixNano(m.GetAtUnixNano()), unixNano(m.GetDeadlineUnixNano()), time.Time{}
+	s.setMember(t.agent, func(mb *member) { mb.load++ })
+	s.cursor = t.agent
+}

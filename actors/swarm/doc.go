@@ -1,0 +1,111 @@
+// Package swarm holds the decisions of the swarm entity: a group of
+// registered agents with a coordination topology. A swarm owns its task
+// queue and the assignment decision, task retries and timeouts, its
+// members' load and success statistics, its usage ledger and budget, and
+// consensus proposals among its members.
+//
+// Its state is rebuilt from its events by Apply, and Decide is a pure
+// function of that state and a command: every input of a decision, the
+// current time included (the command's At, or Tick's Now), is in the state
+// or the command. An audit tool can therefore replay a swarm's history and
+// re-run its assignment decisions with other weights (see Score and
+// State.Rank). A decision runs on a copy-on-write draft of the state that
+// applies the decision's own events as they are decided, so that a command
+// that frees capacity is followed, in the same decision, by the
+// assignments it makes possible; the state decided on is not changed.
+//
+// # Life cycle
+//
+// A swarm is created under a unique name (its id is derived from it, see
+// IDFor). Its status is "forming" while it has fewer members than its
+// MinSize, "active" when it has enough, and "budget_exhausted" once its
+// spending reached its budget while a task waited for an agent. Only an
+// active swarm assigns tasks.
+//
+// # Assignment
+//
+// Assignment runs at the end of every command that can change the queue or
+// the capacity to work it. It takes queued tasks in order and, for each,
+// chooses one eligible member; tasks no member can take stay queued and the
+// next one is tried, so a task needing a busy capability does not hold up
+// the others.
+//
+// Queue order is effective priority, highest first, then age. A task's
+// effective priority is its priority plus the time it has waited divided by
+// AgingStep: a priority 0 task that has waited 9 AgingSteps ranks with a
+// fresh priority 9 task, so nothing starves. Because every queued task ages
+// at the same rate, that order never changes while tasks wait: it is the
+// order of queuedAt − priority×AgingStep, which the queue keeps sorted.
+// Tasks of paused runs and tasks waiting to be retried are not assigned.
+//
+// A member is eligible for a task if it is neither lost nor draining, has
+// the task's capability (a task without one fits every member), and runs
+// fewer tasks than its MaxConcurrency. Each eligible member is scored by
+// Score, a weighted mean of four components between 0 and 1: capability
+// fit (1/number of the member's capabilities: specialists are preferred,
+// which keeps versatile members free for what only they can do), free
+// capacity (1 − load/max), success rate ((completed+1)/(completed+failed+2),
+// 0.5 for a new member) and speed (swarm mean/(swarm mean + member mean)
+// of completed task durations, 0.5 while either is unknown).
+//
+// The topology decides among eligible members:
+//
+//   - mesh: the highest score wins; ties go to the earliest joined.
+//   - ring: members take turns in join order, starting after the member
+//     that got the previous task; the first eligible one wins.
+//   - star: the hub (the leader) takes every task it is eligible for;
+//     spokes get a task only when the hub is not eligible (full,
+//     incapable, lost or draining, or not a member), then by score.
+//   - hierarchical: the coordinator (the leader) takes the planning tasks
+//     (SubmitTask.Planner) and nothing else; the other tasks go to the
+//     other members by score. A planning task waits while the coordinator
+//     is not eligible.
+//
+// A star or hierarchical swarm without a leader makes its first member its
+// leader. When the leader leaves, the member after it in join order
+// (wrapping around) leads; a lost leader stays leader.
+//
+// TaskAssigned records the strategy in words, the weights, the best
+// MaxRecordedCandidates candidates with their component scores (always
+// including the chosen member), how many others were scored, and how many
+// members were ineligible for each reason.
+//
+// # Retries and timeouts
+//
+// An assignment ends by completion (CompleteTask), failure (FailTask),
+// timeout (Tick after its deadline), or its member being lost or leaving.
+// Unless it completed, the task is retried if attempts remain and the
+// failure is retryable (timeouts, lost and departed members always are):
+// TaskAttemptFailed makes it wait Backoff·2^(attempt−1), at most
+// MaxRetryWait, after which Tick queues it again (TaskRequeued, at once
+// when the wait is zero). Otherwise TaskFailed ends it for good.
+//
+// # Budget
+//
+// Completed tasks' usage is the swarm's spending. When it has reached the
+// budget and a task could be assigned, SwarmBudgetExhausted is decided once
+// and nothing is assigned until RaiseBudget sets a budget not yet reached.
+//
+// # Consensus
+//
+// Propose opens a question with options, a rule and a quorum; members vote
+// once each until the deadline. The electorate is the members that are not
+// lost; the quorum is met when at least quorum×electorate members voted.
+// "majority": the option with more than half the votes wins. "unanimous":
+// every vote for one option. "weighted": like majority, each vote weighted
+// by the voter's success rate when it voted (at least MinVoteWeight, so new
+// members count). A proposal is decided at its deadline (Tick) or as soon
+// as the outcome cannot change: every elector voted, a majority of the whole
+// electorate agrees, or a unanimous vote was broken.
+//
+// # Idempotency
+//
+// Commands are re-sent after a crash, so a command that was already decided
+// decides nothing (no events, no error): adding a member, submitting a task
+// under a known key, completing or failing a task this agent already
+// completed or failed, opening a known proposal, casting the same vote
+// again, and the status changes (lost, recovered, draining, paused,
+// resumed, same budget) already in effect. The swarm remembers the last
+// RecentTasks finished tasks and RecentProposals decided proposals for
+// this.
+package swarm

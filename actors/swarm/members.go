@@ -1,0 +1,237 @@
+package swarm
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"hive/actors/decision"
+	hivev1 "hive/proto/hive/v1"
+)
+
+// AddMember makes a registered agent a member of the swarm, with the
+// capabilities the swarm matches tasks against. An agent that is a member
+// already is not added again.
+type AddMember struct {
+	AgentID      string
+	Capabilities []string
+	// MaxConcurrency is how many tasks the member runs at once; 0 means 1.
+	MaxConcurrency int
+	At             time.Time
+}
+
+// CommandName implements the runtime's command naming.
+func (AddMember) CommandName() string { return "AddSwarmMember" }
+
+// Validate checks the command on its own, before it reaches the entity.
+func (c AddMember) Validate() error {
+	var f decision.Fields
+	checkUUID(&f, "agent_id", c.AgentID, true)
+	if len(c.Capabilities) > MaxCapabilities {
+		f.Add("capabilities", fmt.Sprintf("at most %d capabilities", MaxCapabilities))
+	}
+	for i, capability := range c.Capabilities {
+		field := fmt.Sprintf("capabilities[%d]", i)
+		checkToken(&f, field, capability, MaxCapabilityLength)
+		if slices.Contains(c.Capabilities[:i], capability) {
+			f.Add(field, fmt.Sprintf("duplicate capability %q", capability))
+		}
+	}
+	if c.MaxConcurrency < 0 || c.MaxConcurrency > MaxConcurrency {
+		f.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d (0 means 1)", MaxConcurrency))
+	}
+	checkAt(&f, "at", c.At)
+	return f.Err()
+}
+
+// RemoveMember ends an agent's membership; its tasks in flight are
+// released (cause "agent_left"). An agent that is not a member is ignored.
+type RemoveMember struct {
+	AgentID, Reason string
+	At              time.Time
+}
+
+// CommandName implements the runtime's command naming.
+func (RemoveMember) CommandName() string { return "RemoveSwarmMember" }
+
+// MemberLost tells the swarm that a member is lost: it gets no tasks until
+// MemberRecovered, and its tasks in flight are released (cause
+// "agent_lost").
+type MemberLost struct {
+	AgentID string
+	At      time.Time
+}
+
+// CommandName implements the runtime's command naming.
+func (MemberLost) CommandName() string { return "SwarmMemberLost" }
+
+// MemberRecovered tells the swarm that a lost member is back.
+type MemberRecovered struct {
+	AgentID string
+	At      time.Time
+}
+
+// CommandName implements the runtime's command naming.
+func (MemberRecovered) CommandName() string { return "SwarmMemberRecovered" }
+
+// MemberDraining tells the swarm that a member takes no new tasks; those
+// it runs finish. At is optional.
+type MemberDraining struct {
+	AgentID string
+	At      time.Time
+}
+
+// CommandName implements the runtime's command naming.
+func (MemberDraining) CommandName() string { return "SwarmMemberDraining" }
+
+func (s *State) addMember(c AddMember) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := s.created(); err != nil {
+		return err
+	}
+	if s.member(c.AgentID) >= 0 {
+		return nil
+	}
+	if s.maxSize > 0 && len(s.members) >= s.maxSize {
+		return fmt.Errorf("%w: %s has %d members, its maximum", ErrSwarmFull, s.id, s.maxSize)
+	}
+	s.emit(&hivev1.SwarmMemberJoined{
+		SwarmId: s.id, AgentId: c.AgentID, Capabilities: slices.Clone(c.Capabilities),
+		MaxConcurrency: uint32(max(c.MaxConcurrency, 1)), AtUnixNano: nanos(c.At),
+	})
+	if s.leader == "" && s.topology.led() {
+		s.emit(&hivev1.SwarmLeaderChanged{
+			SwarmId: s.id, LeaderId: c.AgentID,
+			Reason: fmt.Sprintf("first member of a %s swarm", s.topology), AtUnixNano: nanos(c.At),
+		})
+	}
+	s.assign(c.At)
+	return nil
+}
+
+func (s *State) removeMember(c RemoveMember) error {
+	var f decision.Fields
+	checkUUID(&f, "agent_id", c.AgentID, true)
+	checkReason(&f, c.Reason)
+	checkAt(&f, "at", c.At)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if err := s.created(); err != nil {
+		return err
+	}
+	i := s.member(c.AgentID)
+	if i < 0 {
+		return nil
+	}
+	var next string
+	if s.leader == c.AgentID && len(s.members) > 1 {
+		next = s.members[(i+1)%len(s.members)].id
+	}
+	s.emit(&hivev1.SwarmMemberLeft{SwarmId: s.id, AgentId: c.AgentID, Reason: c.Reason, AtUnixNano: nanos(c.At)})
+	if s.leader == c.AgentID {
+		s.emit(&hivev1.SwarmLeaderChanged{
+			SwarmId: s.id, LeaderId: next, PreviousLeaderId: c.AgentID,
+			Reason: "the leader left; the next member in join order leads", AtUnixNano: nanos(c.At),
+		})
+	}
+	s.release(c.AgentID, CauseAgentLeft, fmt.Sprintf("agent left the swarm: %s", c.Reason), c.At)
+	s.assign(c.At)
+	return nil
+}
+
+func (s *State) memberLost(c MemberLost) error {
+	i, err := s.knownMember(c.AgentID, c.At, true)
+	if i < 0 || err != nil || s.members[i].lost {
+		return err
+	}
+	s.emit(&hivev1.SwarmMemberLost{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})
+	s.release(c.AgentID, CauseAgentLost, "agent lost", c.At)
+	s.assign(c.At)
+	return nil
+}
+
+func (s *State) memberRecovered(c MemberRecovered) error {
+	i, err := s.knownMember(c.AgentID, c.At, true)
+	if i < 0 || err != nil || !s.members[i].lost {
+		return err
+	}
+	s.emit(&hivev1.SwarmMemberRecovered{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})
+	s.assign(c.At)
+	return nil
+}
+
+func (s *State) memberDraining(c MemberDraining) error {
+	i, err := s.knownMember(c.AgentID, c.At, false)
+	if i < 0 || err != nil || s.members[i].draining {
+		return err
+	}
+	s.emit(&hivev1.SwarmMemberDraining{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})
+	return nil
+}
+
+// knownMember validates a command about a member and returns the member's
+// index, -1 if the agent is not a member.
+func (s *State) knownMember(agentID string, at time.Time, needAt bool) (int, error) {
+	var f decision.Fields
+	checkUUID(&f, "agent_id", agentID, true)
+	if needAt {
+		checkAt(&f, "at", at)
+	}
+	if err := f.Err(); err != nil {
+		return -1, err
+	}
+	if err := s.created(); err != nil {
+		return -1, err
+	}
+	return s.member(agentID), nil
+}
+
+// release ends the assignments of a member that is lost or left.
+func (s *State) release(agentID, cause, reason string, at time.Time) {
+	for _, seq := range s.taskSeqs(func(t *task) bool { return t.status == TaskStatusAssigned && t.agent == agentID }) {
+		s.endAssignment(seq, cause, reason, true, at)
+	}
+}
+
+// applyMember applies the events about members; it reports false for an
+// event it does not know.
+func (s *State) applyMember(msg any) bool {
+	switch m := msg.(type) {
+	case *hivev1.SwarmMemberJoined:
+		s.insertMember(&member{
+			id: m.GetAgentId(), caps: m.GetCapabilities(), maxConcurrency: int(m.GetMaxConcurrency()),
+			joinedAt: unixNano(m.GetAtUnixNano()),
+		})
+	case *hivev1.SwarmMemberLeft:
+		if i := s.member(m.GetAgentId()); i >= 0 {
+			if s.cursor == m.GetAgentId() {
+				s.cursor = s.members[(i+len(s.members)-1)%len(s.members)].id
+			}
+			s.deleteMember(i)
+			if s.cursor == m.GetAgentId() {
+				s.cursor = ""
+			}
+		}
+	case *hivev1.SwarmMemberLost:
+		s.setMember(m.GetAgentId(), func(mb *member) { mb.lost = true })
+	case *hivev1.SwarmMemberRecovered:
+		s.setMember(m.GetAgentId(), func(mb *member) { mb.lost = false })
+	case *hivev1.SwarmMemberDraining:
+		s.setMember(m.GetAgentId(), func(mb *member) { mb.draining = true })
+	case *hivev1.SwarmLeaderChanged:
+		s.leader = m.GetLeaderId()
+	default:
+		return false
+	}
+	return true
+}
+
+// setMember changes the member agentID with f, if it is a member.
+func (s *State) setMember(agentID string, f func(*member)) {
+	if i := s.member(agentID); i >= 0 {
+		f(s.mutMember(i))
+	}
+}

@@ -1,0 +1,88 @@
+package swarm
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+
+	"hive/actors/decision"
+)
+
+// TaskStatus is a task's status. Completed, failed and cancelled are final.
+type TaskStatus string
+
+// Statuses of a task.
+const (
+	TaskStatusQueued    TaskStatus = "queued"
+	TaskStatusWaiting   TaskStatus = "waiting"
+	TaskStatusAssigned  TaskStatus = "assigned"
+	TaskStatusCompleted TaskStatus = "completed"
+	TaskStatusFailed    TaskStatus = "failed"
+	TaskStatusCancelled TaskStatus = "cancelled"
+)
+
+// Causes of an assignment's end without a result.
+const (
+	CauseFailed    = "failed"
+	CauseTimeout   = "timeout"
+	CauseAgentLost = "agent_lost"
+	CauseAgentLeft = "agent_left"
+)
+
+// task is an unfinished task.
+type task struct {
+	seq                uint64
+	key, runID, stepID string
+	capability         string
+	input              []byte
+	priority           int
+	maxAttempts        int
+	backoff, timeout   time.Duration
+	planner            bool
+
+	status TaskStatus
+	// attempt is the number of attempts started.
+	attempt int
+	// agent is the member of the current attempt, if assigned.
+	agent       string
+	submittedAt time.Time
+	queuedAt    time.Time
+	assignedAt  time.Time
+	deadline    time.Time
+	retryAt     time.Time
+	// lastAgent and lastCause tell how the previous attempt ended, so that
+	// a failure reported again is recognized.
+	lastAgent, lastCause string
+}
+
+// finished is what a swarm remembers of a finished task.
+type finished struct {
+	key     string
+	outcome TaskStatus
+	agent   string
+}
+
+// TaskID returns the id of the task with sequence number seq in a swarm:
+// "<swarmID>.<seq>".
+func TaskID(swarmID string, seq uint64) string {
+	return swarmID + "." + strconv.FormatUint(seq, 10)
+}
+
+// ParseTaskID returns the swarm and sequence number of a task id made by
+// TaskID, so that a request about a task is routed to its swarm. A
+// malformed id is an *decision.InvalidError naming "task_id".
+func ParseTaskID(id string) (swarmID string, seq uint64, err error) {
+	i := strings.LastIndexByte(id, '.')
+	if i >= 0 {
+		swarmID = id[:i]
+		seq, err = strconv.ParseUint(id[i+1:], 10, 64)
+	}
+	if i < 0 || err != nil || seq == 0 || !isUUID(swarmID) || TaskID(swarmID, seq) != id {
+		var f decision.Fields
+		f.Add("task_id", fmt.Sprintf("%q is not a task id (<swarm id>.<sequence number>)", id))
+		return "", 0, f.Err()
+	}
+	return swarmID, seq, nil
+}
