@@ -72,7 +72,7 @@ func (s *State) pause(c Pause) ([]proto.Message, error) {
 	case s.Status.finished():
 		return nil, s.finishedErr()
 	}
-	return []proto.Message{&hivev1.RunPaused{RunId: s.ID, By: c.By, Reason: c.Reason, AtUnixNano: unixNano(c.At)}}, nil
+	return []proto.Message{&hivev1.RunPaused{RunId: s.ID, SwarmId: s.SwarmID, By: c.By, Reason: c.Reason, AtUnixNano: unixNano(c.At)}}, nil
 }
 
 func (s *State) resume(c Resume) ([]proto.Message, error) {
@@ -86,7 +86,7 @@ func (s *State) resume(c Resume) ([]proto.Message, error) {
 		return nil, nil
 	}
 	p := s.plan(c.At)
-	p.emit(&hivev1.RunResumed{RunId: s.ID, By: c.By, Reason: verbBy("resumed", c.By), AtUnixNano: unixNano(c.At)})
+	p.emit(&hivev1.RunResumed{RunId: s.ID, SwarmId: s.SwarmID, By: c.By, Reason: verbBy("resumed", c.By), AtUnixNano: unixNano(c.At)})
 	p.status = StatusRunning
 	p.releaseHeld("run resumed", nil, 0)
 	return p.events, nil

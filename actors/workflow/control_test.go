@@ -13,11 +13,11 @@ import (
 )
 
 func paused(by, reason string) *hivev1.RunPaused {
-	return &hivev1.RunPaused{RunId: runID, By: by, Reason: reason, AtUnixNano: ns(t0)}
+	return &hivev1.RunPaused{RunId: runID, SwarmId: swarm, By: by, Reason: reason, AtUnixNano: ns(t0)}
 }
 
 func resumed(by, reason string) *hivev1.RunResumed {
-	return &hivev1.RunResumed{RunId: runID, By: by, Reason: reason, AtUnixNano: ns(t0)}
+	return &hivev1.RunResumed{RunId: runID, SwarmId: swarm, By: by, Reason: reason, AtUnixNano: ns(t0)}
 }
 
 func cancelled(by, reason string, keys []string, awaiting ...string) *hivev1.RunCancelled {

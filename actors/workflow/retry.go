@@ -49,7 +49,7 @@ func (s *State) retryStep(c RetryStep) ([]proto.Message, error) {
 	if s.bad > 1 {
 		return p.events, nil
 	}
-	p.emit(&hivev1.RunResumed{RunId: s.ID, By: c.By, Reason: fmt.Sprintf("step %q %s", st.def.ID, verbBy("retried", c.By)), AtUnixNano: unixNano(c.At)})
+	p.emit(&hivev1.RunResumed{RunId: s.ID, SwarmId: s.SwarmID, By: c.By, Reason: fmt.Sprintf("step %q %s", st.def.ID, verbBy("retried", c.By)), AtUnixNano: unixNano(c.At)})
 	p.status = StatusRunning
 	p.releaseHeld(verbBy("retried", c.By), st, generation)
 	return p.events, nil

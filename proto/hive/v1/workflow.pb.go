@@ -1241,7 +1241,9 @@ type RunPaused struct {
 	// Why.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When.
-	AtUnixNano    int64 `protobuf:"varint,4,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,4,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// The run's swarm, which holds or releases the run's queued tasks.
+	SwarmId       string `protobuf:"bytes,5,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1304,6 +1306,13 @@ func (x *RunPaused) GetAtUnixNano() int64 {
 	return 0
 }
 
+func (x *RunPaused) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
 // RunResumed records that the run is running again: after a pause, or
 // after a retry left no failed step. Steps that became ready meanwhile
 // follow as StepDispatched events of the same decision.
@@ -1316,7 +1325,9 @@ type RunResumed struct {
 	// Why, e.g. "resumed" or "step \"x\" retried".
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When.
-	AtUnixNano    int64 `protobuf:"varint,4,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,4,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// The run's swarm, which holds or releases the run's queued tasks.
+	SwarmId       string `protobuf:"bytes,5,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1377,6 +1388,13 @@ func (x *RunResumed) GetAtUnixNano() int64 {
 		return x.AtUnixNano
 	}
 	return 0
+}
+
+func (x *RunResumed) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
 }
 
 // RunCancelled records that the run was cancelled: it dispatches nothing
@@ -2434,20 +2452,22 @@ const file_hive_v1_workflow_proto_rawDesc = "" +
 	"generation\x12\x0e\n" +
 	"\x02by\x18\x04 \x01(\tR\x02by\x12 \n" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
-	"atUnixNano\"l\n" +
+	"atUnixNano\"\x87\x01\n" +
 	"\tRunPaused\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x0e\n" +
 	"\x02by\x18\x02 \x01(\tR\x02by\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\x04 \x01(\x03R\n" +
-	"atUnixNano\"m\n" +
+	"atUnixNano\x12\x19\n" +
+	"\bswarm_id\x18\x05 \x01(\tR\aswarmId\"\x88\x01\n" +
 	"\n" +
 	"RunResumed\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x0e\n" +
 	"\x02by\x18\x02 \x01(\tR\x02by\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\x04 \x01(\x03R\n" +
-	"atUnixNano\"\xe4\x01\n" +
+	"atUnixNano\x12\x19\n" +
+	"\bswarm_id\x18\x05 \x01(\tR\aswarmId\"\xe4\x01\n" +
 	"\fRunCancelled\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x19\n" +
 	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12\x0e\n" +
