@@ -137,7 +137,11 @@ func (s *State) removeMember(c RemoveMember) error {
 			Reason: "the leader left; the next member in join order leads", AtUnixNano: nanos(c.At),
 		})
 	}
-	s.release(c.AgentID, CauseAgentLeft, fmt.Sprintf("agent left the swarm: %s", c.Reason), c.At)
+	reason := "agent left the swarm"
+	if c.Reason != "" {
+		reason += ": " + c.Reason
+	}
+	s.release(c.AgentID, CauseAgentLeft, reason, c.At)
 	s.assign(c.At)
 	return nil
 }
