@@ -15,6 +15,8 @@ import (
 	"hive/actors"
 	"hive/actors/agent"
 	"hive/actors/decision"
+	"hive/actors/ledger"
+	"hive/actors/workflow"
 	"hive/events"
 	"hive/events/memstore"
 )
@@ -110,6 +112,47 @@ func TestAgentReplayEqualsActorState(t *testing.T) {
 			return agent.StartTask{TaskID: task, SwarmID: "s1", SwarmVersion: uint64(i), At: at}
 		default:
 			return agent.FinishTask{TaskID: task, SwarmID: "s1", SwarmVersion: uint64(i), Outcome: agent.OutcomeCompleted, At: at}
+		}
+	})
+}
+
+func TestWorkflowReplayEqualsActorState(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	kind := actors.Kind{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }}
+	const run = "0193a0c4-0000-7000-8000-0000000000aa"
+	steps := []workflow.Step{
+		{ID: "a", Capability: "code"}, {ID: "b", DependsOn: []string{"a"}, Approval: true},
+		{ID: "c", DependsOn: []string{"a"}, Planner: true}, {ID: "d", DependsOn: []string{"b", "c"}},
+	}
+	ids := []string{"a", "b", "c", "d", "e"}
+	replayProperty(t, kind, run, func(r *rand.Rand, i int) actors.Body {
+		at := t0.Add(time.Duration(i) * time.Second)
+		id := ids[r.IntN(len(ids))]
+		key := workflow.TaskKey(run, id, 1+r.IntN(2))
+		switch r.IntN(10) {
+		case 0:
+			return workflow.Start{RunID: run, Name: "prop", SwarmID: "s", Steps: steps, Budget: ledger.Budget{Tokens: int64(50 + r.IntN(100))}, At: at}
+		case 1:
+			return workflow.Approve{StepID: id, By: "op", At: at}
+		case 2:
+			return workflow.Pause{By: "op", At: at}
+		case 3:
+			return workflow.Resume{By: "op", At: at}
+		case 4:
+			return workflow.RetryStep{StepID: id, By: "op", At: at}
+		case 5:
+			return workflow.RecordAssignment{Key: key, TaskID: "t" + id, AgentID: "ag", Attempt: 1, At: at}
+		case 6:
+			return workflow.FailStep{Key: key, TaskID: "t" + id, AgentID: "ag", Reason: "boom", At: at}
+		case 7:
+			return workflow.RaiseBudget{Budget: ledger.Budget{Tokens: int64(100 + r.IntN(100))}, By: "op", At: at}
+		default:
+			add := []byte(`[{"id":"e","depends_on":["c"]}]`)
+			if id != "c" {
+				add = nil
+			}
+			return workflow.CompleteStep{Key: key, TaskID: "t" + id, AgentID: "ag", Output: []byte(`{"ok":true}`),
+				Usage: ledger.Usage{InputTokens: 20, OutputTokens: 5}, AddSteps: add, At: at}
 		}
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"hive/actors/agent"
 	"hive/actors/reactions"
 	"hive/actors/timers"
+	"hive/actors/workflow"
 	"hive/events"
 	"hive/events/pebblestore"
 	"hive/events/relay"
@@ -57,8 +58,10 @@ func (h *hive) close() error {
 func kinds() ([]actors.Kind, []timers.Kind) {
 	return []actors.Kind{
 			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }},
+			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }},
 		}, []timers.Kind{
 			{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }},
+			{Name: workflow.Kind, Deadlines: workflow.Deadlines, Wake: func(now time.Time) actors.Body { return workflow.Tick{Now: now} }},
 		}
 }
 
