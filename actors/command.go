@@ -18,6 +18,9 @@ type Command struct {
 	Principal string
 	// Body is the entity-specific command, e.g. agent.Register.
 	Body Body
+	// SkipState leaves Result.State nil: for senders that do not look at
+	// the entity's state, since copying a large entity's view costs.
+	SkipState bool
 }
 
 // Body is an entity-specific command.

@@ -82,7 +82,7 @@ func (a *entityActor) handle(r *request) (Result, error) {
 			return Result{}, err
 		}
 		if len(msgs) == 0 {
-			return Result{LastVersion: a.version, State: a.entity.View()}, nil
+			return Result{LastVersion: a.version, State: a.view(r.cmd)}, nil
 		}
 		evs, err := toEvents(msgs, r.cmd, time.Now().UTC())
 		if err != nil {
@@ -105,8 +105,17 @@ func (a *entityActor) handle(r *request) (Result, error) {
 			return Result{}, err
 		}
 		a.maybeSnapshot(ctx)
-		return Result{Events: len(evs), LastVersion: res.LastVersion, LastPosition: res.LastPosition, State: a.entity.View()}, nil
+		return Result{Events: len(evs), LastVersion: res.LastVersion, LastPosition: res.LastPosition, State: a.view(r.cmd)}, nil
 	}
+}
+
+// view is the entity's view for the result of cmd, nil if its sender
+// does not want it (a view may be a large copy).
+func (a *entityActor) view(cmd Command) any {
+	if cmd.SkipState {
+		return nil
+	}
+	return a.entity.View()
 }
 
 // recover rebuilds the entity's state from its newest snapshot, if any, and

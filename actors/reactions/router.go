@@ -211,7 +211,7 @@ func (r *Router) derive(page []events.Envelope) (map[actors.Ref][]caused, []acto
 // send asks the target to handle one reaction, retrying failures that are
 // not a decision until ctx ends; a rejection sends the compensation instead.
 func (r *Router) send(ctx context.Context, c caused) {
-	cmd := actors.Command{ID: c.by.ID.String(), CorrelationID: c.by.CorrelationID, Principal: Principal, Body: c.Body}
+	cmd := actors.Command{ID: c.by.ID.String(), CorrelationID: c.by.CorrelationID, Principal: Principal, Body: c.Body, SkipState: true}
 	for backoff := r.cfg.InitialBackoff; ; backoff = min(2*backoff, r.cfg.MaxBackoff) {
 		_, err := r.commands.Ask(ctx, c.To, cmd)
 		switch {

@@ -113,7 +113,7 @@ func (w *Watcher) wakeOne(ctx context.Context, ref actors.Ref, now time.Time) {
 		w.logger.Error("wake-up not sent", "entity", ref.String(), "err", err)
 		return
 	}
-	_, err = w.commands.Ask(ctx, ref, actors.Command{ID: cmdID.String(), Principal: Principal, Body: kind.Wake(now)})
+	_, err = w.commands.Ask(ctx, ref, actors.Command{ID: cmdID.String(), Principal: Principal, Body: kind.Wake(now), SkipState: true})
 	if err != nil && ctx.Err() == nil {
 		w.logger.Warn("wake-up failed", "entity", ref.String(), "err", err)
 	}
