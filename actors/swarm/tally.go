@@ -51,15 +51,14 @@ func measure(r Rule, t *hivev1.ProposalDecided_Tally) float64 {
 // outcome decides p with the given electorate.
 func outcome(p *proposal, ts []*hivev1.ProposalDecided_Tally, electorate int) (option, reason string) {
 	rule, quorum := Rule(p.opened.GetRule()), p.opened.GetQuorum()
-	if !quorate(len(p.votes), electorate, quorum) {
-		return "", fmt.Sprintf("no quorum: %d of %d members voted, %.0f%% needed", len(p.votes), electorate, quorum*100)
-	}
 	first, second, total := leaders(rule, ts)
 	switch {
-	case rule == Unanimous && measure(rule, first) == total:
-		return first.GetOption(), "unanimous"
-	case rule == Unanimous:
+	case rule == Unanimous && measure(rule, first) < total:
 		return "", "not unanimous"
+	case !quorate(len(p.votes), electorate, quorum):
+		return "", fmt.Sprintf("no quorum: %d of %d members voted, %.0f%% needed", len(p.votes), electorate, quorum*100)
+	case rule == Unanimous:
+		return first.GetOption(), "unanimous"
 	case second != nil && measure(rule, first) == measure(rule, second):
 		return "", "tie"
 	case measure(rule, first) > total/2:
