@@ -67,7 +67,9 @@ func TestPropose(t *testing.T) {
 }
 
 func TestVote(t *testing.T) {
-	open := func(evs ...proto.Message) []proto.Message { return members3(append([]proto.Message{opened(swarm.Majority, 0.5)}, evs...)...) }
+	open := func(evs ...proto.Message) []proto.Message {
+		return members3(append([]proto.Message{opened(swarm.Majority, 0.5)}, evs...)...)
+	}
 	decided := &hivev1.ProposalDecided{SwarmId: sid, ProposalId: pid, Votes: []*hivev1.ProposalDecided_Ballot{ballot(1, "a", 1)}}
 	runCases(t, []decisionCase{
 		{name: "vote", given: open(), when: vote(1, "a"), then: []proto.Message{cast(1, "a", 1)}},
