@@ -52,8 +52,8 @@ func (s *State) assign(now time.Time) {
 // freeSlots is how many more tasks the available members can take.
 func (s *State) freeSlots() int {
 	free := 0
-	for _, m := range s.members {
-		if !m.lost && !m.draining {
+	for i := range s.members {
+		if m := s.mem(i); !m.lost && !m.draining {
 			free += max(m.maxConcurrency-m.load, 0)
 		}
 	}
@@ -130,7 +130,8 @@ func (s *State) choose(t *task, capID int, w Weights, c *choice) bool {
 			roleNot = s.member(s.leader)
 		}
 	}
-	for i, m := range s.members {
+	for i := range s.members {
+		m := s.mem(i)
 		switch {
 		case (roleOnly >= 0 && i != roleOnly) || i == roleNot:
 			c.role++
@@ -153,7 +154,7 @@ func (s *State) choose(t *task, capID int, w Weights, c *choice) bool {
 	case Ring:
 		c.winner, c.reason = s.ringNext(t, capID)
 	case Star:
-		if hub := s.member(s.leader); hub >= 0 && s.eligible(s.members[hub], capID) {
+		if hub := s.member(s.leader); hub >= 0 && s.eligible(s.mem(hub), capID) {
 			c.winner, c.reason = hub, "star: the hub takes every task it is eligible for"
 		} else {
 			c.reason = fmt.Sprintf("star: the hub is not eligible; highest score of %d eligible spokes", c.eligible)
@@ -180,7 +181,7 @@ func (s *State) ringNext(t *task, capID int) (int, string) {
 	start := s.member(s.cursor) + 1
 	for k := range s.members {
 		i := (start + k) % len(s.members)
-		if s.eligible(s.members[i], capID) {
+		if s.eligible(s.mem(i), capID) {
 			if s.cursor == "" {
 				return i, "ring: first eligible member in join order"
 			}
@@ -196,7 +197,7 @@ func (s *State) assigned(t *task, c *choice, now time.Time) *hivev1.TaskAssigned
 	if t.timeout > 0 {
 		deadline = now.Add(t.timeout)
 	}
-	m := s.members[c.winner]
+	m := s.mem(c.winner)
 	ev := &hivev1.TaskAssigned{
 		SwarmId: s.id, TaskId: TaskID(s.id, t.seq), AgentId: m.id, Attempt: int32(t.attempt + 1),
 		DeadlineUnixNano: nanos(deadline), RunId: t.runID, StepId: t.stepID, Key: t.key,
@@ -208,7 +209,7 @@ func (s *State) assigned(t *task, c *choice, now time.Time) *hivev1.TaskAssigned
 	winnerRecorded := false
 	ev.Candidates = make([]*hivev1.TaskAssigned_Candidate, 0, c.ntop+1)
 	for _, r := range c.top[:c.ntop] {
-		ev.Candidates = append(ev.Candidates, s.candidate(s.members[r.i], s.weights))
+		ev.Candidates = append(ev.Candidates, s.candidate(s.mem(r.i), s.weights))
 		winnerRecorded = winnerRecorded || r.i == c.winner
 	}
 	if !winnerRecorded {

@@ -9,7 +9,7 @@
 // current time included (the command's At, or Tick's Now), is in the state
 // or the command. An audit tool can therefore replay a swarm's history and
 // re-run its assignment decisions with other weights (see Score and
-// State.Rank). A decision runs on a copy-on-write draft of the state that
+// State.WhatIf). A decision runs on a copy-on-write draft of the state that
 // applies the decision's own events as they are decided, so that a command
 // that frees capacity is followed, in the same decision, by the
 // assignments it makes possible; the state decided on is not changed.

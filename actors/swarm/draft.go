@@ -14,8 +14,12 @@ import (
 // changes, not to the size of the swarm.
 type overlay struct {
 	out []proto.Message
-	// ownMembers: members is the draft's copy; owned are the members it
-	// copied (or added) and may change.
+	// changed marks the members the draft changed, whose copies are in
+	// mem, while the draft shares the members slice.
+	changed []uint64
+	mem     map[int]*member
+	// ownMembers: members is the draft's copy (members joined or left);
+	// owned are the members it copied (or added) and may change.
 	ownMembers bool
 	owned      map[*member]struct{}
 	// ownMemberAt, ownQueue: memberAt and capIDs, and queue, are the
@@ -44,23 +48,47 @@ func (s *State) emit(msg proto.Message) {
 	s.apply(msg)
 }
 
-// mutMember returns the member at index i for changing.
-func (s *State) mutMember(i int) *member {
-	if s.ov == nil {
-		return s.members[i]
+// mem returns the member at index i, as the draft changed it.
+func (s *State) mem(i int) *member {
+	if ov := s.ov; ov != nil && ov.changed != nil && ov.changed[i>>6]&(1<<(i&63)) != 0 {
+		return ov.mem[i]
 	}
-	s.ownMemberSlice()
-	m := s.members[i]
-	if _, ok := s.ov.owned[m]; ok {
+	return s.members[i]
+}
+
+// mutMember returns the member at index i for changing. A draft copies the
+// member first; until members join or leave it keeps the copies aside
+// (mem), so that changing a few members of a large swarm does not copy the
+// members slice.
+func (s *State) mutMember(i int) *member {
+	ov := s.ov
+	switch {
+	case ov == nil:
+		return s.members[i]
+	case ov.ownMembers:
+		m := s.members[i]
+		if _, ok := ov.owned[m]; ok {
+			return m
+		}
+		c := *m
+		s.members[i] = &c
+		ov.owned[&c] = struct{}{}
+		return &c
+	}
+	if m := s.mem(i); m != s.members[i] {
 		return m
 	}
-	c := *m
-	s.members[i] = &c
-	s.ov.owned[&c] = struct{}{}
+	if ov.changed == nil {
+		ov.changed, ov.mem = make([]uint64, (len(s.members)+63)/64), map[int]*member{}
+	}
+	c := *s.members[i]
+	ov.changed[i>>6] |= 1 << (i & 63)
+	ov.mem[i] = &c
 	return &c
 }
 
-// ownMemberSlice makes a draft's members slice its own.
+// ownMemberSlice makes a draft's members slice its own, with the members
+// it changed, before members join or leave.
 func (s *State) ownMemberSlice() {
 	if s.ov == nil || s.ov.ownMembers {
 		return
@@ -68,6 +96,11 @@ func (s *State) ownMemberSlice() {
 	s.members = slices.Clone(s.members)
 	s.ov.ownMembers = true
 	s.ov.owned = map[*member]struct{}{}
+	for i, m := range s.ov.mem {
+		s.members[i] = m
+		s.ov.owned[m] = struct{}{}
+	}
+	s.ov.changed, s.ov.mem = nil, nil
 }
 
 // ownMemberIndex makes a draft's memberAt and capIDs its own.

@@ -148,7 +148,7 @@ func (s *State) removeMember(c RemoveMember) error {
 
 func (s *State) memberLost(c MemberLost) error {
 	i, err := s.knownMember(c.AgentID, c.At, true)
-	if i < 0 || err != nil || s.members[i].lost {
+	if i < 0 || err != nil || s.mem(i).lost {
 		return err
 	}
 	s.emit(&hivev1.SwarmMemberLost{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})
@@ -159,7 +159,7 @@ func (s *State) memberLost(c MemberLost) error {
 
 func (s *State) memberRecovered(c MemberRecovered) error {
 	i, err := s.knownMember(c.AgentID, c.At, true)
-	if i < 0 || err != nil || !s.members[i].lost {
+	if i < 0 || err != nil || !s.mem(i).lost {
 		return err
 	}
 	s.emit(&hivev1.SwarmMemberRecovered{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})
@@ -169,7 +169,7 @@ func (s *State) memberRecovered(c MemberRecovered) error {
 
 func (s *State) memberDraining(c MemberDraining) error {
 	i, err := s.knownMember(c.AgentID, c.At, false)
-	if i < 0 || err != nil || s.members[i].draining {
+	if i < 0 || err != nil || s.mem(i).draining {
 		return err
 	}
 	s.emit(&hivev1.SwarmMemberDraining{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})

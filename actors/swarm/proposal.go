@@ -188,7 +188,7 @@ func (s *State) vote(c Vote) error {
 	}
 	weight := 1.0
 	if Rule(p.opened.GetRule()) == Weighted {
-		m := s.members[i]
+		m := s.mem(i)
 		weight = math.Max(MinVoteWeight, successRate(m.completed, m.failed))
 	}
 	s.emit(&hivev1.VoteCast{

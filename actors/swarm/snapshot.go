@@ -24,7 +24,8 @@ func (s *State) Snapshot() (proto.Message, error) {
 		TasksCompleted: s.counts.completed, TasksFailed: s.counts.failed, TasksCancelled: s.counts.cancelled,
 		CompletedDurationNanos: int64(s.counts.completedDuration),
 	}
-	for _, m := range s.members {
+	for i := range s.members {
+		m := s.mem(i)
 		snap.Members = append(snap.Members, &hivev1.SwarmSnapshot_Member{
 			AgentId: m.id, Capabilities: slices.Clone(m.caps), MaxConcurrency: uint32(m.maxConcurrency),
 			Lost: m.lost, Draining: m.draining, Load: uint32(m.load), Completed: m.completed, Failed: m.failed,

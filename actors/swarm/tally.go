@@ -11,8 +11,8 @@ import (
 // electorate is how many members may vote: those not lost.
 func (s *State) electorate() int {
 	n := 0
-	for _, m := range s.members {
-		if !m.lost {
+	for i := range s.members {
+		if !s.mem(i).lost {
 			n++
 		}
 	}
@@ -87,8 +87,8 @@ func leaders(r Rule, ts []*hivev1.ProposalDecided_Tally) (first, second *hivev1.
 // option has more than half of all the votes (or weight) still possible.
 func (s *State) settled(p *proposal) bool {
 	electorate, pending := s.electorate(), 0
-	for _, m := range s.members {
-		if !m.lost && p.voteOf(m.id) == nil {
+	for i := range s.members {
+		if m := s.mem(i); !m.lost && p.voteOf(m.id) == nil {
 			pending++
 		}
 	}

@@ -122,7 +122,8 @@ func (s *State) View() any {
 		TaskCounts: TaskCounts{Completed: s.counts.completed, Failed: s.counts.failed, Cancelled: s.counts.cancelled},
 		PausedRuns: []string{}, Proposals: []Proposal{}, Version: s.version,
 	}
-	for i, m := range s.members {
+	for i := range s.members {
+		m := s.mem(i)
 		v.Members[i] = Member{
 			AgentID: m.id, Capabilities: slices.Clone(m.caps), MaxConcurrency: m.maxConcurrency, Status: m.status(),
 			Load: m.load, JoinedAt: m.joinedAt,

@@ -34,10 +34,10 @@ func (s *State) WhatIf(taskID string, w Weights) (Choice, bool) {
 		}
 		return 1
 	})
-	ch := Choice{AgentID: s.members[c.winner].id, Reason: c.reason, Candidates: make([]Candidate, len(all))}
+	ch := Choice{AgentID: s.mem(c.winner).id, Reason: c.reason, Candidates: make([]Candidate, len(all))}
 	mean := s.swarmMean()
 	for i, r := range all {
-		ch.Candidates[i] = Score(w, s.members[r.i].view(), TaskView{Capability: t.capability}, mean)
+		ch.Candidates[i] = Score(w, s.mem(r.i).view(), TaskView{Capability: t.capability}, mean)
 	}
 	return ch, true
 }

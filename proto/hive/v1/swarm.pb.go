@@ -857,10 +857,11 @@ type TaskAssigned struct {
 	Topology string `protobuf:"bytes,9,opt,name=topology,proto3" json:"topology,omitempty"`
 	// The strategy that chose the member, in words.
 	Reason string `protobuf:"bytes,10,opt,name=reason,proto3" json:"reason,omitempty"`
-	// The eligible members considered, best score first. At most 16 are
-	// recorded (the assigned member always is); candidates_omitted counts the
+	// The eligible members considered: the 16 best scores, best first,
+	// then the assigned member if it is not among them (ring and star do
+	// not always choose the best score). candidates_omitted counts the
 	// others, so that a 1,000-member swarm does not write 1,000 scores per
-	// assignment. The swarm's state holds every input to re-score them all.
+	// assignment; the swarm's state holds every input to re-score them all.
 	Candidates []*TaskAssigned_Candidate `protobuf:"bytes,11,rep,name=candidates,proto3" json:"candidates,omitempty"`
 	// How many eligible members were scored but not recorded.
 	CandidatesOmitted uint32 `protobuf:"varint,12,opt,name=candidates_omitted,json=candidatesOmitted,proto3" json:"candidates_omitted,omitempty"`
