@@ -18,6 +18,7 @@ import (
 	"hive/actors"
 	"hive/actors/agent"
 	"hive/actors/reactions"
+	"hive/actors/swarm"
 	"hive/actors/timers"
 	"hive/actors/workflow"
 	"hive/events"
@@ -58,9 +59,11 @@ func (h *hive) close() error {
 func kinds() ([]actors.Kind, []timers.Kind) {
 	return []actors.Kind{
 			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }},
+			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }},
 			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }},
 		}, []timers.Kind{
 			{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }},
+			{Name: swarm.Kind, Deadlines: swarm.Deadlines, Wake: func(now time.Time) actors.Body { return swarm.Tick{Now: now} }},
 			{Name: workflow.Kind, Deadlines: workflow.Deadlines, Wake: func(now time.Time) actors.Body { return workflow.Tick{Now: now} }},
 		}
 }
@@ -89,9 +92,9 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	}
 
 	entityKinds, timerKinds := kinds()
-	agents := projections.NewAgents()
+	agents, directory := projections.NewAgents(), projections.NewDirectory()
 	deadlines := timers.NewIndex(timerKinds...)
-	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, deadlines)
+	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, directory, deadlines)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +107,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	router, err := reactions.New(reactions.Config{}, store, system, rules, logger.With("component", "reactions"), reg)
+	router, err := reactions.New(reactions.Config{}, store, system, reactions.Rules, logger.With("component", "reactions"), reg)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +118,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 
 	gin.SetMode(gin.ReleaseMode)
 	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout}, api.Deps{
-		Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger.With("component", "api"),
+		Commands: system, ReadSide: runner, Reactions: router, Agents: agents, Directory: directory, Gatherer: reg, Logger: logger.With("component", "api"),
 	})
 	if err != nil {
 		return nil, err

@@ -38,6 +38,11 @@ type Reactions interface {
 	WaitFor(ctx context.Context, pos uint64) error
 }
 
+// Directory lists the swarms and workflow runs.
+type Directory interface {
+	List(kind string) []projections.Entry
+}
+
 // AgentsView is the agents read model.
 type AgentsView interface {
 	Get(id string) (projections.Agent, bool)
@@ -90,6 +95,7 @@ type Server struct {
 	read      ReadSide
 	reactions Reactions
 	agents    AgentsView
+	directory Directory
 	gatherer  prometheus.Gatherer
 	logger    *slog.Logger
 }
@@ -100,6 +106,7 @@ type Deps struct {
 	ReadSide  ReadSide
 	Reactions Reactions
 	Agents    AgentsView
+	Directory Directory
 	Gatherer  prometheus.Gatherer
 	Logger    *slog.Logger
 }
@@ -110,7 +117,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, gatherer: d.Gatherer, logger: d.Logger}
+	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, directory: d.Directory, gatherer: d.Gatherer, logger: d.Logger}
 	return s.routes(), nil
 }
 
@@ -132,6 +139,20 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/agents/:id/heartbeat", s.heartbeat)
 	v1.POST("/agents/:id/drain", s.drainAgent)
 	v1.DELETE("/agents/:id", s.deregisterAgent)
+	v1.GET("/agents/:id/tasks", s.agentTasks)
+	v1.POST("/swarms", s.createSwarm)
+	v1.GET("/swarms", s.listSwarms)
+	v1.GET("/swarms/:id", s.getSwarm)
+	v1.POST("/swarms/:id/members", s.joinSwarm)
+	v1.DELETE("/swarms/:id/members/:agent", s.leaveSwarm)
+	v1.POST("/swarms/:id/tasks", s.submitTask)
+	v1.POST("/swarms/:id/budget", s.raiseSwarmBudget)
+	v1.POST("/swarms/:id/proposals", s.propose)
+	v1.POST("/swarms/:id/proposals/:proposal/votes", s.vote)
+	s.workflowRoutes(v1)
+	v1.GET("/tasks/:id", s.getTask)
+	v1.POST("/tasks/:id/complete", s.completeTask)
+	v1.POST("/tasks/:id/fail", s.failTask)
 	return r
 }
 

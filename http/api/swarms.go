@@ -1,0 +1,184 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"hive/actors"
+	"hive/actors/agent"
+	"hive/actors/decision"
+	"hive/actors/ledger"
+	"hive/actors/swarm"
+	"hive/events"
+)
+
+// createSwarmRequest is the body of POST /v1/swarms.
+type createSwarmRequest struct {
+	Name     string        `json:"name"`
+	Topology string        `json:"topology"`
+	Leader   string        `json:"leader"`
+	Weights  swarm.Weights `json:"weights"`
+	MinSize  int           `json:"min_size"`
+	MaxSize  int           `json:"max_size"`
+	Budget   ledger.Budget `json:"budget"`
+}
+
+func swarmRef(id string) actors.Ref { return actors.Ref{Kind: swarm.Kind, ID: id} }
+
+func (s *Server) createSwarm(c *gin.Context) {
+	var req createSwarmRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	id := swarm.IDFor(req.Name)
+	c.Header("Location", "/v1/swarms/"+id)
+	s.send(c, swarmRef(id), swarm.Create{Name: req.Name, Topology: swarm.Topology(req.Topology), Leader: req.Leader, Weights: req.Weights,
+		MinSize: req.MinSize, MaxSize: req.MaxSize, Budget: req.Budget, At: time.Now().UTC()}, http.StatusCreated)
+}
+
+func (s *Server) listSwarms(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"swarms": s.directory.List(swarm.Kind)})
+}
+
+func (s *Server) getSwarm(c *gin.Context) {
+	if res, ok := s.inspect(c, swarmRef(c.Param("id")), "swarm"); ok {
+		c.JSON(http.StatusOK, res.State)
+	}
+}
+
+// joinSwarmRequest is the body of POST /v1/swarms/{id}/members.
+type joinSwarmRequest struct {
+	AgentID string `json:"agent_id"`
+}
+
+// joinSwarm makes an agent a member: the agent decides (it may be in one
+// swarm only), and the swarm's reaction adds it (or refuses, e.g. when
+// full, and the agent leaves again). The response is the swarm after the
+// reaction.
+func (s *Server) joinSwarm(c *gin.Context) {
+	var req joinSwarmRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if _, ok := s.inspect(c, swarmRef(c.Param("id")), "swarm"); !ok {
+		return
+	}
+	cmd, err := newCommand(c, agent.JoinSwarm{SwarmID: c.Param("id")})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	res, err := s.commands.Ask(c.Request.Context(), actors.Ref{Kind: agent.Kind, ID: req.AgentID}, cmd)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.awaitReactions(c, res.LastPosition)
+	if sw, ok := s.inspect(c, swarmRef(c.Param("id")), "swarm"); ok {
+		c.JSON(http.StatusOK, sw.State)
+	}
+}
+
+func (s *Server) leaveSwarm(c *gin.Context) {
+	res, ok := s.sendQuiet(c, actors.Ref{Kind: agent.Kind, ID: c.Param("agent")}, agent.LeaveSwarm{SwarmID: c.Param("id"), Reason: c.Query("reason")})
+	if !ok {
+		return
+	}
+	s.awaitReactions(c, res.LastPosition)
+	if sw, ok := s.inspect(c, swarmRef(c.Param("id")), "swarm"); ok {
+		c.JSON(http.StatusOK, sw.State)
+	}
+}
+
+// submitTaskRequest is the body of POST /v1/swarms/{id}/tasks.
+type submitTaskRequest struct {
+	Capability  string          `json:"capability"`
+	Input       json.RawMessage `json:"input"`
+	Priority    int             `json:"priority"`
+	MaxAttempts int             `json:"max_attempts"`
+	Backoff     string          `json:"backoff"`
+	Timeout     string          `json:"timeout"`
+}
+
+func (s *Server) submitTask(c *gin.Context) {
+	var req submitTaskRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var f decision.Fields
+	backoff := parseDuration(&f, "backoff", req.Backoff)
+	timeout := parseDuration(&f, "timeout", req.Timeout)
+	if err := f.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.send(c, swarmRef(c.Param("id")), swarm.SubmitTask{Capability: req.Capability, Input: req.Input, Priority: req.Priority,
+		MaxAttempts: req.MaxAttempts, Backoff: backoff, Timeout: timeout, At: time.Now().UTC()}, http.StatusAccepted)
+}
+
+func (s *Server) raiseSwarmBudget(c *gin.Context) {
+	var req ledger.Budget
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.send(c, swarmRef(c.Param("id")), swarm.RaiseBudget{Budget: req, At: time.Now().UTC()}, http.StatusOK)
+}
+
+// proposeRequest is the body of POST /v1/swarms/{id}/proposals.
+type proposeRequest struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options"`
+	Rule     string   `json:"rule"`
+	Quorum   float64  `json:"quorum"`
+	// VotingPeriod is how long members may vote, e.g. "5m".
+	VotingPeriod string `json:"voting_period"`
+	ProposedBy   string `json:"proposed_by"`
+}
+
+func (s *Server) propose(c *gin.Context) {
+	var req proposeRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var f decision.Fields
+	period := parseDuration(&f, "voting_period", req.VotingPeriod)
+	if period == 0 {
+		f.Add("voting_period", "is required, e.g. \"5m\"")
+	}
+	if err := f.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	id, err := events.NewEventID()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := time.Now().UTC()
+	c.Header("Hive-Proposal-Id", id.String())
+	s.send(c, swarmRef(c.Param("id")), swarm.Propose{ProposalID: id.String(), Question: req.Question, Options: req.Options, Rule: swarm.Rule(req.Rule),
+		Quorum: req.Quorum, Deadline: now.Add(period), ProposedBy: req.ProposedBy, At: now}, http.StatusCreated)
+}
+
+// voteRequest is the body of POST /v1/swarms/{id}/proposals/{proposal}/votes.
+type voteRequest struct {
+	AgentID string `json:"agent_id"`
+	Option  string `json:"option"`
+}
+
+func (s *Server) vote(c *gin.Context) {
+	var req voteRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.send(c, swarmRef(c.Param("id")), swarm.Vote{ProposalID: c.Param("proposal"), AgentID: req.AgentID, Option: req.Option, At: time.Now().UTC()}, http.StatusOK)
+}

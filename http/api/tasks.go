@@ -1,0 +1,126 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"hive/actors"
+	"hive/actors/agent"
+	"hive/actors/ledger"
+	"hive/actors/swarm"
+)
+
+// taskSwarm routes a task id to its swarm, answering 404 for an id that no
+// swarm could have given.
+func taskSwarm(c *gin.Context) (string, bool) {
+	swarmID, _, err := swarm.ParseTaskID(c.Param("id"))
+	if err != nil {
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no task with id " + c.Param("id") + ": " + err.Error()})
+		return "", false
+	}
+	return swarmID, true
+}
+
+// completeTaskRequest is the body of POST /v1/tasks/{id}/complete.
+type completeTaskRequest struct {
+	AgentID  string          `json:"agent_id"`
+	Output   json.RawMessage `json:"output"`
+	Usage    ledger.Usage    `json:"usage"`
+	AddSteps json.RawMessage `json:"add_steps"`
+}
+
+func (s *Server) completeTask(c *gin.Context) {
+	swarmID, ok := taskSwarm(c)
+	if !ok {
+		return
+	}
+	var req completeTaskRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.send(c, swarmRef(swarmID), swarm.CompleteTask{TaskID: c.Param("id"), AgentID: req.AgentID, Output: req.Output,
+		Usage: req.Usage, AddSteps: req.AddSteps, At: time.Now().UTC()}, http.StatusOK)
+}
+
+// failTaskRequest is the body of POST /v1/tasks/{id}/fail.
+type failTaskRequest struct {
+	AgentID   string `json:"agent_id"`
+	Reason    string `json:"reason"`
+	Retryable *bool  `json:"retryable"`
+}
+
+func (s *Server) failTask(c *gin.Context) {
+	swarmID, ok := taskSwarm(c)
+	if !ok {
+		return
+	}
+	var req failTaskRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	retryable := req.Retryable == nil || *req.Retryable
+	s.send(c, swarmRef(swarmID), swarm.FailTask{TaskID: c.Param("id"), AgentID: req.AgentID, Reason: req.Reason,
+		Retryable: retryable, At: time.Now().UTC()}, http.StatusOK)
+}
+
+// findTask returns the task id from a swarm's view, and whether it is
+// there: a swarm's view lists only its unfinished tasks.
+func findTask(v swarm.View, id string) (swarm.Task, bool) {
+	for _, t := range v.Tasks {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return swarm.Task{}, false
+}
+
+func (s *Server) getTask(c *gin.Context) {
+	swarmID, ok := taskSwarm(c)
+	if !ok {
+		return
+	}
+	res, ok := s.inspect(c, swarmRef(swarmID), "swarm")
+	if !ok {
+		return
+	}
+	t, ok := findTask(res.State.(swarm.View), c.Param("id"))
+	if !ok {
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no unfinished task with id " + c.Param("id")})
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
+
+// agentTasks lists the tasks in flight of an agent, as its swarm sees them:
+// what a worker polls for its assignments.
+func (s *Server) agentTasks(c *gin.Context) {
+	res, ok := s.inspect(c, actors.Ref{Kind: agent.Kind, ID: c.Param("id")}, "agent")
+	if !ok {
+		return
+	}
+	tasks := []swarm.Task{}
+	views := map[string]swarm.View{}
+	for id, inFlight := range res.State.(agent.State).Tasks {
+		v, seen := views[inFlight.SwarmID]
+		if !seen {
+			sw, ok := s.inspect(c, swarmRef(inFlight.SwarmID), "swarm")
+			if !ok {
+				return
+			}
+			v = sw.State.(swarm.View)
+			views[inFlight.SwarmID] = v
+		}
+		if t, ok := findTask(v, id); ok {
+			tasks = append(tasks, t)
+		}
+	}
+	slices.SortFunc(tasks, func(a, b swarm.Task) int { return strings.Compare(a.ID, b.ID) })
+	c.JSON(http.StatusOK, gin.H{"tasks": tasks})
+}

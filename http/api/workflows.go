@@ -1,0 +1,121 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"hive/actors"
+	"hive/actors/ledger"
+	"hive/actors/workflow"
+	"hive/events"
+)
+
+func runRef(id string) actors.Ref { return actors.Ref{Kind: workflow.Kind, ID: id} }
+
+// startWorkflowRequest is the body of POST /v1/workflows: a run of the DAG
+// of steps on the swarm's agents.
+type startWorkflowRequest struct {
+	Name    string          `json:"name"`
+	SwarmID string          `json:"swarm_id"`
+	Steps   []workflow.Step `json:"steps"`
+	Budget  ledger.Budget   `json:"budget"`
+}
+
+func (s *Server) startWorkflow(c *gin.Context) {
+	var req startWorkflowRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.SwarmID != "" {
+		if _, ok := s.inspect(c, swarmRef(req.SwarmID), "swarm"); !ok {
+			return
+		}
+	}
+	id, err := events.NewEventID()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Location", "/v1/workflows/"+id.String())
+	s.send(c, runRef(id.String()), workflow.Start{RunID: id.String(), Name: req.Name, SwarmID: req.SwarmID, Steps: req.Steps,
+		Budget: req.Budget, At: time.Now().UTC()}, http.StatusCreated)
+}
+
+func (s *Server) listWorkflows(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"workflows": s.directory.List(workflow.Kind)})
+}
+
+func (s *Server) getWorkflow(c *gin.Context) {
+	if res, ok := s.inspect(c, runRef(c.Param("id")), "workflow run"); ok {
+		c.JSON(http.StatusOK, res.State)
+	}
+}
+
+// operatorRequest is the optional body of the operator's commands on a run:
+// who acts and why.
+type operatorRequest struct {
+	By      string `json:"by"`
+	Reason  string `json:"reason"`
+	Comment string `json:"comment"`
+}
+
+// operator decodes an optional operatorRequest body.
+func (s *Server) operator(c *gin.Context) (operatorRequest, bool) {
+	var req operatorRequest
+	if c.Request.ContentLength == 0 {
+		return req, true
+	}
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return req, false
+	}
+	return req, true
+}
+
+// runCommand serves an operator's command on a run, built by body.
+func (s *Server) runCommand(body func(req operatorRequest, c *gin.Context, at time.Time) actors.Body) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		req, ok := s.operator(c)
+		if !ok {
+			return
+		}
+		s.send(c, runRef(c.Param("id")), body(req, c, time.Now().UTC()), http.StatusOK)
+	}
+}
+
+func (s *Server) workflowRoutes(v1 *gin.RouterGroup) {
+	v1.POST("/workflows", s.startWorkflow)
+	v1.GET("/workflows", s.listWorkflows)
+	v1.GET("/workflows/:id", s.getWorkflow)
+	v1.POST("/workflows/:id/pause", s.runCommand(func(r operatorRequest, _ *gin.Context, at time.Time) actors.Body {
+		return workflow.Pause{By: r.By, Reason: r.Reason, At: at}
+	}))
+	v1.POST("/workflows/:id/resume", s.runCommand(func(r operatorRequest, _ *gin.Context, at time.Time) actors.Body {
+		return workflow.Resume{By: r.By, At: at}
+	}))
+	v1.POST("/workflows/:id/cancel", s.runCommand(func(r operatorRequest, _ *gin.Context, at time.Time) actors.Body {
+		return workflow.Cancel{By: r.By, Reason: r.Reason, At: at}
+	}))
+	v1.POST("/workflows/:id/steps/:step/approve", s.runCommand(func(r operatorRequest, c *gin.Context, at time.Time) actors.Body {
+		return workflow.Approve{StepID: c.Param("step"), By: r.By, Comment: r.Comment, At: at}
+	}))
+	v1.POST("/workflows/:id/steps/:step/reject", s.runCommand(func(r operatorRequest, c *gin.Context, at time.Time) actors.Body {
+		return workflow.Reject{StepID: c.Param("step"), By: r.By, Comment: r.Comment, At: at}
+	}))
+	v1.POST("/workflows/:id/steps/:step/retry", s.runCommand(func(r operatorRequest, c *gin.Context, at time.Time) actors.Body {
+		return workflow.RetryStep{StepID: c.Param("step"), By: r.By, At: at}
+	}))
+	v1.POST("/workflows/:id/budget", s.raiseRunBudget)
+}
+
+func (s *Server) raiseRunBudget(c *gin.Context) {
+	var req ledger.Budget
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.send(c, runRef(c.Param("id")), workflow.RaiseBudget{Budget: req, At: time.Now().UTC()}, http.StatusOK)
+}

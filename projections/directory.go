@@ -1,0 +1,114 @@
+package projections
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"hive/events"
+	hivev1 "hive/proto/hive/v1"
+)
+
+// Entry is one swarm or workflow run in the directory.
+type Entry struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// SwarmID is the swarm of a workflow run.
+	SwarmID string `json:"swarm_id,omitempty"`
+	// Status is a run's status: running, paused, completed, failed or
+	// cancelled; empty for swarms.
+	Status    string    `json:"status,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Directory lists the swarms and workflow runs there are, for the list
+// endpoints; details come from the entities themselves. It is safe for
+// concurrent use.
+type Directory struct {
+	mu         sync.RWMutex
+	checkpoint uint64
+	byID       map[string]*Entry
+	order      []string
+}
+
+var _ Projection = (*Directory)(nil)
+
+// NewDirectory returns an empty directory.
+func NewDirectory() *Directory { return &Directory{byID: make(map[string]*Entry)} }
+
+// Name implements Projection.
+func (d *Directory) Name() string { return "directory" }
+
+// Checkpoint implements Projection.
+func (d *Directory) Checkpoint() uint64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.checkpoint
+}
+
+// runStatuses are the run events that change a run's status.
+var runStatuses = map[string]string{
+	"hive.v1.RunPaused":    "paused",
+	"hive.v1.RunResumed":   "running",
+	"hive.v1.RunCompleted": "completed",
+	"hive.v1.RunFailed":    "failed",
+	"hive.v1.RunCancelled": "cancelled",
+	"hive.v1.StepRetried":  "running",
+}
+
+// Apply implements Projection.
+func (d *Directory) Apply(env *events.Envelope) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.checkpoint = env.Position
+	switch env.Type {
+	case "hive.v1.SwarmCreated", "hive.v1.RunStarted":
+	default:
+		if st, ok := runStatuses[env.Type]; ok {
+			if e := d.byID[streamID(env.Stream)]; e != nil {
+				e.Status = st
+			}
+		}
+		return nil
+	}
+	msg, err := events.Decode(env)
+	if err != nil {
+		return err
+	}
+	e := &Entry{CreatedAt: env.RecordedAt}
+	switch m := msg.(type) {
+	case *hivev1.SwarmCreated:
+		e.Kind, e.ID, e.Name = "swarm", m.GetSwarmId(), m.GetName()
+	case *hivev1.RunStarted:
+		e.Kind, e.ID, e.Name, e.SwarmID, e.Status = "workflow", m.GetRunId(), m.GetName(), m.GetSwarmId(), "running"
+	}
+	if _, ok := d.byID[e.ID]; !ok {
+		d.order = append(d.order, e.ID)
+	}
+	d.byID[e.ID] = e
+	return nil
+}
+
+// streamID is the entity id of a "<kind>-<id>" stream.
+func streamID(stream string) string {
+	for i := range len(stream) {
+		if stream[i] == '-' {
+			return stream[i+1:]
+		}
+	}
+	return ""
+}
+
+// List returns the entries of kind ("swarm" or "workflow"), oldest first.
+func (d *Directory) List(kind string) []Entry {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := []Entry{}
+	for _, id := range d.order {
+		if e := d.byID[id]; e.Kind == kind {
+			out = append(out, *e)
+		}
+	}
+	return slices.Clip(out)
+}
