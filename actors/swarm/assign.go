@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	hivev1 "hive/proto/hive/v1"
@@ -17,7 +18,7 @@ func (s *State) assign(now time.Time) {
 	if s.Status() != StatusActive || len(s.queue) == 0 {
 		return
 	}
-	free := s.freeSlots()
+	free := s.free
 	var none map[int]bool // (capability, planner) pairs without eligible members
 	for i := 0; i < len(s.queue) && free > 0; {
 		t, _ := s.tasks.get(s.queue[i].seq)
@@ -47,17 +48,6 @@ func (s *State) assign(now time.Time) {
 		s.emit(s.assigned(t, &c, now))
 		free--
 	}
-}
-
-// freeSlots is how many more tasks the available members can take.
-func (s *State) freeSlots() int {
-	free := 0
-	for i := range s.members {
-		if m := s.mem(i); !m.lost && !m.draining {
-			free += max(m.maxConcurrency-m.load, 0)
-		}
-	}
-	return free
 }
 
 func boolInt(b bool) int {
@@ -116,43 +106,87 @@ func (c *choice) consider(r ranked) {
 // choose chooses the member for task t (capability interned as capID)
 // under weights w, filling c; it reports false if no member is eligible.
 func (s *State) choose(t *task, capID int, w Weights, c *choice) bool {
-	mean := s.swarmMean()
-	roleOnly := -1 // hierarchical: the only member a task may go to (planning), or
-	roleNot := -1  // the member it may not go to (the coordinator)
+	if !s.rank(t, capID, w, c) {
+		return false
+	}
+	s.pick(t, capID, c)
+	return true
+}
+
+// rank scores the members eligible for t into c, and counts the others by
+// why they are not, in this order: role, capability, availability, load.
+// It reports false if none is eligible. Only the holders of the task's
+// capability are looked at.
+func (s *State) rank(t *task, capID int, w Weights, c *choice) bool {
+	only, not := -1, -1 // hierarchical: the member a planning task must go to; the one others must not
 	if s.topology == Hierarchical {
-		if t.planner {
-			roleOnly = s.member(s.leader)
-			if roleOnly < 0 {
+		if only, not = s.member(s.leader), s.member(s.leader); t.planner {
+			not = -1
+			if only < 0 {
 				c.role = len(s.members)
 				return false
 			}
 		} else {
-			roleNot = s.member(s.leader)
+			only = -1
 		}
 	}
-	for i := range s.members {
-		m := s.mem(i)
-		switch {
-		case (roleOnly >= 0 && i != roleOnly) || i == roleNot:
-			c.role++
-		case m.lost || m.draining:
-			c.unavailable++
-		case !m.has(capID):
-			c.incapable++
-		case m.load >= m.maxConcurrency:
-			c.full++
-		default:
-			sc := score(w, true, len(m.caps), m.load, m.maxConcurrency, m.completed, m.failed, m.meanDuration(), mean)
-			c.consider(ranked{score: sc.Score, i: i})
+	r := ranker{w: w, mean: s.swarmMean(), capID: capID, not: not}
+	switch {
+	case only >= 0:
+		c.role = len(s.members) - 1
+		r.rank(s, only, c)
+	case capID == anyCapability:
+		for i := range s.members {
+			r.rank(s, i, c)
+		}
+	default:
+		var holders []int32
+		if capID >= 0 {
+			holders = s.holders[capID]
+		}
+		for _, i := range holders {
+			r.rank(s, int(i), c)
+		}
+		c.incapable += len(s.members) - len(holders)
+		if not >= 0 && !s.mem(not).has(capID) {
+			c.incapable, c.role = c.incapable-1, c.role+1
 		}
 	}
-	if c.eligible == 0 {
-		return false
+	return c.eligible > 0
+}
+
+// ranker ranks members for one task.
+type ranker struct {
+	w     Weights
+	mean  time.Duration
+	capID int
+	not   int
+}
+
+// rank scores member i into c if it is eligible, or counts why not.
+func (r *ranker) rank(s *State, i int, c *choice) {
+	m := s.mem(i)
+	switch {
+	case i == r.not:
+		c.role++
+	case !m.has(r.capID):
+		c.incapable++
+	case m.lost || m.draining:
+		c.unavailable++
+	case m.load >= m.maxConcurrency:
+		c.full++
+	default:
+		sc := score(r.w, true, len(m.caps), m.load, m.maxConcurrency, m.completed, m.failed, m.meanDuration(), r.mean)
+		c.consider(ranked{score: sc.Score, i: i})
 	}
+}
+
+// pick chooses among the ranked members by the swarm's topology.
+func (s *State) pick(t *task, capID int, c *choice) {
 	c.winner, c.reason = c.top[0].i, fmt.Sprintf("%s: highest score of %d eligible members", s.topology, c.eligible)
 	switch s.topology {
 	case Ring:
-		c.winner, c.reason = s.ringNext(t, capID)
+		c.winner, c.reason = s.ringNext(capID)
 	case Star:
 		if hub := s.member(s.leader); hub >= 0 && s.eligible(s.mem(hub), capID) {
 			c.winner, c.reason = hub, "star: the hub takes every task it is eligible for"
@@ -166,7 +200,6 @@ func (s *State) choose(t *task, capID int, w Weights, c *choice) bool {
 			c.reason = fmt.Sprintf("hierarchical: highest score of %d eligible workers", c.eligible)
 		}
 	}
-	return true
 }
 
 // eligible reports whether member m may take a task needing capability
@@ -177,7 +210,7 @@ func (s *State) eligible(m *member, capID int) bool {
 
 // ringNext is the first eligible member in join order after the member
 // that got the previous task.
-func (s *State) ringNext(t *task, capID int) (int, string) {
+func (s *State) ringNext(capID int) (int, string) {
 	start := s.member(s.cursor) + 1
 	for k := range s.members {
 		i := (start + k) % len(s.members)
@@ -206,26 +239,27 @@ func (s *State) assigned(t *task, c *choice, now time.Time) *hivev1.TaskAssigned
 		IneligibleIncapable: uint32(c.incapable), IneligibleUnavailable: uint32(c.unavailable),
 		IneligibleRole: uint32(c.role), AtUnixNano: nanos(now),
 	}
-	winnerRecorded := false
-	ev.Candidates = make([]*hivev1.TaskAssigned_Candidate, 0, c.ntop+1)
-	for _, r := range c.top[:c.ntop] {
-		ev.Candidates = append(ev.Candidates, s.candidate(s.mem(r.i), s.weights))
-		winnerRecorded = winnerRecorded || r.i == c.winner
-	}
-	if !winnerRecorded {
-		ev.Candidates = append(ev.Candidates, s.candidate(m, s.weights))
+	recorded := c.top[:c.ntop]
+	if !slices.ContainsFunc(recorded, func(r ranked) bool { return r.i == c.winner }) {
+		recorded = append(recorded, ranked{i: c.winner})
 		ev.CandidatesOmitted--
+	}
+	// One allocation for all the candidates.
+	cs := make([]hivev1.TaskAssigned_Candidate, len(recorded))
+	ev.Candidates = make([]*hivev1.TaskAssigned_Candidate, len(recorded))
+	mean := s.swarmMean()
+	for k, r := range recorded {
+		s.candidate(&cs[k], s.mem(r.i), mean)
+		ev.Candidates[k] = &cs[k]
 	}
 	return ev
 }
 
-// candidate is the recorded score of eligible member m.
-func (s *State) candidate(m *member, w Weights) *hivev1.TaskAssigned_Candidate {
-	sc := score(w, true, len(m.caps), m.load, m.maxConcurrency, m.completed, m.failed, m.meanDuration(), s.swarmMean())
-	return &hivev1.TaskAssigned_Candidate{
-		AgentId: m.id, Score: sc.Score, Capability: sc.Capability, Load: sc.Load,
-		Success: sc.Success, Speed: sc.Speed, LoadBefore: uint32(m.load),
-	}
+// candidate records the score of eligible member m in c.
+func (s *State) candidate(c *hivev1.TaskAssigned_Candidate, m *member, mean time.Duration) {
+	sc := score(s.weights, true, len(m.caps), m.load, m.maxConcurrency, m.completed, m.failed, m.meanDuration(), mean)
+	c.AgentId, c.Score, c.Capability, c.Load = m.id, sc.Score, sc.Capability, sc.Load
+	c.Success, c.Speed, c.LoadBefore = sc.Success, sc.Speed, uint32(m.load)
 }
 
 // applyAssigned applies a TaskAssigned.

@@ -11,6 +11,7 @@ import (
 	"hive/actors/decision"
 	"hive/actors/ledger"
 	"hive/actors/swarm"
+	"hive/events"
 	hivev1 "hive/proto/hive/v1"
 )
 
@@ -111,5 +112,13 @@ func TestViewOfANewSwarm(t *testing.T) {
 	}
 	if v.Weights != swarm.DefaultWeights || v.Members == nil || v.Tasks == nil || v.Proposals == nil {
 		t.Errorf("view = %+v", v)
+	}
+}
+
+func TestApplyRefusesOtherEvents(t *testing.T) {
+	var s swarm.State
+	err := s.Apply(&events.Envelope{Version: 1, Type: "hive.v1.AgentRegistered"}, &hivev1.AgentRegistered{})
+	if !errors.Is(err, events.ErrUnknownType) {
+		t.Fatalf("err = %v, want ErrUnknownType", err)
 	}
 }

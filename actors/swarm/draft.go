@@ -22,8 +22,8 @@ type overlay struct {
 	// owned are the members it copied (or added) and may change.
 	ownMembers bool
 	owned      map[*member]struct{}
-	// ownMemberAt, ownQueue: memberAt and capIDs, and queue, are the
-	// draft's copies.
+	// ownMemberAt, ownQueue: memberAt, capIDs and holders, and queue,
+	// are the draft's copies.
 	ownMemberAt, ownQueue bool
 }
 
@@ -103,10 +103,14 @@ func (s *State) ownMemberSlice() {
 	s.ov.changed, s.ov.mem = nil, nil
 }
 
-// ownMemberIndex makes a draft's memberAt and capIDs its own.
+// ownMemberIndex makes a draft's memberAt, capIDs and holders its own.
 func (s *State) ownMemberIndex() {
 	if s.ov != nil && !s.ov.ownMemberAt {
 		s.memberAt, s.capIDs = maps.Clone(s.memberAt), maps.Clone(s.capIDs)
+		s.holders = slices.Clone(s.holders)
+		for i, h := range s.holders {
+			s.holders[i] = slices.Clone(h)
+		}
 		s.ov.ownMemberAt = true
 	}
 	if s.memberAt == nil {

@@ -104,9 +104,14 @@ func (s *State) insertMember(m *member) {
 			m.bits = append(m.bits, 0)
 		}
 		m.bits[id/64] |= 1 << (id % 64)
+		for len(s.holders) <= id {
+			s.holders = append(s.holders, nil)
+		}
+		s.holders[id] = append(s.holders[id], int32(len(s.members)))
 	}
 	s.memberAt[m.id] = len(s.members)
 	s.members = append(s.members, m)
+	s.free += m.slots()
 	if s.ov != nil {
 		s.ov.owned[m] = struct{}{}
 	}
@@ -117,8 +122,24 @@ func (s *State) deleteMember(i int) {
 	s.ownMemberSlice()
 	s.ownMemberIndex()
 	delete(s.memberAt, s.members[i].id)
+	s.free -= s.members[i].slots()
 	s.members = slices.Delete(s.members, i, i+1)
 	for j := i; j < len(s.members); j++ {
 		s.memberAt[s.members[j].id] = j
 	}
+	s.holders = make([][]int32, len(s.capIDs))
+	for j, m := range s.members {
+		for _, c := range m.caps {
+			id := s.capIDs[c]
+			s.holders[id] = append(s.holders[id], int32(j))
+		}
+	}
+}
+
+// slots is how many more tasks the member can take now.
+func (m *member) slots() int {
+	if m.lost || m.draining {
+		return 0
+	}
+	return max(m.maxConcurrency-m.load, 0)
 }

@@ -236,6 +236,9 @@ func (s *State) applyMember(msg any) bool {
 // setMember changes the member agentID with f, if it is a member.
 func (s *State) setMember(agentID string, f func(*member)) {
 	if i := s.member(agentID); i >= 0 {
-		f(s.mutMember(i))
+		m := s.mutMember(i)
+		before := m.slots()
+		f(m)
+		s.free += m.slots() - before
 	}
 }

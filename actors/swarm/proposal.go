@@ -158,21 +158,9 @@ func (s *State) vote(c Vote) error {
 	if err := s.created(); err != nil {
 		return err
 	}
-	p, ok := s.proposals.get(c.ProposalID)
-	if !ok {
-		if votes, decided := s.decided.get(c.ProposalID); decided {
-			if votes[c.AgentID] == c.Option {
-				return nil
-			}
-			return fmt.Errorf("%w: %s was decided", ErrProposalClosed, c.ProposalID)
-		}
-		return fmt.Errorf("%w: %s", ErrProposalNotFound, c.ProposalID)
-	}
-	if v := p.voteOf(c.AgentID); v != nil {
-		if v.GetOption() == c.Option {
-			return nil
-		}
-		return fmt.Errorf("%w: %s voted %q on %s", ErrAlreadyVoted, c.AgentID, v.GetOption(), c.ProposalID)
+	p, err := s.ballotBox(c)
+	if p == nil || err != nil {
+		return err
 	}
 	if !c.At.Before(p.deadline) {
 		return fmt.Errorf("%w: voting on %s closed at %s", ErrProposalClosed, c.ProposalID, p.deadline.Format(time.RFC3339Nano))
@@ -198,6 +186,28 @@ func (s *State) vote(c Vote) error {
 		s.decide(p, c.At, true)
 	}
 	return nil
+}
+
+// ballotBox returns the open proposal c votes on, or nil if c was cast
+// already; a vote cast on a decided proposal is recognized too.
+func (s *State) ballotBox(c Vote) (*proposal, error) {
+	p, ok := s.proposals.get(c.ProposalID)
+	if !ok {
+		if votes, decided := s.decided.get(c.ProposalID); decided {
+			if votes[c.AgentID] == c.Option {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("%w: %s was decided", ErrProposalClosed, c.ProposalID)
+		}
+		return nil, fmt.Errorf("%w: %s", ErrProposalNotFound, c.ProposalID)
+	}
+	if v := p.voteOf(c.AgentID); v != nil {
+		if v.GetOption() == c.Option {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%w: %s voted %q on %s", ErrAlreadyVoted, c.AgentID, v.GetOption(), c.ProposalID)
+	}
+	return p, nil
 }
 
 // openProposals returns the open proposals in the order they were opened.

@@ -2,7 +2,6 @@ package swarm
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -101,7 +100,7 @@ func score(w Weights, capable bool, ncaps, load, maxConcurrency int, completed, 
 		c.Capability = 1 / float64(max(ncaps, 1))
 	}
 	if maxConcurrency > 0 {
-		c.Load = math.Max(0, 1-float64(load)/float64(maxConcurrency))
+		c.Load = max(0, 1-float64(load)/float64(maxConcurrency))
 	}
 	if mean > 0 && swarmMean > 0 {
 		c.Speed = float64(swarmMean) / float64(swarmMean+mean)

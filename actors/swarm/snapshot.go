@@ -38,6 +38,12 @@ func (s *State) Snapshot() (proto.Message, error) {
 	}
 	s.paused.each(func(run string, _ struct{}) { snap.PausedRuns = append(snap.PausedRuns, run) })
 	slices.Sort(snap.PausedRuns)
+	s.snapshotMemory(snap)
+	return snap, nil
+}
+
+// snapshotMemory records the finished tasks and the proposals.
+func (s *State) snapshotMemory(snap *hivev1.SwarmSnapshot) {
 	for _, seq := range s.finished.ordered() {
 		f, _ := s.finished.get(seq)
 		snap.Finished = append(snap.Finished, &hivev1.SwarmSnapshot_Finished{Seq: seq, Key: f.key, Outcome: string(f.outcome), AgentId: f.agent})
@@ -57,7 +63,6 @@ func (s *State) Snapshot() (proto.Message, error) {
 		}
 		snap.DecidedProposals = append(snap.DecidedProposals, d)
 	}
-	return snap, nil
 }
 
 func taskProto(t *task) *hivev1.SwarmSnapshot_Task {
@@ -101,14 +106,21 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 	for _, run := range snap.GetPausedRuns() {
 		r.paused.set(run, struct{}{})
 	}
+	r.restoreMemory(snap)
+	*s = r
+	return nil
+}
+
+// restoreMemory restores the finished tasks and the proposals.
+func (s *State) restoreMemory(snap *hivev1.SwarmSnapshot) {
 	for _, f := range snap.GetFinished() {
-		r.finished.add(f.GetSeq(), finished{key: f.GetKey(), outcome: TaskStatus(f.GetOutcome()), agent: f.GetAgentId()}, RecentTasks)
+		s.finished.add(f.GetSeq(), finished{key: f.GetKey(), outcome: TaskStatus(f.GetOutcome()), agent: f.GetAgentId()}, RecentTasks)
 		if f.GetKey() != "" {
-			r.keys.set(f.GetKey(), f.GetSeq())
+			s.keys.set(f.GetKey(), f.GetSeq())
 		}
 	}
 	for _, p := range snap.GetProposals() {
-		r.proposals.set(p.GetOpened().GetProposalId(), &proposal{
+		s.proposals.set(p.GetOpened().GetProposalId(), &proposal{
 			opened: proto.CloneOf(p.GetOpened()), deadline: unixNano(p.GetOpened().GetDeadlineUnixNano()),
 			votes: cloneAll(p.GetVotes()),
 		})
@@ -118,12 +130,11 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		for _, b := range d.GetVotes() {
 			votes[b.GetAgentId()] = b.GetOption()
 		}
-		r.decided.add(d.GetProposalId(), votes, RecentProposals)
+		s.decided.add(d.GetProposalId(), votes, RecentProposals)
 	}
-	*s = r
-	return nil
 }
 
+// restoreTask restores an unfinished task, its key and its queue entry.
 func (s *State) restoreTask(p *hivev1.SwarmSnapshot_Task) {
 	t := &task{
 		seq: p.GetSeq(), key: p.GetKey(), runID: p.GetRunId(), stepID: p.GetStepId(), capability: p.GetCapability(),

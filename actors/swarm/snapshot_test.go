@@ -127,6 +127,9 @@ func checkInvariants(t *testing.T, s *swarm.State) {
 	if queued != v.QueueDepth {
 		t.Fatalf("%d queued tasks, queue depth %d", queued, v.QueueDepth)
 	}
+	if kept, counted := swarm.FreeSlots(s); kept != counted {
+		t.Fatalf("free slots kept %d, members have %d", kept, counted)
+	}
 }
 
 func snapshotRoundTrip(t *testing.T, s *swarm.State) swarm.State {

@@ -58,8 +58,12 @@ type State struct {
 	// members are in join order; memberAt indexes them by agent id.
 	members  []*member
 	memberAt map[string]int
-	// capIDs interns the members' capabilities for member.has.
-	capIDs map[string]int
+	// capIDs interns the members' capabilities for member.has, and
+	// holders lists the indexes of the members with each, in join order.
+	capIDs  map[string]int
+	holders [][]int32
+	// free is how many more tasks the available members can take.
+	free int
 
 	// tasks are the unfinished tasks by sequence number; queue orders the
 	// queued ones (see queue.go).
