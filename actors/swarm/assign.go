@@ -118,16 +118,19 @@ func (s *State) choose(t *task, capID int, w Weights, c *choice) bool {
 // It reports false if none is eligible. Only the holders of the task's
 // capability are looked at.
 func (s *State) rank(t *task, capID int, w Weights, c *choice) bool {
-	only, not := -1, -1 // hierarchical: the member a planning task must go to; the one others must not
+	// Hierarchical: a planning task may go to the coordinator only (only),
+	// other tasks to anyone but the coordinator (not).
+	only, not := -1, -1
 	if s.topology == Hierarchical {
-		if only, not = s.member(s.leader), s.member(s.leader); t.planner {
-			not = -1
-			if only < 0 {
-				c.role = len(s.members)
-				return false
-			}
-		} else {
-			only = -1
+		leader := s.member(s.leader)
+		switch {
+		case t.planner && leader < 0:
+			c.role = len(s.members)
+			return false
+		case t.planner:
+			only = leader
+		default:
+			not = leader
 		}
 	}
 	r := ranker{w: w, mean: s.swarmMean(), capID: capID, not: not}

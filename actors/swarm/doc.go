@@ -98,6 +98,17 @@
 // as the outcome cannot change: every elector voted, a majority of the whole
 // electorate agrees, or a unanimous vote was broken.
 //
+// # Cost
+//
+// A decision costs in proportion to what it changes, not to the swarm's
+// size: the draft copies only the tasks, members and indexes it changes.
+// Assigning a task scores the members holding its capability (every
+// member for a task without one); a pass over the queue stops when no
+// member has a free slot and skips, after the first miss, the tasks of a
+// capability no member can take. Queue insertions and removals move
+// O(queue) entries; Tick, CancelRunTasks and releasing a member's tasks
+// scan the unfinished tasks.
+//
 // # Idempotency
 //
 // Commands are re-sent after a crash, so a command that was already decided

@@ -162,6 +162,7 @@ func TestSnapshotRestoresEqualViewAndDecisions(t *testing.T) {
 			continue
 		}
 		r := snapshotRoundTrip(t, &s)
+		checkInvariants(t, &r)
 		if !reflect.DeepEqual(s.View(), r.View()) {
 			t.Fatalf("after %d commands, restored view\n%+v\nwant\n%+v", i+1, r.View(), s.View())
 		}
