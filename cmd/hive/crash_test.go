@@ -101,10 +101,11 @@ type hiveServer struct {
 	waitErr error         // set before exited is closed
 }
 
-// startServer starts `hive serve` on a free loopback port over dataDir,
+// startServer starts `hive serve` on a free loopback port over dataDir, with
+// flags,
 // logging to a file that is printed if the test fails. The process is
 // killed at cleanup if it is still running.
-func startServer(t *testing.T, bin, dataDir, name string) *hiveServer {
+func startServer(t *testing.T, bin, dataDir, name string, flags ...string) *hiveServer {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)
@@ -118,7 +119,7 @@ func startServer(t *testing.T, bin, dataDir, name string) *hiveServer {
 		}
 	})
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data-dir", dataDir}, flags...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	err = cmd.Start()
 	logFile.Close() // the child has its own descriptor

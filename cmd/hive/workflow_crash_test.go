@@ -273,17 +273,7 @@ func TestWorkflowSurvivesKills(t *testing.T) {
 		waitReady(t, srv)
 		s.url.Store(&srv.url)
 	}
-	var status struct {
-		Status string `json:"status"`
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for status.Status != "completed" {
-		if time.Now().After(deadline) {
-			t.Fatalf("run %s still %q after a minute", run.ID, status.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-		_, _ = s.call(http.MethodGet, "/v1/workflows/"+run.ID, nil, &status)
-	}
+	s.waitStatus(t, run.ID, "completed")
 	cancel()
 	wg.Wait()
 	stopServer(t, srv)
