@@ -147,6 +147,7 @@ func (s *State) rank(t *task, capID int, w Weights, c *choice) bool {
 		if capID >= 0 {
 			holders = s.holders[capID]
 		}
+		r.holders = true
 		for _, i := range holders {
 			r.rank(s, int(i), c)
 		}
@@ -164,6 +165,8 @@ type ranker struct {
 	mean  time.Duration
 	capID int
 	not   int
+	// holders: the members ranked hold the capability.
+	holders bool
 }
 
 // rank scores member i into c if it is eligible, or counts why not.
@@ -172,14 +175,14 @@ func (r *ranker) rank(s *State, i int, c *choice) {
 	switch {
 	case i == r.not:
 		c.role++
-	case !m.has(r.capID):
+	case !r.holders && !m.has(r.capID):
 		c.incapable++
 	case m.lost || m.draining:
 		c.unavailable++
 	case m.load >= m.maxConcurrency:
 		c.full++
 	default:
-		sc := score(r.w, true, len(m.caps), m.load, m.maxConcurrency, m.completed, m.failed, m.meanDuration(), r.mean)
+		sc := combine(r.w, m.fitness, m.load, m.maxConcurrency, m.rate, m.mean, r.mean)
 		c.consider(ranked{score: sc.Score, i: i})
 	}
 }
@@ -260,7 +263,7 @@ func (s *State) assigned(t *task, c *choice, now time.Time) *hivev1.TaskAssigned
 
 // candidate records the score of eligible member m in c.
 func (s *State) candidate(c *hivev1.TaskAssigned_Candidate, m *member, mean time.Duration) {
-	sc := score(s.weights, true, len(m.caps), m.load, m.maxConcurrency, m.completed, m.failed, m.meanDuration(), mean)
+	sc := combine(s.weights, m.fitness, m.load, m.maxConcurrency, m.rate, m.mean, mean)
 	c.AgentId, c.Score, c.Capability, c.Load = m.id, sc.Score, sc.Capability, sc.Load
 	c.Success, c.Speed, c.LoadBefore = sc.Success, sc.Speed, uint32(m.load)
 }

@@ -59,6 +59,7 @@ func (s *State) unassign(t *task, cause string) {
 		m.load = max(m.load-1, 0)
 		if cause == CauseFailed || cause == CauseTimeout {
 			m.failed++
+			m.restat()
 		}
 	})
 	t.agent, t.deadline = "", time.Time{}

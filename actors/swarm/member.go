@@ -30,6 +30,18 @@ type member struct {
 	failed         uint64
 	totalDuration  time.Duration
 	joinedAt       time.Time
+	// fitness, rate and mean are the member's capability fit, success
+	// rate and mean task duration, kept for scoring (see restat).
+	fitness, rate float64
+	mean          time.Duration
+}
+
+// restat updates what scoring keeps of the member's record.
+func (m *member) restat() {
+	m.fitness, m.rate, m.mean = fit(len(m.caps)), successRate(m.completed, m.failed), 0
+	if m.completed > 0 {
+		m.mean = m.totalDuration / time.Duration(m.completed)
+	}
 }
 
 func (m *member) status() MemberStatus {
@@ -53,15 +65,6 @@ func (m *member) has(id int) bool {
 	}
 	w := id / 64
 	return w < len(m.bits) && m.bits[w]&(1<<(id%64)) != 0
-}
-
-// meanDuration is the mean duration of the tasks the member completed, 0
-// if none.
-func (m *member) meanDuration() time.Duration {
-	if m.completed == 0 {
-		return 0
-	}
-	return m.totalDuration / time.Duration(m.completed)
 }
 
 // member returns the index of the member agentID, or -1.
@@ -109,6 +112,7 @@ func (s *State) insertMember(m *member) {
 		}
 		s.holders[id] = append(s.holders[id], int32(len(s.members)))
 	}
+	m.restat()
 	s.memberAt[m.id] = len(s.members)
 	s.members = append(s.members, m)
 	s.free += m.slots()

@@ -3,7 +3,6 @@ package swarm
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -177,7 +176,7 @@ func (s *State) vote(c Vote) error {
 	weight := 1.0
 	if Rule(p.opened.GetRule()) == Weighted {
 		m := s.mem(i)
-		weight = math.Max(MinVoteWeight, successRate(m.completed, m.failed))
+		weight = max(MinVoteWeight, m.rate)
 	}
 	s.emit(&hivev1.VoteCast{
 		SwarmId: s.id, ProposalId: c.ProposalID, AgentId: c.AgentID, Option: c.Option, Weight: weight, AtUnixNano: nanos(c.At),

@@ -167,6 +167,7 @@ func (s *State) applyCompleted(m *hivev1.TaskCompleted) {
 	s.setMember(t.agent, func(mb *member) {
 		mb.completed++
 		mb.totalDuration += d
+		mb.restat()
 	})
 	s.unassign(t, "")
 	s.counts.completed++

@@ -86,19 +86,21 @@ type Candidate struct {
 // capability; it is not eligible for the task anyway. See the package
 // documentation for the components.
 func Score(w Weights, m MemberView, t TaskView, swarmMean time.Duration) Candidate {
-	capable := t.Capability == "" || slices.Contains(m.Capabilities, t.Capability)
-	c := score(w.resolved(), capable, len(m.Capabilities), m.Load, m.MaxConcurrency, m.Completed, m.Failed, m.MeanDuration, swarmMean)
+	var fitness float64
+	if t.Capability == "" || slices.Contains(m.Capabilities, t.Capability) {
+		fitness = fit(len(m.Capabilities))
+	}
+	c := combine(w.resolved(), fitness, m.Load, m.MaxConcurrency, successRate(m.Completed, m.Failed), m.MeanDuration, swarmMean)
 	c.AgentID = m.AgentID
 	return c
 }
 
-// score computes a candidate's score without its agent id; w is resolved.
-// It is the one formula Score and the swarm's assignments use.
-func score(w Weights, capable bool, ncaps, load, maxConcurrency int, completed, failed uint64, mean, swarmMean time.Duration) Candidate {
-	c := Candidate{Success: successRate(completed, failed), Speed: 0.5}
-	if capable {
-		c.Capability = 1 / float64(max(ncaps, 1))
-	}
+// combine computes a candidate's score, without its agent id, from its
+// capability fit (see fit), load, success rate (see successRate) and mean
+// duration; w is resolved. It is the one formula of Score and of the
+// swarm's assignments, which keep each member's fit and success rate.
+func combine(w Weights, fitness float64, load, maxConcurrency int, success float64, mean, swarmMean time.Duration) Candidate {
+	c := Candidate{Capability: fitness, Success: success, Speed: 0.5}
 	if maxConcurrency > 0 {
 		c.Load = max(0, 1-float64(load)/float64(maxConcurrency))
 	}
@@ -112,6 +114,9 @@ func score(w Weights, capable bool, ncaps, load, maxConcurrency int, completed, 
 	return c
 }
 
+// fit is the capability fit of a member with ncaps capabilities.
+func fit(ncaps int) float64 { return 1 / float64(max(ncaps, 1)) }
+
 // successRate is the share of a member's tasks that completed, with one
 // success and one failure assumed, so that a new member rates 0.5.
 func successRate(completed, failed uint64) float64 {
@@ -122,7 +127,7 @@ func successRate(completed, failed uint64) float64 {
 func (m *member) view() MemberView {
 	return MemberView{
 		AgentID: m.id, Capabilities: m.caps, Load: m.load, MaxConcurrency: m.maxConcurrency,
-		Completed: m.completed, Failed: m.failed, MeanDuration: m.meanDuration(),
+		Completed: m.completed, Failed: m.failed, MeanDuration: m.mean,
 	}
 }
 

@@ -127,7 +127,7 @@ func (s *State) View() any {
 		v.Members[i] = Member{
 			AgentID: m.id, Capabilities: slices.Clone(m.caps), MaxConcurrency: m.maxConcurrency, Status: m.status(),
 			Load: m.load, JoinedAt: m.joinedAt,
-			Stats: MemberStats{Completed: m.completed, Failed: m.failed, SuccessRate: successRate(m.completed, m.failed), MeanDuration: m.meanDuration()},
+			Stats: MemberStats{Completed: m.completed, Failed: m.failed, SuccessRate: m.rate, MeanDuration: m.mean},
 		}
 	}
 	for _, seq := range s.taskSeqs(func(*task) bool { return true }) {
