@@ -2,7 +2,9 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -65,23 +67,38 @@ func (s *Server) joinSwarm(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if _, ok := s.inspect(c, swarmRef(c.Param("id")), "swarm"); !ok {
+	if req.AgentID == "" {
+		s.fail(c, (decision.Fields{{Field: "agent_id", Reason: "is required"}}).Err())
 		return
 	}
-	cmd, err := newCommand(c, agent.JoinSwarm{SwarmID: c.Param("id")})
-	if err != nil {
-		s.fail(c, err)
+	before, ok := s.inspect(c, swarmRef(c.Param("id")), "swarm")
+	if !ok {
 		return
 	}
-	res, err := s.commands.Ask(c.Request.Context(), actors.Ref{Kind: agent.Kind, ID: req.AgentID}, cmd)
-	if err != nil {
-		s.fail(c, err)
+	if v := before.State.(swarm.View); v.MaxSize > 0 && len(v.Members) >= v.MaxSize && !isMember(v, req.AgentID) {
+		writeProblem(c, Problem{Type: problemConflict, Status: http.StatusConflict,
+			Detail: fmt.Sprintf("swarm %s is full: %d members, its maximum", v.ID, v.MaxSize)})
+		return
+	}
+	res, ok := s.sendQuiet(c, actors.Ref{Kind: agent.Kind, ID: req.AgentID}, agent.JoinSwarm{SwarmID: c.Param("id")})
+	if !ok {
 		return
 	}
 	s.awaitReactions(c, res.LastPosition)
-	if sw, ok := s.inspect(c, swarmRef(c.Param("id")), "swarm"); ok {
-		c.JSON(http.StatusOK, sw.State)
+	after, ok := s.inspect(c, swarmRef(c.Param("id")), "swarm")
+	if !ok {
+		return
 	}
+	if !isMember(after.State.(swarm.View), req.AgentID) {
+		writeProblem(c, Problem{Type: problemConflict, Status: http.StatusConflict,
+			Detail: "the swarm refused the agent (it filled up meanwhile, or is not taking members); the agent's events say why"})
+		return
+	}
+	c.JSON(http.StatusOK, after.State)
+}
+
+func isMember(v swarm.View, agentID string) bool {
+	return slices.ContainsFunc(v.Members, func(m swarm.Member) bool { return m.AgentID == agentID })
 }
 
 func (s *Server) leaveSwarm(c *gin.Context) {
