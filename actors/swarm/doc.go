@@ -66,9 +66,11 @@
 // (wrapping around) leads; a lost leader stays leader.
 //
 // TaskAssigned records the strategy in words, the weights, the best
-// MaxRecordedCandidates candidates with their component scores (always
-// including the chosen member), how many others were scored, and how many
-// members were ineligible for each reason.
+// MaxRecordedCandidates candidates with their component scores (and the
+// chosen member after them if it is not among them), how many others were
+// scored, and how many members were ineligible for each reason. Recording
+// every candidate would write a thousand scores per assignment in a
+// 1,000-member swarm; the state holds every input to re-score them all.
 //
 // # Retries and timeouts
 //
