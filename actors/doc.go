@@ -1,13 +1,34 @@
-// Package actors hosts Hive's entities (agents now; swarms and workflows
-// next) as supervised, event-sourced protoactor-go actors.
+// Package actors hosts Hive's entities as supervised, event-sourced
+// protoactor-go actors. The entities' decisions live in their own packages,
+// as pure functions of state and command: actors/agent (an agent process),
+// actors/swarm (a group of agents: membership, task queue and assignment,
+// consensus) and actors/workflow (a run of a DAG of steps). Two followers of
+// the log connect them: actors/reactions carries one entity's decisions to
+// the others as commands, and actors/timers wakes entities whose recorded
+// deadlines have passed.
 //
 // # Supervision tree
 //
 //	root (protoactor guardian)
-//	├── agent            supervisor of the "agent" kind
-//	│   ├── agent/<id>   one entity actor per agent, spawned on first command
+//	├── agent               supervisor of the "agent" kind
+//	│   ├── agent/<id>      one entity actor per agent, spawned on first command
 //	│   └── …
-//	└── <kind>           one supervisor per hosted Kind
+//	├── swarm               supervisor of the "swarm" kind
+//	│   └── swarm/<id>      …
+//	└── workflow            supervisor of the "workflow" kind (runs)
+//	    └── workflow/<id>   …
+//
+// # Between entities
+//
+//	workflow ──StepDispatched──▶ swarm.SubmitTask ──TaskAssigned──▶ agent.StartTask
+//	                                                              └▶ workflow.RecordAssignment
+//	swarm ──TaskCompleted / TaskFailed──▶ workflow.CompleteStep / FailStep, agent.FinishTask
+//	agent ──Joined/Left/Lost/Recovered/Draining──▶ swarm membership
+//
+// No entity calls another: each decides on its own state, and the
+// reactions router (actors/reactions) sends the next entity a command
+// derived from the event. Commands it may send twice after a crash are
+// idempotent (see actors/reactions).
 //
 // A supervisor routes each request to its entity's actor by id, spawning it
 // if needed, and restarts an actor that panics after a backoff that doubles
