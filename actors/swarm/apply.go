@@ -29,7 +29,12 @@ func (s *State) apply(msg proto.Message) bool {
 	case *hivev1.SwarmBudgetChanged:
 		s.budget, s.exhausted = ledger.BudgetFromProto(m.GetBudget()), false
 	default:
-		return s.applyMember(msg) || s.applyEnding(msg) || s.applyProposal(msg)
+		if !s.applyMember(msg) && !s.applyEnding(msg) && !s.applyProposal(msg) {
+			return false
+		}
+	}
+	if e, ok := msg.(interface{ GetAtUnixNano() int64 }); ok && e.GetAtUnixNano() > nanos(s.clock) {
+		s.clock = unixNano(e.GetAtUnixNano())
 	}
 	return true
 }

@@ -29,7 +29,8 @@ type PauseRun struct {
 func (PauseRun) CommandName() string { return "PauseRunTasks" }
 
 // ResumeRun lets the queued tasks of a paused run be assigned again. At is
-// when; it is needed to assign them.
+// when; if zero, the assignments it makes are dated (and their deadlines
+// set) by the time of the swarm's latest event.
 type ResumeRun struct {
 	RunID string
 	At    time.Time
@@ -85,13 +86,17 @@ func (s *State) pauseRun(c PauseRun) error {
 }
 
 func (s *State) resumeRun(c ResumeRun) error {
-	if err := checkRun(c.RunID, c.At, true).Err(); err != nil {
+	if err := checkRun(c.RunID, c.At, false).Err(); err != nil {
 		return err
 	}
 	if err := s.created(); err != nil || !s.paused.has(c.RunID) {
 		return err
 	}
+	at := c.At
+	if at.IsZero() {
+		at = s.clock
+	}
 	s.emit(&hivev1.SwarmRunResumed{SwarmId: s.id, RunId: c.RunID, AtUnixNano: nanos(c.At)})
-	s.assign(c.At)
+	s.assign(at)
 	return nil
 }

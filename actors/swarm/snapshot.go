@@ -22,7 +22,7 @@ func (s *State) Snapshot() (proto.Message, error) {
 		MinSize: uint32(s.minSize), MaxSize: uint32(s.maxSize), Budget: s.budget.Proto(), Spent: s.spent.Proto(),
 		BudgetExhausted: s.exhausted, CreatedAtUnixNano: nanos(s.createdAt), LastSeq: s.lastSeq, Cursor: s.cursor,
 		TasksCompleted: s.counts.completed, TasksFailed: s.counts.failed, TasksCancelled: s.counts.cancelled,
-		CompletedDurationNanos: int64(s.counts.completedDuration),
+		CompletedDurationNanos: int64(s.counts.completedDuration), ClockUnixNano: nanos(s.clock),
 	}
 	for i := range s.members {
 		m := s.mem(i)
@@ -87,7 +87,7 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		weights: weightsFromProto(snap.GetWeights()), minSize: int(snap.GetMinSize()), maxSize: int(snap.GetMaxSize()),
 		budget: ledger.BudgetFromProto(snap.GetBudget()), spent: ledger.FromProto(snap.GetSpent()),
 		exhausted: snap.GetBudgetExhausted(), createdAt: unixNano(snap.GetCreatedAtUnixNano()), version: version,
-		lastSeq: snap.GetLastSeq(), cursor: snap.GetCursor(),
+		lastSeq: snap.GetLastSeq(), cursor: snap.GetCursor(), clock: unixNano(snap.GetClockUnixNano()),
 		counts: counts{
 			completed: snap.GetTasksCompleted(), failed: snap.GetTasksFailed(), cancelled: snap.GetTasksCancelled(),
 			completedDuration: time.Duration(snap.GetCompletedDurationNanos()),

@@ -72,6 +72,9 @@ func (d *driver) next(s *swarm.State) any {
 		if d.rng.IntN(2) == 0 {
 			return swarm.PauseRun{RunID: run, At: d.now}
 		}
+		if d.rng.IntN(2) == 0 {
+			return swarm.ResumeRun{RunID: run} // dated by the swarm's clock
+		}
 		return swarm.ResumeRun{RunID: run, At: d.now}
 	case 15:
 		if d.rng.IntN(3) == 0 {

@@ -49,6 +49,9 @@ type State struct {
 	exhausted bool
 	createdAt time.Time
 	version   uint64
+	// clock is the latest time the swarm's events carry: the time of a
+	// command that carries none (see ResumeRun).
+	clock time.Time
 
 	// lastSeq is the sequence number of the last task submitted.
 	lastSeq uint64

@@ -246,7 +246,15 @@ func TestPauseAndResumeRun(t *testing.T) {
 			},
 		},
 		{name: "resume a running run", given: []proto.Message{created(swarm.Mesh)}, when: swarm.ResumeRun{RunID: "r", At: t0}},
-		{name: "resume without a time", given: []proto.Message{created(swarm.Mesh), paused}, when: swarm.ResumeRun{RunID: "r"}, wantErr: decision.ErrInvalid, fields: []string{"at"}},
+		{
+			name:  "resume without a time dates assignments by the latest event",
+			given: []proto.Message{created(swarm.Mesh), joined(1, 1), paused, timed(keyed(prioritized(1, 0, at(time.Hour)), "", "r", ""), time.Minute)},
+			when:  swarm.ResumeRun{RunID: "r"},
+			then: []proto.Message{
+				&hivev1.SwarmRunResumed{SwarmId: sid, RunId: "r"},
+				&hivev1.TaskAssigned{SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1, RunId: "r", DeadlineUnixNano: ns(at(time.Hour + time.Minute)), AtUnixNano: ns(at(time.Hour))},
+			},
+		},
 		{name: "pause without a run", given: []proto.Message{created(swarm.Mesh)}, when: swarm.PauseRun{}, wantErr: decision.ErrInvalid, fields: []string{"run_id"}},
 	})
 }

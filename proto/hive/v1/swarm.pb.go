@@ -2360,8 +2360,10 @@ type SwarmSnapshot struct {
 	TasksCancelled uint64 `protobuf:"varint,22,opt,name=tasks_cancelled,json=tasksCancelled,proto3" json:"tasks_cancelled,omitempty"`
 	// Total duration of the completed tasks.
 	CompletedDurationNanos int64 `protobuf:"varint,23,opt,name=completed_duration_nanos,json=completedDurationNanos,proto3" json:"completed_duration_nanos,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// The latest time the swarm's events carry.
+	ClockUnixNano int64 `protobuf:"varint,24,opt,name=clock_unix_nano,json=clockUnixNano,proto3" json:"clock_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SwarmSnapshot) Reset() {
@@ -2551,6 +2553,13 @@ func (x *SwarmSnapshot) GetTasksCancelled() uint64 {
 func (x *SwarmSnapshot) GetCompletedDurationNanos() int64 {
 	if x != nil {
 		return x.CompletedDurationNanos
+	}
+	return 0
+}
+
+func (x *SwarmSnapshot) GetClockUnixNano() int64 {
+	if x != nil {
+		return x.ClockUnixNano
 	}
 	return 0
 }
@@ -3565,7 +3574,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x05Tally\x12\x16\n" +
 	"\x06option\x18\x01 \x01(\tR\x06option\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\rR\x05votes\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xf5\x11\n" +
+	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\x9d\x12\n" +
 	"\rSwarmSnapshot\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -3591,7 +3600,8 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x0ftasks_completed\x18\x14 \x01(\x04R\x0etasksCompleted\x12!\n" +
 	"\ftasks_failed\x18\x15 \x01(\x04R\vtasksFailed\x12'\n" +
 	"\x0ftasks_cancelled\x18\x16 \x01(\x04R\x0etasksCancelled\x128\n" +
-	"\x18completed_duration_nanos\x18\x17 \x01(\x03R\x16completedDurationNanos\x1a\xcb\x02\n" +
+	"\x18completed_duration_nanos\x18\x17 \x01(\x03R\x16completedDurationNanos\x12&\n" +
+	"\x0fclock_unix_nano\x18\x18 \x01(\x03R\rclockUnixNano\x1a\xcb\x02\n" +
 	"\x06Member\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\"\n" +
 	"\fcapabilities\x18\x02 \x03(\tR\fcapabilities\x12'\n" +
