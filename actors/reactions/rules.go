@@ -48,25 +48,25 @@ func toRun(id string, body actors.Body) Reaction {
 }
 
 func agentRules(env *events.Envelope, msg proto.Message) []Reaction {
-	at := env.RecordedAt
+	at, v := env.RecordedAt, env.Version
 	switch m := msg.(type) {
 	case *hivev1.AgentJoinedSwarm:
 		join := toSwarm(m.GetSwarmId(), swarm.AddMember{AgentID: m.GetAgentId(), Capabilities: m.GetCapabilities(),
-			MaxConcurrency: int(m.GetMaxConcurrency()), At: at})
+			MaxConcurrency: int(m.GetMaxConcurrency()), AgentVersion: v, At: at})
 		join.Compensate = func(rejection error) []Reaction {
 			return []Reaction{toAgent(m.GetAgentId(), agent.LeaveSwarm{SwarmID: m.GetSwarmId(), Reason: "the swarm refused: " + truncate(rejection.Error())})}
 		}
 		return []Reaction{join}
 	case *hivev1.AgentLeftSwarm:
-		return []Reaction{toSwarm(m.GetSwarmId(), swarm.RemoveMember{AgentID: m.GetAgentId(), Reason: m.GetReason(), At: at})}
+		return []Reaction{toSwarm(m.GetSwarmId(), swarm.RemoveMember{AgentID: m.GetAgentId(), Reason: m.GetReason(), AgentVersion: v, At: at})}
 	case *hivev1.AgentDeregistered:
-		return inSwarm(m.GetSwarmId(), swarm.RemoveMember{AgentID: m.GetAgentId(), Reason: "agent deregistered", At: at})
+		return inSwarm(m.GetSwarmId(), swarm.RemoveMember{AgentID: m.GetAgentId(), Reason: "agent deregistered", AgentVersion: v, At: at})
 	case *hivev1.AgentLost:
-		return inSwarm(m.GetSwarmId(), swarm.MemberLost{AgentID: m.GetAgentId(), At: at})
+		return inSwarm(m.GetSwarmId(), swarm.MemberLost{AgentID: m.GetAgentId(), AgentVersion: v, At: at})
 	case *hivev1.AgentRecovered:
-		return inSwarm(m.GetSwarmId(), swarm.MemberRecovered{AgentID: m.GetAgentId(), At: at})
+		return inSwarm(m.GetSwarmId(), swarm.MemberRecovered{AgentID: m.GetAgentId(), AgentVersion: v, At: at})
 	case *hivev1.AgentDraining:
-		return inSwarm(m.GetSwarmId(), swarm.MemberDraining{AgentID: m.GetAgentId()})
+		return inSwarm(m.GetSwarmId(), swarm.MemberDraining{AgentID: m.GetAgentId(), AgentVersion: v, At: at})
 	}
 	return nil
 }
@@ -89,9 +89,9 @@ func workflowRules(env *events.Envelope, msg proto.Message) []Reaction {
 			Timeout: time.Duration(m.GetTimeoutNanos()), Planner: m.GetPlanner(), At: at,
 		})}
 	case *hivev1.RunPaused:
-		return []Reaction{toSwarm(m.GetSwarmId(), swarm.PauseRun{RunID: m.GetRunId()})}
+		return []Reaction{toSwarm(m.GetSwarmId(), swarm.PauseRun{RunID: m.GetRunId(), At: at})}
 	case *hivev1.RunResumed:
-		return []Reaction{toSwarm(m.GetSwarmId(), swarm.ResumeRun{RunID: m.GetRunId()})}
+		return []Reaction{toSwarm(m.GetSwarmId(), swarm.ResumeRun{RunID: m.GetRunId(), At: at})}
 	case *hivev1.RunCancelled:
 		return []Reaction{toSwarm(m.GetSwarmId(), swarm.CancelRunTasks{RunID: m.GetRunId(), Reason: m.GetReason(), At: at})}
 	}

@@ -96,7 +96,7 @@ func (s *State) applyCreated(m *hivev1.SwarmCreated) {
 	}
 	if s.ov != nil {
 		s.tasks, s.keys, s.paused, s.proposals = s.tasks.draft(), s.keys.draft(), s.paused.draft(), s.proposals.draft()
-		s.finished, s.decided = s.finished.draft(), s.decided.draft()
+		s.finished, s.decided, s.agentVersions = s.finished.draft(), s.decided.draft(), s.agentVersions.draft()
 		s.ov.ownMembers, s.ov.owned = true, map[*member]struct{}{}
 	}
 }

@@ -17,7 +17,10 @@ type AddMember struct {
 	Capabilities []string
 	// MaxConcurrency is how many tasks the member runs at once; 0 means 1.
 	MaxConcurrency int
-	At             time.Time
+	// AgentVersion is the version of the agent's event that caused the
+	// command, 0 if none (see AgentVersion on the other member commands).
+	AgentVersion uint64
+	At           time.Time
 }
 
 // CommandName implements the runtime's command naming.
@@ -48,6 +51,7 @@ func (c AddMember) Validate() error {
 // released (cause "agent_left"). An agent that is not a member is ignored.
 type RemoveMember struct {
 	AgentID, Reason string
+	AgentVersion    uint64
 	At              time.Time
 }
 
@@ -57,9 +61,16 @@ func (RemoveMember) CommandName() string { return "RemoveSwarmMember" }
 // MemberLost tells the swarm that a member is lost: it gets no tasks until
 // MemberRecovered, and its tasks in flight are released (cause
 // "agent_lost").
+//
+// The member commands are caused by the agent's events, delivered by a
+// router that may deliver one again after a crash. AgentVersion is the
+// version of that agent event: the swarm records it, and ignores a command
+// whose version is not newer than the newest it recorded for the agent, so
+// that a join delivered again after the agent left does not bring it back.
 type MemberLost struct {
-	AgentID string
-	At      time.Time
+	AgentID      string
+	AgentVersion uint64
+	At           time.Time
 }
 
 // CommandName implements the runtime's command naming.
@@ -67,8 +78,9 @@ func (MemberLost) CommandName() string { return "SwarmMemberLost" }
 
 // MemberRecovered tells the swarm that a lost member is back.
 type MemberRecovered struct {
-	AgentID string
-	At      time.Time
+	AgentID      string
+	AgentVersion uint64
+	At           time.Time
 }
 
 // CommandName implements the runtime's command naming.
@@ -77,8 +89,9 @@ func (MemberRecovered) CommandName() string { return "SwarmMemberRecovered" }
 // MemberDraining tells the swarm that a member takes no new tasks; those
 // it runs finish. At is optional.
 type MemberDraining struct {
-	AgentID string
-	At      time.Time
+	AgentID      string
+	AgentVersion uint64
+	At           time.Time
 }
 
 // CommandName implements the runtime's command naming.
@@ -91,7 +104,7 @@ func (s *State) addMember(c AddMember) error {
 	if err := s.created(); err != nil {
 		return err
 	}
-	if s.member(c.AgentID) >= 0 {
+	if s.member(c.AgentID) >= 0 || s.followed(c.AgentID, c.AgentVersion) {
 		return nil
 	}
 	if s.maxSize > 0 && len(s.members) >= s.maxSize {
@@ -99,7 +112,7 @@ func (s *State) addMember(c AddMember) error {
 	}
 	s.emit(&hivev1.SwarmMemberJoined{
 		SwarmId: s.id, AgentId: c.AgentID, Capabilities: slices.Clone(c.Capabilities),
-		MaxConcurrency: uint32(max(c.MaxConcurrency, 1)), AtUnixNano: nanos(c.At),
+		MaxConcurrency: uint32(max(c.MaxConcurrency, 1)), AtUnixNano: nanos(c.At), AgentVersion: c.AgentVersion,
 	})
 	if s.leader == "" && s.topology.led() {
 		s.emit(&hivev1.SwarmLeaderChanged{
@@ -123,14 +136,14 @@ func (s *State) removeMember(c RemoveMember) error {
 		return err
 	}
 	i := s.member(c.AgentID)
-	if i < 0 {
+	if i < 0 || s.followed(c.AgentID, c.AgentVersion) {
 		return nil
 	}
 	var next string
 	if s.leader == c.AgentID && len(s.members) > 1 {
 		next = s.members[(i+1)%len(s.members)].id
 	}
-	s.emit(&hivev1.SwarmMemberLeft{SwarmId: s.id, AgentId: c.AgentID, Reason: c.Reason, AtUnixNano: nanos(c.At)})
+	s.emit(&hivev1.SwarmMemberLeft{SwarmId: s.id, AgentId: c.AgentID, Reason: c.Reason, AtUnixNano: nanos(c.At), AgentVersion: c.AgentVersion})
 	if s.leader == c.AgentID {
 		s.emit(&hivev1.SwarmLeaderChanged{
 			SwarmId: s.id, LeaderId: next, PreviousLeaderId: c.AgentID,
@@ -148,10 +161,10 @@ func (s *State) removeMember(c RemoveMember) error {
 
 func (s *State) memberLost(c MemberLost) error {
 	i, err := s.knownMember(c.AgentID, c.At, true)
-	if i < 0 || err != nil || s.mem(i).lost {
+	if i < 0 || err != nil || s.mem(i).lost || s.followed(c.AgentID, c.AgentVersion) {
 		return err
 	}
-	s.emit(&hivev1.SwarmMemberLost{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})
+	s.emit(&hivev1.SwarmMemberLost{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At), AgentVersion: c.AgentVersion})
 	s.release(c.AgentID, CauseAgentLost, "agent lost", c.At)
 	s.assign(c.At)
 	return nil
@@ -159,20 +172,20 @@ func (s *State) memberLost(c MemberLost) error {
 
 func (s *State) memberRecovered(c MemberRecovered) error {
 	i, err := s.knownMember(c.AgentID, c.At, true)
-	if i < 0 || err != nil || !s.mem(i).lost {
+	if i < 0 || err != nil || !s.mem(i).lost || s.followed(c.AgentID, c.AgentVersion) {
 		return err
 	}
-	s.emit(&hivev1.SwarmMemberRecovered{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})
+	s.emit(&hivev1.SwarmMemberRecovered{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At), AgentVersion: c.AgentVersion})
 	s.assign(c.At)
 	return nil
 }
 
 func (s *State) memberDraining(c MemberDraining) error {
 	i, err := s.knownMember(c.AgentID, c.At, false)
-	if i < 0 || err != nil || s.mem(i).draining {
+	if i < 0 || err != nil || s.mem(i).draining || s.followed(c.AgentID, c.AgentVersion) {
 		return err
 	}
-	s.emit(&hivev1.SwarmMemberDraining{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At)})
+	s.emit(&hivev1.SwarmMemberDraining{SwarmId: s.id, AgentId: c.AgentID, AtUnixNano: nanos(c.At), AgentVersion: c.AgentVersion})
 	return nil
 }
 
@@ -203,6 +216,12 @@ func (s *State) release(agentID, cause, reason string, at time.Time) {
 // applyMember applies the events about members; it reports false for an
 // event it does not know.
 func (s *State) applyMember(msg any) bool {
+	if m, ok := msg.(interface {
+		GetAgentId() string
+		GetAgentVersion() uint64
+	}); ok && m.GetAgentVersion() > 0 {
+		s.agentVersions.set(m.GetAgentId(), m.GetAgentVersion())
+	}
 	switch m := msg.(type) {
 	case *hivev1.SwarmMemberJoined:
 		s.insertMember(&member{
@@ -241,4 +260,11 @@ func (s *State) setMember(agentID string, f func(*member)) {
 		f(m)
 		s.free += m.slots() - before
 	}
+}
+
+// followed reports whether the swarm recorded the agent's event of version
+// v, or a newer one; 0 is a command not caused by an agent event.
+func (s *State) followed(agentID string, v uint64) bool {
+	seen, _ := s.agentVersions.get(agentID)
+	return v != 0 && v <= seen
 }

@@ -246,3 +246,30 @@ func TestMemberViewFollowsStatus(t *testing.T) {
 		t.Fatalf("recovered draining member = %+v", v.Members[0])
 	}
 }
+
+func TestMemberCommandsDeliveredAgainAreIgnored(t *testing.T) {
+	joinedAt := func(v uint64) *hivev1.SwarmMemberJoined {
+		j := joined(1, 1)
+		j.AgentVersion = v
+		return j
+	}
+	left := &hivev1.SwarmMemberLeft{SwarmId: sid, AgentId: ag(1), AtUnixNano: ns(t0), AgentVersion: 5}
+	runCases(t, []decisionCase{
+		{
+			name:  "a join delivered again after the agent left does not bring it back",
+			given: []proto.Message{created(swarm.Mesh), joinedAt(3), left},
+			when:  swarm.AddMember{AgentID: ag(1), AgentVersion: 3, At: t0},
+		},
+		{
+			name:  "a newer join after leaving is a new membership",
+			given: []proto.Message{created(swarm.Mesh), joinedAt(3), left},
+			when:  swarm.AddMember{AgentID: ag(1), AgentVersion: 7, At: t0},
+			then:  []proto.Message{joinedAt(7)},
+		},
+		{
+			name:  "a loss delivered again after the agent recovered is ignored",
+			given: []proto.Message{created(swarm.Mesh), joinedAt(3), &hivev1.SwarmMemberRecovered{SwarmId: sid, AgentId: ag(1), AtUnixNano: ns(t0), AgentVersion: 9}},
+			when:  swarm.MemberLost{AgentID: ag(1), AgentVersion: 8, At: t0},
+		},
+	})
+}

@@ -38,6 +38,12 @@ func (s *State) Snapshot() (proto.Message, error) {
 	}
 	s.paused.each(func(run string, _ struct{}) { snap.PausedRuns = append(snap.PausedRuns, run) })
 	slices.Sort(snap.PausedRuns)
+	s.agentVersions.each(func(agent string, v uint64) {
+		if snap.AgentVersions == nil {
+			snap.AgentVersions = map[string]uint64{}
+		}
+		snap.AgentVersions[agent] = v
+	})
 	s.snapshotMemory(snap)
 	return snap, nil
 }
@@ -102,6 +108,9 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 	}
 	for _, p := range snap.GetTasks() {
 		r.restoreTask(p)
+	}
+	for agent, v := range snap.GetAgentVersions() {
+		r.agentVersions.set(agent, v)
 	}
 	for _, run := range snap.GetPausedRuns() {
 		r.paused.set(run, struct{}{})

@@ -77,7 +77,10 @@ type State struct {
 	keys     table[string, uint64]
 	finished recent[uint64, finished]
 	paused   table[string, struct{}]
-	counts   counts
+	// agentVersions is, per agent, the version of the newest agent event a
+	// member command followed (see MemberLost).
+	agentVersions table[string, uint64]
+	counts        counts
 
 	proposals table[string, *proposal]
 	decided   recent[string, map[string]string]

@@ -242,7 +242,10 @@ type SwarmMemberJoined struct {
 	// How many tasks the swarm assigns to the member at once.
 	MaxConcurrency uint32 `protobuf:"varint,4,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
 	// When it joined.
-	AtUnixNano    int64 `protobuf:"varint,5,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,5,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// Version of the agent's event this follows (0 if none): the swarm
+	// ignores commands caused by agent events it has already followed.
+	AgentVersion  uint64 `protobuf:"varint,6,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -312,6 +315,13 @@ func (x *SwarmMemberJoined) GetAtUnixNano() int64 {
 	return 0
 }
 
+func (x *SwarmMemberJoined) GetAgentVersion() uint64 {
+	if x != nil {
+		return x.AgentVersion
+	}
+	return 0
+}
+
 // SwarmMemberLeft records that an agent is no longer a member of the swarm.
 // Its tasks in flight are released by the events that follow.
 type SwarmMemberLeft struct {
@@ -323,7 +333,10 @@ type SwarmMemberLeft struct {
 	// Why, as given by whoever removed it.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When it left.
-	AtUnixNano    int64 `protobuf:"varint,4,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,4,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// Version of the agent's event this follows (0 if none): the swarm
+	// ignores commands caused by agent events it has already followed.
+	AgentVersion  uint64 `protobuf:"varint,5,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -386,6 +399,13 @@ func (x *SwarmMemberLeft) GetAtUnixNano() int64 {
 	return 0
 }
 
+func (x *SwarmMemberLeft) GetAgentVersion() uint64 {
+	if x != nil {
+		return x.AgentVersion
+	}
+	return 0
+}
+
 // SwarmMemberLost records that the swarm learned a member is lost: it gets
 // no tasks until it recovers, and its tasks in flight are released by the
 // events that follow.
@@ -396,7 +416,10 @@ type SwarmMemberLost struct {
 	// The agent.
 	AgentId string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// When the swarm learned it.
-	AtUnixNano    int64 `protobuf:"varint,3,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,3,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// Version of the agent's event this follows (0 if none): the swarm
+	// ignores commands caused by agent events it has already followed.
+	AgentVersion  uint64 `protobuf:"varint,4,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -452,6 +475,13 @@ func (x *SwarmMemberLost) GetAtUnixNano() int64 {
 	return 0
 }
 
+func (x *SwarmMemberLost) GetAgentVersion() uint64 {
+	if x != nil {
+		return x.AgentVersion
+	}
+	return 0
+}
+
 // SwarmMemberRecovered records that a lost member is back and may be
 // assigned tasks again (unless it is draining).
 type SwarmMemberRecovered struct {
@@ -461,7 +491,10 @@ type SwarmMemberRecovered struct {
 	// The agent.
 	AgentId string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// When the swarm learned it.
-	AtUnixNano    int64 `protobuf:"varint,3,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,3,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// Version of the agent's event this follows (0 if none): the swarm
+	// ignores commands caused by agent events it has already followed.
+	AgentVersion  uint64 `protobuf:"varint,4,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -517,6 +550,13 @@ func (x *SwarmMemberRecovered) GetAtUnixNano() int64 {
 	return 0
 }
 
+func (x *SwarmMemberRecovered) GetAgentVersion() uint64 {
+	if x != nil {
+		return x.AgentVersion
+	}
+	return 0
+}
+
 // SwarmMemberDraining records that a member takes no new tasks; those it
 // runs finish.
 type SwarmMemberDraining struct {
@@ -526,7 +566,10 @@ type SwarmMemberDraining struct {
 	// The agent.
 	AgentId string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// When the swarm learned it; 0 if the command carried no time.
-	AtUnixNano    int64 `protobuf:"varint,3,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,3,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// Version of the agent's event this follows (0 if none): the swarm
+	// ignores commands caused by agent events it has already followed.
+	AgentVersion  uint64 `protobuf:"varint,4,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -578,6 +621,13 @@ func (x *SwarmMemberDraining) GetAgentId() string {
 func (x *SwarmMemberDraining) GetAtUnixNano() int64 {
 	if x != nil {
 		return x.AtUnixNano
+	}
+	return 0
+}
+
+func (x *SwarmMemberDraining) GetAgentVersion() uint64 {
+	if x != nil {
+		return x.AgentVersion
 	}
 	return 0
 }
@@ -2362,6 +2412,8 @@ type SwarmSnapshot struct {
 	CompletedDurationNanos int64 `protobuf:"varint,23,opt,name=completed_duration_nanos,json=completedDurationNanos,proto3" json:"completed_duration_nanos,omitempty"`
 	// The latest time the swarm's events carry.
 	ClockUnixNano int64 `protobuf:"varint,24,opt,name=clock_unix_nano,json=clockUnixNano,proto3" json:"clock_unix_nano,omitempty"`
+	// Per agent, the version of the newest agent event the swarm followed.
+	AgentVersions map[string]uint64 `protobuf:"bytes,25,rep,name=agent_versions,json=agentVersions,proto3" json:"agent_versions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2562,6 +2614,13 @@ func (x *SwarmSnapshot) GetClockUnixNano() int64 {
 		return x.ClockUnixNano
 	}
 	return 0
+}
+
+func (x *SwarmSnapshot) GetAgentVersions() map[string]uint64 {
+	if x != nil {
+		return x.AgentVersions
+	}
+	return nil
 }
 
 // Candidate is one eligible member and its score for the task.
@@ -3352,35 +3411,40 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\bmax_size\x18\a \x01(\rR\amaxSize\x12'\n" +
 	"\x06budget\x18\b \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12 \n" +
 	"\fat_unix_nano\x18\t \x01(\x03R\n" +
-	"atUnixNano\"\xb8\x01\n" +
+	"atUnixNano\"\xdd\x01\n" +
 	"\x11SwarmMemberJoined\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\"\n" +
 	"\fcapabilities\x18\x03 \x03(\tR\fcapabilities\x12'\n" +
 	"\x0fmax_concurrency\x18\x04 \x01(\rR\x0emaxConcurrency\x12 \n" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
-	"atUnixNano\"\x81\x01\n" +
+	"atUnixNano\x12#\n" +
+	"\ragent_version\x18\x06 \x01(\x04R\fagentVersion\"\xa6\x01\n" +
 	"\x0fSwarmMemberLeft\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\x04 \x01(\x03R\n" +
-	"atUnixNano\"i\n" +
+	"atUnixNano\x12#\n" +
+	"\ragent_version\x18\x05 \x01(\x04R\fagentVersion\"\x8e\x01\n" +
 	"\x0fSwarmMemberLost\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12 \n" +
 	"\fat_unix_nano\x18\x03 \x01(\x03R\n" +
-	"atUnixNano\"n\n" +
+	"atUnixNano\x12#\n" +
+	"\ragent_version\x18\x04 \x01(\x04R\fagentVersion\"\x93\x01\n" +
 	"\x14SwarmMemberRecovered\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12 \n" +
 	"\fat_unix_nano\x18\x03 \x01(\x03R\n" +
-	"atUnixNano\"m\n" +
+	"atUnixNano\x12#\n" +
+	"\ragent_version\x18\x04 \x01(\x04R\fagentVersion\"\x92\x01\n" +
 	"\x13SwarmMemberDraining\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12 \n" +
 	"\fat_unix_nano\x18\x03 \x01(\x03R\n" +
-	"atUnixNano\"\xb4\x01\n" +
+	"atUnixNano\x12#\n" +
+	"\ragent_version\x18\x04 \x01(\x04R\fagentVersion\"\xb4\x01\n" +
 	"\x12SwarmLeaderChanged\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x1b\n" +
 	"\tleader_id\x18\x02 \x01(\tR\bleaderId\x12,\n" +
@@ -3574,7 +3638,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x05Tally\x12\x16\n" +
 	"\x06option\x18\x01 \x01(\tR\x06option\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\rR\x05votes\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\x9d\x12\n" +
+	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xb1\x13\n" +
 	"\rSwarmSnapshot\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -3601,7 +3665,8 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\ftasks_failed\x18\x15 \x01(\x04R\vtasksFailed\x12'\n" +
 	"\x0ftasks_cancelled\x18\x16 \x01(\x04R\x0etasksCancelled\x128\n" +
 	"\x18completed_duration_nanos\x18\x17 \x01(\x03R\x16completedDurationNanos\x12&\n" +
-	"\x0fclock_unix_nano\x18\x18 \x01(\x03R\rclockUnixNano\x1a\xcb\x02\n" +
+	"\x0fclock_unix_nano\x18\x18 \x01(\x03R\rclockUnixNano\x12P\n" +
+	"\x0eagent_versions\x18\x19 \x03(\v2).hive.v1.SwarmSnapshot.AgentVersionsEntryR\ragentVersions\x1a\xcb\x02\n" +
 	"\x06Member\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\"\n" +
 	"\fcapabilities\x18\x02 \x03(\tR\fcapabilities\x12'\n" +
@@ -3651,7 +3716,10 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\aDecided\x12\x1f\n" +
 	"\vproposal_id\x18\x01 \x01(\tR\n" +
 	"proposalId\x125\n" +
-	"\x05votes\x18\x02 \x03(\v2\x1f.hive.v1.ProposalDecided.BallotR\x05votesB\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
+	"\x05votes\x18\x02 \x03(\v2\x1f.hive.v1.ProposalDecided.BallotR\x05votes\x1a@\n" +
+	"\x12AgentVersionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x04R\x05value:\x028\x01B\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
 
 var (
 	file_hive_v1_swarm_proto_rawDescOnce sync.Once
@@ -3665,7 +3733,7 @@ func file_hive_v1_swarm_proto_rawDescGZIP() []byte {
 	return file_hive_v1_swarm_proto_rawDescData
 }
 
-var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_hive_v1_swarm_proto_goTypes = []any{
 	(*SwarmWeights)(nil),           // 0: hive.v1.SwarmWeights
 	(*SwarmCreated)(nil),           // 1: hive.v1.SwarmCreated
@@ -3698,37 +3766,39 @@ var file_hive_v1_swarm_proto_goTypes = []any{
 	(*SwarmSnapshot_Finished)(nil), // 28: hive.v1.SwarmSnapshot.Finished
 	(*SwarmSnapshot_Proposal)(nil), // 29: hive.v1.SwarmSnapshot.Proposal
 	(*SwarmSnapshot_Decided)(nil),  // 30: hive.v1.SwarmSnapshot.Decided
-	(*Budget)(nil),                 // 31: hive.v1.Budget
-	(*Usage)(nil),                  // 32: hive.v1.Usage
+	nil,                            // 31: hive.v1.SwarmSnapshot.AgentVersionsEntry
+	(*Budget)(nil),                 // 32: hive.v1.Budget
+	(*Usage)(nil),                  // 33: hive.v1.Usage
 }
 var file_hive_v1_swarm_proto_depIdxs = []int32{
 	0,  // 0: hive.v1.SwarmCreated.weights:type_name -> hive.v1.SwarmWeights
-	31, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
+	32, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
 	23, // 2: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
 	0,  // 3: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
-	32, // 4: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
-	31, // 5: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
-	32, // 6: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
-	31, // 7: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
-	31, // 8: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
+	33, // 4: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
+	32, // 5: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
+	33, // 6: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
+	32, // 7: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
+	32, // 8: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
 	24, // 9: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
 	25, // 10: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
 	0,  // 11: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
-	31, // 12: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
-	32, // 13: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
+	32, // 12: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
+	33, // 13: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
 	26, // 14: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
 	27, // 15: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
 	28, // 16: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
 	29, // 17: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
 	30, // 18: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
-	19, // 19: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
-	20, // 20: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
-	24, // 21: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	31, // 19: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
+	19, // 20: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
+	20, // 21: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
+	24, // 22: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_swarm_proto_init() }
@@ -3743,7 +3813,7 @@ func file_hive_v1_swarm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_swarm_proto_rawDesc), len(file_hive_v1_swarm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
