@@ -16,6 +16,7 @@ import (
 	"hive/actors/agent"
 	"hive/actors/decision"
 	"hive/actors/ledger"
+	"hive/actors/swarm"
 	"hive/actors/workflow"
 	"hive/events"
 	"hive/events/memstore"
@@ -129,23 +130,27 @@ func TestWorkflowReplayEqualsActorState(t *testing.T) {
 		at := t0.Add(time.Duration(i) * time.Second)
 		id := ids[r.IntN(len(ids))]
 		key := workflow.TaskKey(run, id, 1+r.IntN(2))
-		switch r.IntN(10) {
-		case 0:
-			return workflow.Start{RunID: run, Name: "prop", SwarmID: "s", Steps: steps, Budget: ledger.Budget{Tokens: int64(50 + r.IntN(100))}, At: at}
-		case 1:
-			return workflow.Approve{StepID: id, By: "op", At: at}
+		switch r.IntN(14) {
+		case 0, 1:
+			return workflow.Start{RunID: run, Name: "prop", SwarmID: "s", Steps: steps, Budget: ledger.Budget{Tokens: int64(100 + r.IntN(200))}, At: at}
 		case 2:
-			return workflow.Pause{By: "op", At: at}
+			return workflow.Approve{StepID: id, By: "op", At: at}
 		case 3:
+			if r.IntN(2) == 0 {
+				return workflow.Pause{By: "op", At: at}
+			}
 			return workflow.Resume{By: "op", At: at}
 		case 4:
 			return workflow.RetryStep{StepID: id, By: "op", At: at}
-		case 5:
+		case 5, 6:
 			return workflow.RecordAssignment{Key: key, TaskID: "t" + id, AgentID: "ag", Attempt: 1, At: at}
-		case 6:
-			return workflow.FailStep{Key: key, TaskID: "t" + id, AgentID: "ag", Reason: "boom", At: at}
 		case 7:
-			return workflow.RaiseBudget{Budget: ledger.Budget{Tokens: int64(100 + r.IntN(100))}, By: "op", At: at}
+			if r.IntN(3) == 0 {
+				return workflow.FailStep{Key: key, TaskID: "t" + id, AgentID: "ag", Reason: "boom", At: at}
+			}
+			return workflow.Tick{Now: at}
+		case 8:
+			return workflow.RaiseBudget{Budget: ledger.Budget{Tokens: int64(200 + 50*i)}, By: "op", At: at}
 		default:
 			add := []byte(`[{"id":"e","depends_on":["c"]}]`)
 			if id != "c" {
@@ -153,6 +158,50 @@ func TestWorkflowReplayEqualsActorState(t *testing.T) {
 			}
 			return workflow.CompleteStep{Key: key, TaskID: "t" + id, AgentID: "ag", Output: []byte(`{"ok":true}`),
 				Usage: ledger.Usage{InputTokens: 20, OutputTokens: 5}, AddSteps: add, At: at}
+		}
+	})
+}
+
+func TestSwarmReplayEqualsActorState(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	kind := actors.Kind{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }}
+	id := swarm.IDFor("prop")
+	agents := []string{agent.IDFor("a"), agent.IDFor("b"), agent.IDFor("c")}
+	const proposal = "0193a0c4-0000-7000-8000-0000000000bb"
+	replayProperty(t, kind, id, func(r *rand.Rand, i int) actors.Body {
+		at := t0.Add(time.Duration(i) * 10 * time.Second)
+		ag := agents[r.IntN(len(agents))]
+		task := swarm.TaskID(id, uint64(1+r.IntN(8)))
+		v := uint64(i + 1)
+		switch r.IntN(12) {
+		case 0:
+			return swarm.Create{Name: "prop", Topology: []swarm.Topology{swarm.Mesh, swarm.Ring, swarm.Star, swarm.Hierarchical}[r.IntN(4)],
+				Budget: ledger.Budget{Tokens: 400}, At: at}
+		case 1, 2:
+			return swarm.AddMember{AgentID: ag, Capabilities: []string{"code"}, MaxConcurrency: 1 + r.IntN(2), AgentVersion: v, At: at}
+		case 3:
+			return swarm.RemoveMember{AgentID: ag, AgentVersion: v, At: at}
+		case 4:
+			if r.IntN(2) == 0 {
+				return swarm.MemberLost{AgentID: ag, AgentVersion: v, At: at}
+			}
+			return swarm.MemberRecovered{AgentID: ag, AgentVersion: v, At: at}
+		case 5, 6:
+			return swarm.SubmitTask{Key: fmt.Sprint("k", i%9), Capability: "code", Priority: r.IntN(3), MaxAttempts: 2,
+				Timeout: time.Minute, Planner: r.IntN(4) == 0, At: at}
+		case 7:
+			return swarm.CompleteTask{TaskID: task, AgentID: ag, Output: []byte(`{}`), Usage: ledger.Usage{InputTokens: 50}, At: at}
+		case 8:
+			return swarm.FailTask{TaskID: task, AgentID: ag, Reason: "no", Retryable: r.IntN(2) == 0, At: at}
+		case 9:
+			return swarm.Tick{Now: at.Add(time.Duration(r.IntN(3)) * time.Minute)}
+		case 10:
+			if r.IntN(2) == 0 {
+				return swarm.Propose{ProposalID: proposal, Question: "q", Options: []string{"x", "y"}, Rule: swarm.Majority, Deadline: at.Add(time.Minute), At: at}
+			}
+			return swarm.Vote{ProposalID: proposal, AgentID: ag, Option: "x", At: at}
+		default:
+			return swarm.RaiseBudget{Budget: ledger.Budget{Tokens: int64(400 + 100*i)}, At: at}
 		}
 	})
 }
