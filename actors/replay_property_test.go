@@ -23,8 +23,9 @@ import (
 )
 
 // replayProperty checks, for random command sequences, that replaying an
-// entity's events from scratch gives exactly the state its actor held. gen
-// returns the i-th command of a sequence.
+// entity's events from scratch gives exactly the state its actor held, and
+// the state a fresh actor recovers from its snapshot. gen returns the i-th
+// command of a sequence.
 func replayProperty(t *testing.T, kind actors.Kind, id string, gen func(r *rand.Rand, i int) actors.Body) {
 	t.Helper()
 	for seed := range uint64(40) {
@@ -46,6 +47,15 @@ func replayProperty(t *testing.T, kind actors.Kind, id string, gen func(r *rand.
 			replayed := replay(t, store, kind, ref)
 			if !reflect.DeepEqual(held.State, replayed) {
 				t.Fatalf("replayed state differs from the actor's:\nactor:  %+v\nreplay: %+v", held.State, replayed)
+			}
+			// A fresh runtime recovers from the newest snapshot and the
+			// events after it: the same state again.
+			recovered, err := newKindSystem(t, store, kind).Ask(context.Background(), ref, actors.Command{ID: "inspect", Body: actors.Inspect{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(recovered.State, replayed) {
+				t.Fatalf("state recovered from a snapshot differs from the replayed one:\nsnapshot: %+v\nreplay:   %+v", recovered.State, replayed)
 			}
 		})
 	}
@@ -112,7 +122,8 @@ func TestAgentReplayEqualsActorState(t *testing.T) {
 		case 6, 7:
 			return agent.StartTask{TaskID: task, SwarmID: "s1", SwarmVersion: uint64(i), At: at}
 		default:
-			return agent.FinishTask{TaskID: task, SwarmID: "s1", SwarmVersion: uint64(i), Outcome: agent.OutcomeCompleted, At: at}
+			outcome := []string{agent.OutcomeCompleted, agent.OutcomeFailed, agent.OutcomeReleased}[r.IntN(3)]
+			return agent.FinishTask{TaskID: task, SwarmID: "s1", SwarmVersion: uint64(i), Outcome: outcome, At: at, Usage: ledger.Usage{OutputTokens: 3}}
 		}
 	})
 }

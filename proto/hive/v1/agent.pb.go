@@ -756,6 +756,270 @@ func (x *AgentTaskFinished) GetSwarmVersion() uint64 {
 	return 0
 }
 
+// AgentSnapshot is an agent's whole state at a version of its stream, so
+// that recovery applies only the events after it.
+type AgentSnapshot struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// As in AgentRegistered.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// As in AgentRegistered.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// As in AgentRegistered.
+	Capabilities []string `protobuf:"bytes,3,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
+	// As in AgentRegistered.
+	Labels map[string]string `protobuf:"bytes,4,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// As in AgentRegistered.
+	MaxConcurrency uint32 `protobuf:"varint,5,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
+	// Status: idle, busy, draining, lost or gone.
+	Status string `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	// When the agent registered (Unix nanoseconds).
+	RegisteredAtUnixNano int64 `protobuf:"varint,7,opt,name=registered_at_unix_nano,json=registeredAtUnixNano,proto3" json:"registered_at_unix_nano,omitempty"`
+	// Liveness deadline (Unix nanoseconds), 0 if none.
+	DeadlineUnixNano int64 `protobuf:"varint,8,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
+	// Whether the agent was asked to drain.
+	Draining bool `protobuf:"varint,9,opt,name=draining,proto3" json:"draining,omitempty"`
+	// The swarm the agent is a member of, if any.
+	SwarmId string `protobuf:"bytes,10,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// Tasks in flight.
+	Tasks []*AgentSnapshot_Task `protobuf:"bytes,11,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// Tasks completed.
+	Completed uint64 `protobuf:"varint,12,opt,name=completed,proto3" json:"completed,omitempty"`
+	// Tasks failed or timed out.
+	Failed uint64 `protobuf:"varint,13,opt,name=failed,proto3" json:"failed,omitempty"`
+	// Tasks that ended otherwise.
+	Ended uint64 `protobuf:"varint,14,opt,name=ended,proto3" json:"ended,omitempty"`
+	// Total time of completed tasks (nanoseconds).
+	TotalDurationNanos int64 `protobuf:"varint,15,opt,name=total_duration_nanos,json=totalDurationNanos,proto3" json:"total_duration_nanos,omitempty"`
+	// Usage of all finished tasks.
+	Usage *Usage `protobuf:"bytes,16,opt,name=usage,proto3" json:"usage,omitempty"`
+	// Per swarm, the version of the newest swarm event recorded.
+	SwarmVersions map[string]uint64 `protobuf:"bytes,17,rep,name=swarm_versions,json=swarmVersions,proto3" json:"swarm_versions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentSnapshot) Reset() {
+	*x = AgentSnapshot{}
+	mi := &file_hive_v1_agent_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentSnapshot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentSnapshot) ProtoMessage() {}
+
+func (x *AgentSnapshot) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentSnapshot.ProtoReflect.Descriptor instead.
+func (*AgentSnapshot) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AgentSnapshot) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentSnapshot) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AgentSnapshot) GetCapabilities() []string {
+	if x != nil {
+		return x.Capabilities
+	}
+	return nil
+}
+
+func (x *AgentSnapshot) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+func (x *AgentSnapshot) GetMaxConcurrency() uint32 {
+	if x != nil {
+		return x.MaxConcurrency
+	}
+	return 0
+}
+
+func (x *AgentSnapshot) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *AgentSnapshot) GetRegisteredAtUnixNano() int64 {
+	if x != nil {
+		return x.RegisteredAtUnixNano
+	}
+	return 0
+}
+
+func (x *AgentSnapshot) GetDeadlineUnixNano() int64 {
+	if x != nil {
+		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
+func (x *AgentSnapshot) GetDraining() bool {
+	if x != nil {
+		return x.Draining
+	}
+	return false
+}
+
+func (x *AgentSnapshot) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *AgentSnapshot) GetTasks() []*AgentSnapshot_Task {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+func (x *AgentSnapshot) GetCompleted() uint64 {
+	if x != nil {
+		return x.Completed
+	}
+	return 0
+}
+
+func (x *AgentSnapshot) GetFailed() uint64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *AgentSnapshot) GetEnded() uint64 {
+	if x != nil {
+		return x.Ended
+	}
+	return 0
+}
+
+func (x *AgentSnapshot) GetTotalDurationNanos() int64 {
+	if x != nil {
+		return x.TotalDurationNanos
+	}
+	return 0
+}
+
+func (x *AgentSnapshot) GetUsage() *Usage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
+func (x *AgentSnapshot) GetSwarmVersions() map[string]uint64 {
+	if x != nil {
+		return x.SwarmVersions
+	}
+	return nil
+}
+
+// A task in flight.
+type AgentSnapshot_Task struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task.
+	TaskId string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// The swarm that assigned it.
+	SwarmId string `protobuf:"bytes,2,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// When it started (Unix nanoseconds).
+	StartedAtUnixNano int64 `protobuf:"varint,3,opt,name=started_at_unix_nano,json=startedAtUnixNano,proto3" json:"started_at_unix_nano,omitempty"`
+	// When it times out (Unix nanoseconds), 0 if never.
+	DeadlineUnixNano int64 `protobuf:"varint,4,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AgentSnapshot_Task) Reset() {
+	*x = AgentSnapshot_Task{}
+	mi := &file_hive_v1_agent_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentSnapshot_Task) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentSnapshot_Task) ProtoMessage() {}
+
+func (x *AgentSnapshot_Task) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentSnapshot_Task.ProtoReflect.Descriptor instead.
+func (*AgentSnapshot_Task) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{10, 0}
+}
+
+func (x *AgentSnapshot_Task) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *AgentSnapshot_Task) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *AgentSnapshot_Task) GetStartedAtUnixNano() int64 {
+	if x != nil {
+		return x.StartedAtUnixNano
+	}
+	return 0
+}
+
+func (x *AgentSnapshot_Task) GetDeadlineUnixNano() int64 {
+	if x != nil {
+		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
 var File_hive_v1_agent_proto protoreflect.FileDescriptor
 
 const file_hive_v1_agent_proto_rawDesc = "" +
@@ -812,7 +1076,37 @@ const file_hive_v1_agent_proto_rawDesc = "" +
 	"\aoutcome\x18\x03 \x01(\tR\aoutcome\x12%\n" +
 	"\x0eduration_nanos\x18\x04 \x01(\x03R\rdurationNanos\x12$\n" +
 	"\x05usage\x18\x05 \x01(\v2\x0e.hive.v1.UsageR\x05usage\x12#\n" +
-	"\rswarm_version\x18\x06 \x01(\x04R\fswarmVersionB\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
+	"\rswarm_version\x18\x06 \x01(\x04R\fswarmVersion\"\xbd\a\n" +
+	"\rAgentSnapshot\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\"\n" +
+	"\fcapabilities\x18\x03 \x03(\tR\fcapabilities\x12:\n" +
+	"\x06labels\x18\x04 \x03(\v2\".hive.v1.AgentSnapshot.LabelsEntryR\x06labels\x12'\n" +
+	"\x0fmax_concurrency\x18\x05 \x01(\rR\x0emaxConcurrency\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x125\n" +
+	"\x17registered_at_unix_nano\x18\a \x01(\x03R\x14registeredAtUnixNano\x12,\n" +
+	"\x12deadline_unix_nano\x18\b \x01(\x03R\x10deadlineUnixNano\x12\x1a\n" +
+	"\bdraining\x18\t \x01(\bR\bdraining\x12\x19\n" +
+	"\bswarm_id\x18\n" +
+	" \x01(\tR\aswarmId\x121\n" +
+	"\x05tasks\x18\v \x03(\v2\x1b.hive.v1.AgentSnapshot.TaskR\x05tasks\x12\x1c\n" +
+	"\tcompleted\x18\f \x01(\x04R\tcompleted\x12\x16\n" +
+	"\x06failed\x18\r \x01(\x04R\x06failed\x12\x14\n" +
+	"\x05ended\x18\x0e \x01(\x04R\x05ended\x120\n" +
+	"\x14total_duration_nanos\x18\x0f \x01(\x03R\x12totalDurationNanos\x12$\n" +
+	"\x05usage\x18\x10 \x01(\v2\x0e.hive.v1.UsageR\x05usage\x12P\n" +
+	"\x0eswarm_versions\x18\x11 \x03(\v2).hive.v1.AgentSnapshot.SwarmVersionsEntryR\rswarmVersions\x1a\x99\x01\n" +
+	"\x04Task\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x19\n" +
+	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12/\n" +
+	"\x14started_at_unix_nano\x18\x03 \x01(\x03R\x11startedAtUnixNano\x12,\n" +
+	"\x12deadline_unix_nano\x18\x04 \x01(\x03R\x10deadlineUnixNano\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a@\n" +
+	"\x12SwarmVersionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x04R\x05value:\x028\x01B\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
 
 var (
 	file_hive_v1_agent_proto_rawDescOnce sync.Once
@@ -826,7 +1120,7 @@ func file_hive_v1_agent_proto_rawDescGZIP() []byte {
 	return file_hive_v1_agent_proto_rawDescData
 }
 
-var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_hive_v1_agent_proto_goTypes = []any{
 	(*AgentRegistered)(nil),        // 0: hive.v1.AgentRegistered
 	(*AgentHeartbeatExtended)(nil), // 1: hive.v1.AgentHeartbeatExtended
@@ -838,17 +1132,25 @@ var file_hive_v1_agent_proto_goTypes = []any{
 	(*AgentLeftSwarm)(nil),         // 7: hive.v1.AgentLeftSwarm
 	(*AgentTaskStarted)(nil),       // 8: hive.v1.AgentTaskStarted
 	(*AgentTaskFinished)(nil),      // 9: hive.v1.AgentTaskFinished
-	nil,                            // 10: hive.v1.AgentRegistered.LabelsEntry
-	(*Usage)(nil),                  // 11: hive.v1.Usage
+	(*AgentSnapshot)(nil),          // 10: hive.v1.AgentSnapshot
+	nil,                            // 11: hive.v1.AgentRegistered.LabelsEntry
+	(*AgentSnapshot_Task)(nil),     // 12: hive.v1.AgentSnapshot.Task
+	nil,                            // 13: hive.v1.AgentSnapshot.LabelsEntry
+	nil,                            // 14: hive.v1.AgentSnapshot.SwarmVersionsEntry
+	(*Usage)(nil),                  // 15: hive.v1.Usage
 }
 var file_hive_v1_agent_proto_depIdxs = []int32{
-	10, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
-	11, // 1: hive.v1.AgentTaskFinished.usage:type_name -> hive.v1.Usage
-	2,  // [2:2] is the sub-list for method output_type
-	2,  // [2:2] is the sub-list for method input_type
-	2,  // [2:2] is the sub-list for extension type_name
-	2,  // [2:2] is the sub-list for extension extendee
-	0,  // [0:2] is the sub-list for field type_name
+	11, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
+	15, // 1: hive.v1.AgentTaskFinished.usage:type_name -> hive.v1.Usage
+	13, // 2: hive.v1.AgentSnapshot.labels:type_name -> hive.v1.AgentSnapshot.LabelsEntry
+	12, // 3: hive.v1.AgentSnapshot.tasks:type_name -> hive.v1.AgentSnapshot.Task
+	15, // 4: hive.v1.AgentSnapshot.usage:type_name -> hive.v1.Usage
+	14, // 5: hive.v1.AgentSnapshot.swarm_versions:type_name -> hive.v1.AgentSnapshot.SwarmVersionsEntry
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_agent_proto_init() }
@@ -863,7 +1165,7 @@ func file_hive_v1_agent_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_agent_proto_rawDesc), len(file_hive_v1_agent_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
