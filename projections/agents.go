@@ -32,6 +32,9 @@ type Agent struct {
 	// Completed and Failed count the agent's finished tasks.
 	Completed uint64 `json:"tasks_completed"`
 	Failed    uint64 `json:"tasks_failed"`
+	// MeanDuration is the mean time the agent took to complete a task.
+	MeanDuration  time.Duration `json:"mean_duration"`
+	totalDuration time.Duration
 	// Version is the version of the agent's stream the row reflects.
 	Version uint64 `json:"version"`
 }
@@ -115,6 +118,8 @@ func (a *Agents) apply(env *events.Envelope, msg proto.Message) {
 		switch m.GetOutcome() {
 		case "completed":
 			ag.Completed++
+			ag.totalDuration += time.Duration(m.GetDurationNanos())
+			ag.MeanDuration = ag.totalDuration / time.Duration(ag.Completed)
 		case "failed", "timed_out":
 			ag.Failed++
 		}
