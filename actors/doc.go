@@ -2,7 +2,8 @@
 // protoactor-go actors. The entities' decisions live in their own packages,
 // as pure functions of state and command: actors/agent (an agent process),
 // actors/swarm (a group of agents: membership, task queue and assignment,
-// consensus) and actors/workflow (a run of a DAG of steps). Two followers of
+// consensus), actors/workflow (a run of a DAG of steps) and
+// actors/definition (a saved, versioned DAG runs start from). Two followers of
 // the log connect them: actors/reactions carries one entity's decisions to
 // the others as commands, and actors/timers wakes entities whose recorded
 // deadlines have passed.
@@ -15,8 +16,10 @@
 //	│   └── …
 //	├── swarm               supervisor of the "swarm" kind
 //	│   └── swarm/<id>      …
-//	└── workflow            supervisor of the "workflow" kind (runs)
-//	    └── workflow/<id>   …
+//	├── workflow            supervisor of the "workflow" kind (runs)
+//	│   └── workflow/<id>   …
+//	└── definition          supervisor of the "definition" kind
+//	    └── definition/<id> …
 //
 // # Between entities
 //

@@ -9,7 +9,7 @@ import (
 	hivev1 "hive/proto/hive/v1"
 )
 
-// Entry is one swarm or workflow run in the directory.
+// Entry is one swarm, workflow run or workflow definition in the directory.
 type Entry struct {
 	Kind string `json:"kind"`
 	ID   string `json:"id"`
@@ -18,11 +18,13 @@ type Entry struct {
 	SwarmID string `json:"swarm_id,omitempty"`
 	// Status is a run's status: running, paused, completed, failed or
 	// cancelled; empty for swarms.
-	Status    string    `json:"status,omitempty"`
+	Status string `json:"status,omitempty"`
+	// Version is a definition's newest version.
+	Version   int       `json:"version,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Directory lists the swarms and workflow runs there are, for the list
+// Directory lists the swarms, workflow runs and definitions, for the list
 // endpoints; details come from the entities themselves. It is safe for
 // concurrent use.
 type Directory struct {
@@ -63,7 +65,7 @@ func (d *Directory) Apply(env *events.Envelope) error {
 	defer d.mu.Unlock()
 	d.checkpoint = env.Position
 	switch env.Type {
-	case "hive.v1.SwarmCreated", "hive.v1.RunStarted":
+	case "hive.v1.SwarmCreated", "hive.v1.RunStarted", "hive.v1.DefinitionSaved":
 	default:
 		if st, ok := runStatuses[env.Type]; ok {
 			if e := d.byID[streamID(env.Stream)]; e != nil {
@@ -82,6 +84,12 @@ func (d *Directory) Apply(env *events.Envelope) error {
 		e.Kind, e.ID, e.Name = "swarm", m.GetSwarmId(), m.GetName()
 	case *hivev1.RunStarted:
 		e.Kind, e.ID, e.Name, e.SwarmID, e.Status = "workflow", m.GetRunId(), m.GetName(), m.GetSwarmId(), "running"
+	case *hivev1.DefinitionSaved:
+		if old := d.byID[m.GetDefinitionId()]; old != nil {
+			old.Version = int(m.GetVersion())
+			return nil
+		}
+		e.Kind, e.ID, e.Name, e.Version = "definition", m.GetDefinitionId(), m.GetName(), int(m.GetVersion())
 	}
 	if _, ok := d.byID[e.ID]; !ok {
 		d.order = append(d.order, e.ID)
@@ -100,7 +108,8 @@ func streamID(stream string) string {
 	return ""
 }
 
-// List returns the entries of kind ("swarm" or "workflow"), oldest first.
+// List returns the entries of kind ("swarm", "workflow" or "definition"),
+// oldest first.
 func (d *Directory) List(kind string) []Entry {
 	d.mu.RLock()
 	defer d.mu.RUnlock()

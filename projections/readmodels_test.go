@@ -49,11 +49,15 @@ func TestAgentsReadModelFollowsWork(t *testing.T) {
 	}
 }
 
-func TestDirectoryListsSwarmsAndRuns(t *testing.T) {
+func TestDirectoryListsSwarmsRunsAndDefinitions(t *testing.T) {
 	d := projections.NewDirectory()
 	feed(t, d, "swarm-s1", &hivev1.SwarmCreated{SwarmId: "s1", Name: "crew"})
 	feed(t, d, "workflow-r1", &hivev1.RunStarted{RunId: "r1", Name: "release", SwarmId: "s1"}, &hivev1.RunPaused{RunId: "r1"})
 	feed(t, d, "workflow-r2", &hivev1.RunStarted{RunId: "r2", Name: "docs", SwarmId: "s1"}, &hivev1.RunCompleted{RunId: "r2"})
+	feed(t, d, "definition-d1", &hivev1.DefinitionSaved{DefinitionId: "d1", Name: "nightly", Version: 1}, &hivev1.DefinitionSaved{DefinitionId: "d1", Name: "nightly", Version: 2})
+	if defs := d.List("definition"); len(defs) != 1 || defs[0].Version != 2 || defs[0].Name != "nightly" {
+		t.Fatalf("definitions = %+v", defs)
+	}
 	if swarms := d.List("swarm"); len(swarms) != 1 || swarms[0].Name != "crew" {
 		t.Fatalf("swarms = %+v", swarms)
 	}

@@ -205,3 +205,44 @@ func TestConsensusOverHTTP(t *testing.T) {
 		t.Fatalf("proposal still open after every member voted: %+v", after.Proposals)
 	}
 }
+
+func TestRunStartedFromASavedDefinition(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	id := createSwarm(t, s, map[string]any{"name": "d", "topology": "mesh"})
+	steps := []any{map[string]any{"id": "a", "capability": "code"}, map[string]any{"id": "b", "depends_on": []string{"a"}}}
+	var def struct {
+		ID       string `json:"id"`
+		Versions []any  `json:"versions"`
+	}
+	s.must(t, http.MethodPost, "/v1/workflow-definitions", map[string]any{"name": "nightly", "steps": steps}, &def)
+	s.must(t, http.MethodPost, "/v1/workflow-definitions", map[string]any{"name": "nightly", "steps": steps}, &def)
+	if len(def.Versions) != 1 {
+		t.Fatalf("saving the same steps twice made %d versions", len(def.Versions))
+	}
+	s.problem(t, http.MethodPost, "/v1/workflow-definitions", map[string]any{"name": "bad", "steps": []any{map[string]any{"id": "a", "depends_on": []string{"x"}}}},
+		http.StatusUnprocessableEntity, "steps[0].depends_on[0]")
+	s.problem(t, http.MethodPost, "/v1/workflows", map[string]any{"swarm_id": id, "definition": "nope"}, http.StatusNotFound, "")
+	s.problem(t, http.MethodPost, "/v1/workflows", map[string]any{"swarm_id": id, "definition": "nightly", "steps": steps}, http.StatusUnprocessableEntity, "steps")
+	s.problem(t, http.MethodPost, "/v1/workflows", map[string]any{"swarm_id": id, "definition": "nightly", "definition_version": 2}, http.StatusNotFound, "")
+	var run struct {
+		Name  string `json:"name"`
+		Steps []struct {
+			ID string `json:"id"`
+		} `json:"steps"`
+	}
+	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"swarm_id": id, "definition": "nightly"}, &run)
+	if run.Name != "nightly v1" || len(run.Steps) != 2 {
+		t.Fatalf("run from the definition: %+v", run)
+	}
+	var list struct {
+		Definitions []struct {
+			Name    string `json:"name"`
+			Version int    `json:"version"`
+		} `json:"definitions"`
+	}
+	s.must(t, http.MethodGet, "/v1/workflow-definitions", nil, &list)
+	if len(list.Definitions) != 1 || list.Definitions[0].Name != "nightly" || list.Definitions[0].Version != 1 {
+		t.Fatalf("definitions = %+v", list.Definitions)
+	}
+	s.must(t, http.MethodGet, "/v1/workflow-definitions/"+def.ID, nil, &def)
+}

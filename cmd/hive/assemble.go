@@ -17,6 +17,7 @@ import (
 
 	"hive/actors"
 	"hive/actors/agent"
+	"hive/actors/definition"
 	"hive/actors/reactions"
 	"hive/actors/swarm"
 	"hive/actors/timers"
@@ -61,6 +62,7 @@ func kinds() ([]actors.Kind, []timers.Kind) {
 			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }},
 			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }},
 			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }},
+			{Name: definition.Kind, New: func() actors.Entity { return &definition.State{} }},
 		}, []timers.Kind{
 			{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }},
 			{Name: swarm.Kind, Deadlines: swarm.Deadlines, Wake: func(now time.Time) actors.Body { return swarm.Tick{Now: now} }},

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"hive/actors"
+	"hive/actors/decision"
+	"hive/actors/definition"
 	"hive/actors/ledger"
 	"hive/actors/workflow"
 	"hive/events"
@@ -20,13 +23,20 @@ type startWorkflowRequest struct {
 	Name    string          `json:"name"`
 	SwarmID string          `json:"swarm_id"`
 	Steps   []workflow.Step `json:"steps"`
-	Budget  ledger.Budget   `json:"budget"`
+	// Definition names a saved definition to take the steps from (its
+	// DefinitionVersion, or the newest), instead of Steps.
+	Definition        string        `json:"definition"`
+	DefinitionVersion int           `json:"definition_version"`
+	Budget            ledger.Budget `json:"budget"`
 }
 
 func (s *Server) startWorkflow(c *gin.Context) {
 	var req startWorkflowRequest
 	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
 		s.fail(c, err)
+		return
+	}
+	if req.Definition != "" && !s.definitionSteps(c, &req) {
 		return
 	}
 	if req.SwarmID != "" {
@@ -87,6 +97,9 @@ func (s *Server) runCommand(body func(req operatorRequest, c *gin.Context, at ti
 }
 
 func (s *Server) workflowRoutes(v1 *gin.RouterGroup) {
+	v1.POST("/workflow-definitions", s.saveDefinition)
+	v1.GET("/workflow-definitions", s.listDefinitions)
+	v1.GET("/workflow-definitions/:id", s.getDefinition)
 	v1.POST("/workflows", s.startWorkflow)
 	v1.GET("/workflows", s.listWorkflows)
 	v1.GET("/workflows/:id", s.getWorkflow)
@@ -118,4 +131,58 @@ func (s *Server) raiseRunBudget(c *gin.Context) {
 		return
 	}
 	s.send(c, runRef(c.Param("id")), workflow.RaiseBudget{Budget: req, At: time.Now().UTC()}, http.StatusOK)
+}
+
+// definitionSteps fills req's steps from the definition it names, answering
+// the problem and reporting false if that cannot be done.
+func (s *Server) definitionSteps(c *gin.Context, req *startWorkflowRequest) bool {
+	if len(req.Steps) > 0 {
+		s.fail(c, (decision.Fields{{Field: "steps", Reason: "give either steps or a definition, not both"}}).Err())
+		return false
+	}
+	res, ok := s.inspect(c, definitionRef(definition.IDFor(req.Definition)), "workflow definition")
+	if !ok {
+		return false
+	}
+	st := res.State.(definition.State)
+	v, err := st.Latest(req.DefinitionVersion)
+	if err != nil {
+		s.fail(c, err)
+		return false
+	}
+	req.Steps = v.Steps
+	if req.Name == "" {
+		req.Name = fmt.Sprintf("%s v%d", st.Name, v.Version)
+	}
+	return true
+}
+
+func definitionRef(id string) actors.Ref { return actors.Ref{Kind: definition.Kind, ID: id} }
+
+// saveDefinitionRequest is the body of POST /v1/workflow-definitions.
+type saveDefinitionRequest struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Steps       []workflow.Step `json:"steps"`
+}
+
+func (s *Server) saveDefinition(c *gin.Context) {
+	var req saveDefinitionRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	id := definition.IDFor(req.Name)
+	c.Header("Location", "/v1/workflow-definitions/"+id)
+	s.send(c, definitionRef(id), definition.Save{Name: req.Name, Description: req.Description, Steps: req.Steps, At: time.Now().UTC()}, http.StatusOK)
+}
+
+func (s *Server) listDefinitions(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"definitions": s.directory.List(definition.Kind)})
+}
+
+func (s *Server) getDefinition(c *gin.Context) {
+	if res, ok := s.inspect(c, definitionRef(c.Param("id")), "workflow definition"); ok {
+		c.JSON(http.StatusOK, res.State)
+	}
 }
