@@ -120,5 +120,8 @@
 // again, and the status changes (lost, recovered, draining, paused,
 // resumed, same budget) already in effect. The swarm remembers the last
 // RecentTasks finished tasks and RecentProposals decided proposals for
-// this.
+// this. Member commands caused by an agent's events carry that event's
+// version (AgentVersion); the swarm records the newest it followed per
+// agent and ignores older ones, so that a join delivered again after the
+// agent left does not make it a member again.
 package swarm
