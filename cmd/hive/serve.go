@@ -27,9 +27,12 @@ func newServeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Hive server on the embedded event store",
-		Long: `Run the Hive server: the HTTP API, the entity actors and the read models,
-on the embedded event store kept in --data-dir. Stop it with SIGINT or SIGTERM;
-every command that was answered with a 2xx is durable.`,
+		Long: `Run the Hive server on the embedded event store kept in --data-dir: the
+HTTP API; the entity actors (agents, swarms, workflow runs and definitions);
+the reactions that carry decisions between them; the timers that wake them
+when a recorded deadline passes; and the read models. Stop it with SIGINT or
+SIGTERM; every command that was answered with a 2xx is durable, and a run in
+progress goes on after a restart, also after a crash.`,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
