@@ -90,6 +90,7 @@ func TestSwarmRequestsThatAreRefused(t *testing.T) {
 	id := createSwarm(t, s, map[string]any{"name": "duo", "topology": "ring", "max_size": 1})
 	s.problem(t, http.MethodPost, "/v1/swarms", map[string]any{"name": "duo", "topology": "mesh"}, http.StatusConflict, "")
 	s.problem(t, http.MethodGet, "/v1/swarms/00000000-0000-0000-0000-000000000000", nil, http.StatusNotFound, "")
+	s.problem(t, http.MethodGet, "/v1/swarms/not-a-uuid", nil, http.StatusNotFound, "")
 
 	a, b := registerAgent(t, s, "a", "code"), registerAgent(t, s, "b", "code")
 	s.problem(t, http.MethodPost, "/v1/swarms/"+id+"/members", map[string]any{}, http.StatusUnprocessableEntity, "agent_id")

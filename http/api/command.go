@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"hive/actors"
 )
@@ -41,8 +42,13 @@ func (s *Server) sendQuiet(c *gin.Context, ref actors.Ref, body actors.Body) (ac
 }
 
 // inspect returns the state of the entity ref, answering 404 (naming what)
-// and reporting false when it does not exist.
+// and reporting false when it does not exist. Every entity id is a UUID: an
+// id of another shape is answered without waking an actor.
 func (s *Server) inspect(c *gin.Context, ref actors.Ref, what string) (actors.Result, bool) {
+	if _, err := uuid.Parse(ref.ID); err != nil {
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no " + what + " with id " + strconv.Quote(ref.ID) + ": ids are UUIDs"})
+		return actors.Result{}, false
+	}
 	res, err := s.commands.Ask(c.Request.Context(), ref, actors.Command{ID: "inspect", Principal: anonymous, Body: actors.Inspect{}})
 	if err != nil {
 		s.fail(c, err)

@@ -14,6 +14,7 @@ import (
 // fail answers err as a problem. It is the one place where errors from the
 // layers below become HTTP statuses.
 func (s *Server) fail(c *gin.Context, err error) {
+	c.Writer.Header().Del("Location") // set early by handlers that create
 	var invalid *decision.InvalidError
 	var bad *badRequestError
 	switch {
