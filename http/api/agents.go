@@ -102,7 +102,7 @@ func newCommand(c *gin.Context, body actors.Body) (actors.Command, error) {
 	return actors.Command{
 		ID:            id.String(),
 		CorrelationID: corr,
-		Principal:     anonymous,
+		Principal:     principalOf(c).ID,
 		Body:          body,
 	}, nil
 }
