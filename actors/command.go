@@ -21,6 +21,10 @@ type Command struct {
 	// SkipState leaves Result.State nil: for senders that do not look at
 	// the entity's state, since copying a large entity's view costs.
 	SkipState bool
+	// IfVersion, when not nil, makes the command apply only to the entity
+	// at exactly that version (optimistic concurrency for clients); at
+	// another version it fails with a *VersionMismatchError.
+	IfVersion *uint64
 }
 
 // Body is an entity-specific command.

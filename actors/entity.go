@@ -77,6 +77,9 @@ func (a *entityActor) handle(r *request) (Result, error) {
 		return Result{LastVersion: a.version, State: a.entity.View()}, nil
 	}
 	for attempt := 0; ; attempt++ {
+		if v := r.cmd.IfVersion; v != nil && *v != a.version {
+			return Result{LastVersion: a.version}, &VersionMismatchError{Ref: a.ref, Expected: *v, Actual: a.version}
+		}
 		msgs, err := a.entity.Decide(r.cmd.Body)
 		if err != nil {
 			return Result{}, err

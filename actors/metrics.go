@@ -51,7 +51,8 @@ func (m *metrics) observe(kind string, body Body, err error, took time.Duration)
 	outcome := outcomeAccepted
 	switch {
 	case err == nil:
-	case errors.Is(err, decision.ErrInvalid), errors.Is(err, decision.ErrConflict), errors.Is(err, decision.ErrNotFound):
+	case errors.Is(err, decision.ErrInvalid), errors.Is(err, decision.ErrConflict), errors.Is(err, decision.ErrNotFound),
+		errors.Is(err, ErrVersionMismatch):
 		outcome = outcomeRejected
 	default:
 		outcome = outcomeFailed

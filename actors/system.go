@@ -24,7 +24,25 @@ var (
 	// being restarted from its stream. Nothing the command decided was
 	// applied unless it had been appended.
 	ErrEntityFailed = errors.New("entity failed")
+	// ErrVersionMismatch: a command's IfVersion is not the entity's
+	// version. The error is a *VersionMismatchError.
+	ErrVersionMismatch = errors.New("entity version mismatch")
 )
+
+// VersionMismatchError is a command refused because the entity is not at
+// the version the command expected.
+type VersionMismatchError struct {
+	Ref              Ref
+	Expected, Actual uint64
+}
+
+// Error implements error.
+func (e *VersionMismatchError) Error() string {
+	return fmt.Sprintf("%s: %s: expected version %d, it is at %d", ErrVersionMismatch, e.Ref, e.Expected, e.Actual)
+}
+
+// Is makes errors.Is(err, ErrVersionMismatch) true.
+func (e *VersionMismatchError) Is(target error) bool { return target == ErrVersionMismatch }
 
 // EventStore is the part of the event store entities need.
 type EventStore interface {

@@ -335,3 +335,21 @@ func TestInspectAnswersTheStateWithoutDeciding(t *testing.T) {
 		t.Fatalf("inspect appended: head %d", h)
 	}
 }
+
+func TestIfVersionGuardsCommands(t *testing.T) {
+	sys, _ := newSystem(t, memstore.New(0), actors.Config{})
+	ref := actors.Ref{Kind: "counter", ID: "v"}
+	at := func(v uint64) *uint64 { return &v }
+	if _, err := sys.Ask(context.Background(), ref, actors.Command{ID: "1", Body: add{n: 1}, IfVersion: at(0)}); err != nil {
+		t.Fatalf("at the expected version 0: %v", err)
+	}
+	_, err := sys.Ask(context.Background(), ref, actors.Command{ID: "2", Body: add{n: 1}, IfVersion: at(0)})
+	var mismatch *actors.VersionMismatchError
+	if !errors.As(err, &mismatch) || mismatch.Actual != 1 || mismatch.Expected != 0 {
+		t.Fatalf("at a stale version: %v, want a mismatch naming version 1", err)
+	}
+	res, err := sys.Ask(context.Background(), ref, actors.Command{ID: "3", Body: add{n: 1}, IfVersion: at(1)})
+	if err != nil || res.State != int64(2) {
+		t.Fatalf("at the current version: %+v, %v", res, err)
+	}
+}
