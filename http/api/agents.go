@@ -38,21 +38,9 @@ func (s *Server) registerAgent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	cmd, err := newCommand(c, body)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	id := agent.IDFor(req.Name)
-	res, err := s.commands.Ask(c.Request.Context(), actors.Ref{Kind: agent.Kind, ID: id}, cmd)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.awaitReadModels(c, res.LastPosition)
 	c.Header("Location", "/v1/agents/"+id)
-	c.Header(positionHeader, strconv.FormatUint(res.LastPosition, 10))
-	c.JSON(http.StatusCreated, res.State)
+	s.send(c, actors.Ref{Kind: agent.Kind, ID: id}, body, http.StatusCreated)
 }
 
 // awaitReadModels waits, within ConsistencyWait, until the read models

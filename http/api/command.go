@@ -20,7 +20,7 @@ func (s *Server) send(c *gin.Context, ref actors.Ref, body actors.Body, status i
 		return res, false
 	}
 	s.awaitReadModels(c, res.LastPosition)
-	c.JSON(status, res.State)
+	writeResult(c, status, res.State, res.LastPosition)
 	return res, true
 }
 
@@ -32,12 +32,17 @@ func (s *Server) sendQuiet(c *gin.Context, ref actors.Ref, body actors.Body) (ac
 		s.fail(c, err)
 		return actors.Result{}, false
 	}
+	if cmd.IfVersion, err = ifVersion(c); err != nil {
+		s.fail(c, err)
+		return actors.Result{}, false
+	}
 	res, err := s.commands.Ask(c.Request.Context(), ref, cmd)
 	if err != nil {
 		s.fail(c, err)
 		return actors.Result{}, false
 	}
 	c.Header(positionHeader, strconv.FormatUint(res.LastPosition, 10))
+	setETag(c, res.LastVersion)
 	return res, true
 }
 
@@ -54,7 +59,9 @@ func (s *Server) inspect(c *gin.Context, ref actors.Ref, what string) (actors.Re
 		s.fail(c, err)
 		return actors.Result{}, false
 	}
+	setETag(c, res.LastVersion)
 	if res.LastVersion == 0 {
+		c.Writer.Header().Del(etagHeader)
 		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no " + what + " with id " + strconv.Quote(ref.ID)})
 		return actors.Result{}, false
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -17,7 +18,11 @@ func (s *Server) fail(c *gin.Context, err error) {
 	c.Writer.Header().Del("Location") // set early by handlers that create
 	var invalid *decision.InvalidError
 	var bad *badRequestError
+	var mismatch *actors.VersionMismatchError
 	switch {
+	case errors.As(err, &mismatch):
+		writeProblem(c, Problem{Type: problemPrecondition, Status: http.StatusPreconditionFailed, CurrentVersion: &mismatch.Actual,
+			Detail: fmt.Sprintf("If-Match named version %d, but %s is at version %d", mismatch.Expected, mismatch.Ref, mismatch.Actual)})
 	case errors.As(err, &bad):
 		writeProblem(c, Problem{Type: bad.typ, Status: bad.status, Detail: bad.detail, Errors: bad.fields})
 	case errors.As(err, &invalid):

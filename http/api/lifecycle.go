@@ -44,17 +44,5 @@ func (s *Server) agentCommand(c *gin.Context, body actors.Body) {
 		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no agent with id " + strconv.Quote(id)})
 		return
 	}
-	cmd, err := newCommand(c, body)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	res, err := s.commands.Ask(c.Request.Context(), actors.Ref{Kind: agent.Kind, ID: id}, cmd)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.awaitReadModels(c, res.LastPosition)
-	c.Header(positionHeader, strconv.FormatUint(res.LastPosition, 10))
-	c.JSON(http.StatusOK, res.State)
+	s.send(c, actors.Ref{Kind: agent.Kind, ID: id}, body, http.StatusOK)
 }

@@ -26,17 +26,20 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// Errors lists each invalid field and why.
 	Errors []decision.FieldError `json:"errors,omitempty"`
+	// CurrentVersion is the entity's version, when If-Match named another.
+	CurrentVersion *uint64 `json:"current_version,omitempty"`
 }
 
 // Problem types.
 const (
-	problemMalformed   = "urn:hive:problem:malformed-body"
-	problemInvalid     = "urn:hive:problem:invalid-field"
-	problemTooLarge    = "urn:hive:problem:body-too-large"
-	problemConflict    = "urn:hive:problem:conflict"
-	problemNotFound    = "urn:hive:problem:not-found"
-	problemUnavailable = "urn:hive:problem:unavailable"
-	problemInternal    = "urn:hive:problem:internal"
+	problemMalformed    = "urn:hive:problem:malformed-body"
+	problemInvalid      = "urn:hive:problem:invalid-field"
+	problemTooLarge     = "urn:hive:problem:body-too-large"
+	problemConflict     = "urn:hive:problem:conflict"
+	problemPrecondition = "urn:hive:problem:version-mismatch"
+	problemNotFound     = "urn:hive:problem:not-found"
+	problemUnavailable  = "urn:hive:problem:unavailable"
+	problemInternal     = "urn:hive:problem:internal"
 )
 
 func writeProblem(c *gin.Context, p Problem) {

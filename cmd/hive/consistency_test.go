@@ -1,0 +1,59 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// do sends a request with extra headers and returns the status, headers
+// and decoded JSON body.
+func (s *sim) do(t *testing.T, method, path, body string, headers map[string]string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, *s.url.Load()+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	s.authorize(req)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, resp.Header, out
+}
+
+func TestIfMatchGuardsCommands(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	status, h, body := s.do(t, http.MethodPost, "/v1/agents", `{"name": "careful"}`, nil)
+	if status != http.StatusCreated || h.Get("ETag") != `"1"` {
+		t.Fatalf("register: %d, ETag %q", status, h.Get("ETag"))
+	}
+	if pos, ok := body["position"].(float64); !ok || pos <= 0 || h.Get("Hive-Position") == "" {
+		t.Fatalf("register answered position %v, header %q; want the event's position", body["position"], h.Get("Hive-Position"))
+	}
+	id := body["id"].(string)
+	status, _, body = s.do(t, http.MethodPost, "/v1/agents/"+id+"/drain", `{}`, map[string]string{"If-Match": `"0"`})
+	if status != http.StatusPreconditionFailed || body["current_version"] != float64(1) {
+		t.Fatalf("drain at a stale version: %d %v, want 412 naming version 1", status, body)
+	}
+	status, _, body = s.do(t, http.MethodPost, "/v1/agents/"+id+"/drain", `{}`, map[string]string{"If-Match": "x"})
+	if status != http.StatusBadRequest {
+		t.Fatalf("unreadable If-Match: %d %v", status, body)
+	}
+	status, h, _ = s.do(t, http.MethodPost, "/v1/agents/"+id+"/drain", `{}`, map[string]string{"If-Match": `"1"`})
+	if status != http.StatusOK || h.Get("ETag") != `"2"` {
+		t.Fatalf("drain at the current version: %d, ETag %q", status, h.Get("ETag"))
+	}
+}
+
+// authorize adds the sim's credentials to req, if it has any.
+func (s *sim) authorize(*http.Request) {}
