@@ -57,3 +57,24 @@ func TestIfMatchGuardsCommands(t *testing.T) {
 
 // authorize adds the sim's credentials to req, if it has any.
 func (s *sim) authorize(*http.Request) {}
+
+func TestMinPositionReadsYourWrites(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	_, h, body := s.do(t, http.MethodPost, "/v1/agents", `{"name": "reader"}`, nil)
+	pos := h.Get("Hive-Position")
+	status, _, list := s.do(t, http.MethodGet, "/v1/agents?min_position="+pos, "", nil)
+	if status != http.StatusOK {
+		t.Fatalf("read at the command's position: %d %v", status, list)
+	}
+	agents, _ := list["agents"].([]any)
+	if len(agents) != 1 || agents[0].(map[string]any)["id"] != body["id"] {
+		t.Fatalf("agents at position %s = %v, want the one registered", pos, list)
+	}
+	if status, _, _ := s.do(t, http.MethodGet, "/v1/agents?min_position=-1", "", nil); status != http.StatusBadRequest {
+		t.Fatalf("negative min_position: %d, want 400", status)
+	}
+	status, h, _ = s.do(t, http.MethodGet, "/v1/agents?min_position=999999999", "", nil)
+	if status != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
+		t.Fatalf("a position not reached: %d, Retry-After %q; want 503 with Retry-After", status, h.Get("Retry-After"))
+	}
+}

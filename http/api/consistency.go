@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,4 +54,31 @@ func writeResult(c *gin.Context, status int, state any, pos uint64) {
 		raw = append([]byte(prefix), raw[1:]...)
 	}
 	c.Data(status, "application/json; charset=utf-8", raw)
+}
+
+// readYourWrites makes a read with ?min_position=P wait, within
+// ConsistencyWait, until the read models reflect the event at P (a position
+// a command's response gave), so that the read sees that command. If they
+// do not in time, the read is refused with 503 and Retry-After rather than
+// answered from older state.
+func (s *Server) readYourWrites(c *gin.Context) {
+	raw, ok := c.GetQuery("min_position")
+	if !ok || c.Request.Method != http.MethodGet {
+		c.Next()
+		return
+	}
+	pos, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		s.fail(c, malformed("min_position", "must be a global position: a non-negative integer"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ConsistencyWait)
+	defer cancel()
+	if err := s.read.WaitFor(ctx, pos); err != nil {
+		c.Header("Retry-After", "1")
+		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable,
+			Detail: fmt.Sprintf("the read models have not reached position %d yet; retry", pos)})
+		return
+	}
+	c.Next()
 }

@@ -133,6 +133,7 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})))
 	v1 := r.Group("/v1")
+	v1.Use(s.readYourWrites)
 	v1.POST("/agents", s.registerAgent)
 	v1.GET("/agents", s.listAgents)
 	v1.GET("/agents/:id", s.getAgent)
