@@ -175,15 +175,22 @@ func (a *Agents) Get(id string) (Agent, bool) {
 	return ag.clone(), true
 }
 
-// List returns every agent, in registration order.
-func (a *Agents) List() []Agent {
+// Page returns up to limit agents for which match is true, in registration
+// order, looking from the from-th registered agent on, and where to look
+// next (0 when there is nothing more).
+func (a *Agents) Page(from, limit int, match func(*Agent) bool) ([]Agent, int) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]Agent, 0, len(a.order))
-	for _, id := range a.order {
-		out = append(out, a.byID[id].clone())
+	out := []Agent{}
+	for i := from; i < len(a.order); i++ {
+		if ag := a.byID[a.order[i]]; match(ag) {
+			if len(out) == limit {
+				return out, i
+			}
+			out = append(out, ag.clone())
+		}
 	}
-	return out
+	return out, 0
 }
 
 func (ag *Agent) clone() Agent {

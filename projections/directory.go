@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"slices"
 	"sync"
 	"time"
 
@@ -108,16 +107,20 @@ func streamID(stream string) string {
 	return ""
 }
 
-// List returns the entries of kind ("swarm", "workflow" or "definition"),
-// oldest first.
-func (d *Directory) List(kind string) []Entry {
+// Page returns up to limit entries of kind for which match is true, oldest
+// first, looking from the from-th entry on, and where to look next (0 when
+// there is nothing more).
+func (d *Directory) Page(kind string, from, limit int, match func(*Entry) bool) ([]Entry, int) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	out := []Entry{}
-	for _, id := range d.order {
-		if e := d.byID[id]; e.Kind == kind {
+	for i := from; i < len(d.order); i++ {
+		if e := d.byID[d.order[i]]; e.Kind == kind && match(e) {
+			if len(out) == limit {
+				return out, i
+			}
 			out = append(out, *e)
 		}
 	}
-	return slices.Clip(out)
+	return out, 0
 }

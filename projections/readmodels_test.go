@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -55,14 +56,43 @@ func TestDirectoryListsSwarmsRunsAndDefinitions(t *testing.T) {
 	feed(t, d, "workflow-r1", &hivev1.RunStarted{RunId: "r1", Name: "release", SwarmId: "s1"}, &hivev1.RunPaused{RunId: "r1"})
 	feed(t, d, "workflow-r2", &hivev1.RunStarted{RunId: "r2", Name: "docs", SwarmId: "s1"}, &hivev1.RunCompleted{RunId: "r2"})
 	feed(t, d, "definition-d1", &hivev1.DefinitionSaved{DefinitionId: "d1", Name: "nightly", Version: 1}, &hivev1.DefinitionSaved{DefinitionId: "d1", Name: "nightly", Version: 2})
-	if defs := d.List("definition"); len(defs) != 1 || defs[0].Version != 2 || defs[0].Name != "nightly" {
+	if defs := list(d, "definition"); len(defs) != 1 || defs[0].Version != 2 || defs[0].Name != "nightly" {
 		t.Fatalf("definitions = %+v", defs)
 	}
-	if swarms := d.List("swarm"); len(swarms) != 1 || swarms[0].Name != "crew" {
+	if swarms := list(d, "swarm"); len(swarms) != 1 || swarms[0].Name != "crew" {
 		t.Fatalf("swarms = %+v", swarms)
 	}
-	runs := d.List("workflow")
+	runs := list(d, "workflow")
 	if len(runs) != 2 || runs[0].Status != "paused" || runs[1].Status != "completed" || runs[0].SwarmID != "s1" {
 		t.Fatalf("runs = %+v", runs)
+	}
+}
+
+func list(d *projections.Directory, kind string) []projections.Entry {
+	items, _ := d.Page(kind, 0, 1000, func(*projections.Entry) bool { return true })
+	return items
+}
+
+func TestPagesCoverEverythingOnce(t *testing.T) {
+	a := projections.NewAgents()
+	for i := range 7 {
+		id := string(rune('a' + i))
+		feed(t, a, "agent-"+id, &hivev1.AgentRegistered{AgentId: id, Name: id, Capabilities: []string{[]string{"odd", "even"}[(i+1)%2]}})
+	}
+	even := func(ag *projections.Agent) bool { return ag.Capabilities[0] == "even" }
+	var got []string
+	pages := 0
+	for from := 0; ; pages++ {
+		items, next := a.Page(from, 2, even)
+		for _, ag := range items {
+			got = append(got, ag.ID)
+		}
+		if next == 0 {
+			break
+		}
+		from = next
+	}
+	if strings.Join(got, "") != "aceg" || pages != 1 {
+		t.Fatalf("pages of 2 even agents gave %v in %d continuations, want aceg in 1", got, pages)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,4 +78,44 @@ func TestMinPositionReadsYourWrites(t *testing.T) {
 	if status != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
 		t.Fatalf("a position not reached: %d, Retry-After %q; want 503 with Retry-After", status, h.Get("Retry-After"))
 	}
+}
+
+func TestListsPageWithCursorsAndFilter(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	for i, capability := range []string{"code", "review", "code", "code", "review"} {
+		s.must(t, http.MethodPost, "/v1/agents", map[string]any{"name": fmt.Sprint("p", i), "capabilities": []string{capability}}, nil)
+	}
+	var names []string
+	path := "/v1/agents?capability=code&limit=2"
+	for pages := 0; path != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("paging does not end")
+		}
+		var page struct {
+			Agents []struct {
+				Name string `json:"name"`
+			} `json:"agents"`
+			Next string `json:"next_cursor"`
+		}
+		s.must(t, http.MethodGet, path, nil, &page)
+		for _, a := range page.Agents {
+			names = append(names, a.Name)
+		}
+		path = ""
+		if page.Next != "" {
+			path = "/v1/agents?capability=code&limit=2&cursor=" + page.Next
+		}
+	}
+	if strings.Join(names, ",") != "p0,p2,p3" {
+		t.Fatalf("code agents over pages of 2: %v", names)
+	}
+	s.problem(t, http.MethodGet, "/v1/agents?limit=0", nil, http.StatusBadRequest, "limit")
+	s.problem(t, http.MethodGet, "/v1/agents?cursor=bogus", nil, http.StatusBadRequest, "cursor")
+	var swarms struct {
+		Next string `json:"next_cursor"`
+	}
+	createSwarm(t, s, map[string]any{"name": "one", "topology": "mesh"})
+	createSwarm(t, s, map[string]any{"name": "two", "topology": "mesh"})
+	s.must(t, http.MethodGet, "/v1/swarms?limit=1", nil, &swarms)
+	s.problem(t, http.MethodGet, "/v1/agents?cursor="+swarms.Next, nil, http.StatusBadRequest, "cursor")
 }

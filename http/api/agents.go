@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"hive/actors"
 	"hive/actors/agent"
 	"hive/events"
+	"hive/projections"
 )
 
 // positionHeader carries the global position of a command's last event.
@@ -54,8 +56,26 @@ func (s *Server) awaitReadModels(c *gin.Context, pos uint64) {
 	}
 }
 
+// listAgents lists agents, a page at a time, filtered by status,
+// capability, swarm_id and label ("key=value"), all optional.
 func (s *Server) listAgents(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"agents": s.agents.List()})
+	p, err := readPage(c, "agents")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status, capability, swarmID := c.Query("status"), c.Query("capability"), c.Query("swarm_id")
+	labelKey, labelValue, byLabel := strings.Cut(c.Query("label"), "=")
+	if c.Query("label") != "" && !byLabel {
+		s.fail(c, malformed("label", `must be "key=value"`))
+		return
+	}
+	items, next := s.agents.Page(p.from, p.limit, func(a *projections.Agent) bool {
+		return (status == "" || a.Status == status) && (swarmID == "" || a.SwarmID == swarmID) &&
+			(capability == "" || slices.Contains(a.Capabilities, capability)) &&
+			(!byLabel || a.Labels[labelKey] == labelValue)
+	})
+	writePage(c, "agents", items, next)
 }
 
 func (s *Server) getAgent(c *gin.Context) {

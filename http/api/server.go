@@ -40,13 +40,13 @@ type Reactions interface {
 
 // Directory lists the swarms and workflow runs.
 type Directory interface {
-	List(kind string) []projections.Entry
+	Page(kind string, from, limit int, match func(*projections.Entry) bool) ([]projections.Entry, int)
 }
 
 // AgentsView is the agents read model.
 type AgentsView interface {
 	Get(id string) (projections.Agent, bool)
-	List() []projections.Agent
+	Page(from, limit int, match func(*projections.Agent) bool) ([]projections.Agent, int)
 }
 
 // Config configures the API.

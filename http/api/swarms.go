@@ -43,7 +43,7 @@ func (s *Server) createSwarm(c *gin.Context) {
 }
 
 func (s *Server) listSwarms(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"swarms": s.directory.List(swarm.Kind)})
+	s.listDirectory(c, swarm.Kind, "swarms", all)
 }
 
 func (s *Server) getSwarm(c *gin.Context) {

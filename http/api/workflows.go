@@ -13,6 +13,7 @@ import (
 	"hive/actors/ledger"
 	"hive/actors/workflow"
 	"hive/events"
+	"hive/projections"
 )
 
 func runRef(id string) actors.Ref { return actors.Ref{Kind: workflow.Kind, ID: id} }
@@ -54,9 +55,28 @@ func (s *Server) startWorkflow(c *gin.Context) {
 		Budget: req.Budget, At: time.Now().UTC()}, http.StatusCreated)
 }
 
+// listWorkflows lists runs, a page at a time, filtered by status and
+// swarm_id, both optional.
 func (s *Server) listWorkflows(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"workflows": s.directory.List(workflow.Kind)})
+	status, swarmID := c.Query("status"), c.Query("swarm_id")
+	s.listDirectory(c, workflow.Kind, "workflows", func(e *projections.Entry) bool {
+		return (status == "" || e.Status == status) && (swarmID == "" || e.SwarmID == swarmID)
+	})
 }
+
+// listDirectory answers a page of the directory's entries of kind that
+// match, as the list named list.
+func (s *Server) listDirectory(c *gin.Context, kind, list string, match func(*projections.Entry) bool) {
+	p, err := readPage(c, list)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, next := s.directory.Page(kind, p.from, p.limit, match)
+	writePage(c, list, items, next)
+}
+
+func all(*projections.Entry) bool { return true }
 
 func (s *Server) getWorkflow(c *gin.Context) {
 	if res, ok := s.inspect(c, runRef(c.Param("id")), "workflow run"); ok {
@@ -178,7 +198,7 @@ func (s *Server) saveDefinition(c *gin.Context) {
 }
 
 func (s *Server) listDefinitions(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"definitions": s.directory.List(definition.Kind)})
+	s.listDirectory(c, definition.Kind, "definitions", all)
 }
 
 func (s *Server) getDefinition(c *gin.Context) {
