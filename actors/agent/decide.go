@@ -31,6 +31,8 @@ func (s State) Decide(c any) ([]proto.Message, error) {
 		return s.startTask(c)
 	case FinishTask:
 		return s.finishTask(c)
+	case ReportProgress:
+		return s.reportProgress(c)
 	default:
 		return nil, fmt.Errorf("%w: agent cannot handle %T", decision.ErrInvalid, c)
 	}

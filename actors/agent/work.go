@@ -179,6 +179,8 @@ func (s *State) applyWork(env *events.Envelope, msg proto.Message) bool {
 		}
 		delete(s.Tasks, m.GetTaskId())
 		s.Stats.record(m)
+	case *hivev1.AgentTaskProgress:
+		// A note for the timeline: it changes nothing.
 	default:
 		return false
 	}

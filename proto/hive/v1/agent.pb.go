@@ -756,6 +756,80 @@ func (x *AgentTaskFinished) GetSwarmVersion() uint64 {
 	return 0
 }
 
+// AgentTaskProgress records what an agent said about a task it works on:
+// not a decision, a note for the timeline and for whoever watches the task.
+type AgentTaskProgress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The agent.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The task.
+	TaskId string `protobuf:"bytes,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// What the agent said, e.g. "tests running".
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// How far along, 0 to 100.
+	Percent       float64 `protobuf:"fixed64,4,opt,name=percent,proto3" json:"percent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentTaskProgress) Reset() {
+	*x = AgentTaskProgress{}
+	mi := &file_hive_v1_agent_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentTaskProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentTaskProgress) ProtoMessage() {}
+
+func (x *AgentTaskProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentTaskProgress.ProtoReflect.Descriptor instead.
+func (*AgentTaskProgress) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AgentTaskProgress) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *AgentTaskProgress) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *AgentTaskProgress) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *AgentTaskProgress) GetPercent() float64 {
+	if x != nil {
+		return x.Percent
+	}
+	return 0
+}
+
 // AgentSnapshot is an agent's whole state at a version of its stream, so
 // that recovery applies only the events after it.
 type AgentSnapshot struct {
@@ -800,7 +874,7 @@ type AgentSnapshot struct {
 
 func (x *AgentSnapshot) Reset() {
 	*x = AgentSnapshot{}
-	mi := &file_hive_v1_agent_proto_msgTypes[10]
+	mi := &file_hive_v1_agent_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -812,7 +886,7 @@ func (x *AgentSnapshot) String() string {
 func (*AgentSnapshot) ProtoMessage() {}
 
 func (x *AgentSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_agent_proto_msgTypes[10]
+	mi := &file_hive_v1_agent_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -825,7 +899,7 @@ func (x *AgentSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentSnapshot.ProtoReflect.Descriptor instead.
 func (*AgentSnapshot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_agent_proto_rawDescGZIP(), []int{10}
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AgentSnapshot) GetAgentId() string {
@@ -964,7 +1038,7 @@ type AgentSnapshot_Task struct {
 
 func (x *AgentSnapshot_Task) Reset() {
 	*x = AgentSnapshot_Task{}
-	mi := &file_hive_v1_agent_proto_msgTypes[12]
+	mi := &file_hive_v1_agent_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -976,7 +1050,7 @@ func (x *AgentSnapshot_Task) String() string {
 func (*AgentSnapshot_Task) ProtoMessage() {}
 
 func (x *AgentSnapshot_Task) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_agent_proto_msgTypes[12]
+	mi := &file_hive_v1_agent_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -989,7 +1063,7 @@ func (x *AgentSnapshot_Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentSnapshot_Task.ProtoReflect.Descriptor instead.
 func (*AgentSnapshot_Task) Descriptor() ([]byte, []int) {
-	return file_hive_v1_agent_proto_rawDescGZIP(), []int{10, 0}
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{11, 0}
 }
 
 func (x *AgentSnapshot_Task) GetTaskId() string {
@@ -1076,7 +1150,12 @@ const file_hive_v1_agent_proto_rawDesc = "" +
 	"\aoutcome\x18\x03 \x01(\tR\aoutcome\x12%\n" +
 	"\x0eduration_nanos\x18\x04 \x01(\x03R\rdurationNanos\x12$\n" +
 	"\x05usage\x18\x05 \x01(\v2\x0e.hive.v1.UsageR\x05usage\x12#\n" +
-	"\rswarm_version\x18\x06 \x01(\x04R\fswarmVersion\"\xbd\a\n" +
+	"\rswarm_version\x18\x06 \x01(\x04R\fswarmVersion\"{\n" +
+	"\x11AgentTaskProgress\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x17\n" +
+	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12\x18\n" +
+	"\apercent\x18\x04 \x01(\x01R\apercent\"\xbd\a\n" +
 	"\rAgentSnapshot\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\"\n" +
@@ -1120,7 +1199,7 @@ func file_hive_v1_agent_proto_rawDescGZIP() []byte {
 	return file_hive_v1_agent_proto_rawDescData
 }
 
-var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_hive_v1_agent_proto_goTypes = []any{
 	(*AgentRegistered)(nil),        // 0: hive.v1.AgentRegistered
 	(*AgentHeartbeatExtended)(nil), // 1: hive.v1.AgentHeartbeatExtended
@@ -1132,20 +1211,21 @@ var file_hive_v1_agent_proto_goTypes = []any{
 	(*AgentLeftSwarm)(nil),         // 7: hive.v1.AgentLeftSwarm
 	(*AgentTaskStarted)(nil),       // 8: hive.v1.AgentTaskStarted
 	(*AgentTaskFinished)(nil),      // 9: hive.v1.AgentTaskFinished
-	(*AgentSnapshot)(nil),          // 10: hive.v1.AgentSnapshot
-	nil,                            // 11: hive.v1.AgentRegistered.LabelsEntry
-	(*AgentSnapshot_Task)(nil),     // 12: hive.v1.AgentSnapshot.Task
-	nil,                            // 13: hive.v1.AgentSnapshot.LabelsEntry
-	nil,                            // 14: hive.v1.AgentSnapshot.SwarmVersionsEntry
-	(*Usage)(nil),                  // 15: hive.v1.Usage
+	(*AgentTaskProgress)(nil),      // 10: hive.v1.AgentTaskProgress
+	(*AgentSnapshot)(nil),          // 11: hive.v1.AgentSnapshot
+	nil,                            // 12: hive.v1.AgentRegistered.LabelsEntry
+	(*AgentSnapshot_Task)(nil),     // 13: hive.v1.AgentSnapshot.Task
+	nil,                            // 14: hive.v1.AgentSnapshot.LabelsEntry
+	nil,                            // 15: hive.v1.AgentSnapshot.SwarmVersionsEntry
+	(*Usage)(nil),                  // 16: hive.v1.Usage
 }
 var file_hive_v1_agent_proto_depIdxs = []int32{
-	11, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
-	15, // 1: hive.v1.AgentTaskFinished.usage:type_name -> hive.v1.Usage
-	13, // 2: hive.v1.AgentSnapshot.labels:type_name -> hive.v1.AgentSnapshot.LabelsEntry
-	12, // 3: hive.v1.AgentSnapshot.tasks:type_name -> hive.v1.AgentSnapshot.Task
-	15, // 4: hive.v1.AgentSnapshot.usage:type_name -> hive.v1.Usage
-	14, // 5: hive.v1.AgentSnapshot.swarm_versions:type_name -> hive.v1.AgentSnapshot.SwarmVersionsEntry
+	12, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
+	16, // 1: hive.v1.AgentTaskFinished.usage:type_name -> hive.v1.Usage
+	14, // 2: hive.v1.AgentSnapshot.labels:type_name -> hive.v1.AgentSnapshot.LabelsEntry
+	13, // 3: hive.v1.AgentSnapshot.tasks:type_name -> hive.v1.AgentSnapshot.Task
+	16, // 4: hive.v1.AgentSnapshot.usage:type_name -> hive.v1.Usage
+	15, // 5: hive.v1.AgentSnapshot.swarm_versions:type_name -> hive.v1.AgentSnapshot.SwarmVersionsEntry
 	6,  // [6:6] is the sub-list for method output_type
 	6,  // [6:6] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
@@ -1165,7 +1245,7 @@ func file_hive_v1_agent_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_agent_proto_rawDesc), len(file_hive_v1_agent_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
