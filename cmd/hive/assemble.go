@@ -120,7 +120,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 
 	gin.SetMode(gin.ReleaseMode)
 	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout}, api.Deps{
-		Commands: system, ReadSide: runner, Reactions: router, Agents: agents, Directory: directory, Gatherer: reg, Logger: logger.With("component", "api"),
+		Commands: system, ReadSide: runner, Reactions: router, Agents: agents, Directory: directory, Log: store, Gatherer: reg, Logger: logger.With("component", "api"),
 	})
 	if err != nil {
 		return nil, err

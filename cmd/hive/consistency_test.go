@@ -119,3 +119,68 @@ func TestListsPageWithCursorsAndFilter(t *testing.T) {
 	s.must(t, http.MethodGet, "/v1/swarms?limit=1", nil, &swarms)
 	s.problem(t, http.MethodGet, "/v1/agents?cursor="+swarms.Next, nil, http.StatusBadRequest, "cursor")
 }
+
+func TestEventLogRoutes(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	var ag struct {
+		ID string `json:"id"`
+	}
+	req, err := http.NewRequest(http.MethodPost, *s.url.Load()+"/v1/agents", strings.NewReader(`{"name": "audited"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Hive-Correlation-Id", "corr-audit-1")
+	s.authorize(req)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&ag); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s.must(t, http.MethodPost, "/v1/agents/"+ag.ID+"/drain", map[string]any{"reason": "audit"}, nil)
+
+	type event struct {
+		Stream        string         `json:"stream"`
+		Version       int            `json:"version"`
+		Type          string         `json:"type"`
+		CorrelationID string         `json:"correlation_id"`
+		Payload       map[string]any `json:"payload"`
+		Hash          string         `json:"hash"`
+	}
+	var byCorr struct {
+		Events []event `json:"events"`
+		Next   string  `json:"next_cursor"`
+	}
+	s.must(t, http.MethodGet, "/v1/events?correlation_id=corr-audit-1", nil, &byCorr)
+	if len(byCorr.Events) != 1 || byCorr.Events[0].Type != "hive.v1.AgentRegistered" || byCorr.Events[0].Payload["name"] != "audited" || len(byCorr.Events[0].Hash) != 64 {
+		t.Fatalf("events of the correlation: %+v", byCorr.Events)
+	}
+	var stream struct {
+		Events []event `json:"events"`
+	}
+	s.must(t, http.MethodGet, "/v1/streams/agent-"+ag.ID+"?direction=backward&limit=1", nil, &stream)
+	if len(stream.Events) != 1 || stream.Events[0].Type != "hive.v1.AgentDraining" || stream.Events[0].Version != 2 {
+		t.Fatalf("newest event of the agent's stream: %+v", stream.Events)
+	}
+	var rest struct {
+		Events []event `json:"events"`
+		Next   string  `json:"next_cursor"`
+	}
+	s.must(t, http.MethodGet, "/v1/events?type=hive.v1.AgentDraining", nil, &rest)
+	if len(rest.Events) != 1 || rest.Next == "" {
+		t.Fatalf("events of a type: %+v", rest)
+	}
+	var first, second struct {
+		Events []event `json:"events"`
+		Next   string  `json:"next_cursor"`
+	}
+	s.must(t, http.MethodGet, "/v1/events?limit=1&stream=agent-"+ag.ID, nil, &first)
+	s.must(t, http.MethodGet, "/v1/events?limit=1&stream=agent-"+ag.ID+"&cursor="+first.Next, nil, &second)
+	if len(first.Events) != 1 || len(second.Events) != 1 || first.Events[0].Version != 1 || second.Events[0].Version != 2 {
+		t.Fatalf("pages of one: %+v then %+v", first.Events, second.Events)
+	}
+	s.problem(t, http.MethodGet, "/v1/streams/agent-nope", nil, http.StatusNotFound, "")
+	s.problem(t, http.MethodGet, "/v1/streams/agent-"+ag.ID+"?direction=sideways", nil, http.StatusBadRequest, "direction")
+}

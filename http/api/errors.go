@@ -10,6 +10,7 @@ import (
 
 	"hive/actors"
 	"hive/actors/decision"
+	"hive/events"
 )
 
 // fail answers err as a problem. It is the one place where errors from the
@@ -32,6 +33,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		writeProblem(c, Problem{Type: problemInvalid, Status: http.StatusUnprocessableEntity, Detail: err.Error()})
 	case errors.Is(err, decision.ErrConflict):
 		writeProblem(c, Problem{Type: problemConflict, Status: http.StatusConflict, Detail: err.Error()})
+	case errors.Is(err, events.ErrInvalidArgument):
+		writeProblem(c, Problem{Type: problemMalformed, Status: http.StatusBadRequest, Detail: err.Error()})
 	case errors.Is(err, decision.ErrNotFound):
 		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: err.Error()})
 	case errors.Is(err, actors.ErrUnavailable), errors.Is(err, actors.ErrEntityFailed),

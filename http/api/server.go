@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hive/actors"
+	"hive/events"
 	"hive/projections"
 )
 
@@ -36,6 +37,12 @@ type ReadSide interface {
 type Reactions interface {
 	// WaitFor blocks until the reactions to the event at pos were handled.
 	WaitFor(ctx context.Context, pos uint64) error
+}
+
+// EventLog is the store's log, as the audit routes read it.
+type EventLog interface {
+	ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error)
+	ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error)
 }
 
 // Directory lists the swarms and workflow runs.
@@ -96,6 +103,7 @@ type Server struct {
 	reactions Reactions
 	agents    AgentsView
 	directory Directory
+	log       EventLog
 	gatherer  prometheus.Gatherer
 	logger    *slog.Logger
 }
@@ -107,6 +115,7 @@ type Deps struct {
 	Reactions Reactions
 	Agents    AgentsView
 	Directory Directory
+	Log       EventLog
 	Gatherer  prometheus.Gatherer
 	Logger    *slog.Logger
 }
@@ -117,7 +126,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, directory: d.Directory, gatherer: d.Gatherer, logger: d.Logger}
+	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, directory: d.Directory, log: d.Log, gatherer: d.Gatherer, logger: d.Logger}
 	return s.routes(), nil
 }
 
@@ -141,6 +150,8 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/agents/:id/drain", s.drainAgent)
 	v1.DELETE("/agents/:id", s.deregisterAgent)
 	v1.GET("/agents/:id/tasks", s.agentTasks)
+	v1.GET("/agents/:id/assignments", s.assignments)
+	v1.GET("/agents/:id/assignments/stream", s.assignmentStream)
 	v1.POST("/swarms", s.createSwarm)
 	v1.GET("/swarms", s.listSwarms)
 	v1.GET("/swarms/:id", s.getSwarm)
@@ -151,9 +162,12 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/swarms/:id/proposals", s.propose)
 	v1.POST("/swarms/:id/proposals/:proposal/votes", s.vote)
 	s.workflowRoutes(v1)
+	v1.GET("/events", s.listEvents)
+	v1.GET("/streams/:stream", s.readStream)
 	v1.GET("/tasks/:id", s.getTask)
 	v1.POST("/tasks/:id/complete", s.completeTask)
 	v1.POST("/tasks/:id/fail", s.failTask)
+	v1.POST("/tasks/:id/progress", s.taskProgress)
 	return r
 }
 
