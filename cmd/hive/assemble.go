@@ -94,9 +94,9 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	}
 
 	entityKinds, timerKinds := kinds()
-	agents, directory := projections.NewAgents(), projections.NewDirectory()
+	agents, directory, assignments := projections.NewAgents(), projections.NewDirectory(), projections.NewAssignments()
 	deadlines := timers.NewIndex(timerKinds...)
-	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, directory, deadlines)
+	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, directory, assignments, deadlines)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 
 	gin.SetMode(gin.ReleaseMode)
 	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout}, api.Deps{
-		Commands: system, ReadSide: runner, Reactions: router, Agents: agents, Directory: directory, Log: store, Gatherer: reg, Logger: logger.With("component", "api"),
+		Commands: system, ReadSide: runner, Reactions: router, Agents: agents, Directory: directory, Log: store, Records: store, Assignments: assignments, Gatherer: reg, Logger: logger.With("component", "api"),
 	})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -183,4 +184,62 @@ func TestEventLogRoutes(t *testing.T) {
 	}
 	s.problem(t, http.MethodGet, "/v1/streams/agent-nope", nil, http.StatusNotFound, "")
 	s.problem(t, http.MethodGet, "/v1/streams/agent-"+ag.ID+"?direction=sideways", nil, http.StatusBadRequest, "direction")
+}
+
+func TestIdempotencyKeyReplaysTheResponse(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	key := map[string]string{"Idempotency-Key": "register-k1"}
+	status, h1, first := s.do(t, http.MethodPost, "/v1/agents", `{"name": "once"}`, key)
+	if status != http.StatusCreated {
+		t.Fatalf("first request: %d %v", status, first)
+	}
+	status, h2, again := s.do(t, http.MethodPost, "/v1/agents", `{"name": "once"}`, key)
+	if status != http.StatusCreated || h2.Get("Idempotent-Replayed") != "true" || again["id"] != first["id"] ||
+		h2.Get("Hive-Position") != h1.Get("Hive-Position") || h2.Get("Location") != h1.Get("Location") {
+		t.Fatalf("same key, same request: %d %v %v; want the first response replayed", status, h2, again)
+	}
+	var log struct {
+		Events []struct {
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	s.must(t, http.MethodGet, "/v1/events?type=hive.v1.AgentRegistered", nil, &log)
+	if len(log.Events) != 1 {
+		t.Fatalf("%d registrations recorded, want 1", len(log.Events))
+	}
+	status, _, body := s.do(t, http.MethodPost, "/v1/agents", `{"name": "other"}`, key)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body["errors"]), "Idempotency-Key") {
+		t.Fatalf("same key, another body: %d %v; want 422 naming Idempotency-Key", status, body)
+	}
+	// A refusal is replayed too: the key stands for the request's outcome.
+	dup := map[string]string{"Idempotency-Key": "register-dup"}
+	status, _, _ = s.do(t, http.MethodPost, "/v1/agents", `{"name": "once"}`, dup)
+	if status != http.StatusConflict {
+		t.Fatalf("registering a taken name: %d", status)
+	}
+	if status, h, _ := s.do(t, http.MethodPost, "/v1/agents", `{"name": "once"}`, dup); status != http.StatusConflict || h.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replayed refusal: %d %v", status, h)
+	}
+	if status, _, _ := s.do(t, http.MethodPost, "/v1/agents", `{"name": "x"}`, map[string]string{"Idempotency-Key": "bad key"}); status != http.StatusBadRequest {
+		t.Fatalf("a key with a space: %d, want 400", status)
+	}
+}
+
+func TestConcurrentRequestsWithOneKeyRunOnce(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	var wg sync.WaitGroup
+	statuses := make([]int, 8)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _, _ = s.do(t, http.MethodPost, "/v1/swarms", `{"name": "raced", "topology": "mesh"}`, map[string]string{"Idempotency-Key": "race"})
+		}()
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st != http.StatusCreated {
+			t.Fatalf("request %d: %d, want every one to get the first response (201)", i, st)
+		}
+	}
 }

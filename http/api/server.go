@@ -66,6 +66,9 @@ type Config struct {
 	// HeartbeatTimeout is how long an agent may stay silent before it is
 	// lost (see agent.Heartbeat).
 	HeartbeatTimeout time.Duration
+	// IdempotencyWindow is how long the response to a command sent with an
+	// Idempotency-Key is replayed for the same request (default 24h).
+	IdempotencyWindow time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -78,6 +81,9 @@ func (c *Config) setDefaults() {
 	if c.HeartbeatTimeout == 0 {
 		c.HeartbeatTimeout = 30 * time.Second
 	}
+	if c.IdempotencyWindow == 0 {
+		c.IdempotencyWindow = 24 * time.Hour
+	}
 }
 
 // Validate reports every invalid setting.
@@ -88,6 +94,9 @@ func (c Config) Validate() error {
 	}
 	if c.ConsistencyWait < 0 {
 		errs = append(errs, errors.New("api: ConsistencyWait must not be negative"))
+	}
+	if c.IdempotencyWindow < 0 {
+		errs = append(errs, errors.New("api: IdempotencyWindow must not be negative"))
 	}
 	if c.HeartbeatTimeout < 0 {
 		errs = append(errs, errors.New("api: HeartbeatTimeout must not be negative"))
@@ -104,6 +113,9 @@ type Server struct {
 	agents    AgentsView
 	directory Directory
 	log       EventLog
+	records   Records
+	keys      keyLocks
+	work      AssignmentsView
 	gatherer  prometheus.Gatherer
 	logger    *slog.Logger
 }
@@ -116,8 +128,12 @@ type Deps struct {
 	Agents    AgentsView
 	Directory Directory
 	Log       EventLog
-	Gatherer  prometheus.Gatherer
-	Logger    *slog.Logger
+	// Records keeps the responses to commands sent with an Idempotency-Key.
+	Records Records
+	// Assignments are the agents' tasks in flight, for workers.
+	Assignments AssignmentsView
+	Gatherer    prometheus.Gatherer
+	Logger      *slog.Logger
 }
 
 // New returns the API's http.Handler.
@@ -126,7 +142,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, directory: d.Directory, log: d.Log, gatherer: d.Gatherer, logger: d.Logger}
+	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, directory: d.Directory, log: d.Log, records: d.Records, work: d.Assignments, gatherer: d.Gatherer, logger: d.Logger}
 	return s.routes(), nil
 }
 
@@ -142,7 +158,7 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})))
 	v1 := r.Group("/v1")
-	v1.Use(s.readYourWrites)
+	v1.Use(s.readYourWrites, s.idempotent)
 	v1.POST("/agents", s.registerAgent)
 	v1.GET("/agents", s.listAgents)
 	v1.GET("/agents/:id", s.getAgent)
