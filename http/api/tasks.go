@@ -40,10 +40,11 @@ func (s *Server) completeTask(c *gin.Context) {
 		return
 	}
 	var req completeTaskRequest
-	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+	if err := checkOutput(decodeJSON(c, s.cfg.MaxBodyBytes, &req), req.Output); err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.beatQuietly(c, req.AgentID)
 	s.send(c, swarmRef(swarmID), swarm.CompleteTask{TaskID: c.Param("id"), AgentID: req.AgentID, Output: req.Output,
 		Usage: req.Usage, AddSteps: req.AddSteps, At: time.Now().UTC()}, http.StatusOK)
 }
@@ -65,6 +66,7 @@ func (s *Server) failTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.beatQuietly(c, req.AgentID)
 	retryable := req.Retryable == nil || *req.Retryable
 	s.send(c, swarmRef(swarmID), swarm.FailTask{TaskID: c.Param("id"), AgentID: req.AgentID, Reason: req.Reason,
 		Retryable: retryable, At: time.Now().UTC()}, http.StatusOK)
