@@ -19,7 +19,7 @@ can see live what is happening, ask later why it happened, and replay it.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand())
+	root.AddCommand(newServeCommand(), newAgentCommand())
 	return root
 }
 

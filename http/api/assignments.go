@@ -16,6 +16,7 @@ import (
 	"hive/actors"
 	"hive/actors/agent"
 	"hive/actors/decision"
+	"hive/actors/token"
 	"hive/projections"
 )
 
@@ -51,7 +52,8 @@ func (s *Server) assignments(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if !s.beat(c, id) {
+	beats := speaksFor(c, id)
+	if !s.greet(c, id, beats) {
 		return
 	}
 	s.holdOpen(c, wait+writeSlack)
@@ -72,7 +74,7 @@ func (s *Server) assignments(c *gin.Context) {
 		case <-expired.C:
 			wait = 0
 		case <-beat.C:
-			if !s.beat(c, id) {
+			if beats && !s.beat(c, id) {
 				stop()
 				return
 			}
@@ -82,6 +84,34 @@ func (s *Server) assignments(c *gin.Context) {
 		}
 		stop()
 	}
+}
+
+// speaksFor reports whether the request comes from the agent id itself (an
+// agent token acting as it), or from a caller that may act as any agent
+// (admin, or anyone when no authentication ran): only those requests are
+// the agent's heartbeats, not an operator's or a viewer's look.
+func speaksFor(c *gin.Context, id string) bool {
+	p := principalOf(c)
+	switch token.Role(p.Role) {
+	case token.RoleAgent:
+		return p.AgentID == id
+	case token.RoleOperator, token.RoleViewer:
+		return false
+	}
+	return true
+}
+
+// greet starts a request about the agent id: a heartbeat if beats, else a
+// check that the agent exists. It answers the failure and reports false.
+func (s *Server) greet(c *gin.Context, id string, beats bool) bool {
+	if beats {
+		return s.beat(c, id)
+	}
+	if _, ok := s.agents.Get(id); !ok {
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no agent with id " + strconv.Quote(id)})
+		return false
+	}
+	return true
 }
 
 // assignmentsQuery reads wait and after from the query.
@@ -121,7 +151,8 @@ func (s *Server) assignmentStream(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if !s.beat(c, id) {
+	beats := speaksFor(c, id)
+	if !s.greet(c, id, beats) {
 		return
 	}
 	c.Header("Content-Type", "text/event-stream")
@@ -144,7 +175,7 @@ func (s *Server) assignmentStream(c *gin.Context) {
 		select {
 		case <-wake:
 		case <-beat.C:
-			if !s.beat(c, id) || !s.writeStream(c, ": keep-alive\n\n") {
+			if (beats && !s.beat(c, id)) || !s.writeStream(c, ": keep-alive\n\n") {
 				stop()
 				return
 			}

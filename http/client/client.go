@@ -1,0 +1,181 @@
+// Package client is a Go client of Hive's HTTP API for agent workers: it
+// registers an agent (or resumes one already registered), long-polls its
+// assignments, heartbeats, reports progress, and completes or fails tasks.
+//
+// A Client is safe for concurrent use. Every method takes a context and
+// returns a *ProblemError when Hive answers with a problem. Requests that
+// are safe to repeat — reads, heartbeats, registration, and task results,
+// which Hive ignores when already reported — are retried on transport
+// errors and on 502, 503 and 504; progress reports are not.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config configures a Client.
+type Config struct {
+	// Server is Hive's base URL, e.g. "http://127.0.0.1:8080". Required.
+	Server string
+	// Token, if set, is sent as "Authorization: Bearer <token>".
+	Token string
+	// HTTPClient makes the requests; http.DefaultClient if nil. Its
+	// Timeout, if any, must exceed the longest assignments wait.
+	HTTPClient *http.Client
+	// Retries is how many times a safe request is tried again (default 4;
+	// negative: never).
+	Retries int
+	// RetryBackoff is the first wait before a retry, doubling each time
+	// (default 200 ms).
+	RetryBackoff time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.HTTPClient == nil {
+		c.HTTPClient = http.DefaultClient
+	}
+	if c.Retries == 0 {
+		c.Retries = 4
+	}
+	if c.RetryBackoff == 0 {
+		c.RetryBackoff = 200 * time.Millisecond
+	}
+}
+
+// Validate reports every invalid setting.
+func (c Config) Validate() error {
+	var errs []error
+	if u, err := url.Parse(c.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("client: Server %q must be an http or https URL", c.Server))
+	}
+	if strings.ContainsAny(c.Token, " \r\n") {
+		errs = append(errs, errors.New("client: Token must not contain spaces or line breaks"))
+	}
+	if c.RetryBackoff < 0 {
+		errs = append(errs, errors.New("client: RetryBackoff must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Client calls Hive's API.
+type Client struct {
+	cfg  Config
+	base string
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, base: strings.TrimRight(cfg.Server, "/")}, nil
+}
+
+// retry says whether a request may be sent again.
+type retry bool
+
+const (
+	once     retry = false
+	retrying retry = true
+)
+
+// do sends method path with body (JSON, if not nil) and decodes a 2xx
+// answer into out (if not nil). A safe request is retried on transport
+// errors and on 502, 503 and 504, honouring Retry-After.
+func (c *Client) do(ctx context.Context, r retry, method, path string, body, out any) error {
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+	}
+	wait := c.cfg.RetryBackoff
+	for attempt := 0; ; attempt++ {
+		after, err := c.once(ctx, method, path, raw, out)
+		if err == nil || !bool(r) || attempt >= c.cfg.Retries || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(max(wait, after)):
+		}
+		wait *= 2
+	}
+}
+
+// once sends one request; on a retryable problem it also returns the wait
+// the server asked for.
+func (c *Client) once(ctx context.Context, method, path string, body []byte, out any) (time.Duration, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	}
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return 0, &transportError{err: fmt.Errorf("%s %s: %w", method, path, err)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, &transportError{err: fmt.Errorf("%s %s: read answer: %w", method, path, err)}
+	}
+	if resp.StatusCode >= 300 {
+		return retryAfter(resp.Header), problemFrom(resp.StatusCode, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return 0, fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+		}
+	}
+	return 0, nil
+}
+
+// transportError is a request that got no answer.
+type transportError struct{ err error }
+
+func (e *transportError) Error() string { return e.err.Error() }
+func (e *transportError) Unwrap() error { return e.err }
+
+func retryable(err error) bool {
+	var t *transportError
+	var p *ProblemError
+	switch {
+	case errors.As(err, &t):
+		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	case errors.As(err, &p):
+		return p.Status == http.StatusBadGateway || p.Status == http.StatusServiceUnavailable || p.Status == http.StatusGatewayTimeout
+	}
+	return false
+}
+
+func retryAfter(h http.Header) time.Duration {
+	secs, err := strconv.Atoi(h.Get("Retry-After"))
+	if err != nil || secs < 0 {
+		return 0
+	}
+	return min(time.Duration(secs)*time.Second, time.Minute)
+}
