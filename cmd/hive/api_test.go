@@ -13,13 +13,21 @@ import (
 )
 
 // startInProcess assembles Hive exactly as `hive serve` does, on a fresh
-// data dir, serves it from an httptest server and returns a client of it.
-// Deadlines are looked for every 10 ms.
-func startInProcess(t *testing.T, heartbeatTimeout time.Duration) *sim {
+// data dir, serves it from an httptest server and returns a client of it
+// with the admin token. Deadlines are looked for every 10 ms.
+func startInProcess(t testing.TB, heartbeatTimeout time.Duration) *sim {
+	t.Helper()
+	return startInProcessWith(t, settings{dataDir: t.TempDir(), heartbeatTimeout: heartbeatTimeout, timerInterval: 10 * time.Millisecond}, slog.New(slog.DiscardHandler))
+}
+
+// startInProcessWith assembles Hive with set, logging to logger, and
+// returns a client of it with the admin token, once it is ready.
+func startInProcessWith(t testing.TB, set settings, logger *slog.Logger) *sim {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	h, err := assemble(ctx, settings{dataDir: t.TempDir(), heartbeatTimeout: heartbeatTimeout, timerInterval: 10 * time.Millisecond}, slog.New(slog.DiscardHandler))
+	h, err := assemble(ctx, set, logger)
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -41,8 +49,15 @@ func startInProcess(t *testing.T, heartbeatTimeout time.Duration) *sim {
 			t.Errorf("close: %v", err)
 		}
 	})
-	s := &sim{client: srv.Client()}
+	s := &sim{client: srv.Client(), token: adminToken(t, set.dataDir)}
 	s.url.Store(&srv.URL)
+	deadline := time.Now().Add(5 * time.Second)
+	for code, _ := s.call(http.MethodGet, "/readyz", nil, nil); code != http.StatusOK; code, _ = s.call(http.MethodGet, "/readyz", nil, nil) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 5 s: %d", code)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	return s
 }
 

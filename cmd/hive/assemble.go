@@ -21,6 +21,7 @@ import (
 	"hive/actors/reactions"
 	"hive/actors/swarm"
 	"hive/actors/timers"
+	"hive/actors/token"
 	"hive/actors/workflow"
 	"hive/events"
 	"hive/events/pebblestore"
@@ -36,6 +37,8 @@ type settings struct {
 	// timerInterval is how often passed deadlines are looked for (0: the
 	// timers package's default).
 	timerInterval time.Duration
+	// auth configures tokens: rate limits, and whether /metrics needs one.
+	auth api.AuthConfig
 }
 
 // hive is one assembled Hive server: its store, runtime, read side,
@@ -63,6 +66,7 @@ func kinds() ([]actors.Kind, []timers.Kind) {
 			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }},
 			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }},
 			{Name: definition.Kind, New: func() actors.Entity { return &definition.State{} }},
+			{Name: token.Kind, New: func() actors.Entity { return &token.State{} }},
 		}, []timers.Kind{
 			{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }},
 			{Name: swarm.Kind, Deadlines: swarm.Deadlines, Wake: func(now time.Time) actors.Body { return swarm.Tick{Now: now} }},
@@ -95,8 +99,9 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 
 	entityKinds, timerKinds := kinds()
 	agents, directory, assignments := projections.NewAgents(), projections.NewDirectory(), projections.NewAssignments()
+	tokens := projections.NewTokens()
 	deadlines := timers.NewIndex(timerKinds...)
-	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, directory, assignments, deadlines)
+	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, directory, assignments, tokens, deadlines)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +110,9 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 		return nil, err
 	}
 	h.closers = append(h.closers, func() error { system.Shutdown(); return nil })
+	if err := bootstrapAdmin(ctx, store, system, s.dataDir, logger); err != nil {
+		return nil, err
+	}
 	watcher, err := timers.NewWatcher(timers.Config{Interval: s.timerInterval}, deadlines, system, logger.With("component", "timers"))
 	if err != nil {
 		return nil, err
@@ -119,8 +127,9 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	}
 
 	gin.SetMode(gin.ReleaseMode)
-	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout}, api.Deps{
+	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout, Auth: s.auth}, api.Deps{
 		Commands: system, ReadSide: runner, Reactions: router, Agents: agents, Directory: directory, Log: store, Records: store, Assignments: assignments, Gatherer: reg, Logger: logger.With("component", "api"),
+		Tokens: tokens,
 	})
 	if err != nil {
 		return nil, err

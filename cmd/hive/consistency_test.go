@@ -57,8 +57,12 @@ func TestIfMatchGuardsCommands(t *testing.T) {
 	}
 }
 
-// authorize adds the sim's credentials to req, if it has any.
-func (s *sim) authorize(*http.Request) {}
+// authorize adds the sim's token to req, if it has one.
+func (s *sim) authorize(req *http.Request) {
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+}
 
 func TestMinPositionReadsYourWrites(t *testing.T) {
 	s := startInProcess(t, time.Minute)

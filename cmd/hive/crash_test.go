@@ -96,6 +96,9 @@ func buildHive(t *testing.T) string {
 type hiveServer struct {
 	cmd     *exec.Cmd
 	url     string
+	dataDir string
+	// token is the admin token, read from the data dir once the server is ready.
+	token   string
 	client  *http.Client
 	exited  chan struct{} // closed once the process has been waited for
 	waitErr error         // set before exited is closed
@@ -126,7 +129,7 @@ func startServer(t *testing.T, bin, dataDir, name string, flags ...string) *hive
 	if err != nil {
 		t.Fatalf("start hive serve: %v", err)
 	}
-	s := &hiveServer{cmd: cmd, url: "http://" + addr, client: newClient(), exited: make(chan struct{})}
+	s := &hiveServer{cmd: cmd, url: "http://" + addr, dataDir: dataDir, client: newClient(), exited: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.exited)
@@ -166,6 +169,7 @@ func waitReady(t *testing.T, s *hiveServer) {
 	defer tick.Stop()
 	for {
 		if ready(s) {
+			s.token = adminToken(t, s.dataDir)
 			return
 		}
 		if time.Now().After(deadline) {
@@ -177,6 +181,26 @@ func waitReady(t *testing.T, s *hiveServer) {
 		case <-tick.C:
 		}
 	}
+}
+
+// adminToken reads the admin token that the first start wrote into dataDir.
+func adminToken(t testing.TB, dataDir string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dataDir, adminTokenFile))
+	if err != nil {
+		t.Fatalf("admin token: %v", err)
+	}
+	return strings.TrimSpace(string(raw))
+}
+
+// get sends an authenticated GET.
+func (s *hiveServer) get(path string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	return s.client.Do(req)
 }
 
 func ready(s *hiveServer) bool {
@@ -256,7 +280,13 @@ func registerUntilKilled(t *testing.T, s *hiveServer, round int, delay time.Dura
 func post(t *testing.T, s *hiveServer, name string) (id string, ok bool) {
 	t.Helper()
 	body := fmt.Sprintf(`{"name":%q,"capabilities":["code"],"max_concurrency":1}`, name)
-	resp, err := s.client.Post(s.url+"/v1/agents", "application/json", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, s.url+"/v1/agents", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return "", false
 	}
@@ -295,8 +325,19 @@ func checkAgents(t *testing.T, s *hiveServer, acked map[string]string, attempted
 		}
 	}
 	var list struct{ Agents []listedAgent }
-	if status := getJSON(t, s, "/v1/agents", &list); status != http.StatusOK {
-		t.Fatalf("GET /v1/agents: status %d", status)
+	for path := "/v1/agents?limit=1000"; path != ""; {
+		var page struct {
+			Agents     []listedAgent
+			NextCursor string `json:"next_cursor"`
+		}
+		if status := getJSON(t, s, path, &page); status != http.StatusOK {
+			t.Fatalf("GET %s: status %d", path, status)
+		}
+		list.Agents = append(list.Agents, page.Agents...)
+		path = ""
+		if page.NextCursor != "" {
+			path = "/v1/agents?limit=1000&cursor=" + page.NextCursor
+		}
 	}
 	byID := make(map[string]string, len(list.Agents))
 	byName := make(map[string]string, len(list.Agents))
@@ -324,7 +365,7 @@ func checkAgents(t *testing.T, s *hiveServer, acked map[string]string, attempted
 // getJSON gets path and decodes a 200 answer into v, returning the status.
 func getJSON(t *testing.T, s *hiveServer, path string, v any) int {
 	t.Helper()
-	resp, err := s.client.Get(s.url + path)
+	resp, err := s.get(path)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}

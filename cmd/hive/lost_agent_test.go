@@ -17,7 +17,7 @@ func TestTaskOfALostAgentIsReassigned(t *testing.T) {
 	}
 	srv := startServer(t, buildHive(t), t.TempDir(), "lost", "--heartbeat-timeout", "600ms")
 	waitReady(t, srv)
-	s := &sim{client: newClient()}
+	s := &sim{client: newClient(), token: srv.token}
 	s.url.Store(&srv.url)
 
 	var sw struct {

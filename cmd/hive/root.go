@@ -20,6 +20,7 @@ can see live what is happening, ask later why it happened, and replay it.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand(), newAgentCommand())
+	root.AddCommand(newTokenCommand())
 	return root
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"hive/http/api"
 )
 
 // serveOptions are the flags of `hive serve`.
@@ -19,6 +21,9 @@ type serveOptions struct {
 	dataDir          string
 	shutdownTimeout  time.Duration
 	heartbeatTimeout time.Duration
+	rateLimit        float64
+	rateBurst        int
+	metricsAuth      bool
 	log              logOptions
 }
 
@@ -47,13 +52,17 @@ progress goes on after a restart, also after a crash.`,
 	cmd.Flags().StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "directory of the embedded event store (env HIVE_DATA_DIR)")
 	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
 	cmd.Flags().DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "how long an agent may stay silent before it is lost")
+	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", 10000, "requests per second each token may make on average (0: no limit); more are answered 429 with Retry-After")
+	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", 20000, "requests a token may make at once, above --rate-limit")
+	cmd.Flags().BoolVar(&o.metricsAuth, "metrics-auth", false, "make /metrics need a token (of any role)")
 	o.log.register(cmd)
 	return cmd
 }
 
 // serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
-	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout}, logger)
+	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout,
+		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth}}, logger)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,9 @@ import (
 type sim struct {
 	url    atomic.Pointer[string]
 	client *http.Client
-	rng    *rand.Rand
+	// token is sent with every request; set before the sim is shared.
+	token string
+	rng   *rand.Rand
 }
 
 func (s *sim) call(method, path string, body any, out any) (int, error) {
@@ -42,6 +44,7 @@ func (s *sim) call(method, path string, body any, out any) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	s.authorize(req)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return 0, err
@@ -227,7 +230,7 @@ func TestWorkflowSurvivesKills(t *testing.T) {
 
 	srv := startServer(t, bin, dataDir, "start")
 	waitReady(t, srv)
-	s := &sim{client: newClient()}
+	s := &sim{client: newClient(), token: srv.token}
 	s.url.Store(&srv.url)
 
 	var sw struct {

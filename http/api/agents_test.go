@@ -60,6 +60,7 @@ func TestUnknownAgentAndRoute(t *testing.T) {
 
 func TestBadInputChangesNothing(t *testing.T) {
 	s := startStack(t, t.TempDir())
+	before := s.head(t)
 	tests := []struct {
 		name   string
 		body   string
@@ -88,8 +89,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 			assertProblem(t, r, tc.status, tc.field)
 		})
 	}
-	if h := s.head(t); h != 0 {
-		t.Fatalf("bad input appended events: head is %d", h)
+	if h := s.head(t); h != before {
+		t.Fatalf("bad input appended events: head is %d, was %d", h, before)
 	}
 	if list := s.get(t, "/v1/agents"); len(list.body["agents"].([]any)) != 0 {
 		t.Fatalf("bad input registered agents: %s", list.raw)
@@ -162,11 +163,11 @@ func TestOperationalEndpoints(t *testing.T) {
 	for _, want := range []string{
 		`hive_commands_total{command="RegisterAgent",kind="agent",outcome="accepted"} 1`,
 		`hive_commands_total{command="RegisterAgent",kind="agent",outcome="rejected"} 1`,
-		`hive_store_events_appended_total 1`,
+		`hive_store_events_appended_total 2`, // the admin token's, and the agent's
 		`hive_store_append_duration_seconds_count`,
-		`hive_projection_position{projection="agents"} 1`,
+		`hive_projection_position{projection="agents"} 2`,
 		`hive_projection_lag_positions{projection="agents"} 0`,
-		`hive_store_head_position 1`,
+		`hive_store_head_position 2`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -181,6 +182,7 @@ func TestCommandMetadataIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Hive-Correlation-Id", "deploy-42")
+	req.Header.Set("Authorization", "Bearer "+s.admin)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -190,11 +192,11 @@ func TestCommandMetadataIsRecorded(t *testing.T) {
 		t.Fatalf("POST = %d", res.StatusCode)
 	}
 	all, err := s.store.ReadAll(context.Background(), 0, 10)
-	if err != nil || len(all) != 1 {
-		t.Fatalf("log: %d events, %v", len(all), err)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("log: %d events (want the admin token's and the agent's), %v", len(all), err)
 	}
-	e := all[0]
-	if e.CorrelationID != "deploy-42" || e.CausationID == "" || e.Principal != "anonymous" || e.Type != "hive.v1.AgentRegistered" {
+	e := all[1]
+	if e.CorrelationID != "deploy-42" || e.CausationID == "" || !strings.HasPrefix(e.Principal, "token:") || e.Type != "hive.v1.AgentRegistered" {
 		t.Errorf("recorded metadata = %+v", e.Metadata)
 	}
 
@@ -203,6 +205,7 @@ func TestCommandMetadataIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad.Header.Set("Hive-Correlation-Id", strings.Repeat("x", 129))
+	bad.Header.Set("Authorization", "Bearer "+s.admin)
 	r, err := http.DefaultClient.Do(bad)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"hive/http/api"
 )
 
 // benchConns is how many clients post at once, each on its own keep-alive
@@ -28,8 +30,8 @@ const benchConns = 64
 // an fsync per group commit, and the read model the response waits for.
 // Every op is a durable registration of a new agent.
 func BenchmarkRegisterAgentHTTP(b *testing.B) {
-	s := startStack(b, b.TempDir())
-	benchLoad(b, s.url, "cmds/s")
+	s := startStackWith(b, b.TempDir(), api.Config{Auth: api.AuthConfig{RateLimit: 1e9}})
+	benchLoad(b, s.url, s.admin, "cmds/s")
 }
 
 // BenchmarkBareGinHTTP measures the same load against a gin handler that
@@ -51,19 +53,19 @@ func BenchmarkBareGinHTTP(b *testing.B) {
 	})
 	srv := httptest.NewServer(r)
 	b.Cleanup(srv.Close)
-	benchLoad(b, srv.URL, "req/s")
+	benchLoad(b, srv.URL, "", "req/s")
 }
 
 // benchLoad posts b.N agent registrations with unique names to base from
-// benchConns keep-alive connections and reports the rate of 201s as
+// benchConns keep-alive connections, with bearer as their token if not empty, and reports the rate of 201s as
 // rateUnit, with the median and 99th percentile latencies. Any other answer
 // fails the benchmark. The load generator speaks minimal HTTP/1.1 itself, so
 // that it takes as little of the machine's CPU from the server as it can.
-func benchLoad(b *testing.B, base, rateUnit string) {
+func benchLoad(b *testing.B, base, bearer, rateUnit string) {
 	addr := base[len("http://"):]
 	conns := make([]*benchConn, benchConns)
 	for i := range conns {
-		c, err := dialBench(addr)
+		c, err := dialBench(addr, bearer)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -121,23 +123,28 @@ func benchRound(conns []*benchConn, seq *atomic.Int64, id, n int) ([]time.Durati
 // benchConn is one keep-alive HTTP/1.1 connection of the load generator.
 type benchConn struct {
 	conn net.Conn
+	auth string // the Authorization header line, or ""
 	r    *bufio.Reader
 	req  []byte
 	body []byte
 }
 
-func dialBench(addr string) (*benchConn, error) {
+func dialBench(addr, bearer string) (*benchConn, error) {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return &benchConn{conn: conn, r: bufio.NewReaderSize(conn, 16<<10)}, nil
+	c := &benchConn{conn: conn, r: bufio.NewReaderSize(conn, 16<<10)}
+	if bearer != "" {
+		c.auth = "Authorization: Bearer " + bearer + "\r\n"
+	}
+	return c, nil
 }
 
 // post registers name and reads the answer, failing on any status but 201.
 func (c *benchConn) post(name string) error {
 	c.body = fmt.Appendf(c.body[:0], `{"name":%q,"capabilities":["code"],"max_concurrency":1}`, name)
-	c.req = fmt.Appendf(c.req[:0], "POST /v1/agents HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(c.body))
+	c.req = fmt.Appendf(c.req[:0], "POST /v1/agents HTTP/1.1\r\nHost: bench\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", c.auth, len(c.body))
 	c.req = append(c.req, c.body...)
 	if _, err := c.conn.Write(c.req); err != nil {
 		return err

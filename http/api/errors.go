@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,7 +21,21 @@ func (s *Server) fail(c *gin.Context, err error) {
 	var invalid *decision.InvalidError
 	var bad *badRequestError
 	var mismatch *actors.VersionMismatchError
+	var unauthenticated *unauthenticatedError
+	var forbidden *forbiddenError
+	var limited *rateLimitedError
 	switch {
+	case errors.As(err, &unauthenticated):
+		c.Header("WWW-Authenticate", `Bearer realm="hive"`)
+		writeProblem(c, Problem{Type: problemUnauthenticated, Status: http.StatusUnauthorized, Detail: unauthenticated.reason})
+	case errors.As(err, &forbidden):
+		writeProblem(c, Problem{Type: problemForbidden, Status: http.StatusForbidden, Detail: forbidden.detail, RequiredRoles: forbidden.need})
+	case errors.As(err, &limited):
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds(limited.retryAfter)))
+		writeProblem(c, Problem{Type: problemRateLimited, Status: http.StatusTooManyRequests, Detail: err.Error()})
+	case errors.Is(err, errAuthIndexBehind):
+		c.Header("Retry-After", "1")
+		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable, Detail: err.Error()})
 	case errors.As(err, &mismatch):
 		writeProblem(c, Problem{Type: problemPrecondition, Status: http.StatusPreconditionFailed, CurrentVersion: &mismatch.Actual,
 			Detail: fmt.Sprintf("If-Match named version %d, but %s is at version %d", mismatch.Expected, mismatch.Ref, mismatch.Actual)})

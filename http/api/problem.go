@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"hive/actors/decision"
+	"hive/actors/token"
 )
 
 // problemContentType is the media type of error bodies (RFC 9457).
@@ -28,6 +29,9 @@ type Problem struct {
 	Errors []decision.FieldError `json:"errors,omitempty"`
 	// CurrentVersion is the entity's version, when If-Match named another.
 	CurrentVersion *uint64 `json:"current_version,omitempty"`
+	// RequiredRoles are the roles that may make the request, when the
+	// token's role may not (403).
+	RequiredRoles []token.Role `json:"required_roles,omitempty"`
 }
 
 // Problem types.
@@ -40,6 +44,12 @@ const (
 	problemNotFound     = "urn:hive:problem:not-found"
 	problemUnavailable  = "urn:hive:problem:unavailable"
 	problemInternal     = "urn:hive:problem:internal"
+	// problemUnauthenticated: no token, or not a valid one (401).
+	problemUnauthenticated = "urn:hive:problem:unauthenticated"
+	// problemForbidden: the token's role may not do this (403).
+	problemForbidden = "urn:hive:problem:forbidden"
+	// problemRateLimited: the token made too many requests (429).
+	problemRateLimited = "urn:hive:problem:rate-limited"
 )
 
 func writeProblem(c *gin.Context, p Problem) {

@@ -69,9 +69,13 @@ type Config struct {
 	// IdempotencyWindow is how long the response to a command sent with an
 	// Idempotency-Key is replayed for the same request (default 24h).
 	IdempotencyWindow time.Duration
+	// Auth configures authentication: rate limits, and whether /metrics
+	// needs a token.
+	Auth AuthConfig
 }
 
 func (c *Config) setDefaults() {
+	c.Auth.setDefaults()
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 1 << 20
 	}
@@ -88,7 +92,7 @@ func (c *Config) setDefaults() {
 
 // Validate reports every invalid setting.
 func (c Config) Validate() error {
-	var errs []error
+	errs := []error{c.Auth.Validate()}
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("api: MaxBodyBytes must not be negative"))
 	}
@@ -118,6 +122,8 @@ type Server struct {
 	work      AssignmentsView
 	gatherer  prometheus.Gatherer
 	logger    *slog.Logger
+	tokens    TokensView
+	limits    *limiters
 }
 
 // Deps are what the API serves.
@@ -134,6 +140,8 @@ type Deps struct {
 	Assignments AssignmentsView
 	Gatherer    prometheus.Gatherer
 	Logger      *slog.Logger
+	// Tokens is the auth index; it is required.
+	Tokens TokensView
 }
 
 // New returns the API's http.Handler.
@@ -143,6 +151,10 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, directory: d.Directory, log: d.Log, records: d.Records, work: d.Assignments, gatherer: d.Gatherer, logger: d.Logger}
+	if d.Tokens == nil {
+		return nil, errors.New("api: Deps.Tokens is required")
+	}
+	s.tokens, s.limits = d.Tokens, newLimiters(cfg.Auth)
 	return s.routes(), nil
 }
 
@@ -156,8 +168,8 @@ func (s *Server) routes() *gin.Engine {
 	})
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})))
-	v1 := r.Group("/v1")
+	r.GET("/metrics", s.guardMetrics, gin.WrapH(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})))
+	v1 := r.Group("/v1", s.authenticate, s.authorize)
 	v1.Use(s.readYourWrites, s.idempotent)
 	v1.POST("/agents", s.registerAgent)
 	v1.GET("/agents", s.listAgents)
@@ -178,6 +190,7 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/swarms/:id/proposals", s.propose)
 	v1.POST("/swarms/:id/proposals/:proposal/votes", s.vote)
 	s.workflowRoutes(v1)
+	s.tokenRoutes(v1)
 	v1.GET("/events", s.listEvents)
 	v1.GET("/streams/:stream", s.readStream)
 	v1.GET("/tasks/:id", s.getTask)

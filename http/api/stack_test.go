@@ -18,6 +18,7 @@ import (
 	"hive/actors"
 	"hive/actors/agent"
 	"hive/actors/timers"
+	"hive/actors/token"
 	"hive/events"
 	"hive/events/pebblestore"
 	"hive/http/api"
@@ -35,6 +36,10 @@ type stack struct {
 	url   string
 	store events.Store
 	stop  func()
+	// admin is the admin token of do, post and get.
+	admin string
+	// mint creates a token with role (for agent) and returns it.
+	mint func(role token.Role, agent string) string
 }
 
 func startStack(tb testing.TB, dir string) *stack {
@@ -58,16 +63,18 @@ func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 	}
 	agents := projections.NewAgents()
 	deadlines := timers.NewIndex(timers.Kind{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }})
-	runner, err := projections.NewRunner(store, logger, reg, agents, deadlines)
+	assignments := projections.NewAssignments()
+	tokens := projections.NewTokens()
+	runner, err := projections.NewRunner(store, logger, reg, agents, tokens, assignments, deadlines)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	kinds := []actors.Kind{{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }}}
+	kinds := []actors.Kind{{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }}, {Name: token.Kind, New: func() actors.Entity { return &token.State{} }}}
 	system, err := actors.New(actors.Config{}, store, kinds, logger, reg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	handler, err := api.New(cfg, api.Deps{Commands: system, ReadSide: runner, Agents: agents, Gatherer: reg, Logger: logger})
+	handler, err := api.New(cfg, api.Deps{Commands: system, ReadSide: runner, Agents: agents, Assignments: assignments, Gatherer: reg, Logger: logger, Tokens: tokens})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,6 +99,23 @@ func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 	}()
 	srv := httptest.NewServer(handler)
 	s := &stack{url: srv.URL, store: store}
+	s.mint = func(role token.Role, agentID string) string {
+		tb.Helper()
+		m, err := token.Mint()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		res, err := system.Ask(ctx, actors.Ref{Kind: token.Kind, ID: m.ID}, actors.Command{ID: m.ID, Principal: "test",
+			Body: token.Create{TokenID: m.ID, Role: role, AgentID: agentID, SecretHash: m.Hash, At: time.Now()}})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := runner.WaitFor(ctx, res.LastPosition); err != nil {
+			tb.Fatal(err)
+		}
+		return m.Bearer
+	}
+	s.admin = s.mint(token.RoleAdmin, "")
 	stopped := false
 	s.stop = func() {
 		if stopped {
@@ -121,12 +145,21 @@ type response struct {
 
 func (s *stack) do(tb testing.TB, method, path, contentType string, body []byte) response {
 	tb.Helper()
+	return s.doAs(tb, s.admin, method, path, contentType, body)
+}
+
+// doAs sends a request with bearer as its token (none if empty).
+func (s *stack) doAs(tb testing.TB, bearer, method, path, contentType string, body []byte) response {
+	tb.Helper()
 	req, err := http.NewRequest(method, s.url+path, bytes.NewReader(body))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
