@@ -27,11 +27,23 @@ func (s *Server) send(c *gin.Context, ref actors.Ref, body actors.Body, status i
 // sendQuiet sends body to the entity ref as a command of this request. It
 // answers only a failure, and sets the position header on success.
 func (s *Server) sendQuiet(c *gin.Context, ref actors.Ref, body actors.Body) (actors.Result, bool) {
+	return s.ask(c, ref, body, false)
+}
+
+// sendNoState is sendQuiet for commands whose answer does not show the
+// entity's state: the entity does not copy its view (which for a swarm with
+// many tasks is large).
+func (s *Server) sendNoState(c *gin.Context, ref actors.Ref, body actors.Body) (actors.Result, bool) {
+	return s.ask(c, ref, body, true)
+}
+
+func (s *Server) ask(c *gin.Context, ref actors.Ref, body actors.Body, skipState bool) (actors.Result, bool) {
 	cmd, err := newCommand(c, body)
 	if err != nil {
 		s.fail(c, err)
 		return actors.Result{}, false
 	}
+	cmd.SkipState = skipState
 	if cmd.IfVersion, err = ifVersion(c); err != nil {
 		s.fail(c, err)
 		return actors.Result{}, false

@@ -45,8 +45,29 @@ func (s *Server) completeTask(c *gin.Context) {
 		return
 	}
 	s.beatQuietly(c, req.AgentID)
-	s.send(c, swarmRef(swarmID), swarm.CompleteTask{TaskID: c.Param("id"), AgentID: req.AgentID, Output: req.Output,
-		Usage: req.Usage, AddSteps: req.AddSteps, At: time.Now().UTC()}, http.StatusOK)
+	s.reportResult(c, swarmID, req.AgentID, "completed", swarm.CompleteTask{TaskID: c.Param("id"), AgentID: req.AgentID, Output: req.Output,
+		Usage: req.Usage, AddSteps: req.AddSteps, At: time.Now().UTC()})
+}
+
+// taskResult is the answer to a task's result: what was reported, and the
+// position of the swarm's decision, for min_position reads.
+type taskResult struct {
+	TaskID   string `json:"task_id"`
+	SwarmID  string `json:"swarm_id"`
+	AgentID  string `json:"agent_id"`
+	Reported string `json:"reported"`
+}
+
+// reportResult sends an agent's result to the task's swarm and answers
+// with a taskResult: not the swarm's whole state, which the agent does not
+// need and which is large for a busy swarm.
+func (s *Server) reportResult(c *gin.Context, swarmID, agentID, reported string, body actors.Body) {
+	res, ok := s.sendNoState(c, swarmRef(swarmID), body)
+	if !ok {
+		return
+	}
+	s.awaitReadModels(c, res.LastPosition)
+	writeResult(c, http.StatusOK, taskResult{TaskID: c.Param("id"), SwarmID: swarmID, AgentID: agentID, Reported: reported}, res.LastPosition)
 }
 
 // failTaskRequest is the body of POST /v1/tasks/{id}/fail.
@@ -68,8 +89,8 @@ func (s *Server) failTask(c *gin.Context) {
 	}
 	s.beatQuietly(c, req.AgentID)
 	retryable := req.Retryable == nil || *req.Retryable
-	s.send(c, swarmRef(swarmID), swarm.FailTask{TaskID: c.Param("id"), AgentID: req.AgentID, Reason: req.Reason,
-		Retryable: retryable, At: time.Now().UTC()}, http.StatusOK)
+	s.reportResult(c, swarmID, req.AgentID, "failed", swarm.FailTask{TaskID: c.Param("id"), AgentID: req.AgentID, Reason: req.Reason,
+		Retryable: retryable, At: time.Now().UTC()})
 }
 
 // findTask returns the task id from a swarm's view, and whether it is
