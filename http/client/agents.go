@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -22,7 +23,31 @@ type Agent struct {
 	Status   string    `json:"status"`
 	SwarmID  string    `json:"swarm_id,omitempty"`
 	Deadline time.Time `json:"deadline"`
-	Running  int       `json:"running"`
+	// Running is how many tasks the agent has in flight.
+	Running      int       `json:"running"`
+	RegisteredAt time.Time `json:"registered_at"`
+	// Raw is the agent's JSON as Hive answered it, with every field.
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes an agent as the list and the agent's own answers
+// show it (the latter lists its tasks rather than counting them), keeping
+// the JSON in Raw.
+func (a *Agent) UnmarshalJSON(b []byte) error {
+	type plain Agent
+	var v struct {
+		plain
+		Tasks map[string]json.RawMessage `json:"tasks"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*a = Agent(v.plain)
+	if a.Running == 0 {
+		a.Running = len(v.Tasks)
+	}
+	a.Raw = slices.Clone(b)
+	return nil
 }
 
 // Registration is what an agent registers with.
@@ -89,17 +114,20 @@ func (c *Client) Heartbeat(ctx context.Context, id string) error {
 // Drain asks Hive to give the agent id no more tasks; those in flight
 // stay the agent's to finish.
 func (c *Client) Drain(ctx context.Context, id, reason string) error {
-	return c.do(ctx, retrying, http.MethodPost, "/v1/agents/"+url.PathEscape(id)+"/drain", map[string]string{"reason": reason}, nil)
+	_, err := c.DrainAgent(ctx, id, reason)
+	return err
 }
 
 // Deregister removes the agent id from Hive; its name may be registered
 // again.
 func (c *Client) Deregister(ctx context.Context, id, reason string) error {
-	return c.do(ctx, retrying, http.MethodDelete, "/v1/agents/"+url.PathEscape(id)+"?reason="+url.QueryEscape(reason), nil, nil)
+	_, err := c.DeregisterAgent(ctx, id, reason)
+	return err
 }
 
 // JoinSwarm makes the agent a member of the swarm. Joining a swarm the
 // agent is a member of already changes nothing.
 func (c *Client) JoinSwarm(ctx context.Context, swarmID, agentID string) error {
-	return c.do(ctx, retrying, http.MethodPost, "/v1/swarms/"+url.PathEscape(swarmID)+"/members", map[string]string{"agent_id": agentID}, nil)
+	_, err := c.AddMember(ctx, swarmID, agentID)
+	return err
 }

@@ -1,12 +1,16 @@
-// Package client is a Go client of Hive's HTTP API for agent workers: it
+// Package client is a Go client of Hive's HTTP API. For agent workers it
 // registers an agent (or resumes one already registered), long-polls its
-// assignments, heartbeats, reports progress, and completes or fails tasks.
+// assignments, heartbeats, reports progress, and completes or fails tasks;
+// for operators it lists, reads and commands agents, swarms, workflow runs
+// and definitions, tasks, and reads the event log.
 //
 // A Client is safe for concurrent use. Every method takes a context and
 // returns a *ProblemError when Hive answers with a problem. Requests that
 // are safe to repeat — reads, heartbeats, registration, and task results,
-// which Hive ignores when already reported — are retried on transport
-// errors and on 502, 503 and 504; progress reports are not.
+// which Hive ignores when already reported, and every command sent
+// WithIdempotencyKey — are retried on transport errors and on 502, 503 and
+// 504; other commands and progress reports are not. Answers keep their
+// JSON, with every field, in Raw.
 package client
 
 import (
@@ -94,22 +98,40 @@ const (
 // answer into out (if not nil). A safe request is retried on transport
 // errors and on 502, 503 and 504, honouring Retry-After.
 func (c *Client) do(ctx context.Context, r retry, method, path string, body, out any) error {
+	_, err := c.send(ctx, request{retry: r, method: method, path: path, body: body, out: out})
+	return err
+}
+
+// request is one call of the API.
+type request struct {
+	retry        retry
+	method, path string
+	// body is sent as JSON if not nil; out receives a 2xx answer's JSON
+	// if not nil.
+	body, out any
+	// header is added to the request.
+	header http.Header
+}
+
+// send makes the request, retrying a safe one on transport errors and on
+// 502, 503 and 504, honouring Retry-After, and returns the answer's header.
+func (c *Client) send(ctx context.Context, r request) (http.Header, error) {
 	var raw []byte
-	if body != nil {
+	if r.body != nil {
 		var err error
-		if raw, err = json.Marshal(body); err != nil {
-			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		if raw, err = json.Marshal(r.body); err != nil {
+			return nil, fmt.Errorf("encode %s %s: %w", r.method, r.path, err)
 		}
 	}
 	wait := c.cfg.RetryBackoff
 	for attempt := 0; ; attempt++ {
-		after, err := c.once(ctx, method, path, raw, out)
-		if err == nil || !bool(r) || attempt >= c.cfg.Retries || !retryable(err) || ctx.Err() != nil {
-			return err
+		header, after, err := c.once(ctx, r, raw)
+		if err == nil || !bool(r.retry) || attempt >= c.cfg.Retries || !retryable(err) || ctx.Err() != nil {
+			return header, err
 		}
 		select {
 		case <-ctx.Done():
-			return err
+			return nil, err
 		case <-time.After(max(wait, after)):
 		}
 		wait *= 2
@@ -118,14 +140,18 @@ func (c *Client) do(ctx context.Context, r retry, method, path string, body, out
 
 // once sends one request; on a retryable problem it also returns the wait
 // the server asked for.
-func (c *Client) once(ctx context.Context, method, path string, body []byte, out any) (time.Duration, error) {
+func (c *Client) once(ctx context.Context, r request, body []byte) (http.Header, time.Duration, error) {
+	method, path := r.method, r.path
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, 0, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	for k, vs := range r.header {
+		req.Header[k] = vs
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -136,22 +162,22 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, out
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return 0, &transportError{err: fmt.Errorf("%s %s: %w", method, path, err)}
+		return nil, 0, &transportError{err: fmt.Errorf("%s %s: %w", method, path, err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, &transportError{err: fmt.Errorf("%s %s: read answer: %w", method, path, err)}
+		return nil, 0, &transportError{err: fmt.Errorf("%s %s: read answer: %w", method, path, err)}
 	}
 	if resp.StatusCode >= 300 {
-		return retryAfter(resp.Header), problemFrom(resp.StatusCode, data)
+		return resp.Header, retryAfter(resp.Header), problemFrom(resp.StatusCode, data)
 	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return 0, fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+	if r.out != nil {
+		if err := json.Unmarshal(data, r.out); err != nil {
+			return resp.Header, 0, fmt.Errorf("%s %s: decode answer: %w", method, path, err)
 		}
 	}
-	return 0, nil
+	return resp.Header, 0, nil
 }
 
 // transportError is a request that got no answer.

@@ -103,7 +103,8 @@ type Result struct {
 // Complete reports a task's result. Reporting the same result again
 // changes nothing, so it is retried.
 func (c *Client) Complete(ctx context.Context, taskID string, r Result) error {
-	return c.do(ctx, retrying, http.MethodPost, "/v1/tasks/"+url.PathEscape(taskID)+"/complete", r, nil)
+	_, err := c.CompleteTask(ctx, taskID, r)
+	return err
 }
 
 // Failure is why an agent could not do a task.
@@ -118,5 +119,6 @@ type Failure struct {
 // Fail reports that the agent could not do the task. Reporting the same
 // failure again changes nothing, so it is retried.
 func (c *Client) Fail(ctx context.Context, taskID string, f Failure) error {
-	return c.do(ctx, retrying, http.MethodPost, "/v1/tasks/"+url.PathEscape(taskID)+"/fail", f, nil)
+	_, err := c.FailTask(ctx, taskID, f)
+	return err
 }

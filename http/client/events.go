@@ -1,0 +1,91 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Event is an event of Hive's log, its payload as JSON.
+type Event struct {
+	ID            string    `json:"id"`
+	Stream        string    `json:"stream"`
+	Version       uint64    `json:"version"`
+	Position      uint64    `json:"position"`
+	Type          string    `json:"type"`
+	RecordedAt    time.Time `json:"recorded_at"`
+	CorrelationID string    `json:"correlation_id,omitempty"`
+	CausationID   string    `json:"causation_id,omitempty"`
+	Principal     string    `json:"principal,omitempty"`
+	// Payload is null for a type the server does not know.
+	Payload json.RawMessage `json:"payload"`
+	Hash    string          `json:"hash"`
+	// Raw is the event's JSON as Hive answered it, with every field.
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes an event, keeping its JSON in Raw.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	type plain Event
+	if err := json.Unmarshal(b, (*plain)(e)); err != nil {
+		return err
+	}
+	e.Raw = slices.Clone(b)
+	return nil
+}
+
+// EventFilter selects events of the log; empty fields select all.
+type EventFilter struct {
+	Stream        string
+	Type          string
+	CorrelationID string
+	PageRequest
+}
+
+// ListEvents returns a page of the log's events that match f, in log
+// order. Its NextCursor is given also at the end of the log: pass it
+// later to read what was appended since.
+func (c *Client) ListEvents(ctx context.Context, f EventFilter) (Page[Event], error) {
+	q := f.query()
+	setIf(q, "stream", f.Stream)
+	setIf(q, "type", f.Type)
+	setIf(q, "correlation_id", f.CorrelationID)
+	return list[Event](ctx, c, "/v1/events", q, "events")
+}
+
+// StreamRead says which events of a stream to read.
+type StreamRead struct {
+	// From is the first version to read: 1 (forward) or the newest
+	// (backward) if 0.
+	From     uint64
+	Backward bool
+	// Limit is how many events, 1 to 1000; 0 means Hive's default (100).
+	Limit int
+}
+
+// ReadStream returns events of one stream, e.g. "agent-<id>".
+func (c *Client) ReadStream(ctx context.Context, stream string, r StreamRead) ([]Event, error) {
+	q := url.Values{}
+	if r.From > 0 {
+		q.Set("from", strconv.FormatUint(r.From, 10))
+	}
+	if r.Backward {
+		q.Set("direction", "backward")
+	}
+	if r.Limit > 0 {
+		q.Set("limit", strconv.Itoa(r.Limit))
+	}
+	path := "/v1/streams/" + url.PathEscape(stream)
+	if enc := q.Encode(); enc != "" {
+		path += "?" + enc
+	}
+	var body struct {
+		Events []Event `json:"events"`
+	}
+	err := c.do(ctx, retrying, http.MethodGet, path, nil, &body)
+	return body.Events, err
+}

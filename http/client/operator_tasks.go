@@ -1,0 +1,63 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// Task is an unfinished task as its swarm shows it.
+type Task struct {
+	ID          string          `json:"id"`
+	RunID       string          `json:"run_id,omitempty"`
+	StepID      string          `json:"step_id,omitempty"`
+	Capability  string          `json:"capability,omitempty"`
+	Input       json.RawMessage `json:"input,omitempty"`
+	Priority    int             `json:"priority"`
+	MaxAttempts int             `json:"max_attempts"`
+	// Status is queued, waiting, assigned, completed, failed or cancelled.
+	Status      string    `json:"status"`
+	Attempt     int       `json:"attempt"`
+	AgentID     string    `json:"agent_id,omitempty"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	AssignedAt  time.Time `json:"assigned_at,omitzero"`
+	Deadline    time.Time `json:"deadline,omitzero"`
+	// Raw is the task's JSON as Hive answered it, with every field.
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes a task, keeping its JSON in Raw.
+func (t *Task) UnmarshalJSON(b []byte) error {
+	type plain Task
+	if err := json.Unmarshal(b, (*plain)(t)); err != nil {
+		return err
+	}
+	t.Raw = slices.Clone(b)
+	return nil
+}
+
+func taskPath(id string) string { return "/v1/tasks/" + url.PathEscape(id) }
+
+// Task returns the unfinished task id; a finished one is not found (its
+// run's steps, and the log, keep its result).
+func (c *Client) Task(ctx context.Context, id string) (Task, error) {
+	var t Task
+	err := c.do(ctx, retrying, http.MethodGet, taskPath(id), nil, &t)
+	return t, err
+}
+
+// CompleteTask reports a task's result and returns the task's swarm.
+// Reporting the same result again changes nothing, so it is retried.
+func (c *Client) CompleteTask(ctx context.Context, taskID string, r Result, opts ...CallOption) (Swarm, error) {
+	return c.swarmCommand(ctx, retrying, http.MethodPost, taskPath(taskID)+"/complete", r, opts)
+}
+
+// FailTask reports that the agent could not do the task and returns the
+// task's swarm. Reporting the same failure again changes nothing, so it is
+// retried.
+func (c *Client) FailTask(ctx context.Context, taskID string, f Failure, opts ...CallOption) (Swarm, error) {
+	return c.swarmCommand(ctx, retrying, http.MethodPost, taskPath(taskID)+"/fail", f, opts)
+}
