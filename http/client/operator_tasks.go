@@ -49,15 +49,43 @@ func (c *Client) Task(ctx context.Context, id string) (Task, error) {
 	return t, err
 }
 
-// CompleteTask reports a task's result and returns the task's swarm.
-// Reporting the same result again changes nothing, so it is retried.
-func (c *Client) CompleteTask(ctx context.Context, taskID string, r Result, opts ...CallOption) (Swarm, error) {
-	return c.swarmCommand(ctx, retrying, http.MethodPost, taskPath(taskID)+"/complete", r, opts)
+// TaskReport is Hive's answer to a task's result.
+type TaskReport struct {
+	TaskID  string `json:"task_id"`
+	SwarmID string `json:"swarm_id"`
+	AgentID string `json:"agent_id"`
+	// Reported is completed or failed.
+	Reported string `json:"reported"`
+	// Position is the log position of the swarm's decision.
+	Position uint64 `json:"position"`
+	// Raw is the answer's JSON as Hive sent it.
+	Raw json.RawMessage `json:"-"`
 }
 
-// FailTask reports that the agent could not do the task and returns the
-// task's swarm. Reporting the same failure again changes nothing, so it is
-// retried.
-func (c *Client) FailTask(ctx context.Context, taskID string, f Failure, opts ...CallOption) (Swarm, error) {
-	return c.swarmCommand(ctx, retrying, http.MethodPost, taskPath(taskID)+"/fail", f, opts)
+// UnmarshalJSON decodes a report, keeping its JSON in Raw.
+func (r *TaskReport) UnmarshalJSON(b []byte) error {
+	type plain TaskReport
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return err
+	}
+	r.Raw = slices.Clone(b)
+	return nil
+}
+
+// CompleteTask reports a task's result. Reporting the same result again
+// changes nothing, so it is retried.
+func (c *Client) CompleteTask(ctx context.Context, taskID string, r Result, opts ...CallOption) (TaskReport, error) {
+	return c.report(ctx, taskPath(taskID)+"/complete", r, opts)
+}
+
+// FailTask reports that the agent could not do the task. Reporting the
+// same failure again changes nothing, so it is retried.
+func (c *Client) FailTask(ctx context.Context, taskID string, f Failure, opts ...CallOption) (TaskReport, error) {
+	return c.report(ctx, taskPath(taskID)+"/fail", f, opts)
+}
+
+func (c *Client) report(ctx context.Context, path string, body any, opts []CallOption) (TaskReport, error) {
+	var r TaskReport
+	_, err := c.command(ctx, request{retry: retrying, method: http.MethodPost, path: path, body: body, out: &r}, opts)
+	return r, err
 }
