@@ -20,12 +20,20 @@ const maxConflictRetries = 3
 // recoveryPage is how many events one read of a recovering entity fetches.
 const recoveryPage = 1000
 
+// maxBatch bounds how many requests an entity decides in one append.
+const maxBatch = 256
+
 // entityActor hosts one entity. It recovers the entity's state from its
-// stream before deciding anything, and for each command it decides, appends
-// the decided events with the stream version it knows as the expected
-// version, applies them once they are durable, and only then replies
-// (persist, then apply, then reply). Commands are handled one at a time, so
-// none is decided while a write is in flight.
+// stream before deciding anything. Requests wait in its inbox while it
+// writes; it then decides all of them in order, each on the state the
+// previous ones left, appends all their events at once with the stream
+// version it knows as the expected version, and only once they are durable
+// replies to each (persist, then reply). A busy entity thus shares one
+// fsync among many commands. The state the later commands of a batch are
+// decided on holds the earlier ones' events before they are durable; if
+// the append fails, that state is thrown away (the next batch recovers from
+// the stream) and every command decided on it is answered with the
+// failure, so that no answer rests on an event that was not written.
 type entityActor struct {
 	ref       Ref
 	newEntity func() Entity
@@ -37,79 +45,177 @@ type entityActor struct {
 	version    uint64
 	snapshotAt uint64 // version of the newest snapshot saved or restored
 	recovered  bool
+
+	inbox     []pending
+	scheduled bool // a drainInbox message is on its way
 }
+
+// pending is a request waiting in the inbox, and who to answer.
+type pending struct {
+	req    *request
+	sender *actor.PID
+}
+
+// drainInbox tells the actor to decide the requests in its inbox.
+type drainInbox struct{}
 
 func newEntityActor(ref Ref, newEntity func() Entity, store EventStore, cfg Config, logger *slog.Logger) *entityActor {
 	return &entityActor{ref: ref, newEntity: newEntity, store: store, cfg: cfg, logger: logger, entity: newEntity()}
 }
 
-// Receive implements actor.Actor.
+// Receive implements actor.Actor. Requests go to the inbox; the first one
+// schedules a drainInbox behind the requests already in the mailbox, so
+// that they all join the same batch. A stopping actor drains its inbox
+// first: no request is lost to passivation.
 func (a *entityActor) Receive(c actor.Context) {
-	if r, ok := c.Message().(*request); ok {
-		a.serve(c, r)
+	switch m := c.Message().(type) {
+	case *request:
+		a.inbox = append(a.inbox, pending{req: m, sender: c.Sender()})
+		if !a.scheduled {
+			a.scheduled = true
+			c.Send(c.Self(), drainInbox{})
+		}
+	case drainInbox:
+		a.scheduled = false
+		a.drain(c)
+	case *actor.Stopping:
+		a.drain(c)
 	}
 }
 
-// serve answers a request. A panic in the entity's code is answered with
-// ErrEntityFailed and then re-raised, so that the supervisor restarts this
-// actor, which recovers its state from the stream: whatever was not durable
-// is forgotten.
-func (a *entityActor) serve(c actor.Context, r *request) {
+// drain decides the inbox's requests, maxBatch at a time, and answers
+// them. A panic in the entity's code is answered with ErrEntityFailed to
+// the whole batch and then re-raised, so that the supervisor restarts this
+// actor, which recovers its state from the stream: whatever was not
+// durable is forgotten.
+func (a *entityActor) drain(c actor.Context) {
+	for len(a.inbox) > 0 {
+		n := min(len(a.inbox), maxBatch)
+		batch := a.inbox[:n:n]
+		a.inbox = a.inbox[n:]
+		replies := a.serve(c, batch)
+		for i, p := range batch {
+			if p.sender != nil {
+				c.Send(p.sender, replies[i])
+			}
+		}
+	}
+	a.inbox = nil
+}
+
+func (a *entityActor) serve(c actor.Context, batch []pending) []*reply {
 	defer func() {
 		if p := recover(); p != nil {
-			c.Respond(&reply{err: fmt.Errorf("%w: %s: %v", ErrEntityFailed, a.ref, p)})
+			// The restarted actor starts with an empty inbox: answer
+			// the batch and whatever still waited behind it.
+			a.recovered = false
+			for _, q := range append(batch, a.inbox...) {
+				if q.sender != nil {
+					c.Send(q.sender, &reply{err: fmt.Errorf("%w: %s: %v", ErrEntityFailed, a.ref, p)})
+				}
+			}
+			a.inbox = nil
 			panic(p)
 		}
 	}()
-	res, err := a.handle(r)
-	c.Respond(&reply{res: res, err: err})
+	return a.handle(batch)
 }
 
-func (a *entityActor) handle(r *request) (Result, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), a.cfg.WriteTimeout)
+// handle decides a batch and returns each request's reply.
+func (a *entityActor) handle(batch []pending) []*reply {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].req.ctx), a.cfg.WriteTimeout)
 	defer cancel()
-	if !a.recovered {
-		if err := a.recover(ctx); err != nil {
-			return Result{}, err
-		}
-	}
-	if _, ok := r.cmd.Body.(Inspect); ok {
-		return Result{LastVersion: a.version, State: a.entity.View()}, nil
-	}
 	for attempt := 0; ; attempt++ {
-		if v := r.cmd.IfVersion; v != nil && *v != a.version {
-			return Result{LastVersion: a.version}, &VersionMismatchError{Ref: a.ref, Expected: *v, Actual: a.version}
-		}
-		msgs, err := a.entity.Decide(r.cmd.Body)
-		if err != nil {
-			return Result{}, err
-		}
-		if len(msgs) == 0 {
-			return Result{LastVersion: a.version, State: a.view(r.cmd)}, nil
-		}
-		evs, err := toEvents(msgs, r.cmd, time.Now().UTC())
-		if err != nil {
-			return Result{}, err
-		}
-		res, err := a.store.Append(ctx, a.ref.Stream(), events.Exact(a.version), evs)
-		if errors.Is(err, events.ErrWrongExpectedVersion) && attempt < maxConflictRetries {
-			// Another writer got there first: catch up and decide again.
-			if err := a.catchUp(ctx); err != nil {
-				return Result{}, err
+		if !a.recovered {
+			if err := a.recover(ctx); err != nil {
+				return failAll(len(batch), err)
 			}
+		}
+		base := a.version
+		replies, evs, firstWrite, err := a.decideAll(batch)
+		if err != nil {
+			a.recovered = false
+			return failFrom(replies, firstWrite, err)
+		}
+		if len(evs) == 0 {
+			return replies
+		}
+		res, err := a.store.Append(ctx, a.ref.Stream(), events.Exact(base), evs)
+		if errors.Is(err, events.ErrWrongExpectedVersion) && attempt < maxConflictRetries {
+			// Another writer got there first: recover and decide again.
+			a.recovered = false
 			continue
 		}
 		if err != nil {
 			// The append's outcome is unknown: rebuild from the stream before deciding again.
 			a.recovered = false
-			return Result{}, fmt.Errorf("%s: append: %w", a.ref, err)
+			return failFrom(replies, firstWrite, fmt.Errorf("%s: append: %w", a.ref, err))
 		}
-		if err := a.applyAppended(evs, res); err != nil {
-			return Result{}, err
+		for _, r := range replies[firstWrite:] {
+			if r.err == nil && r.res.Events > 0 {
+				r.res.LastPosition = res.LastPosition
+			}
 		}
 		a.maybeSnapshot(ctx)
-		return Result{Events: len(evs), LastVersion: res.LastVersion, LastPosition: res.LastPosition, State: a.view(r.cmd)}, nil
+		return replies
 	}
+}
+
+// decideAll decides each request of a batch on the state the previous ones
+// left, applying their events as it goes. It returns the replies, the
+// events to append, and the index of the first request that decided
+// events (len(batch) if none). An error means the state is in doubt.
+func (a *entityActor) decideAll(batch []pending) (replies []*reply, evs []events.Event, firstWrite int, err error) {
+	replies, firstWrite = make([]*reply, len(batch)), len(batch)
+	now := time.Now().UTC()
+	for i, p := range batch {
+		cmd := p.req.cmd
+		if _, ok := cmd.Body.(Inspect); ok {
+			replies[i] = &reply{res: Result{LastVersion: a.version, State: a.entity.View()}}
+			continue
+		}
+		if v := cmd.IfVersion; v != nil && *v != a.version {
+			replies[i] = &reply{res: Result{LastVersion: a.version}, err: &VersionMismatchError{Ref: a.ref, Expected: *v, Actual: a.version}}
+			continue
+		}
+		msgs, err := a.entity.Decide(cmd.Body)
+		if err != nil {
+			replies[i] = &reply{err: err}
+			continue
+		}
+		decided, err := toEvents(msgs, cmd, now)
+		if err != nil {
+			replies[i] = &reply{err: err}
+			continue
+		}
+		if len(decided) > 0 && firstWrite == len(batch) {
+			firstWrite = i
+		}
+		for j := range decided {
+			if err := a.applyDecided(&decided[j]); err != nil {
+				return replies, nil, min(firstWrite, i), err
+			}
+		}
+		evs = append(evs, decided...)
+		replies[i] = &reply{res: Result{Events: len(decided), LastVersion: a.version, State: a.view(cmd)}}
+	}
+	return replies, evs, firstWrite, nil
+}
+
+// failAll answers every request of a batch with err.
+func failAll(n int, err error) []*reply {
+	return failFrom(make([]*reply, n), 0, err)
+}
+
+// failFrom answers with err every request from the first that decided
+// events on: their answers rest on events that were not written.
+func failFrom(replies []*reply, from int, err error) []*reply {
+	for i := range replies {
+		if i >= from || replies[i] == nil {
+			replies[i] = &reply{err: err}
+		}
+	}
+	return replies
 }
 
 // view is the entity's view for the result of cmd, nil if its sender
@@ -154,27 +260,15 @@ func (a *entityActor) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// applyAppended applies events the store has just made durable. They are
-// what a read of the stream would return (the actor stamped their recorded
-// time), less the global positions of all but the last, which no entity
-// uses; so no read-back is needed.
-func (a *entityActor) applyAppended(evs []events.Event, res events.AppendResult) error {
-	first := res.LastVersion - uint64(len(evs)) + 1
-	for i := range evs {
-		e := &evs[i]
-		env := events.Envelope{
-			ID: e.ID, Stream: a.ref.Stream(), Version: first + uint64(i), Type: e.Type,
-			RecordedAt: e.RecordedAt, SchemaVersion: e.SchemaVersion, Payload: e.Payload, Metadata: e.Metadata,
-		}
-		if i == len(evs)-1 {
-			env.Position = res.LastPosition
-		}
-		if err := a.apply(&env); err != nil {
-			a.recovered = false
-			return err
-		}
+// applyDecided applies an event the entity decided, before it is durable,
+// as a read of the stream would return it once it is (less its global
+// position, which no entity uses).
+func (a *entityActor) applyDecided(e *events.Event) error {
+	env := events.Envelope{
+		ID: e.ID, Stream: a.ref.Stream(), Version: a.version + 1, Type: e.Type,
+		RecordedAt: e.RecordedAt, SchemaVersion: e.SchemaVersion, Payload: e.Payload, Metadata: e.Metadata,
 	}
-	return nil
+	return a.apply(&env)
 }
 
 func (a *entityActor) apply(env *events.Envelope) error {
