@@ -50,16 +50,23 @@
 // # Persistence
 //
 // An entity's stream is "<kind>-<id>" (Ref.Stream). Before deciding, the
-// actor catches up with its stream (on first use: full recovery). It then
-// decides with the entity's pure Decide, appends the events with the stream
-// version it knows as expected version, and applies the events as read back
-// from the store: persist, then apply, then reply. A version conflict (a
-// writer elsewhere) makes it catch up and decide again; any other append
-// failure leaves the outcome unknown, so the actor rebuilds its state from
-// the stream before its next decision. A panic is answered with
-// ErrEntityFailed and restarts the actor, which recovers from the stream.
-// The command's I/O runs to completion even if the caller gives up, bounded
-// by Config.WriteTimeout.
+// actor recovers its state from the stream (snapshot first, see below).
+// Requests that arrive while it writes wait in its inbox; it then decides
+// them together, in order, each with the entity's pure Decide on the state
+// the previous ones left (their events applied ahead of being durable),
+// appends all their events in one append with the stream version it knows
+// as expected version, and replies only once that append is durable:
+// persist, then reply. A busy entity so shares one fsync among the
+// commands that queued behind a write. A version conflict (a writer
+// elsewhere) makes it recover and decide the batch again; any other append
+// failure leaves the outcome unknown, so every command of the batch whose
+// answer rested on the unwritten events is answered with the failure, and
+// the actor rebuilds its state from the stream before its next decision. A
+// panic is answered with ErrEntityFailed to the batch and restarts the
+// actor, which recovers from the stream. The I/O runs to completion even if
+// the callers give up, bounded by Config.WriteTimeout. A command's
+// Result.LastPosition is the position of the batch's last event: at or
+// after its own, so a read that waits for it sees the command.
 //
 // # Snapshots
 //
