@@ -124,6 +124,8 @@ type Server struct {
 	logger    *slog.Logger
 	tokens    TokensView
 	limits    *limiters
+	// openapi is the OpenAPI document, built once.
+	openapi []byte
 }
 
 // Deps are what the API serves.
@@ -155,6 +157,11 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 		return nil, errors.New("api: Deps.Tokens is required")
 	}
 	s.tokens, s.limits = d.Tokens, newLimiters(cfg.Auth)
+	doc, err := openAPIDocument(cfg.Auth.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	s.openapi = doc
 	return s.routes(), nil
 }
 
@@ -168,6 +175,7 @@ func (s *Server) routes() *gin.Engine {
 	})
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+	r.GET(openAPIPath, s.serveOpenAPI)
 	r.GET("/metrics", s.guardMetrics, gin.WrapH(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})))
 	v1 := r.Group("/v1", s.authenticate, s.authorize)
 	v1.Use(s.readYourWrites, s.idempotent)
