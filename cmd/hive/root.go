@@ -21,6 +21,9 @@ can see live what is happening, ask later why it happened, and replay it.`,
 	}
 	root.AddCommand(newServeCommand(), newAgentCommand())
 	root.AddCommand(newTokenCommand())
+	root.AddCommand(newAgentsCommand(), newSwarmsCommand(), newWorkflowsCommand(), newDefinitionsCommand(),
+		newTasksCommand(), newEventsCommand())
+	explainProblems(root)
 	return root
 }
 
