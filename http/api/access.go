@@ -58,6 +58,15 @@ var access = map[string]rule{
 	"DELETE /v1/tokens/:id":                         {},
 }
 
+// public are the routes outside /v1, which need no token (/metrics does when
+// AuthConfig.Metrics is set).
+var public = map[string]bool{
+	"GET /healthz":       true,
+	"GET /readyz":        true,
+	"GET /metrics":       true,
+	"GET " + openAPIPath: true,
+}
+
 // The roles besides admin that rules let in.
 var (
 	read          = []token.Role{token.RoleOperator, token.RoleViewer}

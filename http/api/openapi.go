@@ -164,6 +164,8 @@ func (op operation) document(sch *schemas, metricsAuth bool) (*docOperation, err
 		}
 		o.Roles = append([]token.Role{token.RoleAdmin}, r.roles...)
 		o.Description = strings.TrimSpace(o.Description + "\n\n" + rolesText(r))
+	} else if !public[op.method+" "+op.path] {
+		return nil, fmt.Errorf("openapi: %s %s is neither under /v1 nor public", op.method, op.path)
 	} else if !(op.path == "/metrics" && metricsAuth) {
 		o.Security = &[]map[string][]string{}
 	}

@@ -52,6 +52,10 @@ type (
 		Position uint64 `json:"position"`
 		token.State
 	}
+	taskReportResult struct {
+		Position uint64 `json:"position"`
+		taskResult
+	}
 	createdTokenResult struct {
 		Position uint64 `json:"position"`
 		createdToken
