@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,13 +13,13 @@ import (
 
 // cli runs the client commands against one in-process Hive.
 type cli struct {
-	t      *testing.T
-	server []string
+	t             *testing.T
+	server, token string
 }
 
 func newCLI(t *testing.T) *cli {
 	s := startInProcess(t, time.Minute)
-	return &cli{t: t, server: []string{"--server", *s.url.Load(), "--token", s.token}}
+	return &cli{t: t, server: *s.url.Load(), token: s.token}
 }
 
 // run runs hive with args and returns what it printed; it fails the test
@@ -38,7 +39,11 @@ func (c *cli) try(args ...string) (string, error) {
 	root := newRootCommand()
 	root.SetOut(&out)
 	root.SetErr(&bytes.Buffer{})
-	root.SetArgs(append(args, c.server...))
+	args = append(args, "--server", c.server)
+	if !slices.Contains(args, "--token") {
+		args = append(args, "--token", c.token)
+	}
+	root.SetArgs(args)
 	err := root.ExecuteContext(c.t.Context())
 	return out.String(), err
 }
@@ -190,6 +195,8 @@ func TestCLIProblems(t *testing.T) {
 	writeFile(t, cyclic, `[{"id": "a", "depends_on": ["b"]}, {"id": "b", "depends_on": ["a"]}]`)
 	var swarm struct{ ID string }
 	c.json(&swarm, "swarms", "create", "--name", "s", "--topology", "mesh")
+	var viewer struct{ Token string }
+	c.json(&viewer, "token", "create", "--role", "viewer")
 	tests := []struct {
 		name string
 		args []string
@@ -202,6 +209,8 @@ func TestCLIProblems(t *testing.T) {
 		{name: "bad weight", args: []string{"swarms", "create", "--name", "x", "--topology", "mesh", "--weight", "luck=1"}, want: []string{"--weight", "luck"}},
 		{name: "bad input", args: []string{"swarms", "submit", "s", "--capability", "code", "--input", "{oops"}, want: []string{"--input", "not JSON"}},
 		{name: "bad output", args: []string{"agents", "list", "-o", "yaml"}, want: []string{"--output"}},
+		{name: "role", args: []string{"agents", "drain", "00000000-0000-0000-0000-000000000000", "--token", viewer.Token},
+			want: []string{"403 Forbidden", "operator", "viewer"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

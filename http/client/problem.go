@@ -19,6 +19,9 @@ type ProblemError struct {
 	Detail string `json:"detail"`
 	// Errors are the invalid fields, if any.
 	Errors []FieldError `json:"errors"`
+	// RequiredRoles are the roles that may make the request, when the
+	// token's may not (403).
+	RequiredRoles []string `json:"required_roles,omitempty"`
 }
 
 // FieldError is one invalid field of a request and why.
