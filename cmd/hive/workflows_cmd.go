@@ -235,9 +235,9 @@ func writeRun(w io.Writer, r client.Run) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	t = newTable(w, "STEP", "STATUS", "ATTEMPT", "AGENT", "READY", "ASSIGNED", "FINISHED", "TOOK", "ERROR")
+	t = newTable(w, "STEP", "STATUS", "ATTEMPT", "AGENT", "TASK", "READY", "ASSIGNED", "FINISHED", "TOOK", "ERROR")
 	for _, s := range r.Steps {
-		t.row(s.ID, s.Status, s.Attempt, s.AgentID, timeText(s.ReadyAt), timeText(s.AssignedAt), timeText(s.FinishedAt), took(s.AssignedAt, s.FinishedAt), s.Error)
+		t.row(s.ID, s.Status, s.Attempt, s.AgentID, s.TaskID, timeText(s.ReadyAt), timeText(s.AssignedAt), timeText(s.FinishedAt), took(s.AssignedAt, s.FinishedAt), s.Error)
 	}
 	return t.flush()
 }
