@@ -54,6 +54,9 @@ type Result struct {
 	LastPosition uint64
 	// State is the entity's view after the command (see Entity.View).
 	State any
+	// Decided are the payloads of the events the command appended, in
+	// order: what the entity decided, e.g. the id it gave a new task.
+	Decided []proto.Message
 }
 
 // Entity is the state and decisions of one entity, as the runtime drives it.

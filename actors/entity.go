@@ -197,7 +197,7 @@ func (a *entityActor) decideAll(batch []pending) (replies []*reply, evs []events
 			}
 		}
 		evs = append(evs, decided...)
-		replies[i] = &reply{res: Result{Events: len(decided), LastVersion: a.version, State: a.view(cmd)}}
+		replies[i] = &reply{res: Result{Events: len(decided), LastVersion: a.version, State: a.view(cmd), Decided: msgs}}
 	}
 	return replies, evs, firstWrite, nil
 }

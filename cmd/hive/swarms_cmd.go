@@ -185,8 +185,18 @@ func newSwarmsSubmitCommand(o *remoteOptions) *cobra.Command {
 				return err
 			}
 			t.Input = raw
-			return o.swarmCommand(cmd, func(api *client.Client) (client.Swarm, error) {
-				return api.SubmitTask(cmd.Context(), args[0], t, cf.options()...)
+			api, err := o.client()
+			if err != nil {
+				return err
+			}
+			sub, err := api.SubmitTask(cmd.Context(), args[0], t, cf.options()...)
+			if err != nil {
+				return err
+			}
+			return o.show(cmd, sub.Raw, func() error {
+				w := newTable(cmd.OutOrStdout(), "TASK", "STATUS", "AGENT")
+				w.row(sub.TaskID, sub.Status, sub.AgentID)
+				return w.flush()
 			})
 		},
 	}

@@ -52,6 +52,10 @@ type (
 		Position uint64 `json:"position"`
 		token.State
 	}
+	submittedTaskResult struct {
+		Position uint64 `json:"position"`
+		submitted
+	}
 	taskReportResult struct {
 		Position uint64 `json:"position"`
 		taskResult

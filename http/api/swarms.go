@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"google.golang.org/protobuf/proto"
 
 	"hive/actors"
 	"hive/actors/agent"
@@ -15,6 +16,7 @@ import (
 	"hive/actors/ledger"
 	"hive/actors/swarm"
 	"hive/events"
+	hivev1 "hive/proto/hive/v1"
 )
 
 // createSwarmRequest is the body of POST /v1/swarms.
@@ -135,8 +137,41 @@ func (s *Server) submitTask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.send(c, swarmRef(c.Param("id")), swarm.SubmitTask{Capability: req.Capability, Input: req.Input, Priority: req.Priority,
-		MaxAttempts: req.MaxAttempts, Backoff: backoff, Timeout: timeout, At: time.Now().UTC()}, http.StatusAccepted)
+	res, ok := s.sendNoState(c, swarmRef(c.Param("id")), swarm.SubmitTask{Capability: req.Capability, Input: req.Input, Priority: req.Priority,
+		MaxAttempts: req.MaxAttempts, Backoff: backoff, Timeout: timeout, At: time.Now().UTC()})
+	if !ok {
+		return
+	}
+	s.awaitReadModels(c, res.LastPosition)
+	writeResult(c, http.StatusAccepted, submittedTask(c.Param("id"), res.Decided), res.LastPosition)
+}
+
+// submitted is the answer to a task's submission: its id, and its agent if
+// the swarm assigned it at once; not the swarm's whole state, which for a
+// busy swarm is large.
+type submitted struct {
+	TaskID  string `json:"task_id"`
+	SwarmID string `json:"swarm_id"`
+	// Status is "queued" or "assigned".
+	Status  string `json:"status"`
+	AgentID string `json:"agent_id,omitempty"`
+}
+
+// submittedTask reads the task's id and assignment from the events its
+// submission decided.
+func submittedTask(swarmID string, decided []proto.Message) submitted {
+	out := submitted{SwarmID: swarmID, Status: "queued"}
+	for _, m := range decided {
+		switch m := m.(type) {
+		case *hivev1.TaskQueued:
+			out.TaskID = m.GetTaskId()
+		case *hivev1.TaskAssigned:
+			if m.GetTaskId() == out.TaskID {
+				out.Status, out.AgentID = "assigned", m.GetAgentId()
+			}
+		}
+	}
+	return out
 }
 
 func (s *Server) raiseSwarmBudget(c *gin.Context) {

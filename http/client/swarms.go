@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -162,9 +163,32 @@ type NewTask struct {
 	Timeout string `json:"timeout,omitempty"`
 }
 
-// SubmitTask queues a task in the swarm and returns the swarm.
-func (c *Client) SubmitTask(ctx context.Context, swarmID string, t NewTask, opts ...CallOption) (Swarm, error) {
-	return c.swarmCommand(ctx, once, http.MethodPost, swarmPath(swarmID)+"/tasks", t, opts)
+// SubmittedTask is Hive's answer to a task's submission.
+type SubmittedTask struct {
+	TaskID  string `json:"task_id"`
+	SwarmID string `json:"swarm_id"`
+	// Status is "queued", or "assigned" if the swarm assigned it at once,
+	// to AgentID.
+	Status   string `json:"status"`
+	AgentID  string `json:"agent_id,omitempty"`
+	Position uint64 `json:"position"`
+	// Raw is the answer's JSON as Hive sent it.
+	Raw json.RawMessage `json:"-"`
+}
+
+// SubmitTask queues a task in the swarm and returns its id (and its agent,
+// if the swarm assigned it at once).
+func (c *Client) SubmitTask(ctx context.Context, swarmID string, t NewTask, opts ...CallOption) (SubmittedTask, error) {
+	var raw json.RawMessage
+	if _, err := c.command(ctx, request{retry: once, method: http.MethodPost, path: swarmPath(swarmID) + "/tasks", body: t, out: &raw}, opts); err != nil {
+		return SubmittedTask{}, err
+	}
+	var out SubmittedTask
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return SubmittedTask{}, fmt.Errorf("decode submitted task: %w", err)
+	}
+	out.Raw = raw
+	return out, nil
 }
 
 // NewProposal is a question put to a swarm's members.
