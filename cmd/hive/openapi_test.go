@@ -166,9 +166,12 @@ func openAPIFixtures(t *testing.T, s *sim) map[string]string {
 	var tasks struct {
 		Tasks []taskView `json:"tasks"`
 	}
-	s.must(t, http.MethodGet, "/v1/agents/"+agentID+"/tasks", nil, &tasks)
-	if len(tasks.Tasks) != 1 {
-		t.Fatalf("the fixture agent has tasks %+v, want one", tasks.Tasks)
+	// The agent learns of its assignment from a reaction to the swarm's.
+	for deadline := time.Now().Add(5 * time.Second); len(tasks.Tasks) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fixture task was not assigned to the fixture agent in 5 s")
+		}
+		s.must(t, http.MethodGet, "/v1/agents/"+agentID+"/tasks", nil, &tasks)
 	}
 	var run, def struct {
 		ID string `json:"id"`
