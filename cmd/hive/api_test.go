@@ -98,6 +98,21 @@ func registerAgent(t *testing.T, s *sim, name string, capabilities ...string) st
 	return ag.ID
 }
 
+// tasksInFlight waits until the agent has n tasks in flight, as it learns
+// of them from reactions to its swarm's decisions, and returns them.
+func tasksInFlight(t *testing.T, s *sim, agentID string, n int) []taskView {
+	t.Helper()
+	var tasks struct {
+		Tasks []taskView `json:"tasks"`
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		s.must(t, http.MethodGet, "/v1/agents/"+agentID+"/tasks", nil, &tasks)
+		if len(tasks.Tasks) >= n || time.Now().After(deadline) {
+			return tasks.Tasks
+		}
+	}
+}
+
 func TestSwarmRequestsThatAreRefused(t *testing.T) {
 	s := startInProcess(t, time.Minute)
 	s.problem(t, http.MethodPost, "/v1/swarms", map[string]any{"name": "x", "topology": "blob"}, http.StatusUnprocessableEntity, "topology")
@@ -128,14 +143,11 @@ func TestDirectTaskCompletedByItsAgentOnly(t *testing.T) {
 		s.must(t, http.MethodPost, "/v1/swarms/"+id+"/members", map[string]any{"agent_id": ag}, nil)
 	}
 	s.must(t, http.MethodPost, "/v1/swarms/"+id+"/tasks", map[string]any{"capability": "code", "input": map[string]any{"q": 1}}, nil)
-	var tasks struct {
-		Tasks []taskView `json:"tasks"`
+	tasks := tasksInFlight(t, s, a, 1)
+	if len(tasks) != 1 || tasks[0].Agent != a || string(tasks[0].Input) != `{"q":1}` {
+		t.Fatalf("agent a's tasks = %+v, want the code task", tasks)
 	}
-	s.must(t, http.MethodGet, "/v1/agents/"+a+"/tasks", nil, &tasks)
-	if len(tasks.Tasks) != 1 || tasks.Tasks[0].Agent != a || string(tasks.Tasks[0].Input) != `{"q":1}` {
-		t.Fatalf("agent a's tasks = %+v, want the code task", tasks.Tasks)
-	}
-	task := tasks.Tasks[0].ID
+	task := tasks[0].ID
 	s.problem(t, http.MethodPost, "/v1/tasks/"+task+"/complete", map[string]any{"agent_id": b, "output": 1}, http.StatusConflict, "")
 	s.must(t, http.MethodPost, "/v1/tasks/"+task+"/complete", map[string]any{"agent_id": a, "output": map[string]any{"answer": 42},
 		"usage": map[string]any{"model": "m", "input_tokens": 7}}, nil)

@@ -104,14 +104,11 @@ func TestAgentTokensActOnlyAsTheirAgent(t *testing.T) {
 	viewer.problem(t, http.MethodPost, "/v1/swarms/"+id+"/tasks", map[string]any{"capability": "code"}, http.StatusForbidden, "")
 	asA.problem(t, http.MethodPost, "/v1/swarms/"+id+"/tasks", map[string]any{"capability": "code"}, http.StatusForbidden, "")
 	operator.must(t, http.MethodPost, "/v1/swarms/"+id+"/tasks", map[string]any{"capability": "code"}, nil)
-	var tasks struct {
-		Tasks []taskView `json:"tasks"`
+	tasks := tasksInFlight(t, asA, a, 1)
+	if len(tasks) != 1 {
+		t.Fatalf("a's tasks = %+v", tasks)
 	}
-	asA.must(t, http.MethodGet, "/v1/agents/"+a+"/tasks", nil, &tasks)
-	if len(tasks.Tasks) != 1 {
-		t.Fatalf("a's tasks = %+v", tasks.Tasks)
-	}
-	task := "/v1/tasks/" + tasks.Tasks[0].ID
+	task := "/v1/tasks/" + tasks[0].ID
 	asB.problem(t, http.MethodGet, "/v1/agents/"+a+"/tasks", nil, http.StatusForbidden, "")
 	asB.problem(t, http.MethodPost, task+"/complete", map[string]any{"agent_id": a, "output": 1}, http.StatusForbidden, "")
 	asB.problem(t, http.MethodPost, task+"/fail", map[string]any{"agent_id": a, "reason": "sabotage"}, http.StatusForbidden, "")

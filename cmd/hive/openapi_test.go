@@ -163,15 +163,9 @@ func openAPIFixtures(t *testing.T, s *sim) map[string]string {
 	swarmID := createSwarm(t, s, map[string]any{"name": "fixture-swarm", "topology": "mesh"})
 	s.must(t, http.MethodPost, "/v1/swarms/"+swarmID+"/members", map[string]any{"agent_id": agentID}, nil)
 	s.must(t, http.MethodPost, "/v1/swarms/"+swarmID+"/tasks", map[string]any{"capability": "code", "max_attempts": 3}, nil)
-	var tasks struct {
-		Tasks []taskView `json:"tasks"`
-	}
-	// The agent learns of its assignment from a reaction to the swarm's.
-	for deadline := time.Now().Add(5 * time.Second); len(tasks.Tasks) == 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the fixture task was not assigned to the fixture agent in 5 s")
-		}
-		s.must(t, http.MethodGet, "/v1/agents/"+agentID+"/tasks", nil, &tasks)
+	tasks := tasksInFlight(t, s, agentID, 1)
+	if len(tasks) != 1 {
+		t.Fatalf("the fixture agent has tasks %+v, want one", tasks)
 	}
 	var run, def struct {
 		ID string `json:"id"`
@@ -192,7 +186,7 @@ func openAPIFixtures(t *testing.T, s *sim) map[string]string {
 	s.must(t, http.MethodPost, "/v1/tokens", map[string]any{"role": "viewer", "name": "fixture"}, &token)
 	return map[string]string{
 		"agents": agentID, "members": agentID, "swarms": swarmID, "proposals": proposal.Proposals[0].ID,
-		"workflows": run.ID, "steps": "ship", "workflow-definitions": def.ID, "tasks": tasks.Tasks[0].ID,
+		"workflows": run.ID, "steps": "ship", "workflow-definitions": def.ID, "tasks": tasks[0].ID,
 		"tokens": token.ID, "streams": "agent-" + agentID,
 	}
 }

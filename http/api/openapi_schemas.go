@@ -176,6 +176,10 @@ func schemaName(t reflect.Type) string {
 type schemas struct {
 	request, response *jsonschema.Reflector
 	defs              map[string]*jsonschema.Schema
+	// refs are the references made so far, by reflector and type.
+	refs map[refKey]*jsonschema.Schema
+	// types are the types named so far, by name.
+	types map[string]reflect.Type
 	// err is the first conflict between two types given one name.
 	err error
 }
@@ -185,7 +189,7 @@ type schemas struct {
 const defsPrefix = "#/$defs/"
 
 func newSchemas() *schemas {
-	s := &schemas{defs: map[string]*jsonschema.Schema{}}
+	s := &schemas{defs: map[string]*jsonschema.Schema{}, types: map[string]reflect.Type{}, refs: map[refKey]*jsonschema.Schema{}}
 	stepRef := func(suffix string) func(reflect.Type) *jsonschema.Schema {
 		return func(t reflect.Type) *jsonschema.Schema {
 			if t == reflect.TypeFor[workflow.Step]() {
@@ -195,7 +199,7 @@ func newSchemas() *schemas {
 		}
 	}
 	s.request = &jsonschema.Reflector{Anonymous: true, RequiredFromJSONSchemaTags: true, Mapper: stepRef("Input"),
-		Namer: func(t reflect.Type) string {
+		Namer: s.unique(func(t reflect.Type) string {
 			if t.Name() == "" || t.PkgPath() == "" {
 				return t.Name()
 			}
@@ -203,8 +207,8 @@ func newSchemas() *schemas {
 				return schemaName(t)
 			}
 			return schemaName(t) + "Input"
-		}}
-	s.response = &jsonschema.Reflector{Anonymous: true, Mapper: stepRef(""), Namer: schemaName}
+		})}
+	s.response = &jsonschema.Reflector{Anonymous: true, Mapper: stepRef(""), Namer: s.unique(schemaName)}
 	// The steps' JSON form, referred to by the mapper above.
 	s.requestRef(stepDoc{})
 	s.responseRef(stepDoc{})
@@ -221,21 +225,42 @@ func (s *schemas) responseRef(v any) *jsonschema.Schema {
 	return s.add(s.response, reflect.TypeOf(v), true)
 }
 
+// refKey is a type as one of the reflectors sees it.
+type refKey struct {
+	r *jsonschema.Reflector
+	t reflect.Type
+}
+
 func (s *schemas) add(r *jsonschema.Reflector, t reflect.Type, required bool) *jsonschema.Schema {
+	if ref, ok := s.refs[refKey{r, t}]; ok {
+		return &jsonschema.Schema{Ref: ref.Ref}
+	}
 	root := r.ReflectFromType(t)
 	if required {
 		dropOmitZero(root.Definitions, r.Namer, t, map[reflect.Type]bool{})
 	}
 	for name, def := range root.Definitions {
-		if prior, ok := s.defs[name]; ok {
-			if a, b := mustJSON(prior), mustJSON(def); a != b && s.err == nil {
-				s.err = fmt.Errorf("openapi: two schemas named %s: %s and %s", name, a, b)
-			}
-			continue
+		if _, ok := s.defs[name]; !ok {
+			s.defs[name] = def
 		}
-		s.defs[name] = def
 	}
+	s.refs[refKey{r, t}] = &jsonschema.Schema{Ref: root.Ref}
 	return &jsonschema.Schema{Ref: root.Ref}
+}
+
+// unique wraps namer so that two types given one name are an error.
+func (s *schemas) unique(namer func(reflect.Type) string) func(reflect.Type) string {
+	return func(t reflect.Type) string {
+		name := namer(t)
+		if name == "" {
+			return name
+		}
+		if prior, ok := s.types[name]; ok && prior != t && s.err == nil {
+			s.err = fmt.Errorf("openapi: two types have the schema name %s: %s and %s", name, prior, t)
+		}
+		s.types[name] = t
+		return name
+	}
 }
 
 // dropOmitZero makes the fields tagged omitzero optional in the schemas of t
@@ -281,10 +306,4 @@ func remove(list []string, s string) []string {
 		}
 	}
 	return out
-}
-
-// mustJSON is v as JSON; schemas always marshal.
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
