@@ -131,6 +131,7 @@ func (s *supervisor) terminated(c actor.Context, who *actor.PID) {
 			c.Send(p.sender, &reply{err: err})
 			continue
 		}
+		s.lastUsed[id] = time.Now() // the fresh actor is passivated in its turn
 		c.RequestWithCustomSender(pid, p.req, p.sender)
 	}
 }
