@@ -93,7 +93,7 @@ const (
 	maxCorrelationLength = 128
 )
 
-// anonymous is the principal of commands until the API authenticates callers.
+// anonymous is the principal of requests that no authentication ran for.
 const anonymous = "anonymous"
 
 // newCommand wraps body with a fresh command id, the request's correlation
