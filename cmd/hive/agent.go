@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hive/http/client"
-	"hive/worker"
+	"hive/http/worker"
 )
 
 func newAgentCommand() *cobra.Command {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"hive/http/client"
-	"hive/worker"
+	"hive/http/worker"
 )
 
 func TestShellRunsATask(t *testing.T) {
