@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
@@ -48,14 +46,14 @@ func (Register) CommandName() string { return "RegisterAgent" }
 // Validate checks the command on its own, before it reaches the entity.
 func (c Register) Validate() error {
 	var f decision.Fields
-	checkName(&f, c.Name)
+	f.Name("name", c.Name, MaxNameLength)
 	if len(c.Capabilities) > MaxCapabilities {
 		f.Add("capabilities", fmt.Sprintf("at most %d capabilities", MaxCapabilities))
 	}
 	seen := make(map[string]bool, len(c.Capabilities))
 	for i, capability := range c.Capabilities {
 		field := fmt.Sprintf("capabilities[%d]", i)
-		checkToken(&f, field, capability, MaxCapabilityLength)
+		f.Token(field, capability, MaxCapabilityLength)
 		if seen[capability] {
 			f.Add(field, fmt.Sprintf("duplicate capability %q", capability))
 		}
@@ -66,7 +64,7 @@ func (c Register) Validate() error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
 		v := c.Labels[k]
-		checkToken(&f, "labels", k, MaxLabelKeyLength)
+		f.Token("labels", k, MaxLabelKeyLength)
 		if utf8.RuneCountInString(v) > MaxLabelValueLength || !utf8.ValidString(v) {
 			f.Add("labels."+k, fmt.Sprintf("must be valid UTF-8 of at most %d characters", MaxLabelValueLength))
 		}
@@ -75,34 +73,6 @@ func (c Register) Validate() error {
 		f.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d (0 means 1)", MaxConcurrency))
 	}
 	return f.Err()
-}
-
-func checkName(f *decision.Fields, name string) {
-	switch {
-	case strings.TrimSpace(name) == "":
-		f.Add("name", "is required")
-	case !utf8.ValidString(name):
-		f.Add("name", "must be valid UTF-8")
-	case utf8.RuneCountInString(name) > MaxNameLength:
-		f.Add("name", fmt.Sprintf("must be at most %d characters", MaxNameLength))
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		f.Add("name", "must not contain control characters")
-	}
-}
-
-// checkToken checks a capability or label key: 1 to max characters of
-// letters, digits, '.', '_', '-' and '/'.
-func checkToken(f *decision.Fields, field, s string, max int) {
-	if s == "" || len(s) > max {
-		f.Add(field, fmt.Sprintf("must be 1 to %d characters", max))
-		return
-	}
-	for _, r := range s {
-		if !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-/", r))) {
-			f.Add(field, fmt.Sprintf("%q: only ASCII letters, digits and . _ - / are allowed", s))
-			return
-		}
-	}
 }
 
 func (s *State) register(c Register) ([]proto.Message, error) {

@@ -7,10 +7,7 @@ package definition
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -73,14 +70,8 @@ func (Save) CommandName() string { return "SaveDefinition" }
 // Validate checks the command on its own, before it reaches the entity.
 func (c Save) Validate() error {
 	var f decision.Fields
-	switch {
-	case strings.TrimSpace(c.Name) == "" || !utf8.ValidString(c.Name) || utf8.RuneCountInString(c.Name) > MaxNameLength ||
-		strings.IndexFunc(c.Name, unicode.IsControl) >= 0:
-		f.Add("name", fmt.Sprintf("must be 1 to %d characters of valid UTF-8, without control characters", MaxNameLength))
-	}
-	if !utf8.ValidString(c.Description) || utf8.RuneCountInString(c.Description) > MaxDescriptionLength {
-		f.Add("description", fmt.Sprintf("must be valid UTF-8 of at most %d characters", MaxDescriptionLength))
-	}
+	f.Name("name", c.Name, MaxNameLength)
+	f.Text("description", c.Description, MaxDescriptionLength, true)
 	if len(c.Steps) == 0 {
 		f.Add("steps", "at least one step is required")
 	}

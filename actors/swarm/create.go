@@ -52,7 +52,7 @@ func (Create) CommandName() string { return "CreateSwarm" }
 // Validate checks the command on its own, before it reaches the entity.
 func (c Create) Validate() error {
 	var f decision.Fields
-	checkName(&f, c.Name)
+	f.Name("name", c.Name, MaxNameLength)
 	if !c.Topology.valid() {
 		f.Add("topology", fmt.Sprintf("%q: must be one of mesh, ring, star, hierarchical", c.Topology))
 	}

@@ -35,7 +35,7 @@ func (c AddMember) Validate() error {
 	}
 	for i, capability := range c.Capabilities {
 		field := fmt.Sprintf("capabilities[%d]", i)
-		checkToken(&f, field, capability, MaxCapabilityLength)
+		f.Token(field, capability, MaxCapabilityLength)
 		if slices.Contains(c.Capabilities[:i], capability) {
 			f.Add(field, fmt.Sprintf("duplicate capability %q", capability))
 		}

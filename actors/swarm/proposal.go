@@ -60,7 +60,7 @@ func (c Propose) Validate() error {
 	if c.Question == "" {
 		f.Add("question", "is required")
 	}
-	checkText(&f, "question", c.Question, MaxQuestionLength, true)
+	f.Text("question", c.Question, MaxQuestionLength, true)
 	if len(c.Options) < MinOptions || len(c.Options) > MaxOptions {
 		f.Add("options", fmt.Sprintf("must be %d to %d options", MinOptions, MaxOptions))
 	}
@@ -72,7 +72,7 @@ func (c Propose) Validate() error {
 		case slices.Contains(c.Options[:i], o):
 			f.Add(field, fmt.Sprintf("duplicate option %q", o))
 		default:
-			checkText(&f, field, o, MaxOptionLength, false)
+			f.Text(field, o, MaxOptionLength, false)
 		}
 	}
 	if c.Rule != Majority && c.Rule != Unanimous && c.Rule != Weighted {
@@ -84,7 +84,7 @@ func (c Propose) Validate() error {
 	if !c.Deadline.After(c.At) {
 		f.Add("deadline", "must be after at")
 	}
-	checkText(&f, "proposed_by", c.ProposedBy, MaxNameLength, false)
+	f.Text("proposed_by", c.ProposedBy, MaxNameLength, false)
 	checkAt(&f, "at", c.At)
 	return f.Err()
 }

@@ -44,7 +44,7 @@ func checkRun(runID string, at time.Time, needAt bool) decision.Fields {
 	if runID == "" {
 		f.Add("run_id", "is required")
 	}
-	checkText(&f, "run_id", runID, MaxKeyLength, false)
+	f.Text("run_id", runID, MaxKeyLength, false)
 	if needAt {
 		checkAt(&f, "at", at)
 	}

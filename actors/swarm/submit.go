@@ -42,11 +42,11 @@ func (SubmitTask) CommandName() string { return "SubmitTask" }
 // Validate checks the command on its own, before it reaches the entity.
 func (c SubmitTask) Validate() error {
 	var f decision.Fields
-	checkText(&f, "key", c.Key, MaxKeyLength, false)
-	checkText(&f, "run_id", c.RunID, MaxKeyLength, false)
-	checkText(&f, "step_id", c.StepID, MaxKeyLength, false)
+	f.Text("key", c.Key, MaxKeyLength, false)
+	f.Text("run_id", c.RunID, MaxKeyLength, false)
+	f.Text("step_id", c.StepID, MaxKeyLength, false)
 	if c.Capability != "" {
-		checkToken(&f, "capability", c.Capability, MaxCapabilityLength)
+		f.Token("capability", c.Capability, MaxCapabilityLength)
 	}
 	checkJSON(&f, "input", c.Input)
 	if c.Priority < 0 || c.Priority > MaxPriority {

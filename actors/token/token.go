@@ -5,10 +5,7 @@ package token
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -91,9 +88,7 @@ func (c Create) Validate() error {
 	if _, err := uuid.Parse(c.TokenID); err != nil {
 		f.Add("id", "must be a UUID")
 	}
-	if !utf8.ValidString(c.Name) || utf8.RuneCountInString(c.Name) > MaxNameLength || strings.IndexFunc(c.Name, unicode.IsControl) >= 0 {
-		f.Add("name", fmt.Sprintf("must be valid UTF-8 of at most %d characters, without control characters", MaxNameLength))
-	}
+	f.Text("name", c.Name, MaxNameLength, false)
 	switch {
 	case !c.Role.Valid():
 		f.Add("role", "must be admin, operator, agent or viewer")

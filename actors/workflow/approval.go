@@ -48,8 +48,8 @@ func checkDecision(stepID, by, comment string) error {
 	if stepID == "" {
 		f.Add("step_id", "is required")
 	}
-	checkText(&f, "by", by, MaxByLength)
-	checkText(&f, "comment", comment, MaxReasonLength)
+	f.Text("by", by, MaxByLength, true)
+	f.Text("comment", comment, MaxReasonLength, true)
 	return f.Err()
 }
 

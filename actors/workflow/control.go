@@ -53,8 +53,8 @@ func (Cancel) workflowCommand()    {}
 
 func checkByReason(by, reason string) error {
 	var f decision.Fields
-	checkText(&f, "by", by, MaxByLength)
-	checkText(&f, "reason", reason, MaxReasonLength)
+	f.Text("by", by, MaxByLength, true)
+	f.Text("reason", reason, MaxReasonLength, true)
 	return f.Err()
 }
 

@@ -30,7 +30,7 @@ func (s *State) retryStep(c RetryStep) ([]proto.Message, error) {
 	if c.StepID == "" {
 		f.Add("step_id", "is required")
 	}
-	checkText(&f, "by", c.By, MaxByLength)
+	f.Text("by", c.By, MaxByLength, true)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

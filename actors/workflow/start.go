@@ -45,7 +45,7 @@ func (c Start) Validate() error {
 	if _, err := uuid.Parse(c.RunID); err != nil {
 		f.Add("run_id", "must be a UUID")
 	}
-	checkText(&f, "name", c.Name, MaxNameLength)
+	f.Text("name", c.Name, MaxNameLength, true)
 	if !isToken(c.SwarmID, MaxSwarmIDLength, "._-:") {
 		f.Add("swarm_id", fmt.Sprintf("must be 1 to %d ASCII letters, digits, '.', '_', '-' or ':'", MaxSwarmIDLength))
 	}
