@@ -34,7 +34,15 @@ type Usage struct {
 func (u Usage) Tokens() int64 { return u.InputTokens + u.OutputTokens }
 
 // Add returns the sum of u and v; the model is kept only when both agree.
+// A zero usage adds nothing, so a running total started at zero keeps the
+// model of the reports it sums while they agree.
 func (u Usage) Add(v Usage) Usage {
+	switch {
+	case v == Usage{}:
+		return u
+	case u == Usage{}:
+		return v
+	}
 	model := u.Model
 	if model != v.Model {
 		model = ""

@@ -36,6 +36,13 @@ func TestUsageAddKeepsAgreedModel(t *testing.T) {
 	if got := a.Add(ledger.Usage{Model: "n"}); got.Model != "" {
 		t.Fatalf("mixed models kept %q", got.Model)
 	}
+	var total ledger.Usage
+	if got := total.Add(a).Add(a); got.Model != "m" || got.InputTokens != 2 {
+		t.Fatalf("a total started at zero: %+v, want the model kept", got)
+	}
+	if got := a.Add(ledger.Usage{}); got != a {
+		t.Fatalf("adding nothing: %+v", got)
+	}
 }
 
 func TestUsageValidateNamesFields(t *testing.T) {

@@ -79,7 +79,7 @@ func (s *State) complete(st *stepState, m *hivev1.StepCompleted, now time.Time) 
 	u := ledger.FromProto(m.GetUsage())
 	st.status, st.output, st.finished = StepCompleted, slices.Clone(m.GetOutput()), now
 	st.taskID, st.agentID = m.GetTaskId(), m.GetAgentId()
-	st.usage, s.Usage = addUsage(st.usage, u), addUsage(s.Usage, u)
+	st.usage, s.Usage = st.usage.Add(u), s.Usage.Add(u)
 	s.done++
 	for _, i := range st.dependents {
 		d := s.steps[i]
@@ -91,7 +91,7 @@ func (s *State) complete(st *stepState, m *hivev1.StepCompleted, now time.Time) 
 // fail records that a step failed or was rejected.
 func (s *State) fail(st *stepState, status StepStatus, reason string, u ledger.Usage, now time.Time) {
 	st.status, st.err, st.finished = status, reason, now
-	st.usage, s.Usage = addUsage(st.usage, u), addUsage(s.Usage, u)
+	st.usage, s.Usage = st.usage.Add(u), s.Usage.Add(u)
 	s.bad++
 }
 
@@ -110,7 +110,7 @@ func withComment(what, comment string) string {
 }
 
 // addUsage adds u to a sum, keeping u's model if the sum was empty.
-func addUsage(sum, u ledger.Usage) ledger.Usage {
+func sum.Add(u ledger.Usage) ledger.Usage {
 	switch {
 	case u == ledger.Usage{}:
 		return sum

@@ -52,7 +52,7 @@ func (s *State) completeStep(c CompleteStep) ([]proto.Message, error) {
 		return nil, err
 	}
 	p := s.plan(c.At)
-	p.spent = addUsage(p.spent, c.Usage)
+	p.spent = p.spent.Add(c.Usage)
 	taskID, agentID := truncate(c.TaskID, MaxIDLength), truncate(c.AgentID, MaxIDLength)
 	output, problem := checkOutput(c.Output)
 	var added []Step
