@@ -109,17 +109,6 @@ func withComment(what, comment string) string {
 	return what + ": " + comment
 }
 
-// addUsage adds u to a sum, keeping u's model if the sum was empty.
-func sum.Add(u ledger.Usage) ledger.Usage {
-	switch {
-	case u == ledger.Usage{}:
-		return sum
-	case sum == ledger.Usage{}:
-		return u
-	}
-	return sum.Add(u)
-}
-
 // setGeneration moves the step to generation gen and its task key with it.
 func (st *stepState) setGeneration(runID string, gen int) {
 	if gen != st.generation {
