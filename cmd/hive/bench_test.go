@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,15 +20,7 @@ const benchConns = 64
 func BenchmarkCompleteTaskHTTP(b *testing.B) {
 	s := startInProcess(b, time.Hour)
 	work := assignedTasks(b, s, b.N)
-	conns, err := loadgen.DialN(strings.TrimPrefix(*s.url.Load(), "http://"), benchConns)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := loadgen.CloseAll(conns); err != nil {
-			b.Log(err)
-		}
-	})
+	conns := loadgen.DialFor(b, *s.url.Load(), benchConns)
 	b.ResetTimer()
 	res, err := loadgen.Run(conns, b.N, func(_, i int) loadgen.Request {
 		w := work[i]
@@ -40,9 +31,7 @@ func BenchmarkCompleteTaskHTTP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(res.Rate(), "completions/s")
-	b.ReportMetric(res.Percentile(0.50), "p50-ms")
-	b.ReportMetric(res.Percentile(0.99), "p99-ms")
+	res.Report(b, "completions/s")
 }
 
 // assigned is a task and the agent (and its token) it is assigned to.

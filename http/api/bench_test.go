@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -37,12 +36,7 @@ func BenchmarkRegisterAgentHTTP(b *testing.B) {
 // this is the cost of the API, authentication and one actor round trip.
 func BenchmarkHeartbeatHTTP(b *testing.B) {
 	s := startStackWith(b, b.TempDir(), api.Config{Auth: api.AuthConfig{RateLimit: 1e9}})
-	ids, tokens := make([]string, benchConns), make([]string, benchConns)
-	for i := range ids {
-		r := s.post(b, "/v1/agents", map[string]any{"name": fmt.Sprint("beater-", i)})
-		ids[i] = r.body["id"].(string)
-		tokens[i] = s.mint(token.RoleAgent, ids[i])
-	}
+	ids, tokens := heartbeaters(b, s)
 	benchClosed(b, s.url, "heartbeats/s", func(_, conn, _ int) loadgen.Request {
 		return loadgen.Request{Method: "POST", Path: "/v1/agents/" + ids[conn] + "/heartbeat", Bearer: tokens[conn], Want: http.StatusOK}
 	})
@@ -54,12 +48,7 @@ func BenchmarkHeartbeatHTTP(b *testing.B) {
 // heartbeat was due.
 func BenchmarkHeartbeatPacedHTTP(b *testing.B) {
 	s := startStackWith(b, b.TempDir(), api.Config{Auth: api.AuthConfig{RateLimit: 1e9}})
-	ids, tokens := make([]string, benchConns), make([]string, benchConns)
-	for i := range ids {
-		r := s.post(b, "/v1/agents", map[string]any{"name": fmt.Sprint("beater-", i)})
-		ids[i] = r.body["id"].(string)
-		tokens[i] = s.mint(token.RoleAgent, ids[i])
-	}
+	ids, tokens := heartbeaters(b, s)
 	benchPaced(b, s.url, 5000, "heartbeats/s", func(conn, _ int) loadgen.Request {
 		return loadgen.Request{Method: "POST", Path: "/v1/agents/" + ids[conn] + "/heartbeat", Bearer: tokens[conn], Want: http.StatusOK}
 	})
@@ -96,15 +85,7 @@ func BenchmarkBareGinHTTP(b *testing.B) {
 // percentile latencies. next gets the round (0 warm-up, 1 measured), the
 // connection and the request's number.
 func benchClosed(b *testing.B, base, rateUnit string, next func(run, conn, i int) loadgen.Request) {
-	conns, err := loadgen.DialN(strings.TrimPrefix(base, "http://"), benchConns)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := loadgen.CloseAll(conns); err != nil {
-			b.Log(err)
-		}
-	})
+	conns := loadgen.DialFor(b, base, benchConns)
 	if _, err := loadgen.Run(conns, benchConns, func(c, i int) loadgen.Request { return next(0, c, i) }); err != nil {
 		b.Fatalf("warm-up: %v", err)
 	}
@@ -114,33 +95,31 @@ func benchClosed(b *testing.B, base, rateUnit string, next func(run, conn, i int
 	if err != nil {
 		b.Fatal(err)
 	}
-	report(b, res, rateUnit)
+	res.Report(b, rateUnit)
 }
 
 // benchPaced sends b.N requests from benchConns connections at rate per
 // second and reports the rate reached and the latencies from when each
 // request was due.
 func benchPaced(b *testing.B, base string, rate float64, rateUnit string, next loadgen.Next) {
-	conns, err := loadgen.DialN(strings.TrimPrefix(base, "http://"), benchConns)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := loadgen.CloseAll(conns); err != nil {
-			b.Log(err)
-		}
-	})
+	conns := loadgen.DialFor(b, base, benchConns)
 	b.ResetTimer()
 	res, err := loadgen.Paced(conns, b.N, rate, next)
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
 	}
-	report(b, res, rateUnit)
+	res.Report(b, rateUnit)
 }
 
-func report(b *testing.B, res loadgen.Result, rateUnit string) {
-	b.ReportMetric(res.Rate(), rateUnit)
-	b.ReportMetric(res.Percentile(0.50), "p50-ms")
-	b.ReportMetric(res.Percentile(0.99), "p99-ms")
+// heartbeaters registers benchConns agents and returns their ids and agent
+// tokens: connection i heartbeats as agent i.
+func heartbeaters(b *testing.B, s *stack) (ids, tokens []string) {
+	ids, tokens = make([]string, benchConns), make([]string, benchConns)
+	for i := range ids {
+		r := s.post(b, "/v1/agents", map[string]any{"name": fmt.Sprint("beater-", i)})
+		ids[i] = r.body["id"].(string)
+		tokens[i] = s.mint(token.RoleAgent, ids[i])
+	}
+	return ids, tokens
 }

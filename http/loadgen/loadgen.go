@@ -18,6 +18,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -216,4 +217,37 @@ func CloseAll(conns []*Conn) error {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// B is the part of a testing.B the benchmark helpers use.
+type B interface {
+	Helper()
+	Fatal(args ...any)
+	Log(args ...any)
+	Cleanup(func())
+	ReportMetric(n float64, unit string)
+}
+
+// DialFor opens n connections to the server at base ("http://host:port")
+// for a benchmark, and closes them when it ends.
+func DialFor(b B, base string, n int) []*Conn {
+	b.Helper()
+	conns, err := DialN(strings.TrimPrefix(base, "http://"), n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := CloseAll(conns); err != nil {
+			b.Log(err)
+		}
+	})
+	return conns
+}
+
+// Report reports the rate of res as rateUnit, with its median and 99th
+// percentile latencies in milliseconds.
+func (r Result) Report(b B, rateUnit string) {
+	b.ReportMetric(r.Rate(), rateUnit)
+	b.ReportMetric(r.Percentile(0.50), "p50-ms")
+	b.ReportMetric(r.Percentile(0.99), "p99-ms")
 }
