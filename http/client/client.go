@@ -22,6 +22,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,4 +205,15 @@ func retryAfter(h http.Header) time.Duration {
 		return 0
 	}
 	return min(time.Duration(secs)*time.Second, time.Minute)
+}
+
+// unmarshalKeepingRaw decodes b into plain (the caller's type without its
+// UnmarshalJSON, so that decoding does not recurse) and keeps a copy of b
+// in raw, the answer's JSON as Hive sent it.
+func unmarshalKeepingRaw[T any](b []byte, plain *T, raw *json.RawMessage) error {
+	if err := json.Unmarshal(b, plain); err != nil {
+		return err
+	}
+	*raw = slices.Clone(b)
+	return nil
 }

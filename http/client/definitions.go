@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 )
 
@@ -23,11 +22,7 @@ type Definition struct {
 // UnmarshalJSON decodes a definition, keeping its JSON in Raw.
 func (d *Definition) UnmarshalJSON(b []byte) error {
 	type plain Definition
-	if err := json.Unmarshal(b, (*plain)(d)); err != nil {
-		return err
-	}
-	d.Raw = slices.Clone(b)
-	return nil
+	return unmarshalKeepingRaw(b, (*plain)(d), &d.Raw)
 }
 
 // DefinitionVersion is one version of a definition; each save that changes

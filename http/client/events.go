@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -31,11 +30,7 @@ type Event struct {
 // UnmarshalJSON decodes an event, keeping its JSON in Raw.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	type plain Event
-	if err := json.Unmarshal(b, (*plain)(e)); err != nil {
-		return err
-	}
-	e.Raw = slices.Clone(b)
-	return nil
+	return unmarshalKeepingRaw(b, (*plain)(e), &e.Raw)
 }
 
 // EventFilter selects events of the log; empty fields select all.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 )
 
@@ -32,11 +31,7 @@ type Task struct {
 // UnmarshalJSON decodes a task, keeping its JSON in Raw.
 func (t *Task) UnmarshalJSON(b []byte) error {
 	type plain Task
-	if err := json.Unmarshal(b, (*plain)(t)); err != nil {
-		return err
-	}
-	t.Raw = slices.Clone(b)
-	return nil
+	return unmarshalKeepingRaw(b, (*plain)(t), &t.Raw)
 }
 
 func taskPath(id string) string { return "/v1/tasks/" + url.PathEscape(id) }
@@ -65,11 +60,7 @@ type TaskReport struct {
 // UnmarshalJSON decodes a report, keeping its JSON in Raw.
 func (r *TaskReport) UnmarshalJSON(b []byte) error {
 	type plain TaskReport
-	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
-		return err
-	}
-	r.Raw = slices.Clone(b)
-	return nil
+	return unmarshalKeepingRaw(b, (*plain)(r), &r.Raw)
 }
 
 // CompleteTask reports a task's result. Reporting the same result again

@@ -3,10 +3,8 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 )
 
@@ -38,11 +36,7 @@ type Swarm struct {
 // UnmarshalJSON decodes a swarm, keeping its JSON in Raw.
 func (s *Swarm) UnmarshalJSON(b []byte) error {
 	type plain Swarm
-	if err := json.Unmarshal(b, (*plain)(s)); err != nil {
-		return err
-	}
-	s.Raw = slices.Clone(b)
-	return nil
+	return unmarshalKeepingRaw(b, (*plain)(s), &s.Raw)
 }
 
 // Member is an agent in a swarm.
@@ -110,11 +104,7 @@ type Entry struct {
 // UnmarshalJSON decodes an entry, keeping its JSON in Raw.
 func (e *Entry) UnmarshalJSON(b []byte) error {
 	type plain Entry
-	if err := json.Unmarshal(b, (*plain)(e)); err != nil {
-		return err
-	}
-	e.Raw = slices.Clone(b)
-	return nil
+	return unmarshalKeepingRaw(b, (*plain)(e), &e.Raw)
 }
 
 func swarmPath(id string) string { return "/v1/swarms/" + url.PathEscape(id) }
@@ -179,16 +169,15 @@ type SubmittedTask struct {
 // SubmitTask queues a task in the swarm and returns its id (and its agent,
 // if the swarm assigned it at once).
 func (c *Client) SubmitTask(ctx context.Context, swarmID string, t NewTask, opts ...CallOption) (SubmittedTask, error) {
-	var raw json.RawMessage
-	if _, err := c.command(ctx, request{retry: once, method: http.MethodPost, path: swarmPath(swarmID) + "/tasks", body: t, out: &raw}, opts); err != nil {
-		return SubmittedTask{}, err
-	}
 	var out SubmittedTask
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return SubmittedTask{}, fmt.Errorf("decode submitted task: %w", err)
-	}
-	out.Raw = raw
-	return out, nil
+	_, err := c.command(ctx, request{retry: once, method: http.MethodPost, path: swarmPath(swarmID) + "/tasks", body: t, out: &out}, opts)
+	return out, err
+}
+
+// UnmarshalJSON decodes a submitted task, keeping its JSON in Raw.
+func (t *SubmittedTask) UnmarshalJSON(b []byte) error {
+	type plain SubmittedTask
+	return unmarshalKeepingRaw(b, (*plain)(t), &t.Raw)
 }
 
 // NewProposal is a question put to a swarm's members.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 )
 
@@ -36,11 +35,7 @@ type Run struct {
 // UnmarshalJSON decodes a run, keeping its JSON in Raw.
 func (r *Run) UnmarshalJSON(b []byte) error {
 	type plain Run
-	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
-		return err
-	}
-	r.Raw = slices.Clone(b)
-	return nil
+	return unmarshalKeepingRaw(b, (*plain)(r), &r.Raw)
 }
 
 // Step is a step of a run.
