@@ -48,12 +48,7 @@ func TestKillDuringRegistrationsLosesNoAcknowledgedAgent(t *testing.T) {
 	}
 	bin := buildHive(t)
 	dataDir := t.TempDir()
-	seed := *crashSeed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Logf("kill delays seeded with -crash.seed=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, seed))
+	rng := killRand(t)
 
 	acked := make(map[string]string) // name → id, over every round
 	attempted := make(map[string]bool)
@@ -82,6 +77,37 @@ func TestKillDuringRegistrationsLosesNoAcknowledgedAgent(t *testing.T) {
 }
 
 // buildHive builds this package's binary into a temporary directory.
+// killRand returns the random source of a test's kill moments, seeded by
+// -crash.seed or, if that is 0, the clock; the seed is logged so that a
+// failure can be replayed.
+func killRand(t *testing.T) *rand.Rand {
+	seed := *crashSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("kill moments seeded with -crash.seed=%d", seed)
+	return rand.New(rand.NewPCG(seed, seed))
+}
+
+// childLog creates the log file of a child process (what, e.g. "hive
+// serve", named name), printed if the test fails. The caller hands it to
+// the child and closes its own descriptor.
+func childLog(t *testing.T, what, name string) *os.File {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := os.ReadFile(logPath)
+			t.Logf("%s %s output:\n%s", what, name, out)
+		}
+	})
+	return logFile
+}
+
 func buildHive(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "hive")
@@ -104,27 +130,16 @@ type hiveServer struct {
 	waitErr error         // set before exited is closed
 }
 
-// startServer starts `hive serve` on a free loopback port over dataDir, with
-// flags,
-// logging to a file that is printed if the test fails. The process is
-// killed at cleanup if it is still running.
+// startServer starts `hive serve` with flags on a free loopback port over
+// dataDir, logging to a file that is printed if the test fails. The process
+// is killed at cleanup if it is still running.
 func startServer(t *testing.T, bin, dataDir, name string, flags ...string) *hiveServer {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), name+".log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			out, _ := os.ReadFile(logPath)
-			t.Logf("hive serve %s output:\n%s", name, out)
-		}
-	})
+	logFile := childLog(t, "hive serve", name)
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data-dir", dataDir}, flags...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	err = cmd.Start()
+	err := cmd.Start()
 	logFile.Close() // the child has its own descriptor
 	if err != nil {
 		t.Fatalf("start hive serve: %v", err)

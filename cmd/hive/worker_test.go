@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,23 +30,13 @@ type hiveWorker struct {
 // logging to a file printed if the test fails.
 func startWorker(t *testing.T, bin string, srv *hiveServer, name, token string, flags ...string) *hiveWorker {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), name+".log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			out, _ := os.ReadFile(logPath)
-			t.Logf("hive agent run %s output:\n%s", name, out)
-		}
-	})
+	logFile := childLog(t, "hive agent run", name)
 	args := append([]string{"agent", "run", "--name", name, "--capability", "text", "--exec", workerScript,
 		"--server", srv.url, "--poll-wait", "5s", "--timeout", "1m", "--log-level", "debug"}, flags...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "HIVE_TOKEN="+token)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	err = cmd.Start()
+	err := cmd.Start()
 	logFile.Close()
 	if err != nil {
 		t.Fatalf("start hive agent run: %v", err)

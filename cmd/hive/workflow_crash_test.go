@@ -221,12 +221,7 @@ func TestWorkflowSurvivesKills(t *testing.T) {
 	}
 	bin := buildHive(t)
 	dataDir := t.TempDir()
-	seed := *crashSeed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Logf("kill delays seeded with -crash.seed=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, seed))
+	rng := killRand(t)
 
 	srv := startServer(t, bin, dataDir, "start")
 	waitReady(t, srv)
