@@ -67,3 +67,18 @@ type Persistent interface {
 	// rebuilds it from the log.
 	UnmarshalState(data []byte) error
 }
+
+// Lag is how far one projection is behind the head of the log.
+type Lag struct {
+	// Projection is the projection's name.
+	Projection string `json:"projection"`
+	// Position is the position of the last event it applied.
+	Position uint64 `json:"position"`
+	// BehindPositions is the head's position minus Position.
+	BehindPositions uint64 `json:"behind_positions"`
+	// BehindSeconds is how much older the last event applied is than the
+	// head event; zero when caught up.
+	BehindSeconds float64 `json:"behind_seconds"`
+	// Error says why the projection stopped, if it did.
+	Error string `json:"error,omitempty"`
+}
