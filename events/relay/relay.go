@@ -37,6 +37,7 @@ const (
 	MetaVersion  = "version"
 	MetaPosition = "position"
 	MetaType     = "type"
+	MetaPrevious = "previous"
 )
 
 // Log is the part of the event store the relay follows.
@@ -90,6 +91,7 @@ func (r *Relay) Run(ctx context.Context, after uint64) error {
 	}
 	defer sub.Close()
 	var enc eventpb.Encoder
+	prev := after
 	for {
 		env, err := sub.Next(ctx)
 		if ctx.Err() != nil || errors.Is(err, events.ErrClosed) {
@@ -107,6 +109,8 @@ func (r *Relay) Run(ctx context.Context, after uint64) error {
 		msg.Metadata.Set(MetaVersion, strconv.FormatUint(env.Version, 10))
 		msg.Metadata.Set(MetaPosition, strconv.FormatUint(env.Position, 10))
 		msg.Metadata.Set(MetaType, env.Type)
+		msg.Metadata.Set(MetaPrevious, strconv.FormatUint(prev, 10))
+		prev = env.Position
 		if err := r.pub.Publish(r.cfg.Topic, msg); err != nil {
 			if ctx.Err() != nil {
 				return nil // the bus closed because we are shutting down

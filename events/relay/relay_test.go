@@ -54,6 +54,7 @@ func TestRelayPublishesCommittedEventsInOrder(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		want = append(want, appendOne(t, store, fmt.Sprintf("s-%d", i%3)))
 	}
+	prev := before.LastPosition
 	for i, w := range want {
 		msg := <-msgs
 		msg.Ack()
@@ -65,6 +66,10 @@ func TestRelayPublishesCommittedEventsInOrder(t *testing.T) {
 		if env.Position != w.LastPosition || pos != w.LastPosition || msg.UUID != env.ID.String() || msg.Metadata.Get(relay.MetaType) != "test.Event" {
 			t.Fatalf("message %d: position %d (metadata %d), want %d", i, env.Position, pos, w.LastPosition)
 		}
+		if got := msg.Metadata.Get(relay.MetaPrevious); got != strconv.FormatUint(prev, 10) {
+			t.Fatalf("message %d: previous %s, want %d", i, got, prev)
+		}
+		prev = w.LastPosition
 	}
 	stop()
 	if err := <-done; err != nil {
