@@ -12,6 +12,10 @@ var (
 		"Global position of the last event a projection applied.", []string{"projection"}, nil)
 	lagDesc = prometheus.NewDesc("hive_projection_lag_positions",
 		"How far a projection is behind the head of the event log, in global positions.", []string{"projection"}, nil)
+	lagSecondsDesc = prometheus.NewDesc("hive_projection_lag_seconds",
+		"How much older the last event a projection applied is than the newest event of the log; 0 when caught up.", []string{"projection"}, nil)
+	savedDesc = prometheus.NewDesc("hive_projection_saved_position",
+		"Checkpoint of a persistent projection's last saved state.", []string{"projection"}, nil)
 	failedDesc = prometheus.NewDesc("hive_projection_failed",
 		"1 if a projection stopped on an event it could not apply.", []string{"projection"}, nil)
 	headDesc = prometheus.NewDesc("hive_store_head_position",
@@ -25,7 +29,7 @@ const headTimeout = time.Second
 type collector struct{ r *Runner }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{positionDesc, lagDesc, failedDesc, headDesc} {
+	for _, d := range []*prometheus.Desc{positionDesc, lagDesc, lagSecondsDesc, savedDesc, failedDesc, headDesc} {
 		ch <- d
 	}
 }
@@ -39,14 +43,17 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(headDesc, prometheus.GaugeValue, float64(head))
-	for _, t := range c.r.tracked {
-		pos := t.Checkpoint()
+	for i, l := range c.r.Lag() {
 		failed := 0.0
-		if t.err.Load() != nil {
+		if l.Error != "" {
 			failed = 1
 		}
-		ch <- prometheus.MustNewConstMetric(positionDesc, prometheus.GaugeValue, float64(pos), t.Name())
-		ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, float64(head-min(pos, head)), t.Name())
-		ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.GaugeValue, failed, t.Name())
+		ch <- prometheus.MustNewConstMetric(positionDesc, prometheus.GaugeValue, float64(l.Position), l.Projection)
+		ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, float64(l.BehindPositions), l.Projection)
+		ch <- prometheus.MustNewConstMetric(lagSecondsDesc, prometheus.GaugeValue, l.BehindSeconds, l.Projection)
+		ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.GaugeValue, failed, l.Projection)
+		if _, ok := c.r.tracked[i].Projection.(Persistent); ok && c.r.opts.States != nil {
+			ch <- prometheus.MustNewConstMetric(savedDesc, prometheus.GaugeValue, float64(c.r.tracked[i].saved.Load()), l.Projection)
+		}
 	}
 }

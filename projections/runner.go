@@ -8,7 +8,9 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"hive/events"
@@ -31,23 +33,76 @@ type Projection interface {
 
 // Log is the part of the event store projections read.
 type Log interface {
+	ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error)
 	SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error)
 	Head(ctx context.Context) (uint64, error)
 }
 
-// Runner feeds each projection its events, each in its own goroutine.
+// Options say where a runner's events come from and where the changes and
+// states of its projections go. The zero value follows the store directly,
+// publishes no changes and saves no state.
+type Options struct {
+	// Bus, if set, is where committed events come from: the messages the
+	// relay publishes on EventsTopic. Without it the runner follows the
+	// store itself.
+	Bus         message.Subscriber
+	EventsTopic string
+	// Changes, if set, receives the changes of Live projections on
+	// ChangesTopic: one message per applied event and projection, its
+	// payload a JSON array of Change.
+	Changes      message.Publisher
+	ChangesTopic string
+	// States, if set, keeps the state of Persistent projections. The runner
+	// restores them when Run starts and saves them every SaveInterval
+	// (default DefaultSaveInterval) and when Run ends.
+	States       StateStore
+	SaveInterval time.Duration
+}
+
+// DefaultSaveInterval is how often the runner saves a persistent
+// projection's state by default, if it changed.
+const DefaultSaveInterval = 10 * time.Second
+
+// Delivery limits.
+const (
+	// inboxSize is how many live events wait for one projection; past it
+	// the projection reads what it missed from the store instead.
+	inboxSize = 4096
+	// catchUpPage is how many events one store read returns.
+	catchUpPage = 1000
+)
+
+// Runner feeds each projection its events, each in its own goroutine. It
+// reads the log once and fans every event out to the projections; a
+// projection that falls behind (a full inbox, a gap in the positions)
+// reads what it missed from the store, so none skips an event.
 type Runner struct {
 	log     Log
 	logger  *slog.Logger
+	opts    Options
 	tracked []*tracked
 	waiting waiters
+	head    atomic.Uint64 // newest position seen
+	headAt  atomic.Int64  // its recorded time, Unix nanoseconds
 }
 
 // tracked is a projection and what the runner knows of its progress.
 type tracked struct {
 	Projection
-	target atomic.Uint64 // head when the runner started: caught up beyond it
-	err    atomic.Pointer[error]
+	target    atomic.Uint64 // head when the runner started: caught up beyond it
+	err       atomic.Pointer[error]
+	appliedAt atomic.Int64  // recorded time of the last event applied, Unix ns
+	saved     atomic.Uint64 // checkpoint of the last saved state
+	inbox     chan delivery
+	missed    chan struct{} // signalled when a delivery did not fit the inbox
+	changes   []Change
+}
+
+// delivery is a committed event and the position of the one before it in
+// the log.
+type delivery struct {
+	env  *events.Envelope
+	prev uint64
 }
 
 // NewRunner returns a runner for projections over log, registering its
@@ -55,7 +110,7 @@ type tracked struct {
 func NewRunner(log Log, logger *slog.Logger, reg prometheus.Registerer, ps ...Projection) (*Runner, error) {
 	r := &Runner{log: log, logger: logger}
 	for _, p := range ps {
-		t := &tracked{Projection: p}
+		t := &tracked{Projection: p, inbox: make(chan delivery, inboxSize), missed: make(chan struct{}, 1)}
 		t.target.Store(math.MaxUint64) // not ready before Run reads the head
 		r.tracked = append(r.tracked, t)
 	}
@@ -65,47 +120,197 @@ func NewRunner(log Log, logger *slog.Logger, reg prometheus.Registerer, ps ...Pr
 	return r, nil
 }
 
-// Run feeds the projections until ctx ends or one fails. It returns nil when
-// ctx ends and an ErrFailed error when a projection fails; the others go on
-// until ctx ends.
+// With sets the runner's options and returns it. Call it before Run.
+func (r *Runner) With(o Options) *Runner {
+	if o.SaveInterval <= 0 {
+		o.SaveInterval = DefaultSaveInterval
+	}
+	r.opts = o
+	return r
+}
+
+// Run restores the persistent projections and feeds all of them until ctx
+// ends or they fail. It returns nil when ctx ends and an ErrFailed error
+// when a projection fails; the others go on until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
+	r.restore()
+	srcCtx, stopSource := context.WithCancel(ctx)
+	defer stopSource()
+	// Subscribe before reading the head: whatever commits from now on is
+	// delivered, and what committed before is in the store.
+	source, err := r.source(srcCtx)
+	if err != nil {
+		return err
+	}
 	head, err := r.log.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("projections: read head: %w", err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(r.tracked))
-	for i, t := range r.tracked {
+	for _, t := range r.tracked {
 		t.target.Store(head)
-		wg.Add(1)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		source(srcCtx)
+	}()
+	errs := make([]error, len(r.tracked))
+	var feeds sync.WaitGroup
+	for i, t := range r.tracked {
+		feeds.Add(1)
 		go func() {
-			defer wg.Done()
+			defer feeds.Done()
 			errs[i] = r.feed(ctx, t)
 		}()
 	}
+	feeds.Wait()
+	stopSource()
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (r *Runner) feed(ctx context.Context, t *tracked) error {
-	sub, err := r.log.SubscribeAll(ctx, t.Checkpoint())
-	if err != nil {
-		return r.fail(t, nil, fmt.Errorf("subscribe: %w", err))
+// restore loads the saved state of each persistent projection. A state that
+// cannot be read is logged and the projection rebuilt from the log.
+func (r *Runner) restore() {
+	if r.opts.States == nil {
+		return
 	}
-	defer sub.Close()
+	for _, t := range r.tracked {
+		p, ok := t.Projection.(Persistent)
+		if !ok {
+			continue
+		}
+		data, err := r.opts.States.Load(p.Name())
+		if errors.Is(err, ErrNoState) {
+			continue
+		}
+		if err == nil {
+			err = p.UnmarshalState(data)
+		}
+		if err != nil {
+			r.logger.Warn("projection state unreadable: rebuilding from the log", "projection", p.Name(), "err", err)
+			continue
+		}
+		t.saved.Store(p.Checkpoint())
+		r.logger.Info("projection state restored", "projection", p.Name(), "checkpoint", p.Checkpoint())
+	}
+}
+
+// feed applies the log to one projection: what the store holds beyond its
+// checkpoint, then the live deliveries, going back to the store whenever
+// it missed one.
+func (r *Runner) feed(ctx context.Context, t *tracked) error {
+	defer r.save(t)
+	var tick <-chan time.Time
+	if _, ok := t.Projection.(Persistent); ok && r.opts.States != nil {
+		ticker := time.NewTicker(r.opts.SaveInterval)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
 	for {
-		env, err := sub.Next(ctx)
+		if err := r.catchUp(ctx, t); err != nil {
+			return err
+		}
+		if err := r.follow(ctx, t, tick); err != nil || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// catchUp applies the events the store holds beyond t's checkpoint. It
+// returns nil when ctx ends.
+func (r *Runner) catchUp(ctx context.Context, t *tracked) error {
+	for {
+		page, err := r.log.ReadAll(ctx, t.Checkpoint(), catchUpPage)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			return r.fail(t, nil, fmt.Errorf("read: %w", err))
 		}
-		if err := t.Apply(&env); err != nil {
-			return r.fail(t, &env, err)
+		if len(page) == 0 {
+			return nil
 		}
-		r.waiting.release(r.reached(), false)
+		r.seen(&page[len(page)-1])
+		for i := range page {
+			if err := r.apply(ctx, t, &page[i]); err != nil {
+				return err
+			}
+		}
 	}
+}
+
+// follow applies live deliveries in order until ctx ends (then it returns
+// nil) or t missed one and must catch up from the store.
+func (r *Runner) follow(ctx context.Context, t *tracked, tick <-chan time.Time) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.missed:
+			return nil
+		case <-tick:
+			r.save(t)
+		case d := <-t.inbox:
+			cp := t.Checkpoint()
+			if d.env.Position <= cp {
+				continue // applied already, from the store
+			}
+			if d.prev != cp {
+				return nil // events between cp and this one are missing
+			}
+			if err := r.apply(ctx, t, d.env); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// apply applies env to t and passes on what that changed.
+func (r *Runner) apply(ctx context.Context, t *tracked, env *events.Envelope) error {
+	if err := t.Apply(env); err != nil {
+		return r.fail(t, env, err)
+	}
+	t.appliedAt.Store(env.RecordedAt.UnixNano())
+	if err := r.publishChanges(t, env); err != nil && ctx.Err() == nil {
+		return r.fail(t, env, err)
+	}
+	r.waiting.release(r.reached(), false)
+	return nil
+}
+
+// seen records env as the newest event seen, if it is.
+func (r *Runner) seen(env *events.Envelope) {
+	for {
+		head := r.head.Load()
+		if env.Position <= head {
+			return
+		}
+		if r.head.CompareAndSwap(head, env.Position) {
+			r.headAt.Store(env.RecordedAt.UnixNano())
+			return
+		}
+	}
+}
+
+// save stores t's state if it is persistent and changed since last saved.
+// A failed save is logged: the state can always be rebuilt from the log.
+func (r *Runner) save(t *tracked) {
+	p, ok := t.Projection.(Persistent)
+	if !ok || r.opts.States == nil || p.Checkpoint() == t.saved.Load() {
+		return
+	}
+	cp := p.Checkpoint()
+	data, err := p.MarshalState()
+	if err == nil {
+		err = r.opts.States.Save(p.Name(), data)
+	}
+	if err != nil {
+		r.logger.Error("save projection state", "projection", p.Name(), "checkpoint", cp, "err", err)
+		return
+	}
+	t.saved.Store(cp)
 }
 
 func (r *Runner) fail(t *tracked, env *events.Envelope, err error) error {
@@ -133,6 +338,29 @@ func (r *Runner) Ready() error {
 		}
 	}
 	return nil
+}
+
+// Lag reports how far each projection is behind the head of the log.
+func (r *Runner) Lag() []Lag {
+	head := r.head.Load()
+	ctx, cancel := context.WithTimeout(context.Background(), headTimeout)
+	defer cancel()
+	if h, err := r.log.Head(ctx); err == nil {
+		head = max(head, h)
+	}
+	out := make([]Lag, 0, len(r.tracked))
+	for _, t := range r.tracked {
+		l := Lag{Projection: t.Name(), Position: t.Checkpoint()}
+		l.BehindPositions = head - min(l.Position, head)
+		if l.BehindPositions > 0 {
+			l.BehindSeconds = max(0, time.Duration(r.headAt.Load()-t.appliedAt.Load()).Seconds())
+		}
+		if err := t.err.Load(); err != nil {
+			l.Error = (*err).Error()
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // reached is the position every projection has reached.

@@ -101,10 +101,16 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	agents, directory, assignments := projections.NewAgents(), projections.NewDirectory(), projections.NewAssignments()
 	tokens := projections.NewTokens()
 	deadlines := timers.NewIndex(timerKinds...)
+	bus := newBus(logger, h)
+	states, err := projections.OpenDir(filepath.Join(s.dataDir, "projections"))
+	if err != nil {
+		return nil, err
+	}
 	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, directory, assignments, tokens, deadlines)
 	if err != nil {
 		return nil, err
 	}
+	runner.With(projections.Options{Bus: bus, EventsTopic: relay.DefaultTopic, Changes: bus, ChangesTopic: changesTopic, States: states})
 	system, err := actors.New(actors.Config{IdleTimeout: 10 * time.Minute}, store, entityKinds, logger.With("component", "actors"), reg)
 	if err != nil {
 		return nil, err
@@ -121,7 +127,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	publish, err := relayWorker(ctx, store, reg, logger, h)
+	publish, err := relayWorker(ctx, store, bus, reg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -164,13 +170,23 @@ func instrument(raw *pebblestore.Store, reg prometheus.Registerer) (events.Store
 	return store, nil
 }
 
-// relayWorker returns the worker publishing committed events on the
-// in-process Watermill bus, from the head at start.
-func relayWorker(ctx context.Context, store events.Store, reg prometheus.Registerer, logger *slog.Logger, h *hive) (func(context.Context) error, error) {
+// changesTopic is the bus topic carrying read-model changes from the
+// projections to live clients.
+const changesTopic = "hive.changes"
+
+// newBus returns the in-process Watermill bus carrying committed events to
+// the projections and read-model changes to live clients.
+func newBus(logger *slog.Logger, h *hive) *gochannel.GoChannel {
 	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024, BlockPublishUntilSubscriberAck: true},
 		// Watermill logs every message it routes at Info: that is Debug here.
 		watermill.NewSlogLoggerWithLevelMapping(logger.With("component", "bus"), map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
 	h.closers = append(h.closers, bus.Close) // idempotent
+	return bus
+}
+
+// relayWorker returns the worker publishing committed events on bus, from
+// the head at start.
+func relayWorker(ctx context.Context, store events.Store, bus *gochannel.GoChannel, reg prometheus.Registerer, logger *slog.Logger) (func(context.Context) error, error) {
 	publisher, err := relay.New(relay.Config{}, store, bus, logger.With("component", "relay"), reg)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,129 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"hive/events"
+	"hive/events/eventpb"
+	"hive/events/relay"
+)
+
+// source returns the loop that reads committed events, from the bus if the
+// runner has one and from the store if not, and hands each to every
+// projection. It subscribes before returning.
+func (r *Runner) source(ctx context.Context) (func(context.Context), error) {
+	if r.opts.Bus == nil {
+		head, err := r.log.Head(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("projections: read head: %w", err)
+		}
+		sub, err := r.log.SubscribeAll(ctx, head)
+		if err != nil {
+			return nil, fmt.Errorf("projections: subscribe: %w", err)
+		}
+		return func(ctx context.Context) { r.fromStore(ctx, sub, head) }, nil
+	}
+	topic := r.opts.EventsTopic
+	if topic == "" {
+		topic = relay.DefaultTopic
+	}
+	msgs, err := r.opts.Bus.Subscribe(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("projections: subscribe to %s: %w", topic, err)
+	}
+	return func(ctx context.Context) { r.fromBus(ctx, msgs) }, nil
+}
+
+// fromStore delivers the store's events after position after.
+func (r *Runner) fromStore(ctx context.Context, sub events.Subscription, prev uint64) {
+	defer sub.Close()
+	for {
+		env, err := sub.Next(ctx)
+		if ctx.Err() != nil || errors.Is(err, events.ErrClosed) {
+			return
+		}
+		if err != nil {
+			// The projections read what they missed from the store when
+			// the next event comes.
+			r.logger.Warn("projections: follow the log", "err", err)
+			continue
+		}
+		r.dispatch(delivery{env: &env, prev: prev})
+		prev = env.Position
+	}
+}
+
+// fromBus delivers the events the relay publishes.
+func (r *Runner) fromBus(ctx context.Context, msgs <-chan *message.Message) {
+	var dec eventpb.Decoder
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case msg, ok := <-msgs:
+			if !ok {
+				return
+			}
+			env := new(events.Envelope)
+			err := dec.Decode(msg.Payload, env)
+			var prev uint64
+			if err == nil {
+				prev, err = strconv.ParseUint(msg.Metadata.Get(relay.MetaPrevious), 10, 64)
+			}
+			msg.Ack()
+			if err != nil {
+				// The projections read this event from the store, on
+				// seeing the gap it leaves.
+				r.logger.Warn("projections: unreadable bus message", "uuid", msg.UUID, "err", err)
+				continue
+			}
+			r.dispatch(delivery{env: env, prev: prev})
+		}
+	}
+}
+
+// dispatch hands d to every projection without waiting: one whose inbox is
+// full is told it missed an event, and reads it from the store.
+func (r *Runner) dispatch(d delivery) {
+	r.seen(d.env)
+	for _, t := range r.tracked {
+		select {
+		case t.inbox <- d:
+		default:
+			select {
+			case t.missed <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// publishChanges publishes the changes env made to t, if t is live and
+// env came after the runner started.
+func (r *Runner) publishChanges(t *tracked, env *events.Envelope) error {
+	lv, ok := t.Projection.(Live)
+	if !ok || r.opts.Changes == nil || env.Position <= t.target.Load() {
+		return nil
+	}
+	changes, err := lv.Changed(t.changes[:0])
+	t.changes = changes[:0]
+	if err != nil || len(changes) == 0 {
+		return err
+	}
+	payload, err := json.Marshal(changes)
+	if err != nil {
+		return fmt.Errorf("encode changes: %w", err)
+	}
+	msg := message.NewMessage(env.ID.String()+"/"+t.Name(), payload)
+	msg.Metadata.Set(relay.MetaPosition, strconv.FormatUint(env.Position, 10))
+	if err := r.opts.Changes.Publish(r.opts.ChangesTopic, msg); err != nil {
+		return fmt.Errorf("publish changes: %w", err)
+	}
+	return nil
+}
