@@ -1,0 +1,373 @@
+package projections_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"hive/events"
+	"hive/events/eventpb"
+	"hive/events/memstore"
+	"hive/events/relay"
+	"hive/projections"
+)
+
+// recorder is a persistent, live projection that records every position it
+// applied and how many events it applied since it was created.
+type recorder struct {
+	mu        sync.Mutex
+	state     recorderState
+	applied   int
+	lastEvent uint64
+}
+
+type recorderState struct {
+	Checkpoint uint64   `json:"checkpoint"`
+	Positions  []uint64 `json:"positions"`
+}
+
+func (r *recorder) Name() string { return "recorder" }
+
+func (r *recorder) Checkpoint() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state.Checkpoint
+}
+
+func (r *recorder) Apply(env *events.Envelope) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if env.Position <= r.state.Checkpoint {
+		return fmt.Errorf("position %d applied after %d", env.Position, r.state.Checkpoint)
+	}
+	r.state.Positions = append(r.state.Positions, env.Position)
+	r.state.Checkpoint = env.Position
+	r.applied++
+	r.lastEvent = env.Position
+	return nil
+}
+
+func (r *recorder) Changed(dst []projections.Change) ([]projections.Change, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	data, err := json.Marshal(r.lastEvent)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, projections.Change{Topic: "test", Position: r.lastEvent, Op: projections.OpUpsert, ID: "last", Data: data}), nil
+}
+
+func (r *recorder) MarshalState() ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return json.Marshal(r.state)
+}
+
+func (r *recorder) UnmarshalState(data []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var s recorderState
+	if err := json.Unmarshal(data, &s); err != nil {
+		r.state = recorderState{}
+		return err
+	}
+	r.state = s
+	return nil
+}
+
+func (r *recorder) positions() []uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.state.Positions)
+}
+
+func (r *recorder) appliedCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.applied
+}
+
+func newBus(t *testing.T) *gochannel.GoChannel {
+	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 64, BlockPublishUntilSubscriberAck: true}, watermill.NewSlogLogger(slog.New(slog.DiscardHandler)))
+	t.Cleanup(func() { _ = bus.Close() })
+	return bus
+}
+
+// run runs a runner with opts over store until the returned stop is called.
+func run(t *testing.T, store events.Store, opts projections.Options, ps ...projections.Projection) (*projections.Runner, func()) {
+	t.Helper()
+	r, err := projections.NewRunner(store, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.With(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run = %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return r, stop
+}
+
+// allPositions lists the positions of the store's events.
+func allPositions(t *testing.T, s events.Store) []uint64 {
+	t.Helper()
+	evs, err := s.ReadAll(context.Background(), 0, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []uint64
+	for _, e := range evs {
+		out = append(out, e.Position)
+	}
+	return out
+}
+
+func TestRunnerFollowsTheBusAndPublishesChanges(t *testing.T) {
+	store := memstore.New(0)
+	appendRegistered(t, store, "before")
+	bus := newBus(t)
+	changes, err := bus.Subscribe(t.Context(), "changes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Read the changes as they come: the bus waits for each to be acked.
+	got, gotMeta := make(chan []projections.Change, 100), make(chan string, 100)
+	go func() {
+		for msg := range changes {
+			msg.Ack()
+			var cs []projections.Change
+			if err := json.Unmarshal(msg.Payload, &cs); err != nil {
+				t.Error(err)
+			}
+			got <- cs
+			gotMeta <- msg.Metadata.Get(relay.MetaPosition)
+		}
+	}()
+	rec := &recorder{}
+	r, _ := run(t, store, projections.Options{Bus: bus, EventsTopic: relay.DefaultTopic, Changes: bus, ChangesTopic: "changes"}, rec)
+	if err := r.WaitFor(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	rl, err := relay.New(relay.Config{}, store, bus, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- rl.Run(ctx, 1) }()
+	t.Cleanup(func() { cancel(); <-relayDone })
+
+	var last events.AppendResult
+	for i := range 20 {
+		last = appendRegistered(t, store, fmt.Sprintf("live-%d", i))
+	}
+	if err := r.WaitFor(waitCtx(t), last.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.positions(), allPositions(t, store); !slices.Equal(got, want) {
+		t.Fatalf("applied %v, want %v", got, want)
+	}
+	// The event from before the start was not live: changes start after it.
+	positions := allPositions(t, store)
+	for i := range 20 {
+		cs, meta := <-got, <-gotMeta
+		if want := positions[i+1]; len(cs) != 1 || cs[0].Position != want || meta != strconv.FormatUint(want, 10) {
+			t.Fatalf("change %d = %+v (metadata %s), want one at position %d", i, cs, meta, want)
+		}
+	}
+}
+
+// publishAs publishes env on the bus as the relay would, claiming prev as the
+// position before it.
+func publishAs(t *testing.T, bus message.Publisher, env events.Envelope, prev uint64) {
+	t.Helper()
+	payload, err := eventpb.Marshal(&env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := message.NewMessage(env.ID.String(), payload)
+	msg.Metadata.Set(relay.MetaPrevious, strconv.FormatUint(prev, 10))
+	if err := bus.Publish(relay.DefaultTopic, msg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunnerReadsWhatTheBusMissedFromTheStore(t *testing.T) {
+	store := memstore.New(0)
+	bus := newBus(t)
+	rec := &recorder{}
+	r, _ := run(t, store, projections.Options{Bus: bus}, rec)
+	if err := r.WaitFor(waitCtx(t), 0); err != nil {
+		t.Fatal(err)
+	}
+	// Five events commit, but only the last reaches the bus, naming the
+	// fourth as the one before it.
+	var last events.AppendResult
+	for i := range 5 {
+		last = appendRegistered(t, store, fmt.Sprintf("gap-%d", i))
+	}
+	evs, err := store.ReadAll(context.Background(), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publishAs(t, bus, evs[4], evs[3].Position)
+	if err := r.WaitFor(waitCtx(t), last.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.positions(), allPositions(t, store); !slices.Equal(got, want) {
+		t.Fatalf("applied %v, want %v", got, want)
+	}
+	// Deliveries it has applied already are ignored.
+	publishAs(t, bus, evs[2], evs[1].Position)
+	next := appendRegistered(t, store, "after")
+	evs, err = store.ReadAll(context.Background(), last.LastPosition, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publishAs(t, bus, evs[0], last.LastPosition)
+	if err := r.WaitFor(waitCtx(t), next.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.positions(), allPositions(t, store); !slices.Equal(got, want) {
+		t.Fatalf("applied %v, want %v", got, want)
+	}
+}
+
+func TestRunnerResumesFromTheSavedState(t *testing.T) {
+	store := memstore.New(0)
+	states, err := projections.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first events.AppendResult
+	for i := range 30 {
+		first = appendRegistered(t, store, fmt.Sprintf("first-%d", i))
+	}
+	rec := &recorder{}
+	r, stop := run(t, store, projections.Options{States: states}, rec)
+	if err := r.WaitFor(waitCtx(t), first.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	stop() // saves the state when Run ends
+
+	var second events.AppendResult
+	for i := range 10 {
+		second = appendRegistered(t, store, fmt.Sprintf("second-%d", i))
+	}
+	resumed := &recorder{}
+	r, _ = run(t, store, projections.Options{States: states}, resumed)
+	if err := r.WaitFor(waitCtx(t), second.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	if got := resumed.appliedCount(); got != 10 {
+		t.Errorf("applied %d events after the restart, want the 10 new ones only", got)
+	}
+	if got, want := resumed.positions(), allPositions(t, store); !slices.Equal(got, want) {
+		t.Fatalf("state after resuming = %v, want %v", got, want)
+	}
+	for _, l := range r.Lag() {
+		if l.BehindPositions != 0 || l.BehindSeconds != 0 || l.Error != "" {
+			t.Errorf("lag after catching up = %+v", l)
+		}
+	}
+}
+
+func TestRunnerRebuildsAStateItCannotRead(t *testing.T) {
+	store := memstore.New(0)
+	dir := t.TempDir()
+	states, err := projections.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := states.Save("recorder", []byte("not json")); err != nil {
+		t.Fatal(err)
+	}
+	last := appendRegistered(t, store, "one")
+	rec := &recorder{}
+	r, _ := run(t, store, projections.Options{States: states}, rec)
+	if err := r.WaitFor(waitCtx(t), last.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.positions(); !slices.Equal(got, []uint64{last.LastPosition}) {
+		t.Fatalf("rebuilt state = %v", got)
+	}
+}
+
+// gated holds its first live event until the gate opens.
+type gated struct {
+	recorder
+	gate chan struct{}
+	once sync.Once
+}
+
+func (g *gated) Apply(env *events.Envelope) error {
+	g.once.Do(func() { <-g.gate })
+	return g.recorder.Apply(env)
+}
+
+func TestRunnerCatchesUpAProjectionWhoseInboxOverflowed(t *testing.T) {
+	store := memstore.New(0)
+	bus := newBus(t)
+	slow := &gated{gate: make(chan struct{})}
+	fast := &recorder{}
+	r, _ := run(t, store, projections.Options{Bus: bus}, slow, fast)
+	rl, err := relay.New(relay.Config{}, store, bus, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- rl.Run(ctx, 0) }()
+	t.Cleanup(func() { cancel(); <-relayDone })
+
+	// More events than an inbox holds arrive while the slow projection is
+	// stuck on the first; the fast one is not held up meanwhile.
+	const n = 5000
+	evs := make([]events.Event, 0, 100)
+	var last events.AppendResult
+	for i := range n / 100 {
+		evs = evs[:0]
+		for range 100 {
+			evs = append(evs, events.Event{ID: mustID(t), Type: "test.Event", SchemaVersion: 1})
+		}
+		if last, err = store.Append(context.Background(), fmt.Sprintf("s-%d", i), events.NoStream(), evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait := waitCtx(t)
+	for fast.Checkpoint() < last.LastPosition {
+		select {
+		case <-wait.Done():
+			t.Fatalf("the fast projection is held up at %d", fast.Checkpoint())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	close(slow.gate)
+	if err := r.WaitFor(waitCtx(t), last.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	want := allPositions(t, store)
+	if got := slow.positions(); !slices.Equal(got, want) {
+		t.Fatalf("the slow projection applied %d events, want all %d in order", len(got), len(want))
+	}
+}
