@@ -7,6 +7,7 @@ import (
 
 	"hive/actors/decision"
 	"hive/actors/token"
+	"hive/projections"
 )
 
 // problemContentType is the media type of error bodies (RFC 9457).
@@ -32,6 +33,9 @@ type Problem struct {
 	// RequiredRoles are the roles that may make the request, when the
 	// token's role may not (403).
 	RequiredRoles []token.Role `json:"required_roles,omitempty"`
+	// Lag says how far each read model is behind the log, when they are not
+	// ready (GET /readyz).
+	Lag []projections.Lag `json:"lag,omitempty"`
 }
 
 // Problem types.

@@ -31,6 +31,15 @@ type ReadSide interface {
 	Ready() error
 	// WaitFor blocks until the read models reflect the event at pos.
 	WaitFor(ctx context.Context, pos uint64) error
+	// Lag reports how far each read model is behind the log.
+	Lag() []projections.Lag
+}
+
+// readiness is the answer of GET /readyz: ready, and how far each read
+// model is behind the log.
+type readiness struct {
+	Status string            `json:"status"`
+	Lag    []projections.Lag `json:"lag"`
 }
 
 // Reactions is the router carrying decisions between entities.
@@ -219,8 +228,8 @@ func (s *Server) healthz(c *gin.Context) {
 
 func (s *Server) readyz(c *gin.Context) {
 	if err := s.read.Ready(); err != nil {
-		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable, Detail: err.Error()})
+		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable, Detail: err.Error(), Lag: s.read.Lag()})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	c.JSON(http.StatusOK, readiness{Status: "ready", Lag: s.read.Lag()})
 }
