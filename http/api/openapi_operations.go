@@ -248,7 +248,7 @@ func otherOperations() []operation {
 			responses: []response{ok(http.StatusOK, healthStatus{})}},
 		{method: "GET", path: "/readyz", id: "readyz", tag: "operations", summary: "The read models have caught up with the log",
 			description: "Also says how far each read model is behind the head of the log, in positions and seconds; a failed one names the event it stopped on.",
-			responses: []response{ok(http.StatusOK, readiness{})}, problems: []int{http.StatusServiceUnavailable}},
+			responses:   []response{ok(http.StatusOK, readiness{})}, problems: []int{http.StatusServiceUnavailable}},
 		{method: "GET", path: "/metrics", id: "metrics", tag: "operations", summary: "Prometheus metrics",
 			description: "Open unless hive serve --metrics-auth, which asks for a token of any role.",
 			responses: []response{{status: http.StatusOK, contentType: "text/plain", description: "The Prometheus text format.",
