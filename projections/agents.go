@@ -35,8 +35,19 @@ type Agent struct {
 	// MeanDuration is the mean time the agent took to complete a task.
 	MeanDuration  time.Duration `json:"mean_duration"`
 	totalDuration time.Duration
+	// Load is Running over MaxConcurrency, 0 to 1.
+	Load float64 `json:"load"`
+	// LastHeartbeat is when Hive last heard from or about the agent in a
+	// way that proves it alive: its registration, a heartbeat that moved
+	// its deadline, a recovery, progress, a task result.
+	LastHeartbeat time.Time `json:"last_heartbeat"`
+	// SuccessRate is Completed over Completed plus Failed; null before the
+	// agent finished a task.
+	SuccessRate *float64 `json:"success_rate"`
 	// Version is the version of the agent's stream the row reflects.
 	Version uint64 `json:"version"`
+	// Position is the log position of the last event that changed the row.
+	Position uint64 `json:"position"`
 }
 
 // Agents is the read model of registered agents, for listing and lookup.
@@ -47,9 +58,13 @@ type Agents struct {
 	checkpoint uint64
 	byID       map[string]*Agent
 	order      []string // ids in registration order
+	touched    touched
 }
 
-var _ Projection = (*Agents)(nil)
+var (
+	_ Live       = (*Agents)(nil)
+	_ Persistent = (*Agents)(nil)
+)
 
 // NewAgents returns an empty agents read model.
 func NewAgents() *Agents { return &Agents{byID: make(map[string]*Agent)} }
@@ -68,6 +83,7 @@ func (a *Agents) Checkpoint() uint64 {
 func (a *Agents) Apply(env *events.Envelope) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.touched.reset()
 	if strings.HasPrefix(env.Type, "hive.v1.Agent") {
 		msg, err := events.Decode(env)
 		if err != nil {
@@ -88,13 +104,18 @@ func (a *Agents) apply(env *events.Envelope, msg proto.Message) {
 	if !ok {
 		return
 	}
-	ag.Version = env.Version
+	ag.Version, ag.Position = env.Version, env.Position
+	a.touched.add(ag.ID)
 	switch m := msg.(type) {
 	case *hivev1.AgentHeartbeatExtended:
 		ag.Deadline = deadline(m.GetDeadlineUnixNano())
+		ag.LastHeartbeat = env.RecordedAt
+	case *hivev1.AgentTaskProgress:
+		ag.LastHeartbeat = env.RecordedAt
 	case *hivev1.AgentLost:
 		ag.Status = "lost"
 	case *hivev1.AgentRecovered:
+		ag.LastHeartbeat = env.RecordedAt
 		ag.Deadline = deadline(m.GetDeadlineUnixNano())
 		ag.Status = "idle"
 		if ag.draining {
@@ -114,15 +135,11 @@ func (a *Agents) apply(env *events.Envelope, msg proto.Message) {
 	case *hivev1.AgentTaskStarted:
 		ag.Running++
 	case *hivev1.AgentTaskFinished:
-		ag.Running = max(ag.Running-1, 0)
-		switch m.GetOutcome() {
-		case "completed":
-			ag.Completed++
-			ag.totalDuration += time.Duration(m.GetDurationNanos())
-			ag.MeanDuration = ag.totalDuration / time.Duration(ag.Completed)
-		case "failed", "timed_out":
-			ag.Failed++
-		}
+		ag.finished(env, m)
+	}
+	ag.Load = 0
+	if ag.MaxConcurrency > 0 {
+		ag.Load = min(float64(ag.Running)/float64(ag.MaxConcurrency), 1)
 	}
 	if ag.Status == "idle" || ag.Status == "busy" {
 		ag.Status = "idle"
@@ -130,6 +147,28 @@ func (a *Agents) apply(env *events.Envelope, msg proto.Message) {
 			ag.Status = "busy"
 		}
 	}
+}
+
+// finished counts an ended assignment; the agent's own result (completed or
+// failed) also proves it alive.
+func (ag *Agent) finished(env *events.Envelope, m *hivev1.AgentTaskFinished) {
+	ag.Running = max(ag.Running-1, 0)
+	switch m.GetOutcome() {
+	case "completed":
+		ag.Completed++
+		ag.totalDuration += time.Duration(m.GetDurationNanos())
+		ag.MeanDuration = ag.totalDuration / time.Duration(ag.Completed)
+		ag.LastHeartbeat = env.RecordedAt
+	case "failed":
+		ag.Failed++
+		ag.LastHeartbeat = env.RecordedAt
+	case "timed_out":
+		ag.Failed++
+	default:
+		return
+	}
+	rate := float64(ag.Completed) / float64(ag.Completed+ag.Failed)
+	ag.SuccessRate = &rate
 }
 
 // agentID is the agent an agent event is about.
@@ -151,6 +190,7 @@ func (a *Agents) register(env *events.Envelope, m *hivev1.AgentRegistered) {
 	if _, ok := a.byID[m.GetAgentId()]; !ok {
 		a.order = append(a.order, m.GetAgentId())
 	}
+	a.touched.add(m.GetAgentId())
 	a.byID[m.GetAgentId()] = &Agent{
 		ID:             m.GetAgentId(),
 		Name:           m.GetName(),
@@ -160,7 +200,9 @@ func (a *Agents) register(env *events.Envelope, m *hivev1.AgentRegistered) {
 		Status:         "idle",
 		RegisteredAt:   env.RecordedAt,
 		Deadline:       deadline(m.GetDeadlineUnixNano()),
+		LastHeartbeat:  env.RecordedAt,
 		Version:        env.Version,
+		Position:       env.Position,
 	}
 }
 

@@ -124,3 +124,41 @@ func (d *Directory) Page(kind string, from, limit int, match func(*Entry) bool) 
 	}
 	return out, 0
 }
+
+var _ Persistent = (*Directory)(nil)
+
+// directoryState is the saved state of Directory.
+type directoryState struct {
+	Checkpoint uint64  `json:"checkpoint"`
+	Entries    []Entry `json:"entries"` // oldest first
+}
+
+// MarshalState implements Persistent.
+func (d *Directory) MarshalState() ([]byte, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	st := directoryState{Checkpoint: d.checkpoint, Entries: make([]Entry, 0, len(d.order))}
+	for _, id := range d.order {
+		st.Entries = append(st.Entries, *d.byID[id])
+	}
+	return encodeState(d.Name(), st)
+}
+
+// UnmarshalState implements Persistent.
+func (d *Directory) UnmarshalState(data []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.checkpoint, d.byID, d.order = 0, map[string]*Entry{}, nil
+	var st directoryState
+	if err := decodeState(d.Name(), data, &st); err != nil {
+		return err
+	}
+	for _, e := range st.Entries {
+		if _, dup := d.byID[e.ID]; !dup {
+			d.order = append(d.order, e.ID)
+		}
+		d.byID[e.ID] = &e
+	}
+	d.checkpoint = st.Checkpoint
+	return nil
+}

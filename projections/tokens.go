@@ -96,3 +96,50 @@ func (t *Tokens) List() []Token {
 	}
 	return out
 }
+
+var _ Persistent = (*Tokens)(nil)
+
+// tokenRecord is a token as saved, with its hash.
+type tokenRecord struct {
+	Token
+	Hash []byte `json:"hash"`
+}
+
+// tokensState is the saved state of Tokens.
+type tokensState struct {
+	Checkpoint uint64        `json:"checkpoint"`
+	Tokens     []tokenRecord `json:"tokens"` // in creation order
+}
+
+// MarshalState implements Persistent.
+func (t *Tokens) MarshalState() ([]byte, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	st := tokensState{Checkpoint: t.checkpoint, Tokens: make([]tokenRecord, 0, len(t.order))}
+	for _, id := range t.order {
+		tok := t.byID[id]
+		st.Tokens = append(st.Tokens, tokenRecord{Token: *tok, Hash: tok.Hash})
+	}
+	return encodeState(t.Name(), st)
+}
+
+// UnmarshalState implements Persistent.
+func (t *Tokens) UnmarshalState(data []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.checkpoint, t.byID, t.order = 0, map[string]*Token{}, nil
+	var st tokensState
+	if err := decodeState(t.Name(), data, &st); err != nil {
+		return err
+	}
+	for _, r := range st.Tokens {
+		tok := r.Token
+		tok.Hash = r.Hash
+		if _, dup := t.byID[tok.ID]; !dup {
+			t.order = append(t.order, tok.ID)
+		}
+		t.byID[tok.ID] = &tok
+	}
+	t.checkpoint = st.Checkpoint
+	return nil
+}
