@@ -30,8 +30,8 @@ type assignmentRecord struct {
 type workRecord struct {
 	AgentID  string             `json:"agent_id"`
 	InFlight []assignmentRecord `json:"in_flight"` // by position
-	Revoked  []Revocation `json:"revoked"`
-	Changed  uint64       `json:"changed"`
+	Revoked  []Revocation       `json:"revoked"`
+	Changed  uint64             `json:"changed"`
 }
 
 // assignmentsState is the saved state of Assignments.
