@@ -74,6 +74,27 @@ func kinds() ([]actors.Kind, []timers.Kind) {
 		}
 }
 
+// readModels are the read models the API serves, all of them built by the
+// projection runner and saved in the data dir.
+type readModels struct {
+	agents      *projections.Agents
+	directory   *projections.Directory
+	assignments *projections.Assignments
+	tokens      *projections.Tokens
+}
+
+func newReadModels() *readModels {
+	return &readModels{
+		agents: projections.NewAgents(), directory: projections.NewDirectory(),
+		assignments: projections.NewAssignments(), tokens: projections.NewTokens(),
+	}
+}
+
+// all lists the read models for the runner.
+func (rm *readModels) all() []projections.Projection {
+	return []projections.Projection{rm.agents, rm.directory, rm.assignments, rm.tokens}
+}
+
 // assemble wires Hive together on the embedded store in s.dataDir. On
 // error, whatever it opened is closed.
 func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, err error) {
@@ -98,15 +119,14 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	}
 
 	entityKinds, timerKinds := kinds()
-	agents, directory, assignments := projections.NewAgents(), projections.NewDirectory(), projections.NewAssignments()
-	tokens := projections.NewTokens()
+	rm := newReadModels()
 	deadlines := timers.NewIndex(timerKinds...)
 	bus := newBus(logger, h)
 	states, err := projections.OpenDir(filepath.Join(s.dataDir, "projections"))
 	if err != nil {
 		return nil, err
 	}
-	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, agents, directory, assignments, tokens, deadlines)
+	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, append(rm.all(), deadlines)...)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +154,8 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 
 	gin.SetMode(gin.ReleaseMode)
 	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout, Auth: s.auth}, api.Deps{
-		Commands: system, ReadSide: runner, Reactions: router, Agents: agents, Directory: directory, Log: store, Records: store, Assignments: assignments, Gatherer: reg, Logger: logger.With("component", "api"),
-		Tokens: tokens,
+		Commands: system, ReadSide: runner, Reactions: router, Agents: rm.agents, Directory: rm.directory, Log: store, Records: store, Assignments: rm.assignments, Gatherer: reg, Logger: logger.With("component", "api"),
+		Tokens: rm.tokens,
 	})
 	if err != nil {
 		return nil, err
