@@ -43,7 +43,7 @@ type Agent struct {
 	LastHeartbeat time.Time `json:"last_heartbeat"`
 	// SuccessRate is Completed over Completed plus Failed; null before the
 	// agent finished a task.
-	SuccessRate *float64 `json:"success_rate"`
+	SuccessRate *float64 `json:"success_rate" jsonschema:"nullable"`
 	// Version is the version of the agent's stream the row reflects.
 	Version uint64 `json:"version"`
 	// Position is the log position of the last event that changed the row.

@@ -1,0 +1,168 @@
+package projections
+
+import (
+	"sync"
+	"time"
+
+	"hive/events"
+)
+
+// throughputWindow is how many minutes the throughput view covers.
+const throughputWindow = 60
+
+// ThroughputMinute is what happened in one minute, by the events' recorded
+// time.
+type ThroughputMinute struct {
+	// Minute is the minute's start.
+	Minute time.Time `json:"minute"`
+	Events int       `json:"events"`
+	// Commands counts the runs of consecutive events with one causation id.
+	Commands       int `json:"commands"`
+	TasksCompleted int `json:"tasks_completed"`
+	TasksFailed    int `json:"tasks_failed"`
+}
+
+// ThroughputView is the last hour's throughput: 60 minutes, oldest first,
+// ending with the newest event's minute (none before the first event).
+type ThroughputView struct {
+	Position uint64             `json:"position"`
+	Minutes  []ThroughputMinute `json:"minutes"`
+}
+
+// Throughput is the read model of events, commands and finished tasks per
+// minute over the last hour. It is safe for concurrent use: one projection
+// goroutine applies, any number of readers read.
+type Throughput struct {
+	mu         sync.RWMutex
+	checkpoint uint64
+	ring       [throughputWindow]ThroughputMinute // by minute number modulo the window
+	newest     int64                              // minute number (Unix minutes) of the newest bucket
+	causation  string                             // of the last event
+	touched    int64                              // the bucket the last event changed; -1 for none
+}
+
+var (
+	_ Live       = (*Throughput)(nil)
+	_ Persistent = (*Throughput)(nil)
+)
+
+// NewThroughput returns an empty throughput read model.
+func NewThroughput() *Throughput { return &Throughput{touched: -1} }
+
+// Name implements Projection.
+func (t *Throughput) Name() string { return "throughput" }
+
+// Checkpoint implements Projection.
+func (t *Throughput) Checkpoint() uint64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.checkpoint
+}
+
+// Apply implements Projection.
+func (t *Throughput) Apply(env *events.Envelope) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.touched = -1
+	commands := 0
+	if env.CausationID != t.causation || t.checkpoint == 0 {
+		commands, t.causation = 1, env.CausationID
+	}
+	t.checkpoint = env.Position
+	minute := env.RecordedAt.Unix() / 60
+	if minute > t.newest {
+		t.newest = minute
+	}
+	if minute < 0 || minute <= t.newest-throughputWindow {
+		return nil // older than the window
+	}
+	b := &t.ring[minute%throughputWindow]
+	if b.Minute.IsZero() || b.Minute.Unix()/60 != minute {
+		*b = ThroughputMinute{Minute: time.Unix(minute*60, 0).UTC()}
+	}
+	b.Events++
+	b.Commands += commands
+	switch env.Type {
+	case "hive.v1.TaskCompleted":
+		b.TasksCompleted++
+	case "hive.v1.TaskFailed":
+		b.TasksFailed++
+	}
+	t.touched = minute
+	return nil
+}
+
+// bucket is the minute's bucket, empty if nothing was counted in it.
+func (t *Throughput) bucket(minute int64) ThroughputMinute {
+	if b := t.ring[minute%throughputWindow]; !b.Minute.IsZero() && b.Minute.Unix()/60 == minute {
+		return b
+	}
+	return ThroughputMinute{Minute: time.Unix(minute*60, 0).UTC()}
+}
+
+// View returns the last hour's throughput.
+func (t *Throughput) View() ThroughputView {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	v := ThroughputView{Position: t.checkpoint, Minutes: []ThroughputMinute{}}
+	if t.checkpoint == 0 {
+		return v
+	}
+	for m := t.newest - throughputWindow + 1; m <= t.newest; m++ {
+		v.Minutes = append(v.Minutes, t.bucket(m))
+	}
+	return v
+}
+
+// Changed implements Live: the minute the last event was counted in, its
+// id the minute's start in RFC 3339.
+func (t *Throughput) Changed(dst []Change) ([]Change, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.touched < 0 {
+		return dst, nil
+	}
+	b := t.bucket(t.touched)
+	return appendChange(dst, TopicThroughput, t.checkpoint, b.Minute.Format(time.RFC3339), b)
+}
+
+// throughputState is the saved state of Throughput.
+type throughputState struct {
+	Checkpoint uint64             `json:"checkpoint"`
+	Newest     int64              `json:"newest"`
+	Causation  string             `json:"causation"`
+	Minutes    []ThroughputMinute `json:"minutes"` // the counted ones of the window
+}
+
+// MarshalState implements Persistent.
+func (t *Throughput) MarshalState() ([]byte, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	st := throughputState{Checkpoint: t.checkpoint, Newest: t.newest, Causation: t.causation, Minutes: []ThroughputMinute{}}
+	for m := t.newest - throughputWindow + 1; m <= t.newest; m++ {
+		if b := t.bucket(m); b.Events > 0 {
+			st.Minutes = append(st.Minutes, b)
+		}
+	}
+	return encodeState(t.Name(), st)
+}
+
+// UnmarshalState implements Persistent.
+func (t *Throughput) UnmarshalState(data []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.checkpoint, t.ring, t.newest, t.causation, t.touched = 0, [throughputWindow]ThroughputMinute{}, 0, "", -1
+	var st throughputState
+	if err := decodeState(t.Name(), data, &st); err != nil {
+		return err
+	}
+	for _, b := range st.Minutes {
+		m := b.Minute.Unix() / 60
+		if m >= 0 && m > st.Newest-throughputWindow && m <= st.Newest {
+			b.Minute = b.Minute.UTC()
+			t.ring[m%throughputWindow] = b
+		}
+	}
+	t.checkpoint, t.newest, t.causation = st.Checkpoint, st.Newest, st.Causation
+	return nil
+}
