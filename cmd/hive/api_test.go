@@ -24,6 +24,14 @@ func startInProcess(t testing.TB, heartbeatTimeout time.Duration) *sim {
 // returns a client of it with the admin token, once it is ready.
 func startInProcessWith(t testing.TB, set settings, logger *slog.Logger) *sim {
 	t.Helper()
+	s, _ := launch(t, set, logger)
+	return s
+}
+
+// launch is startInProcessWith, also returning a function that stops the
+// server (and is called when the test ends, if not before).
+func launch(t testing.TB, set settings, logger *slog.Logger) (*sim, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h, err := assemble(ctx, set, logger)
 	if err != nil {
@@ -41,14 +49,18 @@ func startInProcessWith(t testing.TB, set settings, logger *slog.Logger) *sim {
 		}()
 	}
 	srv := httptest.NewServer(h.handler)
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		wg.Wait()
-		if err := h.close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			srv.Close()
+			cancel()
+			wg.Wait()
+			if err := h.close(); err != nil {
+				t.Errorf("close: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	s := &sim{client: srv.Client(), token: adminToken(t, set.dataDir)}
 	s.url.Store(&srv.URL)
 	deadline := time.Now().Add(5 * time.Second)
@@ -58,7 +70,7 @@ func startInProcessWith(t testing.TB, set settings, logger *slog.Logger) *sim {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return s
+	return s, stop
 }
 
 // problem calls the API and checks that it answers status with a problem
