@@ -116,8 +116,11 @@ func TestPoisonedEventStopsTheProjectionVisibly(t *testing.T) {
 	if !errors.Is(err, projections.ErrFailed) || !strings.Contains(err.Error(), "agent-poison version 1") {
 		t.Fatalf("Run = %v, want ErrFailed naming agent-poison version 1", err)
 	}
-	if r.Ready() == nil {
-		t.Error("ready with a failed projection")
+	if err := r.Ready(); err == nil || !strings.Contains(err.Error(), "agent-poison version 1") {
+		t.Errorf("Ready with a failed projection = %v, want the event named", err)
+	}
+	if lag := r.Lag(); len(lag) != 1 || !strings.Contains(lag[0].Error, "agent-poison version 1") || lag[0].BehindPositions == 0 {
+		t.Errorf("Lag = %+v, want the failure and the distance to the head", lag)
 	}
 	if cp := agents.Checkpoint(); cp != good.LastPosition {
 		t.Errorf("checkpoint %d, want it to stay at %d, before the poisoned event", cp, good.LastPosition)
