@@ -1,21 +1,41 @@
 // Package projections builds Hive's read models from the event log.
 //
-// # Delivery and checkpoints
+// # Delivery
 //
-// Each projection reads the store's ordered log through its own
-// subscription, starting after its own checkpoint: the position of the last
-// event it applied, which it keeps together with its state, so that state
-// and checkpoint always agree. Events reach a projection exactly once and in
-// global order; a projection never skips an event. The read models of this
-// package live in memory, so their checkpoint starts at zero and the runner
-// rebuilds them from the log at start-up.
+// The Runner reads committed events once, from the Watermill bus the relay
+// publishes them on (or, without a bus, from the store's own subscription),
+// and hands each event to every projection's inbox without waiting. Every
+// message names the position of the event before it in the log, so a
+// projection knows when it missed one: a gap, a full inbox, or a start
+// behind the bus. It then reads what it missed from the store, from its
+// own checkpoint, and goes back to the bus. Events reach a projection
+// exactly once and in global order; a projection never skips an event, and
+// a slow projection holds up neither the bus nor the others.
+//
+// # Checkpoints and state
+//
+// A projection's checkpoint is the position of the last event it applied,
+// kept together with its state. Persistent projections encode both as one
+// value, which the runner saves atomically in a StateStore (Dir keeps one
+// file per projection in the data dir) every SaveInterval and when it
+// stops, and restores when it starts: a restart resumes from the saved
+// checkpoint instead of replaying the whole log. A state that cannot be
+// read is rebuilt from position zero, which gives the same read model (a
+// test checks this on long random histories).
+//
+// # Live changes
+//
+// Live projections report which rows an event changed. For events after
+// the runner started, the runner publishes them on the bus as Change
+// values, for live clients (GET /v1/live).
 //
 // # Failure
 //
 // If a projection fails to apply an event, the runner stops that projection,
 // logs the event's stream, version and type with the error, sets
-// hive_projection_failed, and reports the failure through Health: the read
-// model stays at the last event it applied and the server stops being ready.
+// hive_projection_failed, and reports the failure through Ready and Lag: the
+// read model stays at the last event it applied and the server stops being
+// ready.
 //
 // # Consistency
 //
