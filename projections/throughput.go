@@ -76,7 +76,7 @@ func (t *Throughput) Apply(env *events.Envelope) error {
 	if minute < 0 || minute <= t.newest-throughputWindow {
 		return nil // older than the window
 	}
-	b := &t.ring[minute%throughputWindow]
+	b := &t.ring[slot(minute)]
 	if b.Minute.IsZero() || b.Minute.Unix()/60 != minute {
 		*b = ThroughputMinute{Minute: time.Unix(minute*60, 0).UTC()}
 	}
@@ -92,9 +92,12 @@ func (t *Throughput) Apply(env *events.Envelope) error {
 	return nil
 }
 
+// slot is where the ring keeps minute m.
+func slot(m int64) int64 { return (m%throughputWindow + throughputWindow) % throughputWindow }
+
 // bucket is the minute's bucket, empty if nothing was counted in it.
 func (t *Throughput) bucket(minute int64) ThroughputMinute {
-	if b := t.ring[minute%throughputWindow]; !b.Minute.IsZero() && b.Minute.Unix()/60 == minute {
+	if b := t.ring[slot(minute)]; !b.Minute.IsZero() && b.Minute.Unix()/60 == minute {
 		return b
 	}
 	return ThroughputMinute{Minute: time.Unix(minute*60, 0).UTC()}
@@ -160,7 +163,7 @@ func (t *Throughput) UnmarshalState(data []byte) error {
 		m := b.Minute.Unix() / 60
 		if m >= 0 && m > st.Newest-throughputWindow && m <= st.Newest {
 			b.Minute = b.Minute.UTC()
-			t.ring[m%throughputWindow] = b
+			t.ring[slot(m)] = b
 		}
 	}
 	t.checkpoint, t.newest, t.causation = st.Checkpoint, st.Newest, st.Causation
