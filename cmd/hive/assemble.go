@@ -81,18 +81,32 @@ type readModels struct {
 	directory   *projections.Directory
 	assignments *projections.Assignments
 	tokens      *projections.Tokens
+	swarms      *projections.Swarms
+	runs        *projections.Runs
+	queue       *projections.Queue
+	throughput  *projections.Throughput
+	feed        *projections.Feed
+	principals  *projections.Principals
 }
 
 func newReadModels() *readModels {
 	return &readModels{
 		agents: projections.NewAgents(), directory: projections.NewDirectory(),
 		assignments: projections.NewAssignments(), tokens: projections.NewTokens(),
+		swarms: projections.NewSwarms(), runs: projections.NewRuns(), queue: projections.NewQueue(),
+		throughput: projections.NewThroughput(), feed: projections.NewFeed(), principals: projections.NewPrincipals(),
 	}
 }
 
 // all lists the read models for the runner.
 func (rm *readModels) all() []projections.Projection {
-	return []projections.Projection{rm.agents, rm.directory, rm.assignments, rm.tokens}
+	return []projections.Projection{rm.agents, rm.directory, rm.assignments, rm.tokens,
+		rm.swarms, rm.runs, rm.queue, rm.throughput, rm.feed, rm.principals}
+}
+
+// views are the read models of the API's views.
+func (rm *readModels) views() api.Views {
+	return api.Views{Swarms: rm.swarms, Runs: rm.runs, Queue: rm.queue, Throughput: rm.throughput, Feed: rm.feed, Principals: rm.principals}
 }
 
 // assemble wires Hive together on the embedded store in s.dataDir. On
@@ -155,7 +169,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	gin.SetMode(gin.ReleaseMode)
 	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout, Auth: s.auth}, api.Deps{
 		Commands: system, ReadSide: runner, Reactions: router, Agents: rm.agents, Directory: rm.directory, Log: store, Records: store, Assignments: rm.assignments, Gatherer: reg, Logger: logger.With("component", "api"),
-		Tokens: rm.tokens,
+		Tokens: rm.tokens, Views: rm.views(),
 	})
 	if err != nil {
 		return nil, err

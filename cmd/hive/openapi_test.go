@@ -186,7 +186,7 @@ func openAPIFixtures(t *testing.T, s *sim) map[string]string {
 	s.must(t, http.MethodPost, "/v1/tokens", map[string]any{"role": "viewer", "name": "fixture"}, &token)
 	return map[string]string{
 		"agents": agentID, "members": agentID, "swarms": swarmID, "proposals": proposal.Proposals[0].ID,
-		"workflows": run.ID, "steps": "ship", "workflow-definitions": def.ID, "tasks": tasks[0].ID,
+		"workflows": run.ID, "runs": run.ID, "steps": "ship", "workflow-definitions": def.ID, "tasks": tasks[0].ID,
 		"tokens": token.ID, "streams": "agent-" + agentID,
 	}
 }

@@ -56,6 +56,15 @@ var access = map[string]rule{
 	"POST /v1/tokens":                               {},
 	"GET /v1/tokens":                                {},
 	"DELETE /v1/tokens/:id":                         {},
+	"GET /v1/views/overview":                        {roles: read},
+	"GET /v1/views/swarms":                          {roles: read},
+	"GET /v1/views/swarms/:id":                      {roles: read},
+	"GET /v1/views/runs":                            {roles: read},
+	"GET /v1/views/runs/:id":                        {roles: read},
+	"GET /v1/views/queue":                           {roles: read},
+	"GET /v1/views/throughput":                      {roles: read},
+	"GET /v1/views/feed":                            {roles: read},
+	"GET /v1/views/principals":                      {roles: read},
 }
 
 // public are the routes outside /v1, which need no token (/metrics does when

@@ -66,7 +66,7 @@ var (
 
 // operations are every route the API serves, in the document's order.
 func operations() []operation {
-	return slices.Concat(agentOperations(), swarmOperations(), workflowOperations(), taskOperations(), otherOperations())
+	return slices.Concat(agentOperations(), swarmOperations(), workflowOperations(), taskOperations(), viewOperations(), otherOperations())
 }
 
 func agentOperations() []operation {
@@ -256,5 +256,27 @@ func otherOperations() []operation {
 		{method: "GET", path: openAPIPath, id: "openapi", tag: "operations", summary: "This document",
 			responses: []response{{status: http.StatusOK, contentType: "application/json", description: "The OpenAPI 3.1 document of the API.",
 				body: docMedia{Schema: &jsonschema.Schema{Type: "object"}}}}},
+	}
+}
+
+func viewOperations() []operation {
+	view := func(path, id, summary, description string, body any, query ...docParameter) operation {
+		return operation{method: "GET", path: path, id: id, tag: "views", summary: summary, description: description, query: query,
+			responses: []response{ok(http.StatusOK, body)}}
+	}
+	return []operation{
+		view("/v1/views/overview", "viewOverview", "Counts, throughput and lag at a glance", "", overview{}),
+		view("/v1/views/swarms", "viewSwarms", "Swarms with their members, queues and open proposals", "", swarmRowPage{}, pageQuery...),
+		view("/v1/views/swarms/:id", "viewSwarm", "A swarm with its members, queue and open proposals", "", projections.SwarmRow{}),
+		view("/v1/views/runs", "viewRuns", "Workflow runs with their progress", "", runRowPage{}, slices.Concat(pageQuery, []docParameter{
+			query("status", "Only runs with this status.", enumSchema(runStatuses...)),
+			query("swarm", "Only runs on this swarm.", stringSchema())})...),
+		view("/v1/views/runs/:id", "viewRun", "A run with each step's state and its timeline", "", projections.RunDetail{}),
+		view("/v1/views/queue", "viewQueue", "Unfinished tasks by phase, swarm and capability", "", projections.QueueView{}),
+		view("/v1/views/throughput", "viewThroughput", "Events, commands and finished tasks per minute over the last hour",
+			"Minutes by the events' recorded time, ending with the newest event's.", projections.ThroughputView{}),
+		view("/v1/views/feed", "viewFeed", "The newest coordination decisions, with their reasons",
+			"Newest first; the feed keeps the last 1000.", feedPage{}, docParameter{Ref: "#/components/parameters/Limit"}),
+		view("/v1/views/principals", "viewPrincipals", "What each principal did", "", principalList{}),
 	}
 }

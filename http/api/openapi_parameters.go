@@ -52,6 +52,7 @@ var pathParameters = map[string]struct {
 	"swarms":               {"The swarm's id: the UUIDv5 of its name.", exampleSwarmID},
 	"proposals":            {"The proposal's id (Hive-Proposal-Id of its creation).", exampleProposalID},
 	"workflows":            {"The workflow run's id.", exampleRunID},
+	"runs":                 {"The workflow run's id.", exampleRunID},
 	"steps":                {"The step's id within the run.", exampleStepID},
 	"workflow-definitions": {"The definition's id: the UUIDv5 of its name.", exampleDefinitionID},
 	"tasks":                {"The task's id: <swarm id>.<sequence>.", exampleTaskID},

@@ -63,6 +63,9 @@ type Directory interface {
 type AgentsView interface {
 	Get(id string) (projections.Agent, bool)
 	Page(from, limit int, match func(*projections.Agent) bool) ([]projections.Agent, int)
+	// Counts returns how many agents there are, in all and by status, and
+	// the position the read model reflects.
+	Counts() (total int, byStatus map[string]int, position uint64)
 }
 
 // Config configures the API.
@@ -132,6 +135,7 @@ type Server struct {
 	gatherer  prometheus.Gatherer
 	logger    *slog.Logger
 	tokens    TokensView
+	views     Views
 	limits    *limiters
 	// openapi is the OpenAPI document, built once.
 	openapi []byte
@@ -153,6 +157,8 @@ type Deps struct {
 	Logger      *slog.Logger
 	// Tokens is the auth index; it is required.
 	Tokens TokensView
+	// Views are the read models of GET /v1/views/...
+	Views Views
 }
 
 // New returns the API's http.Handler.
@@ -165,7 +171,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 	if d.Tokens == nil {
 		return nil, errors.New("api: Deps.Tokens is required")
 	}
-	s.tokens, s.limits = d.Tokens, newLimiters(cfg.Auth)
+	s.tokens, s.limits, s.views = d.Tokens, newLimiters(cfg.Auth), d.Views
 	doc, err := openAPIDocument(cfg.Auth.Metrics)
 	if err != nil {
 		return nil, err
@@ -208,6 +214,7 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/swarms/:id/proposals/:proposal/votes", s.vote)
 	s.workflowRoutes(v1)
 	s.tokenRoutes(v1)
+	s.viewRoutes(v1)
 	v1.GET("/events", s.listEvents)
 	v1.GET("/streams/:stream", s.readStream)
 	v1.GET("/tasks/:id", s.getTask)
