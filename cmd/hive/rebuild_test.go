@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"hive/events/pebblestore"
 	"hive/projections"
@@ -114,4 +119,67 @@ func applyAll(t *testing.T, store *pebblestore.Store, p projections.Projection, 
 		}
 		after = page[len(page)-1].Position
 	}
+}
+
+func TestProjectionsRebuildCommand(t *testing.T) {
+	set := settings{dataDir: t.TempDir(), heartbeatTimeout: time.Minute, timerInterval: 10 * time.Millisecond}
+	s, stop := launch(t, set, slog.New(slog.DiscardHandler))
+	newWorkload(t, s, 7).run(50)
+	var before struct{ Agents []map[string]any }
+	s.must(t, http.MethodGet, "/v1/agents?limit=500", nil, &before)
+	stop()
+
+	stateDir := filepath.Join(set.dataDir, "projections")
+	if err := os.RemoveAll(stateDir); err != nil {
+		t.Fatal(err)
+	}
+	out := runCLI(t, "projections", "rebuild", "--data-dir", set.dataDir)
+	store, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(set.dataDir, "events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := store.Head(context.Background())
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := projections.OpenDir(stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range newReadModels().all() {
+		pp, ok := p.(projections.Persistent)
+		if !ok {
+			continue
+		}
+		if !strings.Contains(out, p.Name()) {
+			t.Errorf("rebuild output does not name %s:\n%s", p.Name(), out)
+		}
+		saved, err := states.Load(p.Name())
+		if err == nil {
+			err = pp.UnmarshalState(saved)
+		}
+		if err != nil || pp.Checkpoint() != head {
+			t.Errorf("%s after the rebuild: checkpoint %d, want the head %d (%v)", p.Name(), pp.Checkpoint(), head, err)
+		}
+	}
+	if err := newRootCommandWithArgs("projections", "rebuild", "no-such-model", "--data-dir", set.dataDir).Execute(); err == nil || !strings.Contains(err.Error(), "runs") {
+		t.Errorf("rebuild of an unknown read model = %v, want an error listing the read models", err)
+	}
+
+	s, _ = launch(t, set, slog.New(slog.DiscardHandler))
+	var after struct{ Agents []map[string]any }
+	s.must(t, http.MethodGet, "/v1/agents?limit=500", nil, &after)
+	if len(after.Agents) == 0 || len(after.Agents) != len(before.Agents) {
+		t.Fatalf("%d agents after the rebuild, %d before", len(after.Agents), len(before.Agents))
+	}
+}
+
+func newRootCommandWithArgs(args ...string) *cobra.Command {
+	root := newRootCommand()
+	root.SetOut(io.Discard)
+	root.SetArgs(args)
+	return root
 }

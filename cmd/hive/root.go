@@ -22,7 +22,7 @@ can see live what is happening, ask later why it happened, and replay it.`,
 	root.AddCommand(newServeCommand(), newAgentCommand())
 	root.AddCommand(newTokenCommand())
 	root.AddCommand(newAgentsCommand(), newSwarmsCommand(), newWorkflowsCommand(), newDefinitionsCommand(),
-		newTasksCommand(), newEventsCommand())
+		newTasksCommand(), newEventsCommand(), newProjectionsCommand())
 	explainProblems(root)
 	return root
 }

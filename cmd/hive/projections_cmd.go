@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"hive/events"
+	"hive/events/pebblestore"
+	"hive/projections"
+)
+
+func newProjectionsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "projections",
+		Short: "Manage the saved read models of a data dir",
+		Long: `The read models (agents board, swarms, runs, queue, throughput, feed,
+principals...) are built from the event log and saved, each with the
+position it has reached, in <data-dir>/projections, so that a server
+resumes them at start instead of replaying the log.`,
+	}
+	cmd.AddCommand(newProjectionsRebuildCommand())
+	return cmd
+}
+
+func newProjectionsRebuildCommand() *cobra.Command {
+	var dataDir string
+	cmd := &cobra.Command{
+		Use:   "rebuild [NAME...]",
+		Short: "Rebuild read models from the event log, offline",
+		Long: `Rebuild the named read models (all of them without a name) from position
+zero of the event log in --data-dir, and save them in place of their saved
+state. Run it while no server uses the data dir; the event log is only
+read. A server started afterwards resumes from the rebuilt states.`,
+		Example: `  hive projections rebuild --data-dir ./data
+  hive projections rebuild runs feed --data-dir ./data`,
+		RunE: func(cmd *cobra.Command, names []string) error {
+			chosen, err := persistentReadModels(names)
+			if err != nil {
+				return err
+			}
+			store, err := openEventLog(dataDir)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			states, err := projections.OpenDir(filepath.Join(dataDir, "projections"))
+			if err != nil {
+				return err
+			}
+			return rebuild(cmd.Context(), cmd.OutOrStdout(), store, states, chosen)
+		},
+	}
+	cmd.Flags().StringVar(&dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "data dir of the server (env HIVE_DATA_DIR)")
+	return cmd
+}
+
+// persistentReadModels returns fresh instances of the named persistent read
+// models, or of all of them.
+func persistentReadModels(names []string) ([]projections.Persistent, error) {
+	var all []projections.Persistent
+	var known []string
+	for _, p := range newReadModels().all() {
+		if pp, ok := p.(projections.Persistent); ok {
+			all = append(all, pp)
+			known = append(known, p.Name())
+		}
+	}
+	if len(names) == 0 {
+		return all, nil
+	}
+	var out []projections.Persistent
+	for _, name := range names {
+		i := slices.Index(known, name)
+		if i < 0 {
+			return nil, fmt.Errorf("no read model %q: the read models are %v", name, known)
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// pageReader is the part of the event log a rebuild reads.
+type pageReader interface {
+	ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error)
+}
+
+// rebuild applies the whole log to each read model and saves it, printing
+// a line per read model to w.
+func rebuild(ctx context.Context, w io.Writer, log pageReader, states projections.StateStore, ps []projections.Persistent) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "READ MODEL\tEVENTS\tPOSITION\tTOOK")
+	for _, p := range ps {
+		start := time.Now()
+		n, err := applyLog(ctx, log, p)
+		if err != nil {
+			return err
+		}
+		state, err := p.MarshalState()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Name(), err)
+		}
+		if err := states.Save(p.Name(), state); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", p.Name(), n, p.Checkpoint(), time.Since(start).Round(time.Millisecond))
+	}
+	return tw.Flush()
+}
+
+// applyLog applies every event of the log to p and returns how many.
+func applyLog(ctx context.Context, log pageReader, p projections.Projection) (int, error) {
+	n := 0
+	for {
+		page, err := log.ReadAll(ctx, p.Checkpoint(), 4096)
+		if err != nil {
+			return n, fmt.Errorf("read the log: %w", err)
+		}
+		if len(page) == 0 {
+			return n, nil
+		}
+		for i := range page {
+			if err := p.Apply(&page[i]); err != nil {
+				return n, fmt.Errorf("%w: %s at %s version %d (position %d): %w",
+					projections.ErrFailed, p.Name(), page[i].Stream, page[i].Version, page[i].Position, err)
+			}
+		}
+		n += len(page)
+	}
+}
+
+// openEventLog opens the event store of the data dir at dataDir, which
+// must exist.
+func openEventLog(dataDir string) (*pebblestore.Store, error) {
+	dir := filepath.Join(dataDir, "events")
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("no event store in data dir %s: %w", dataDir, err)
+	}
+	return pebblestore.Open(pebblestore.Config{Dir: dir})
+}
