@@ -1,0 +1,72 @@
+// The overview: counts of agents, swarms, runs and queued work, throughput
+// over the last hour, and how far each read model is behind the log.
+
+import {h, replace, clock} from './dom.js';
+import {hour, legend, throughputChart} from './chart.js';
+import {views} from './views.js';
+
+// breakdown is a bar split by status, with its legend.
+function breakdown(byStatus, kind) {
+  const entries = Object.entries(byStatus || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const total = entries.reduce((a, [, n]) => a + n, 0);
+  if (total === 0) return h('p', {class: 'muted'}, 'none');
+  return h('div', {class: 'breakdown'},
+    h('div', {class: 'stack'}, entries.map(([st, n]) => {
+      const seg = h('span', {class: ['seg', `${kind}-${st.replaceAll('_', '-')}`], title: `${st}: ${n}`});
+      seg.style.flexGrow = String(n);
+      return seg;
+    })),
+    h('ul', {class: 'keys'}, entries.map(([st, n]) => h('li', {}, h('span', {class: ['dot', `${kind}-${st.replaceAll('_', '-')}`]}), `${st.replaceAll('_', ' ')} `, h('b', {}, String(n))))));
+}
+
+function stat(label, value, extra, href) {
+  return h('a', {class: 'card stat', href}, h('span', {class: 'label'}, label), h('span', {class: 'value', dataset: {stat: label.toLowerCase()}}, String(value ?? '—')), extra);
+}
+
+function lagTable(lag) {
+  if (!lag || lag.length === 0) return h('p', {class: 'muted'}, 'No read models reported.');
+  return h('table', {class: 'grid lag'},
+    h('thead', {}, h('tr', {}, ['read model', 'position', 'behind (events)', 'behind (s)', ''].map((c) => h('th', {}, c)))),
+    h('tbody', {}, lag.map((l) => h('tr', {class: l.error ? 'failed' : l.behind_positions > 0 ? 'behind' : ''},
+      h('td', {}, l.projection), h('td', {class: 'num'}, String(l.position)), h('td', {class: 'num'}, String(l.behind_positions)),
+      h('td', {class: 'num'}, (l.behind_seconds || 0).toFixed(1)),
+      h('td', {}, l.error ? h('span', {class: 'error-text'}, l.error) : l.behind_positions > 0 ? 'catching up' : 'caught up')))));
+}
+
+export function overviewPage(root, ctx) {
+  let refetch = 0;
+  const poll = setInterval(() => ctx.load(views.overview, {force: true}), 5000);
+  return {
+    title: 'Overview',
+    views: () => [views.overview],
+    follows: (t) => ['overview', 'queue', 'throughput'].includes(t),
+    changed(topic) {
+      if (!['agents', 'swarms', 'runs'].includes(topic) || refetch) return;
+      refetch = setTimeout(() => { refetch = 0; ctx.load(views.overview, {force: true}); }, 1000);
+    },
+    destroy() {
+      clearInterval(poll);
+      clearTimeout(refetch);
+    },
+    render() {
+      const o = ctx.store.topic('overview').get('overview') || {};
+      const q = ctx.store.topic('queue').get('queue')?.totals || o.queue || {};
+      const buckets = hour(ctx.store.topic('throughput').values());
+      const last = buckets.at(-1);
+      replace(root,
+        h('h1', {}, 'Overview'),
+        h('section', {class: 'stats'},
+          stat('Agents', o.agents?.total, breakdown(o.agents?.by_status, 'status'), '#/agents'),
+          stat('Swarms', o.swarms, null, '#/swarms'),
+          stat('Runs', o.runs?.total, breakdown(o.runs?.by_status, 'status'), '#/runs'),
+          h('a', {class: 'card stat', href: '#/runs'}, h('span', {class: 'label'}, 'Task queue'),
+            h('div', {class: 'queue'}, ['pending', 'assigned', 'running'].map((k) => h('div', {}, h('span', {class: 'value', dataset: {stat: k}}, String(q[k] ?? '—')), h('span', {class: 'label'}, k)))))),
+        h('section', {class: 'card'},
+          h('header', {class: 'card-head'}, h('h2', {}, 'Throughput per minute'),
+            h('span', {class: 'muted'}, last ? `the hour to ${clock(Date.parse(last.minute) + 60_000)}` : '')),
+          throughputChart(buckets), legend()),
+        h('section', {class: 'card'}, h('header', {class: 'card-head'}, h('h2', {}, 'Projection lag'),
+          h('span', {class: 'muted'}, o.position !== undefined ? `log position ${o.position}` : '')), lagTable(o.lag)));
+    },
+  };
+}
