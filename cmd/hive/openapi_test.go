@@ -187,7 +187,7 @@ func openAPIFixtures(t *testing.T, s *sim) map[string]string {
 	return map[string]string{
 		"agents": agentID, "members": agentID, "swarms": swarmID, "proposals": proposal.Proposals[0].ID,
 		"workflows": run.ID, "runs": run.ID, "steps": "ship", "workflow-definitions": def.ID, "tasks": tasks[0].ID,
-		"tokens": token.ID, "streams": "agent-" + agentID,
+		"tokens": token.ID, "streams": "agent-" + agentID, "ui": "app.js",
 	}
 }
 

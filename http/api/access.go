@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"hive/actors/token"
+	"hive/http/dashboard"
 )
 
 // access is who may call each /v1 route, by method and route pattern.
@@ -68,12 +69,15 @@ var access = map[string]rule{
 }
 
 // public are the routes outside /v1, which need no token (/metrics does when
-// AuthConfig.Metrics is set).
+// AuthConfig.Metrics is set): the operational endpoints and the dashboard's
+// page and files.
 var public = map[string]bool{
-	"GET /healthz":       true,
-	"GET /readyz":        true,
-	"GET /metrics":       true,
-	"GET " + openAPIPath: true,
+	"GET /healthz":                      true,
+	"GET /readyz":                       true,
+	"GET /metrics":                      true,
+	"GET " + openAPIPath:                true,
+	"GET /":                             true,
+	"GET " + dashboard.Prefix + ":file": true,
 }
 
 // The roles besides admin that rules let in.

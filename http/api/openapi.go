@@ -77,6 +77,9 @@ type docRequestBody struct {
 	Content     map[string]docMedia `json:"content"`
 }
 
+// docContent is a response body of several media types.
+type docContent map[string]docMedia
+
 type docMedia struct {
 	Schema  *jsonschema.Schema `json:"schema,omitempty"`
 	Example any                `json:"example,omitempty"`
@@ -260,6 +263,8 @@ func (r response) document(sch *schemas, command bool) docResponse {
 	case nil:
 	case docMedia:
 		d.Content = map[string]docMedia{r.contentType: body}
+	case docContent:
+		d.Content = body
 	default:
 		ct := r.contentType
 		if ct == "" {

@@ -48,6 +48,10 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		served[r.Method+" "+openAPIPathOf(r.Path)] = true
 	}
 	documented := docOperations(openAPIDoc(t))
+	open := map[string]bool{}
+	for route := range public {
+		open[openAPIPathOf(route)] = true
+	}
 	for route := range served {
 		if documented[route] == nil {
 			t.Errorf("%s is served but not in the OpenAPI document", route)
@@ -59,11 +63,11 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		}
 	}
 	for route := range served {
-		if !strings.Contains(route, " /v1/") && !public[route] {
+		if !strings.Contains(route, " /v1/") && !open[route] {
 			t.Errorf("%s is outside /v1 but not in access.go's public routes", route)
 		}
 	}
-	for route := range public {
+	for route := range open {
 		if !served[route] {
 			t.Errorf("access.go's public route %s is not served", route)
 		}

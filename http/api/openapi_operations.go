@@ -10,6 +10,7 @@ import (
 	"hive/actors/ledger"
 	"hive/actors/swarm"
 	"hive/actors/workflow"
+	"hive/http/dashboard"
 	"hive/projections"
 )
 
@@ -219,17 +220,22 @@ func taskOperations() []operation {
 	}
 }
 
+// rawQuery asks the log routes for every event's payload bytes.
+var rawQuery = docParameter{Name: "raw", In: "query", Description: "true: every event with its exact payload bytes in payload_base64, " +
+	"to verify its hash.", Schema: enumSchema("true", "false")}
+
 func otherOperations() []operation {
 	return []operation{
 		{method: "GET", path: "/v1/events", id: "listEvents", tag: "events", summary: "Read the global log",
-			description: "In position order, with metadata, hash and payload as JSON.",
-			query: slices.Concat(pageQuery, []docParameter{
+			description: "In position order, with metadata, hash and payload as JSON; head is the newest position.",
+			query: slices.Concat(pageQuery, []docParameter{rawQuery,
+				query("after", "Start after this global position, instead of a cursor.", integerSchema(0)),
 				query("stream", "Only events of this stream.", stringSchema()),
 				query("type", "Only events of this type, e.g. hive.v1.AgentRegistered.", stringSchema()),
 				query("correlation_id", "Only events with this correlation id.", stringSchema())}),
 			responses: []response{ok(http.StatusOK, eventPage{})}},
 		{method: "GET", path: "/v1/streams/:stream", id: "readStream", tag: "events", summary: "Read one stream",
-			query: []docParameter{{Ref: "#/components/parameters/Limit"},
+			query: []docParameter{{Ref: "#/components/parameters/Limit"}, rawQuery,
 				query("from", "The first version to read; default 1, or the newest backward.", integerSchema(1)),
 				{Name: "direction", In: "query", Description: "Read forward (the default) or backward.", Schema: enumSchema("forward", "backward")}},
 			responses: []response{ok(http.StatusOK, streamPage{})}},
@@ -256,8 +262,19 @@ func otherOperations() []operation {
 		{method: "GET", path: openAPIPath, id: "openapi", tag: "operations", summary: "This document",
 			responses: []response{{status: http.StatusOK, contentType: "application/json", description: "The OpenAPI 3.1 document of the API.",
 				body: docMedia{Schema: &jsonschema.Schema{Type: "object"}}}}},
+		{method: "GET", path: "/", id: "dashboard", tag: "dashboard", summary: "The dashboard's page",
+			description: "Hive's web dashboard. It asks for a token, keeps it for the browser tab's session and sends it with its calls; " +
+				"it follows GET /v1/live. Revalidated by ETag.",
+			responses: []response{{status: http.StatusOK, contentType: "text/html", description: "The page.", body: docMedia{Schema: stringSchema()}}, notModified}},
+		{method: "GET", path: dashboard.Prefix + ":file", id: "dashboardFile", tag: "dashboard", summary: "A file of the dashboard",
+			description: "A script module, the style sheet or an image, as the page names it. Revalidated by ETag.",
+			responses: []response{{status: http.StatusOK, description: "The file.", body: docContent{
+				"text/javascript": {Schema: stringSchema()}, "text/css": {Schema: stringSchema()}, "image/svg+xml": {Schema: stringSchema()}}}, notModified}},
 	}
 }
+
+// notModified answers a request whose If-None-Match names the current ETag.
+var notModified = response{status: http.StatusNotModified, description: "The copy the client has (If-None-Match) is current."}
 
 func viewOperations() []operation {
 	view := func(path, id, summary, description string, body any, query ...docParameter) operation {

@@ -23,6 +23,7 @@ var docTags = []docTag{
 	{"events", "The event log, for audits."},
 	{"tokens", "Bearer tokens (admin only)."},
 	{"operations", "Health, readiness, metrics and this document."},
+	{"dashboard", "The web dashboard's page and files: no token (the page asks for one)."},
 }
 
 var securitySchemes = map[string]docSecurityScheme{
@@ -58,6 +59,7 @@ var pathParameters = map[string]struct {
 	"tasks":                {"The task's id: <swarm id>.<sequence>.", exampleTaskID},
 	"tokens":               {"The token's id.", exampleTokenID},
 	"streams":              {"The stream's name, e.g. agent-<id>, swarm-<id>, workflow-<id>.", exampleStream},
+	"ui":                   {"The file's name, e.g. app.js or style.css.", "app.js"},
 }
 
 func pathParameter(collection, name string) docParameter {

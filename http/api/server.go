@@ -17,6 +17,7 @@ import (
 
 	"hive/actors"
 	"hive/events"
+	"hive/http/dashboard"
 	"hive/projections"
 )
 
@@ -139,6 +140,8 @@ type Server struct {
 	limits    *limiters
 	// openapi is the OpenAPI document, built once.
 	openapi []byte
+	// ui are the dashboard's files.
+	ui *dashboard.Files
 }
 
 // Deps are what the API serves.
@@ -177,6 +180,9 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s.openapi = doc
+	if s.ui, err = dashboard.New(); err != nil {
+		return nil, err
+	}
 	return s.routes(), nil
 }
 
@@ -191,6 +197,7 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET(openAPIPath, s.serveOpenAPI)
+	s.dashboardRoutes(r)
 	r.GET("/metrics", s.guardMetrics, gin.WrapH(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})))
 	v1 := r.Group("/v1", s.authenticate, s.authorize)
 	v1.Use(s.readYourWrites, s.idempotent)
