@@ -7,3 +7,15 @@ import "errors"
 // pointing at a missing event). It means the directory was damaged or
 // written by something else; the store never produces it itself.
 var ErrCorrupt = errors.New("pebblestore: corrupt record")
+
+// ErrReadOnly: an append or snapshot save on a store opened with
+// OpenReadOnly.
+var ErrReadOnly = errors.New("pebblestore: the store is open read-only")
+
+// ErrInUse: OpenReadOnly found the directory locked by another open store,
+// typically a running server's. Read its log through the server's API
+// instead, or stop the server.
+var ErrInUse = errors.New("pebblestore: the data dir is in use by another process (a running server?)")
+
+// ErrNoStore: OpenReadOnly found no directory to open.
+var ErrNoStore = errors.New("pebblestore: no event store")

@@ -19,6 +19,9 @@ var _ events.SnapshotStore = (*Store)(nil)
 // a crash only makes the next recovery read more events. snapMu orders
 // saves, so that an older snapshot never replaces a newer one.
 func (s *Store) SaveSnapshot(ctx context.Context, snap events.Snapshot) error {
+	if s.readOnly {
+		return fmt.Errorf("save snapshot of %q: %w", snap.Stream, ErrReadOnly)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

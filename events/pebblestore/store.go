@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -47,6 +48,11 @@ type Store struct {
 	closed bool
 	// snapMu orders snapshot saves (see SaveSnapshot).
 	snapMu sync.Mutex
+
+	// readOnly is set by OpenReadOnly: there is no writer, and unlock
+	// releases the directory lock after pebble is closed.
+	readOnly bool
+	unlock   func() error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -131,8 +137,12 @@ func recoverHead(db *pebble.DB) (head uint64, err error) {
 // Besides the errors of the contract, it refuses with
 // events.ErrInvalidArgument an event whose type or metadata is not valid
 // UTF-8 (protobuf strings must be) and an append estimated larger than
-// MaxBatchBytes, and after a failed commit it returns that failure.
+// MaxBatchBytes, and after a failed commit it returns that failure. A
+// store opened with OpenReadOnly refuses every append with ErrReadOnly.
 func (s *Store) Append(ctx context.Context, stream string, expected events.ExpectedVersion, evs []events.Event) (events.AppendResult, error) {
+	if s.readOnly {
+		return events.AppendResult{}, fmt.Errorf("append to %q: %w", stream, ErrReadOnly)
+	}
 	if err := s.usable(ctx); err != nil {
 		return events.AppendResult{}, err
 	}
@@ -216,6 +226,11 @@ func (s *Store) Close() error {
 		s.closed = true
 		if err := s.db.Close(); err != nil {
 			s.closeErr = fmt.Errorf("pebblestore: close: %w", err)
+		}
+		if s.unlock != nil {
+			if err := s.unlock(); err != nil {
+				s.closeErr = errors.Join(s.closeErr, fmt.Errorf("pebblestore: release the lock: %w", err))
+			}
 		}
 		s.log.Info("event store closed", "dir", s.cfg.Dir, "head", s.head.Load())
 	})
