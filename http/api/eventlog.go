@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -23,7 +24,8 @@ const (
 
 // eventJSON is an event as the audit routes show it: the envelope, and the
 // payload as protobuf JSON (null for a type this build does not know, with
-// the raw payload in payload_base64).
+// the raw payload in payload_base64, as for every event when raw=true is
+// asked).
 type eventJSON struct {
 	ID            string          `json:"id"`
 	Stream        string          `json:"stream"`
@@ -59,10 +61,18 @@ func toEventJSON(env *events.Envelope) eventJSON {
 
 // listEvents serves GET /v1/events: the global log in position order, a
 // page at a time, optionally filtered by stream, type and correlation_id.
-// The next cursor is always given (also at the end of the log), so that a
-// client can poll for what comes next.
+// The page starts after the cursor, or after the position `after`. The
+// next cursor is always given (also at the end of the log), so that a
+// client can poll for what comes next, and so is the log's head when the
+// store tells it. With raw=true every event carries its exact payload
+// bytes in payload_base64, so that a client can verify its hash.
 func (s *Server) listEvents(c *gin.Context) {
 	p, err := readPage(c, "events")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	opts, err := readLogQuery(c, &p)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -84,21 +94,88 @@ func (s *Server) listEvents(c *gin.Context) {
 			after = env.Position
 			scanned++
 			if (stream == "" || env.Stream == stream) && (typ == "" || env.Type == typ) && (corr == "" || env.CorrelationID == corr) {
-				items = append(items, toEventJSON(env))
+				items = append(items, opts.toJSON(env))
 			}
 		}
 		if len(page) < scanPage {
 			break
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"events": items, "next_cursor": encodeCursor("events", int(after))})
+	body := gin.H{"events": items, "next_cursor": encodeCursor("events", int(after))}
+	if h, ok := s.log.(logHead); ok {
+		head, err := h.Head(c.Request.Context())
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		body["head"] = head
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+// logHead is the optional capability of an EventLog to tell its head.
+type logHead interface {
+	Head(ctx context.Context) (uint64, error)
+}
+
+// logQuery are the query parameters of the log routes beyond paging.
+type logQuery struct {
+	// raw: every event with its payload bytes.
+	raw bool
+}
+
+func (q logQuery) toJSON(env *events.Envelope) eventJSON {
+	out := toEventJSON(env)
+	if q.raw {
+		out.PayloadBase64 = env.Payload
+	}
+	return out
+}
+
+// readLogQuery reads raw and, into p, after: a position to start after,
+// instead of a cursor.
+func readLogQuery(c *gin.Context, p *pageRequest) (logQuery, error) {
+	q, err := readRaw(c)
+	if err != nil {
+		return q, err
+	}
+	raw, ok := c.GetQuery("after")
+	if !ok {
+		return q, nil
+	}
+	if c.Query("cursor") != "" {
+		return q, malformed("after", "give after or cursor, not both")
+	}
+	after, err := strconv.ParseUint(raw, 10, 63)
+	if err != nil {
+		return q, malformed("after", "must be a global position: an integer from 0")
+	}
+	p.from = int(after)
+	return q, nil
+}
+
+// readRaw reads the raw query parameter.
+func readRaw(c *gin.Context) (logQuery, error) {
+	switch c.DefaultQuery("raw", "false") {
+	case "false":
+		return logQuery{}, nil
+	case "true":
+		return logQuery{raw: true}, nil
+	default:
+		return logQuery{}, malformed("raw", `must be "true" or "false"`)
+	}
 }
 
 // readStream serves GET /v1/streams/{stream}: one stream's events from
 // version `from` (default 1, or its newest with direction=backward), up to
-// limit.
+// limit; with raw=true each with its payload bytes, as GET /v1/events.
 func (s *Server) readStream(c *gin.Context) {
 	p, err := readPage(c, "stream")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	opts, err := readRaw(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -130,7 +207,7 @@ func (s *Server) readStream(c *gin.Context) {
 	}
 	items := make([]eventJSON, len(page))
 	for i := range page {
-		items[i] = toEventJSON(&page[i])
+		items[i] = opts.toJSON(&page[i])
 	}
 	c.JSON(http.StatusOK, gin.H{"stream": c.Param("stream"), "events": items})
 }

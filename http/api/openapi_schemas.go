@@ -86,6 +86,8 @@ type (
 		// NextCursor is always given, also at the end of the log, to poll
 		// for what comes next.
 		NextCursor string `json:"next_cursor"`
+		// Head is the position of the log's newest event.
+		Head uint64 `json:"head,omitempty"`
 	}
 	streamPage struct {
 		Stream string      `json:"stream"`
