@@ -224,6 +224,10 @@ func (a *Assignments) changed(agentID string, w *agentWork, pos uint64) {
 func (a *Assignments) Since(agentID string, after uint64) Work {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.since(agentID, after)
+}
+
+func (a *Assignments) since(agentID string, after uint64) Work {
 	out := Work{Assignments: []Assignment{}, Cancelled: []Revocation{}, Cursor: after}
 	w := a.agents[agentID]
 	if w == nil {

@@ -88,3 +88,21 @@ func (a *Assignments) UnmarshalState(data []byte) error {
 	a.checkpoint = st.Checkpoint
 	return nil
 }
+
+// AgentWork is one agent's assignments, as All lists them.
+type AgentWork struct {
+	AgentID string `json:"agent_id"`
+	Work
+}
+
+// All returns every agent's assignments in flight, as Since(agent, 0)
+// answers them, by agent id.
+func (a *Assignments) All() []AgentWork {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]AgentWork, 0, len(a.agents))
+	for _, id := range slices.Sorted(maps.Keys(a.agents)) {
+		out = append(out, AgentWork{AgentID: id, Work: a.since(id, 0)})
+	}
+	return out
+}

@@ -28,7 +28,7 @@ var readModels = []readModel{
 	{"assignments", func() projections.Persistent { return projections.NewAssignments() },
 		func(p projections.Persistent) any {
 			a := p.(*projections.Assignments)
-			return []projections.Work{a.Since(coder1, 0), a.Since(coder2, 0), a.Since(planner, 0)}
+			return []any{a.All(), a.Since(coder1, 1), a.Since(coder2, 1), a.Since(planner, 1)}
 		}},
 	{"tokens", func() projections.Persistent { return projections.NewTokens() },
 		func(p projections.Persistent) any {
