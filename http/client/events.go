@@ -20,9 +20,13 @@ type Event struct {
 	CorrelationID string    `json:"correlation_id,omitempty"`
 	CausationID   string    `json:"causation_id,omitempty"`
 	Principal     string    `json:"principal,omitempty"`
+	SchemaVersion uint32    `json:"schema_version"`
 	// Payload is null for a type the server does not know.
 	Payload json.RawMessage `json:"payload"`
-	Hash    string          `json:"hash"`
+	// PayloadBase64 is the payload's exact bytes: given for a type the
+	// server does not know, and for every event read with Raw.
+	PayloadBase64 []byte `json:"payload_base64,omitempty"`
+	Hash          string `json:"hash"`
 	// Raw is the event's JSON as Hive answered it, with every field.
 	Raw json.RawMessage `json:"-"`
 }
@@ -60,6 +64,8 @@ type StreamRead struct {
 	Backward bool
 	// Limit is how many events, 1 to 1000; 0 means Hive's default (100).
 	Limit int
+	// Raw asks for every event's exact payload bytes (PayloadBase64).
+	Raw bool
 }
 
 // ReadStream returns events of one stream, e.g. "agent-<id>".
@@ -74,6 +80,9 @@ func (c *Client) ReadStream(ctx context.Context, stream string, r StreamRead) ([
 	if r.Limit > 0 {
 		q.Set("limit", strconv.Itoa(r.Limit))
 	}
+	if r.Raw {
+		q.Set("raw", "true")
+	}
 	path := "/v1/streams/" + url.PathEscape(stream)
 	if enc := q.Encode(); enc != "" {
 		path += "?" + enc
@@ -83,4 +92,40 @@ func (c *Client) ReadStream(ctx context.Context, stream string, r StreamRead) ([
 	}
 	err := c.do(ctx, retrying, http.MethodGet, path, nil, &body)
 	return body.Events, err
+}
+
+// LogRead says which events of the global log to read.
+type LogRead struct {
+	// After is the position to read after: 0 for the start of the log.
+	After uint64
+	// Limit is how many events, 1 to 1000; 0 means Hive's default (100).
+	Limit int
+	// Raw asks for every event's exact payload bytes (PayloadBase64).
+	Raw bool
+}
+
+// LogPage is a page of the global log.
+type LogPage struct {
+	Events []Event
+	// Head is the position of the log's newest event when it was read.
+	Head uint64
+}
+
+// ReadLog returns the events of the global log after r.After, in position
+// order, and the log's head.
+func (c *Client) ReadLog(ctx context.Context, r LogRead) (LogPage, error) {
+	q := url.Values{}
+	q.Set("after", strconv.FormatUint(r.After, 10))
+	if r.Limit > 0 {
+		q.Set("limit", strconv.Itoa(r.Limit))
+	}
+	if r.Raw {
+		q.Set("raw", "true")
+	}
+	var body struct {
+		Events []Event `json:"events"`
+		Head   uint64  `json:"head"`
+	}
+	err := c.do(ctx, retrying, http.MethodGet, "/v1/events?"+q.Encode(), nil, &body)
+	return LogPage{Events: body.Events, Head: body.Head}, err
 }

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"hive/events"
+	"hive/events/pebblestore"
+	"hive/http/client"
+)
+
+// logSource is the event log as the audit tools read it: offline from a
+// data dir opened read-only, or online through a server's API with viewer
+// rights. Either way the envelopes carry their exact payload bytes and
+// hashes, so that hash chains verify. A logSource is used by one goroutine.
+type logSource interface {
+	// ReadAll returns up to limit events after position after, in
+	// position order; none at the end of the log.
+	ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error)
+	// ReadStream returns up to limit events of stream from version from in
+	// direction dir; events.ErrStreamNotFound if it has none.
+	ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error)
+	// Head returns the position of the log's newest event.
+	Head(ctx context.Context) (uint64, error)
+	// Close releases the data dir or the connection.
+	Close() error
+}
+
+// maxOnlinePage is the longest page the API serves.
+const maxOnlinePage = 1000
+
+// offline reports whether the command reads a data dir rather than a
+// server: --data-dir given and --server not.
+func (o *remoteOptions) offline(cmd *cobra.Command) bool {
+	dir, server := cmd.Flag("data-dir"), cmd.Flag("server")
+	return dir != nil && dir.Changed && (server == nil || !server.Changed)
+}
+
+// logSource opens the log the flags name: with --data-dir and no --server
+// the data dir's event store, read-only (refused while a server holds
+// it); otherwise the server at --server, with the token.
+func (o *remoteOptions) logSource(cmd *cobra.Command) (logSource, error) {
+	if o.offline(cmd) {
+		return openOfflineLog(o.dataDir)
+	}
+	api, err := o.client()
+	if err != nil {
+		return nil, err
+	}
+	return &onlineLog{api: api}, nil
+}
+
+// openOfflineLog opens the event store of the data dir read-only.
+func openOfflineLog(dataDir string) (*pebblestore.Store, error) {
+	store, err := pebblestore.OpenReadOnly(pebblestore.Config{Dir: filepath.Join(dataDir, "events")})
+	if errors.Is(err, pebblestore.ErrInUse) {
+		return nil, fmt.Errorf("%w: read it through the server instead (--server URL)", err)
+	}
+	return store, err
+}
+
+// onlineLog reads the log through the API, asking for the payload bytes.
+type onlineLog struct {
+	api *client.Client
+}
+
+func (l *onlineLog) ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error) {
+	page, err := l.api.ReadLog(ctx, client.LogRead{After: after, Limit: min(limit, maxOnlinePage), Raw: true})
+	if err != nil {
+		return nil, err
+	}
+	return toEnvelopes(page.Events)
+}
+
+func (l *onlineLog) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
+	r := client.StreamRead{From: from, Backward: dir == events.Backward, Limit: min(limit, maxOnlinePage), Raw: true}
+	if r.Backward && from == events.End {
+		r.From = 0
+	}
+	evs, err := l.api.ReadStream(ctx, stream, r)
+	var p *client.ProblemError
+	if errors.As(err, &p) && p.Status == 404 {
+		return nil, fmt.Errorf("%w: %q", events.ErrStreamNotFound, stream)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toEnvelopes(evs)
+}
+
+func (l *onlineLog) Head(ctx context.Context) (uint64, error) {
+	page, err := l.api.ReadLog(ctx, client.LogRead{Limit: 1})
+	return page.Head, err
+}
+
+func (l *onlineLog) Close() error { return nil }
+
+// toEnvelopes turns the API's events back into envelopes.
+func toEnvelopes(evs []client.Event) ([]events.Envelope, error) {
+	out := make([]events.Envelope, len(evs))
+	for i := range evs {
+		if err := toEnvelope(&evs[i], &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func toEnvelope(e *client.Event, env *events.Envelope) error {
+	id, err := uuid.Parse(e.ID)
+	if err != nil {
+		return fmt.Errorf("event at position %d: id %q: %w", e.Position, e.ID, err)
+	}
+	hash, err := hex.DecodeString(e.Hash)
+	if err != nil || len(hash) != len(events.Hash{}) {
+		return fmt.Errorf("event at position %d: hash %q is not a SHA-256 in hex", e.Position, e.Hash)
+	}
+	*env = events.Envelope{
+		ID: id, Stream: e.Stream, Version: e.Version, Position: e.Position, Type: e.Type,
+		RecordedAt: e.RecordedAt.UTC(), SchemaVersion: e.SchemaVersion, Payload: e.PayloadBase64,
+		Metadata: events.Metadata{CorrelationID: e.CorrelationID, CausationID: e.CausationID, Principal: e.Principal},
+		Hash:     events.Hash(hash),
+	}
+	return nil
+}
