@@ -4,8 +4,8 @@
 
 import {h, s} from './dom.js';
 
-const W = 760;
-const H = 220;
+const W = 1100;
+const H = 240;
 const PAD = {left: 44, right: 12, top: 14, bottom: 28};
 const MINUTE = 60_000;
 

@@ -88,9 +88,12 @@ export function percent(r) {
   return r === null || r === undefined ? '—' : `${Math.round(r * 100)} %`;
 }
 
-// short is the first 8 characters of an id.
+// short is 8 characters of an id that tell it from others: the first ones,
+// or the last ones of a UUIDv7, whose first ones are its time.
 export function short(id) {
-  return id ? String(id).slice(0, 8) : '—';
+  if (!id) return '—';
+  const s = String(id);
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-7/.test(s) ? s.slice(-8) : s.slice(0, 8);
 }
 
 // pill is a coloured status label; its class names the value.

@@ -4,11 +4,18 @@
 import {clock, s} from './dom.js';
 import {layers} from './dag.js';
 
-const W = 760;
+const W = 1100;
 const ROW = 22;
 const LEFT = 140;
 const TOP = 8;
 const BOTTOM = 22;
+
+// offset is a time since the start in words: "1.5 s", "2 min 10 s".
+function offset(ms) {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  const sec = Math.round(ms / 1000);
+  return sec < 120 ? `${sec} s` : `${Math.floor(sec / 60)} min ${sec % 60} s`;
+}
 
 const clip = (text, n) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
@@ -27,7 +34,7 @@ export function drawGantt(run, now = Date.now()) {
   for (let k = 0; k <= 4; k++) {
     const t = t0 + ((t1 - t0) * k) / 4;
     svg.append(s('line', {x1: x(t), x2: x(t), y1: TOP, y2: H - BOTTOM, class: 'grid'}),
-      s('text', {x: x(t), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 4 ? 'end' : 'middle', class: 'axis'}, clock(t)));
+      s('text', {x: x(t), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 4 ? 'end' : 'middle', class: 'axis'}, k === 0 ? clock(t) : `+${offset(t - t0)}`));
   }
   steps.forEach((st, i) => {
     const y = TOP + i * ROW;

@@ -2,6 +2,7 @@
 // its reason, who asked for it and what it belongs to.
 
 import {clock, empty, h, pill, replace, short} from './dom.js';
+import {namer} from './names.js';
 import {views} from './views.js';
 
 // link is where the page shows the item's entity.
@@ -13,16 +14,18 @@ function link(item) {
   }
 }
 
-function entry(item, filter) {
+function entry(item, filter, named) {
   const href = link(item);
-  return h('li', {class: ['feed-item', `kind-${item.kind}`], dataset: {position: String(item.position), type: item.type}},
+  const name = named(item.entity_id);
+  const what = `${item.kind} ${name === item.entity_id ? short(name) : name}`;
+  return h('li', {class: ['feed-item', `feed-${item.kind}`], dataset: {position: String(item.position), type: item.type}},
     h('time', {datetime: item.at, title: new Date(item.at).toLocaleString()}, clock(item.at)),
     pill(item.kind, 'kind'),
     h('div', {class: 'what'},
-      h('p', {class: 'summary'}, item.summary || item.type),
-      item.reason ? h('p', {class: 'reason'}, h('span', {class: 'because'}, 'because '), item.reason) : null,
+      h('p', {class: 'summary'}, named(item.summary || item.type)),
+      item.reason ? h('p', {class: 'reason'}, h('span', {class: 'because'}, 'because '), named(item.reason)) : null,
       h('p', {class: 'meta muted'},
-        href ? h('a', {href}, `${item.kind} ${short(item.entity_id)}`) : `${item.kind} ${short(item.entity_id)}`,
+        href ? h('a', {href}, what) : what,
         ` · ${item.type} · by ${item.principal || 'hive'}`,
         item.correlation_id ? [' · ', h('a', {href: '#/feed', class: 'corr', onclick: (e) => { e.preventDefault(); filter('correlation', item.correlation_id); }},
           `correlation ${short(item.correlation_id)}`)] : null)));
@@ -42,8 +45,8 @@ export function feedPage(root, ctx) {
   let kindsKey = null;
   return {
     title: 'Coordination feed',
-    views: () => [views.feed],
-    follows: (t) => t === 'feed',
+    views: () => [views.feed, views.agents, views.swarms, views.runs('')],
+    follows: (t) => ['feed', 'agents', 'swarms', 'runs'].includes(t),
     render() {
       const all = ctx.store.topic('feed').values().sort((a, b) => b.position - a.position);
       const known = [...new Set(all.map((i) => i.kind))].sort();
@@ -56,7 +59,7 @@ export function feedPage(root, ctx) {
       }
       const shown = all.filter((i) => (!filter.kind || i.kind === filter.kind) && (!filter.correlation || i.correlation_id === filter.correlation)).slice(0, 500);
       count.textContent = `${shown.length} decisions`;
-      replace(list, shown.length ? h('ol', {class: 'feed'}, shown.map((i) => entry(i, set))) : empty('No decisions yet.'));
+      replace(list, shown.length ? h('ol', {class: 'feed'}, shown.map((i) => entry(i, set, namer(ctx.store)))) : empty('No decisions yet.'));
     },
   };
 }

@@ -6,6 +6,7 @@ import {operatorName} from './api.js';
 import {clock, duration, empty, h, pill, replace, short, since} from './dom.js';
 import {drawDAG} from './dag.js';
 import {drawGantt} from './gantt.js';
+import {namer} from './names.js';
 import {progress} from './page-runs.js';
 import {runTopic, views} from './views.js';
 
@@ -41,13 +42,14 @@ function stepFacts(st, nameOf) {
     h('dt', {}, 'approval'), h('dd', {}, st.needs_approval ? 'required' : 'no'));
 }
 
-function timeline(entries) {
+// timeline lists the run's happenings, newest first, with names for ids.
+function timeline(entries, named) {
   if (!entries || entries.length === 0) return empty('Nothing happened yet.');
   return h('ol', {class: 'timeline', reversed: true}, [...entries].reverse().map((e) => h('li', {dataset: {type: e.type}},
     h('time', {datetime: e.at}, clock(e.at)),
     h('span', {class: 'type'}, e.type.replaceAll('_', ' ')),
-    e.step_id ? h('b', {}, e.step_id) : null,
-    h('span', {class: 'text'}, e.text))));
+    h('b', {}, e.step_id || ''),
+    h('span', {class: 'text'}, named(e.text)))));
 }
 
 export function runPage(root, ctx) {
@@ -70,8 +72,8 @@ export function runPage(root, ctx) {
   return {
     title: 'Run',
     topics: [runTopic(id)],
-    views: () => [views.run(id), views.agents],
-    follows: (t) => t === runTopic(id) || t === 'agents',
+    views: () => [views.run(id), views.agents, views.swarms],
+    follows: (t) => t === runTopic(id) || t === 'agents' || t === 'swarms',
     render() {
       const run = ctx.store.topic(runTopic(id)).get(id);
       if (!run) {
@@ -92,7 +94,7 @@ export function runPage(root, ctx) {
       replace(dag, drawDAG(run.steps || [], {nameOf, selected, onSelect: select}));
       replace(facts, h('h2', {}, 'Step'), stepFacts((run.steps || []).find((st) => st.id === selected), nameOf));
       replace(gantt, h('h2', {}, 'When the steps ran'), drawGantt(run));
-      replace(events, h('h2', {}, 'Timeline'), timeline(run.timeline));
+      replace(events, h('h2', {}, 'Timeline'), timeline(run.timeline, namer(ctx.store)));
     },
   };
 }
