@@ -34,7 +34,7 @@ RACE_PKGS := ./...
 BENCH_PKGS := ./events/pebblestore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/
 BENCHTIME  ?= 3s
 
-.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check bench
+.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check bench chromium
 
 help: ## List targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -98,6 +98,16 @@ run: build ## Build and run Hive on the embedded store (ADDR, DATA_DIR).
 
 ## ---- checks -------------------------------------------------------------------
 
+# Debian's Chromium, which the dashboard's browser test drives
+# (cmd/hive/dashboard_test.go); sudo only when not root.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
+
+chromium: ## Install Debian's Chromium for the browser test, if it is missing.
+	@if [ ! -x $(CHROMIUM) ]; then \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
 fmt-check: ## Fail if any Go file is not gofmt-clean.
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
@@ -105,7 +115,7 @@ fmt-check: ## Fail if any Go file is not gofmt-clean.
 vet: ## Run go vet.
 	$(GO) vet ./...
 
-test: proto-check fmt-check vet ## Run every check and test, with the race detector (what CI runs).
+test: proto-check fmt-check vet chromium ## Run every check and test, with the race detector (what CI runs; installs Chromium if missing).
 	$(GO) test -race -count=1 -timeout 8m $(RACE_PKGS)
 
 test-short: ## Run the fast tests only (no crash tests), without the race detector.
