@@ -35,17 +35,27 @@ func ChainHash(prev Hash, e *Envelope) Hash {
 func CanonicalBytes(e *Envelope) []byte {
 	n := 16 + 8 + 8 + 4 + 6*4 + len(e.Stream) + len(e.Type) + len(e.CorrelationID) +
 		len(e.CausationID) + len(e.Principal) + len(e.Payload)
-	b := make([]byte, 0, n)
-	b = append(b, e.ID[:]...)
-	for _, s := range []string{e.Stream, e.Type, e.CorrelationID, e.CausationID, e.Principal} {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
-		b = append(b, s...)
-	}
+	return AppendCanonical(make([]byte, 0, n), e)
+}
+
+// AppendCanonical appends CanonicalBytes(e) to dst.
+func AppendCanonical(dst []byte, e *Envelope) []byte {
+	b := append(dst, e.ID[:]...)
+	b = appendString(b, e.Stream)
+	b = appendString(b, e.Type)
+	b = appendString(b, e.CorrelationID)
+	b = appendString(b, e.CausationID)
+	b = appendString(b, e.Principal)
 	b = binary.BigEndian.AppendUint64(b, e.Version)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.RecordedAt.UnixNano()))
 	b = binary.BigEndian.AppendUint32(b, e.SchemaVersion)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(e.Payload)))
 	return append(b, e.Payload...)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
 }
 
 // ChainError reports the first event at which a stream's hash chain or

@@ -61,10 +61,22 @@ const (
 )
 
 // decode fills e, which must be the zero Envelope, from the StoredEvent
-// encoding b, stored at position pos. The one-byte tags, lengths and
-// varints that make up most of an event are read inline; anything longer
-// goes through protowire.
+// encoding b, stored at position pos.
 func (d *decoder) decode(b []byte, pos uint64, e *events.Envelope) error {
+	if err := d.fill(b, pos, e); err != nil {
+		return err
+	}
+	if e.Position != pos {
+		return fmt.Errorf("%w: %q version %d is stored at position %d but records position %d", ErrCorrupt, e.Stream, e.Version, pos, e.Position)
+	}
+	return nil
+}
+
+// fill is decode without the check of the recorded position, which
+// Verify reports itself. The one-byte tags, lengths and varints that make
+// up most of an event are read inline; anything longer goes through
+// protowire.
+func (d *decoder) fill(b []byte, pos uint64, e *events.Envelope) error {
 	var recorded int64
 	var haveID, haveHash bool
 	for len(b) > 0 {
@@ -139,8 +151,8 @@ func (d *decoder) decode(b []byte, pos uint64, e *events.Envelope) error {
 			b = b[n:]
 		}
 	}
-	if !haveID || !haveHash || e.Position != pos {
-		return fmt.Errorf("%w: event at position %d has a malformed id, hash or position", ErrCorrupt, pos)
+	if !haveID || !haveHash {
+		return fmt.Errorf("%w: event at position %d has a malformed id or hash", ErrCorrupt, pos)
 	}
 	e.RecordedAt = time.Unix(0, recorded).UTC()
 	return nil
