@@ -83,7 +83,6 @@ func (a *Agents) Checkpoint() uint64 {
 func (a *Agents) Apply(env *events.Envelope) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.touched.reset()
 	if strings.HasPrefix(env.Type, "hive.v1.Agent") {
 		msg, err := events.Decode(env)
 		if err != nil {

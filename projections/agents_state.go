@@ -2,13 +2,14 @@ package projections
 
 import "time"
 
-// Changed implements Live: the agents the last event changed, as GET
+// Changed implements Live: the agents changed since the last call, as GET
 // /v1/agents/{id} shows them, on TopicAgents.
 func (a *Agents) Changed(dst []Change) ([]Change, error) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	defer a.touched.reset()
 	var err error
-	for _, id := range a.touched {
+	for _, id := range a.touched.ids {
 		if ag := a.byID[id]; ag != nil {
 			if dst, err = appendChange(dst, TopicAgents, a.checkpoint, id, ag); err != nil {
 				return dst, err
@@ -47,7 +48,8 @@ func (a *Agents) MarshalState() ([]byte, error) {
 func (a *Agents) UnmarshalState(data []byte) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.checkpoint, a.byID, a.order, a.touched = 0, map[string]*Agent{}, nil, nil
+	a.checkpoint, a.byID, a.order = 0, map[string]*Agent{}, nil
+	a.touched.reset()
 	var st agentsState
 	if err := decodeState(a.Name(), data, &st); err != nil {
 		return err

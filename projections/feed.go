@@ -36,7 +36,7 @@ type Feed struct {
 	checkpoint uint64
 	items      []FeedItem // a ring of up to maxFeed items
 	next       int        // where the next item goes once the ring is full
-	added      bool       // whether the last event added an item
+	added      int        // items added since the last call to Changed
 }
 
 var (
@@ -61,7 +61,6 @@ func (f *Feed) Checkpoint() uint64 {
 func (f *Feed) Apply(env *events.Envelope) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.added = false
 	if describe := decisions[env.Type]; describe != nil {
 		msg, err := events.Decode(env)
 		if err != nil {
@@ -76,7 +75,7 @@ func (f *Feed) Apply(env *events.Envelope) error {
 }
 
 func (f *Feed) add(it FeedItem) {
-	f.added = true
+	f.added = min(f.added+1, maxFeed)
 	if len(f.items) < maxFeed {
 		f.items = append(f.items, it)
 		return
@@ -102,16 +101,19 @@ func (f *Feed) Items(limit int) []FeedItem {
 	return out
 }
 
-// Changed implements Live: the decision the last event recorded, its id
-// the event's position.
+// Changed implements Live: the decisions recorded since the last call,
+// oldest first, each with its event's position as id.
 func (f *Feed) Changed(dst []Change) ([]Change, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	if !f.added {
-		return dst, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var err error
+	for ; f.added > 0; f.added-- {
+		it := f.newest(f.added - 1)
+		if dst, err = appendChange(dst, TopicFeed, it.Position, positionID(it.Position), it); err != nil {
+			return dst, err
+		}
 	}
-	it := f.newest(0)
-	return appendChange(dst, TopicFeed, it.Position, positionID(it.Position), it)
+	return dst, nil
 }
 
 // feedState is the saved state of Feed.
@@ -135,7 +137,7 @@ func (f *Feed) MarshalState() ([]byte, error) {
 func (f *Feed) UnmarshalState(data []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.checkpoint, f.items, f.next, f.added = 0, nil, 0, false
+	f.checkpoint, f.items, f.next, f.added = 0, nil, 0, 0
 	var st feedState
 	if err := decodeState(f.Name(), data, &st); err != nil {
 		return err
@@ -143,6 +145,6 @@ func (f *Feed) UnmarshalState(data []byte) error {
 	for _, it := range st.Items[max(0, len(st.Items)-maxFeed):] {
 		f.add(it)
 	}
-	f.checkpoint, f.added = st.Checkpoint, false
+	f.checkpoint, f.added = st.Checkpoint, 0
 	return nil
 }

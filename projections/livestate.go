@@ -3,20 +3,32 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 )
 
-// touched records the ids of the rows the event last applied changed, so
-// that Changed encodes only those. Apply resets it for every event.
-type touched []string
+// touched records the ids of the rows changed since the last call to
+// Changed, in the order they were first changed, so that Changed encodes
+// only those, each once however many events changed it.
+type touched struct {
+	ids  []string
+	seen map[string]struct{}
+}
 
-func (t *touched) reset() { *t = (*t)[:0] }
+// reset forgets the rows recorded.
+func (t *touched) reset() {
+	t.ids = t.ids[:0]
+	clear(t.seen)
+}
 
 func (t *touched) add(id string) {
-	if !slices.Contains(*t, id) {
-		*t = append(*t, id)
+	if _, ok := t.seen[id]; ok {
+		return
 	}
+	if t.seen == nil {
+		t.seen = map[string]struct{}{}
+	}
+	t.seen[id] = struct{}{}
+	t.ids = append(t.ids, id)
 }
 
 // appendChange appends to dst an upsert of row, the row id of topic as of

@@ -32,8 +32,8 @@ type Principals struct {
 	mu         sync.RWMutex
 	checkpoint uint64
 	byName     map[string]*PrincipalActivity
-	causation  string // of the last event
-	touched    string // the principal of the last event
+	causation  string  // of the last event
+	touched    touched // principals changed since the last call to Changed
 }
 
 var (
@@ -74,7 +74,8 @@ func (p *Principals) Apply(env *events.Envelope) error {
 	a.Events++
 	a.ByType[env.Type]++
 	a.LastSeen, a.Position = env.RecordedAt, env.Position
-	p.touched, p.checkpoint = name, env.Position
+	p.touched.add(name)
+	p.checkpoint = env.Position
 	return nil
 }
 
@@ -95,15 +96,18 @@ func (p *Principals) All() []PrincipalActivity {
 	return out
 }
 
-// Changed implements Live: the principal of the last event.
+// Changed implements Live: the principals active since the last call.
 func (p *Principals) Changed(dst []Change) ([]Change, error) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	a := p.byName[p.touched]
-	if a == nil {
-		return dst, nil
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	defer p.touched.reset()
+	var err error
+	for _, name := range p.touched.ids {
+		if dst, err = appendChange(dst, TopicPrincipals, p.checkpoint, name, p.byName[name]); err != nil {
+			return dst, err
+		}
 	}
-	return appendChange(dst, TopicPrincipals, p.checkpoint, a.Principal, a)
+	return dst, nil
 }
 
 // principalsState is the saved state of Principals.
@@ -126,7 +130,8 @@ func (p *Principals) MarshalState() ([]byte, error) {
 func (p *Principals) UnmarshalState(data []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.checkpoint, p.byName, p.causation, p.touched = 0, map[string]*PrincipalActivity{}, "", ""
+	p.checkpoint, p.byName, p.causation = 0, map[string]*PrincipalActivity{}, ""
+	p.touched.reset()
 	var st principalsState
 	if err := decodeState(p.Name(), data, &st); err != nil {
 		return err

@@ -69,7 +69,6 @@ func (q *Queue) Checkpoint() uint64 {
 func (q *Queue) Apply(env *events.Envelope) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.changed = false
 	if isTaskEvent(env.Type) {
 		msg, err := events.Decode(env)
 		if err != nil {
@@ -130,11 +129,12 @@ func (q *Queue) view() QueueView {
 // Changed implements Live: the whole queue view, under the id "queue",
 // when the last event changed it.
 func (q *Queue) Changed(dst []Change) ([]Change, error) {
-	q.mu.RLock()
-	defer q.mu.RUnlock()
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	if !q.changed {
 		return dst, nil
 	}
+	q.changed = false
 	return appendChange(dst, TopicQueue, q.checkpoint, TopicQueue, q.view())
 }
 

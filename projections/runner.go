@@ -70,6 +70,9 @@ const (
 	inboxSize = 4096
 	// catchUpPage is how many events one store read returns.
 	catchUpPage = 1000
+	// maxBatch is the most live events a projection applies before it
+	// publishes their changes, when more keep coming.
+	maxBatch = 256
 )
 
 // Runner feeds each projection its events, each in its own goroutine. It
@@ -93,6 +96,7 @@ type tracked struct {
 	err       atomic.Pointer[error]
 	appliedAt atomic.Int64  // recorded time of the last event applied, Unix ns
 	saved     atomic.Uint64 // checkpoint of the last saved state
+	unflushed int           // events applied since their changes were published
 	inbox     chan delivery
 	missed    chan struct{} // signalled when a delivery did not fit the inbox
 	changes   []Change
@@ -234,15 +238,20 @@ func (r *Runner) catchUp(ctx context.Context, t *tracked) error {
 		}
 		r.seen(&page[len(page)-1])
 		for i := range page {
-			if err := r.apply(ctx, t, &page[i]); err != nil {
+			if err := r.apply(t, &page[i]); err != nil {
 				return err
 			}
+		}
+		if err := r.flush(ctx, t, &page[len(page)-1]); err != nil {
+			return err
 		}
 	}
 }
 
 // follow applies live deliveries in order until ctx ends (then it returns
-// nil) or t missed one and must catch up from the store.
+// nil) or t missed one and must catch up from the store. It publishes the
+// changes of the events it applied whenever its inbox is empty, and every
+// maxBatch events while it is not.
 func (r *Runner) follow(ctx context.Context, t *tracked, tick <-chan time.Time) error {
 	for {
 		select {
@@ -260,23 +269,37 @@ func (r *Runner) follow(ctx context.Context, t *tracked, tick <-chan time.Time) 
 			if d.prev != cp {
 				return nil // events between cp and this one are missing
 			}
-			if err := r.apply(ctx, t, d.env); err != nil {
+			if err := r.apply(t, d.env); err != nil {
+				return err
+			}
+			if len(t.inbox) > 0 && t.unflushed < maxBatch {
+				continue
+			}
+			if err := r.flush(ctx, t, d.env); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// apply applies env to t and passes on what that changed.
-func (r *Runner) apply(ctx context.Context, t *tracked, env *events.Envelope) error {
+// apply applies env to t.
+func (r *Runner) apply(t *tracked, env *events.Envelope) error {
 	if err := t.Apply(env); err != nil {
 		return r.fail(t, env, err)
 	}
 	t.appliedAt.Store(env.RecordedAt.UnixNano())
-	if err := r.publishChanges(t, env); err != nil && ctx.Err() == nil {
-		return r.fail(t, env, err)
-	}
+	t.unflushed++
 	r.waiting.release(r.reached(), false)
+	return nil
+}
+
+// flush publishes the changes of the events t applied since the last
+// flush, last being the newest of them.
+func (r *Runner) flush(ctx context.Context, t *tracked, last *events.Envelope) error {
+	t.unflushed = 0
+	if err := r.publishChanges(t, last); err != nil && ctx.Err() == nil {
+		return r.fail(t, last, err)
+	}
 	return nil
 }
 

@@ -137,7 +137,6 @@ func runEvent(typ string) bool {
 func (r *Runs) Apply(env *events.Envelope) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.touched.reset()
 	if runEvent(env.Type) {
 		msg, err := events.Decode(env)
 		if err != nil {

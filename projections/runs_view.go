@@ -66,13 +66,14 @@ func (r *Runs) Counts() (total int, byStatus map[string]int) {
 	return len(r.byID), byStatus
 }
 
-// Changed implements Live: each run the last event changed, as a row on
-// TopicRuns and as its detail on its own RunTopic.
+// Changed implements Live: each run changed since the last call, as a row
+// on TopicRuns and as its detail on its own RunTopic.
 func (r *Runs) Changed(dst []Change) ([]Change, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	defer r.touched.reset()
 	var err error
-	for _, id := range r.touched {
+	for _, id := range r.touched.ids {
 		run := r.byID[id]
 		if dst, err = appendChange(dst, TopicRuns, r.checkpoint, id, run.RunRow); err != nil {
 			return dst, err
@@ -105,7 +106,8 @@ func (r *Runs) MarshalState() ([]byte, error) {
 func (r *Runs) UnmarshalState(data []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.checkpoint, r.byID, r.order, r.touched = 0, map[string]*runState{}, nil, nil
+	r.checkpoint, r.byID, r.order = 0, map[string]*runState{}, nil
+	r.touched.reset()
 	var st runsState
 	if err := decodeState(r.Name(), data, &st); err != nil {
 		return err

@@ -104,16 +104,17 @@ func (r *Runner) dispatch(d delivery) {
 	}
 }
 
-// publishChanges publishes the changes env made to t, if t is live and
-// env came after the runner started.
+// publishChanges publishes the changes t made up to env, if it is live,
+// there is a bus for them and env came after the runner started; it asks
+// for them either way, so that a live projection does not hoard them.
 func (r *Runner) publishChanges(t *tracked, env *events.Envelope) error {
 	lv, ok := t.Projection.(Live)
-	if !ok || r.opts.Changes == nil || env.Position <= t.target.Load() {
+	if !ok {
 		return nil
 	}
 	changes, err := lv.Changed(t.changes[:0])
 	t.changes = changes[:0]
-	if err != nil || len(changes) == 0 {
+	if err != nil || len(changes) == 0 || r.opts.Changes == nil || env.Position <= t.target.Load() {
 		return err
 	}
 	payload, err := json.Marshal(changes)

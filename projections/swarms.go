@@ -129,7 +129,6 @@ func swarmEvent(typ string) bool {
 func (s *Swarms) Apply(env *events.Envelope) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.touched.reset()
 	if swarmEvent(env.Type) {
 		msg, err := events.Decode(env)
 		if err != nil {

@@ -83,13 +83,14 @@ func (s *Swarms) Count() int {
 	return len(s.order)
 }
 
-// Changed implements Live: the swarms the last event changed, as GET
+// Changed implements Live: the swarms changed since the last call, as GET
 // /v1/views/swarms/{id} shows them, on TopicSwarms.
 func (s *Swarms) Changed(dst []Change) ([]Change, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.touched.reset()
 	var err error
-	for _, id := range s.touched {
+	for _, id := range s.touched.ids {
 		if dst, err = appendChange(dst, TopicSwarms, s.checkpoint, id, s.row(s.byID[id])); err != nil {
 			return dst, err
 		}
@@ -121,7 +122,8 @@ func (s *Swarms) UnmarshalState(data []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fresh := NewSwarms()
-	s.checkpoint, s.byID, s.order, s.names, s.tasks, s.touched = 0, fresh.byID, nil, fresh.names, fresh.tasks, nil
+	s.checkpoint, s.byID, s.order, s.names, s.tasks = 0, fresh.byID, nil, fresh.names, fresh.tasks
+	s.touched.reset()
 	var st swarmsState
 	if err := decodeState(s.Name(), data, &st); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -38,7 +39,7 @@ type Throughput struct {
 	ring       [throughputWindow]ThroughputMinute // by minute number modulo the window
 	newest     int64                              // minute number (Unix minutes) of the newest bucket
 	causation  string                             // of the last event
-	touched    int64                              // the bucket the last event changed; -1 for none
+	touched    []int64                            // minutes changed since the last call to Changed
 }
 
 var (
@@ -47,7 +48,7 @@ var (
 )
 
 // NewThroughput returns an empty throughput read model.
-func NewThroughput() *Throughput { return &Throughput{touched: -1} }
+func NewThroughput() *Throughput { return &Throughput{} }
 
 // Name implements Projection.
 func (t *Throughput) Name() string { return "throughput" }
@@ -63,7 +64,6 @@ func (t *Throughput) Checkpoint() uint64 {
 func (t *Throughput) Apply(env *events.Envelope) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.touched = -1
 	commands := 0
 	if env.CausationID != t.causation || t.checkpoint == 0 {
 		commands, t.causation = 1, env.CausationID
@@ -88,7 +88,10 @@ func (t *Throughput) Apply(env *events.Envelope) error {
 	case "hive.v1.TaskFailed":
 		b.TasksFailed++
 	}
-	t.touched = minute
+	if !slices.Contains(t.touched, minute) {
+		// A handful at most: events arrive in about the order of their time.
+		t.touched = append(t.touched, minute)
+	}
 	return nil
 }
 
@@ -120,13 +123,20 @@ func (t *Throughput) View() ThroughputView {
 // Changed implements Live: the minute the last event was counted in, its
 // id the minute's start in RFC 3339.
 func (t *Throughput) Changed(dst []Change) ([]Change, error) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	if t.touched < 0 {
-		return dst, nil
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	defer func() { t.touched = t.touched[:0] }()
+	var err error
+	for _, m := range t.touched {
+		if m <= t.newest-throughputWindow {
+			continue // out of the window since
+		}
+		b := t.bucket(m)
+		if dst, err = appendChange(dst, TopicThroughput, t.checkpoint, b.Minute.Format(time.RFC3339), b); err != nil {
+			return dst, err
+		}
 	}
-	b := t.bucket(t.touched)
-	return appendChange(dst, TopicThroughput, t.checkpoint, b.Minute.Format(time.RFC3339), b)
+	return dst, nil
 }
 
 // throughputState is the saved state of Throughput.
@@ -154,7 +164,7 @@ func (t *Throughput) MarshalState() ([]byte, error) {
 func (t *Throughput) UnmarshalState(data []byte) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.checkpoint, t.ring, t.newest, t.causation, t.touched = 0, [throughputWindow]ThroughputMinute{}, 0, "", -1
+	t.checkpoint, t.ring, t.newest, t.causation, t.touched = 0, [throughputWindow]ThroughputMinute{}, 0, "", nil
 	var st throughputState
 	if err := decodeState(t.Name(), data, &st); err != nil {
 		return err

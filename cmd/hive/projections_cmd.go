@@ -133,6 +133,12 @@ func applyLog(ctx context.Context, log pageReader, p projections.Projection) (in
 			}
 		}
 		n += len(page)
+		if lv, ok := p.(projections.Live); ok {
+			// Nobody follows an offline rebuild live: let it forget.
+			if _, err := lv.Changed(nil); err != nil {
+				return n, fmt.Errorf("%s: %w", p.Name(), err)
+			}
+		}
 	}
 }
 
