@@ -27,6 +27,7 @@ import (
 	"hive/events/pebblestore"
 	"hive/events/relay"
 	"hive/http/api"
+	"hive/http/live"
 	"hive/projections"
 )
 
@@ -165,16 +166,20 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
+	hub, err := live.New(live.Config{Subscriber: bus, Topic: changesTopic, Logger: logger.With("component", "live"), Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout, Auth: s.auth}, api.Deps{
 		Commands: system, ReadSide: runner, Reactions: router, Agents: rm.agents, Directory: rm.directory, Log: store, Records: store, Assignments: rm.assignments, Gatherer: reg, Logger: logger.With("component", "api"),
-		Tokens: rm.tokens, Views: rm.views(),
+		Tokens: rm.tokens, Views: rm.views(), Live: hub,
 	})
 	if err != nil {
 		return nil, err
 	}
-	h.workers = []func(context.Context) error{runner.Run, watcher.Run, router.Run, publish}
+	h.workers = []func(context.Context) error{runner.Run, watcher.Run, router.Run, publish, hub.Run}
 	return h, nil
 }
 

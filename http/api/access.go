@@ -66,6 +66,7 @@ var access = map[string]rule{
 	"GET /v1/views/throughput":                      {roles: read},
 	"GET /v1/views/feed":                            {roles: read},
 	"GET /v1/views/principals":                      {roles: read},
+	"GET /v1/live":                                  {roles: read},
 }
 
 // public are the routes outside /v1, which need no token (/metrics does when

@@ -295,5 +295,22 @@ func viewOperations() []operation {
 		view("/v1/views/feed", "viewFeed", "The newest coordination decisions, with their reasons",
 			"Newest first; the feed keeps the last 1000.", feedPage{}, docParameter{Ref: "#/components/parameters/Limit"}),
 		view("/v1/views/principals", "viewPrincipals", "What each principal did", "", principalList{}),
+		liveOperation(),
 	}
+}
+
+func liveOperation() operation {
+	return operation{method: "GET", path: "/v1/live", id: "live", tag: "views", summary: "Follow the read models' changes",
+		description: "Server-sent events: first a hello event (data {epoch, last_id}), then a change event per read-model row changed on the " +
+			"topics (id <epoch>-<seq>, data a Change {topic, position, op, id, data}), a `: ping` comment every 15 s when idle. " +
+			"Resume with Last-Event-ID (or last_event_id): every change after it, no gap, no duplicate; an id of another epoch or " +
+			"older than the changes kept, or a client that falls too far behind, gets a resync event (data {reason}) and the stream ends.",
+		query: []docParameter{
+			query("topics", "Comma-separated: agents, swarms, runs, queue, throughput, feed, principals, workflows/<run id>.",
+				&jsonschema.Schema{Type: "string", Examples: []any{"agents,swarms,workflows/" + exampleRunID, "feed"}}),
+			query("last_event_id", "Resume after this event id, when there is no Last-Event-ID header.", stringSchema()),
+			{Name: "Last-Event-ID", In: "header", Description: "The id of the last change received: resume after it.", Schema: stringSchema()}},
+		responses: []response{{status: http.StatusOK, contentType: "text/event-stream", description: "An endless stream of server-sent events.",
+			body: docMedia{Schema: stringSchema()}}},
+		problems: []int{http.StatusUnprocessableEntity}}
 }

@@ -137,6 +137,7 @@ type Server struct {
 	logger    *slog.Logger
 	tokens    TokensView
 	views     Views
+	live      LiveHub
 	limits    *limiters
 	// openapi is the OpenAPI document, built once.
 	openapi []byte
@@ -162,6 +163,9 @@ type Deps struct {
 	Tokens TokensView
 	// Views are the read models of GET /v1/views/...
 	Views Views
+	// Live streams read-model changes (GET /v1/live); without it the
+	// route answers 503.
+	Live LiveHub
 }
 
 // New returns the API's http.Handler.
@@ -174,7 +178,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 	if d.Tokens == nil {
 		return nil, errors.New("api: Deps.Tokens is required")
 	}
-	s.tokens, s.limits, s.views = d.Tokens, newLimiters(cfg.Auth), d.Views
+	s.tokens, s.limits, s.views, s.live = d.Tokens, newLimiters(cfg.Auth), d.Views, d.Live
 	doc, err := openAPIDocument(cfg.Auth.Metrics)
 	if err != nil {
 		return nil, err
@@ -222,6 +226,7 @@ func (s *Server) routes() *gin.Engine {
 	s.workflowRoutes(v1)
 	s.tokenRoutes(v1)
 	s.viewRoutes(v1)
+	v1.GET("/live", s.liveStream)
 	v1.GET("/events", s.listEvents)
 	v1.GET("/streams/:stream", s.readStream)
 	v1.GET("/tasks/:id", s.getTask)
