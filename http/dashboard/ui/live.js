@@ -19,8 +19,11 @@ export class SSEParser {
     this.id = null;
   }
 
-  // push parses a chunk; a partial line waits for the next one.
+  // push parses a chunk; a partial line waits for the next one, and a CR
+  // ending a chunk makes a LF starting the next one part of the same line end.
   push(chunk) {
+    if (this.cr && chunk.startsWith('\n')) chunk = chunk.slice(1);
+    this.cr = chunk.endsWith('\r');
     this.buffer += chunk;
     const lines = this.buffer.split(/\r\n|\r|\n/);
     this.buffer = lines.pop();
