@@ -1,0 +1,182 @@
+package archive_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"hive/events"
+	"hive/events/archive"
+	hivev1 "hive/proto/hive/v1"
+)
+
+// history is a chained log of three streams, with Hive payloads, an
+// unknown type, an empty payload and metadata that needs escaping.
+func history(t *testing.T) []events.Envelope {
+	t.Helper()
+	var log []events.Envelope
+	prev := map[string]events.Envelope{}
+	for i := range 12 {
+		stream := fmt.Sprintf("agent-%d", i%3)
+		typ, payload, err := events.Encode(&hivev1.AgentRegistered{AgentId: stream, Name: "n\"é\n", Capabilities: []string{"code"}, MaxConcurrency: uint32(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch i {
+		case 4:
+			typ, payload = "test.Unknown", []byte{0, 1, 2, 0xff}
+		case 5:
+			payload = nil
+		}
+		e := events.Envelope{
+			ID: uuid.New(), Stream: stream, Version: prev[stream].Version + 1, Position: uint64(i + 1),
+			Type: typ, RecordedAt: time.Unix(1_700_000_000, int64(i)*1_234_567).UTC(), SchemaVersion: 1, Payload: payload,
+			Metadata: events.Metadata{CorrelationID: "corr\t1", CausationID: fmt.Sprint(i), Principal: "token:ädmin"},
+		}
+		e.Hash = events.ChainHash(prev[stream].Hash, &e)
+		prev[stream] = e
+		log = append(log, e)
+	}
+	return log
+}
+
+func write(t *testing.T, f archive.Format, log []events.Envelope) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := archive.NewWriter(&buf, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range log {
+		if err := w.Write(&log[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readAll(t *testing.T, raw []byte) ([]events.Envelope, archive.Format, error) {
+	t.Helper()
+	r, f, err := archive.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []events.Envelope
+	for {
+		var e events.Envelope
+		err := r.Next(&e)
+		if errors.Is(err, io.EOF) {
+			return out, f, nil
+		}
+		if err != nil {
+			return out, f, err
+		}
+		out = append(out, e)
+	}
+}
+
+func same(a, b events.Envelope) bool {
+	return a.ID == b.ID && a.Stream == b.Stream && a.Version == b.Version && a.Position == b.Position &&
+		a.Type == b.Type && a.RecordedAt.Equal(b.RecordedAt) && a.SchemaVersion == b.SchemaVersion &&
+		bytes.Equal(a.Payload, b.Payload) && a.Metadata == b.Metadata && a.Hash == b.Hash
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, f := range []archive.Format{archive.NDJSON, archive.Binary} {
+		t.Run(string(f), func(t *testing.T) {
+			want := history(t)
+			raw := write(t, f, want)
+			got, format, err := readAll(t, raw)
+			if err != nil || format != f {
+				t.Fatalf("read back: %v (format %s)", err, format)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("read back %d events, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if !same(got[i], want[i]) {
+					t.Errorf("event %d: got %+v, want %+v", i+1, got[i], want[i])
+				}
+			}
+			r, _, _ := archive.NewReader(bytes.NewReader(raw))
+			if n, err := archive.Verify(r, f); err != nil || n != len(want) {
+				t.Errorf("Verify = %d, %v; want %d events", n, err, len(want))
+			}
+		})
+	}
+}
+
+func TestNDJSONIsReadable(t *testing.T) {
+	lines := strings.Split(strings.TrimSuffix(string(write(t, archive.NDJSON, history(t))), "\n"), "\n")
+	if len(lines) != 12 {
+		t.Fatalf("%d lines, want one per event", len(lines))
+	}
+	for _, want := range []string{`"payload":{"agentId":"agent-0",`, `"payload_base64":"CgdhZ2VudC0w`, `"correlation_id":"corr\u0009`} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("line 1 lacks %s: %s", want, lines[0])
+		}
+	}
+	if !strings.Contains(lines[4], `"payload":null`) {
+		t.Errorf("an unknown type's payload is not null: %s", lines[4])
+	}
+}
+
+func TestVerifyNamesTheBadRecord(t *testing.T) {
+	log := history(t)
+	log[6].Payload = append([]byte(nil), log[6].Payload...)
+	log[6].Payload[0] ^= 1
+	cases := []struct {
+		format archive.Format
+		want   string
+	}{
+		{archive.NDJSON, "line 7: stream \"agent-0\" version 3"},
+		{archive.Binary, "record 7: stream \"agent-0\" version 3"},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.format), func(t *testing.T) {
+			r, f, err := archive.NewReader(bytes.NewReader(write(t, tc.format, log)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = archive.Verify(r, f)
+			var re *archive.RecordError
+			if !errors.As(err, &re) || re.Record != 7 || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("Verify = %v, want %s...", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestMalformedArchives(t *testing.T) {
+	good := write(t, archive.NDJSON, history(t)[:3])
+	lines := strings.SplitAfter(string(good), "\n")
+	binary := write(t, archive.Binary, history(t)[:3])
+	cases := []struct {
+		name, raw string
+		want      string
+	}{
+		{name: "broken JSON on line 2", raw: lines[0] + "{\"position\":\n" + lines[2], want: "line 2:"},
+		{name: "bad hash on line 3", raw: lines[0] + lines[1] + strings.Replace(lines[2], `"hash":"`, `"hash":"zz`, 1), want: "line 3: hash"},
+		{name: "truncated binary", raw: string(binary[:len(binary)-5]), want: "record 3: truncated"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := readAll(t, []byte(tc.raw))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("read = %v, want %s...", err, tc.want)
+			}
+		})
+	}
+	if _, _, err := archive.NewReader(strings.NewReader("PK\x03\x04 not an archive")); !errors.Is(err, archive.ErrFormat) {
+		t.Errorf("a zip file: %v, want ErrFormat", err)
+	}
+}

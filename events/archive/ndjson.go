@@ -1,0 +1,184 @@
+package archive
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"hive/events"
+)
+
+// record is an event as an NDJSON line. The writer builds the line by hand
+// (it is on the export's hot path), in this field order; the reader
+// decodes it with encoding/json.
+type record struct {
+	Position      uint64          `json:"position"`
+	ID            string          `json:"id"`
+	Stream        string          `json:"stream"`
+	Version       uint64          `json:"version"`
+	Type          string          `json:"type"`
+	RecordedAt    time.Time       `json:"recorded_at"`
+	SchemaVersion uint32          `json:"schema_version"`
+	CorrelationID string          `json:"correlation_id"`
+	CausationID   string          `json:"causation_id"`
+	Principal     string          `json:"principal"`
+	Payload       json.RawMessage `json:"payload"`
+	PayloadBase64 []byte          `json:"payload_base64"`
+	Hash          string          `json:"hash"`
+}
+
+type ndjsonWriter struct {
+	w    *bufio.Writer
+	line []byte
+}
+
+func (n *ndjsonWriter) Write(e *events.Envelope) error {
+	b := append(n.line[:0], `{"position":`...)
+	b = strconv.AppendUint(b, e.Position, 10)
+	b = append(b, `,"id":"`...)
+	b = append(b, e.ID.String()...)
+	b = append(b, '"')
+	b = appendField(b, "stream", e.Stream)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendUint(b, e.Version, 10)
+	b = appendField(b, "type", e.Type)
+	b = append(b, `,"recorded_at":"`...)
+	b = e.RecordedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","schema_version":`...)
+	b = strconv.AppendUint(b, uint64(e.SchemaVersion), 10)
+	b = appendField(b, "correlation_id", e.CorrelationID)
+	b = appendField(b, "causation_id", e.CausationID)
+	b = appendField(b, "principal", e.Principal)
+	b = append(b, `,"payload":`...)
+	b = appendPayload(b, e)
+	b = append(b, `,"payload_base64":"`...)
+	b = base64.StdEncoding.AppendEncode(b, e.Payload)
+	b = append(b, `","hash":"`...)
+	b = hex.AppendEncode(b, e.Hash[:])
+	b = append(b, "\"}\n"...)
+	n.line = b
+	if _, err := n.w.Write(b); err != nil {
+		return fmt.Errorf("archive: write: %w", err)
+	}
+	return nil
+}
+
+func (n *ndjsonWriter) Flush() error {
+	if err := n.w.Flush(); err != nil {
+		return fmt.Errorf("archive: write: %w", err)
+	}
+	return nil
+}
+
+// appendPayload appends e's payload as protobuf JSON, or null for a type
+// this build does not know.
+func appendPayload(b []byte, e *events.Envelope) []byte {
+	msg, err := events.DecodePayload(e.Type, e.Payload)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	out, err := protojson.MarshalOptions{}.MarshalAppend(b, msg)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return out
+}
+
+// appendField appends ,"name":"value" with value escaped as a JSON string.
+func appendField(b []byte, name, value string) []byte {
+	b = append(b, `,"`...)
+	b = append(b, name...)
+	b = append(b, `":`...)
+	return appendString(b, value)
+}
+
+// appendString appends s as a JSON string.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		default:
+			b = append(b, fmt.Sprintf(`\u%04x`, c)...)
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+type ndjsonReader struct {
+	s    *bufio.Scanner
+	line int
+}
+
+func newNDJSONReader(r io.Reader) *ndjsonReader {
+	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 0, 1<<20), 2*maxRecord)
+	return &ndjsonReader{s: s}
+}
+
+func (n *ndjsonReader) Next(e *events.Envelope) error {
+	if !n.s.Scan() {
+		if err := n.s.Err(); err != nil {
+			return &RecordError{Record: n.line + 1, Format: NDJSON, Err: err}
+		}
+		return io.EOF
+	}
+	n.line++
+	var r record
+	if err := json.Unmarshal(n.s.Bytes(), &r); err != nil {
+		return &RecordError{Record: n.line, Format: NDJSON, Err: err}
+	}
+	if err := r.envelope(e); err != nil {
+		return &RecordError{Record: n.line, Format: NDJSON, Err: err}
+	}
+	return nil
+}
+
+// envelope checks r and fills e from it.
+func (r *record) envelope(e *events.Envelope) error {
+	id, err := uuid.Parse(r.ID)
+	if err != nil {
+		return fmt.Errorf("id: %w", err)
+	}
+	var hash events.Hash
+	if n, err := hex.Decode(hash[:], []byte(r.Hash)); err != nil || n != len(hash) || len(r.Hash) != 2*len(hash) {
+		return errors.New("hash: not a SHA-256 in hex")
+	}
+	*e = events.Envelope{
+		ID: id, Stream: r.Stream, Version: r.Version, Position: r.Position, Type: r.Type,
+		RecordedAt: r.RecordedAt.UTC(), SchemaVersion: r.SchemaVersion, Payload: r.PayloadBase64,
+		Metadata: events.Metadata{CorrelationID: r.CorrelationID, CausationID: r.CausationID, Principal: r.Principal},
+		Hash:     hash,
+	}
+	return nil
+}
