@@ -64,6 +64,14 @@ export function runPage(root, ctx) {
   const events = h('section', {class: 'card'});
   replace(root, h('p', {}, h('a', {href: '#/runs'}, '← all runs')), head, gates,
     h('div', {class: 'run-main'}, h('section', {class: 'card dag-card'}, h('h2', {}, 'Steps'), dag), facts), gantt, events);
+  // The time axis moves on while steps run: it is redrawn every second.
+  const drawTimes = () => {
+    const run = ctx.store.topic(runTopic(id)).get(id);
+    if (run) replace(gantt, h('h2', {}, 'When the steps ran'), drawGantt(run));
+  };
+  const ticker = setInterval(() => {
+    if (ctx.store.topic(runTopic(id)).get(id)?.status === 'running') drawTimes();
+  }, 1000);
   const select = (step) => {
     selected = step;
     ctx.setParams({step});
@@ -74,6 +82,7 @@ export function runPage(root, ctx) {
     topics: [runTopic(id)],
     views: () => [views.run(id), views.agents, views.swarms],
     follows: (t) => t === runTopic(id) || t === 'agents' || t === 'swarms',
+    destroy: () => clearInterval(ticker),
     render() {
       const run = ctx.store.topic(runTopic(id)).get(id);
       if (!run) {
@@ -93,7 +102,7 @@ export function runPage(root, ctx) {
       }
       replace(dag, drawDAG(run.steps || [], {nameOf, selected, onSelect: select}));
       replace(facts, h('h2', {}, 'Step'), stepFacts((run.steps || []).find((st) => st.id === selected), nameOf));
-      replace(gantt, h('h2', {}, 'When the steps ran'), drawGantt(run));
+      drawTimes();
       replace(events, h('h2', {}, 'Timeline'), timeline(run.timeline, namer(ctx.store)));
     },
   };
