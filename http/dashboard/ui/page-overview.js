@@ -23,6 +23,21 @@ function stat(label, value, extra, href) {
   return h('a', {class: 'card stat', href}, h('span', {class: 'label'}, label), h('span', {class: 'value', dataset: {stat: label.toLowerCase()}}, String(value ?? '—')), extra);
 }
 
+// queueTable is the unfinished tasks by a key (capability or swarm).
+function queueTable(rows, key, label, nameOf = (v) => v) {
+  if (!rows || rows.length === 0) return h('p', {class: 'muted'}, 'Nothing waiting or running.');
+  return h('table', {class: 'grid compact'},
+    h('thead', {}, h('tr', {}, [label, 'pending', 'assigned', 'running'].map((c) => h('th', {}, c)))),
+    h('tbody', {}, rows.map((r) => h('tr', {},
+      h('td', {}, nameOf(r[key]) || 'any'), ['pending', 'assigned', 'running'].map((k) => h('td', {class: 'num'}, String(r[k] ?? 0)))))));
+}
+
+// swarmList names the biggest swarms.
+function swarmList(swarms) {
+  const top = [...swarms].sort((a, b) => (b.members?.length || 0) - (a.members?.length || 0)).slice(0, 4);
+  return h('ul', {class: 'mini'}, top.map((sw) => h('li', {}, h('b', {}, sw.name), ` ${sw.topology} · ${sw.members?.length || 0} members · ${sw.queue_depth || 0} queued`)));
+}
+
 function lagTable(lag) {
   if (!lag || lag.length === 0) return h('p', {class: 'muted'}, 'No read models reported.');
   return h('table', {class: 'grid lag'},
@@ -38,8 +53,8 @@ export function overviewPage(root, ctx) {
   const poll = setInterval(() => ctx.load(views.overview, {force: true}), 5000);
   return {
     title: 'Overview',
-    views: () => [views.overview],
-    follows: (t) => ['overview', 'queue', 'throughput'].includes(t),
+    views: () => [views.overview, views.queue, views.swarms],
+    follows: (t) => ['overview', 'queue', 'throughput', 'swarms'].includes(t),
     changed(topic) {
       if (!['agents', 'swarms', 'runs'].includes(topic) || refetch) return;
       refetch = setTimeout(() => { refetch = 0; ctx.load(views.overview, {force: true}); }, 1000);
@@ -50,14 +65,16 @@ export function overviewPage(root, ctx) {
     },
     render() {
       const o = ctx.store.topic('overview').get('overview') || {};
-      const q = ctx.store.topic('queue').get('queue')?.totals || o.queue || {};
+      const queue = ctx.store.topic('queue').get('queue') || {};
+      const q = queue.totals || o.queue || {};
+      const swarms = ctx.store.topic('swarms');
       const buckets = hour(ctx.store.topic('throughput').values());
       const last = buckets.at(-1);
       replace(root,
         h('h1', {}, 'Overview'),
         h('section', {class: 'stats'},
           stat('Agents', o.agents?.total, breakdown(o.agents?.by_status, 'status'), '#/agents'),
-          stat('Swarms', o.swarms, null, '#/swarms'),
+          stat('Swarms', o.swarms, swarmList(swarms.values()), '#/swarms'),
           stat('Runs', o.runs?.total, breakdown(o.runs?.by_status, 'status'), '#/runs'),
           h('a', {class: 'card stat', href: '#/runs'}, h('span', {class: 'label'}, 'Task queue'),
             h('div', {class: 'queue'}, ['pending', 'assigned', 'running'].map((k) => h('div', {}, h('span', {class: 'value', dataset: {stat: k}}, String(q[k] ?? '—')), h('span', {class: 'label'}, k)))))),
@@ -65,8 +82,11 @@ export function overviewPage(root, ctx) {
           h('header', {class: 'card-head'}, h('h2', {}, 'Throughput per minute'),
             h('span', {class: 'muted'}, last ? `the hour to ${clock(Date.parse(last.minute) + 60_000)}` : '')),
           throughputChart(buckets), legend()),
-        h('section', {class: 'card'}, h('header', {class: 'card-head'}, h('h2', {}, 'Projection lag'),
-          h('span', {class: 'muted'}, o.position !== undefined ? `log position ${o.position}` : '')), lagTable(o.lag)));
+        h('div', {class: 'two'},
+          h('section', {class: 'card'}, h('header', {class: 'card-head'}, h('h2', {}, 'Projection lag'),
+            h('span', {class: 'muted'}, o.position !== undefined ? `log position ${o.position}` : '')), lagTable(o.lag)),
+          h('section', {class: 'card'}, h('h2', {}, 'Unfinished tasks by capability'), queueTable(queue.by_capability, 'capability', 'capability'),
+            h('h2', {class: 'spaced'}, 'By swarm'), queueTable(queue.by_swarm, 'swarm_id', 'swarm', (id) => swarms.get(id)?.name || id))));
     },
   };
 }

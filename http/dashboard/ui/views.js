@@ -42,7 +42,6 @@ export const views = {
     load: async (store) => {
       const o = await get('/v1/views/overview');
       store.topic('overview').set('overview', o);
-      if (o.queue) store.topic('queue').put('queue', {totals: o.queue, position: o.position}, o.position ?? 0);
       if (o.throughput) loadThroughput(store, o.throughput);
     },
   },
