@@ -9,7 +9,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
-// CurrentSchemaVersion is the schema version of payloads written now.
+// CurrentSchemaVersion is the schema version of snapshots, and of the
+// payloads of every event type that never changed (see SchemaVersion).
 const CurrentSchemaVersion = 1
 
 // ErrUnknownType: an event's type names no protobuf message linked into this
@@ -41,7 +42,8 @@ func DecodePayload(typ string, payload []byte) (proto.Message, error) {
 }
 
 // NewEvent encodes msg as the payload of a new event with a fresh UUIDv7 id,
-// typed by the message's protobuf full name.
+// typed by the message's protobuf full name, at its type's current schema
+// version.
 func NewEvent(msg proto.Message, md Metadata) (Event, error) {
 	id, err := NewEventID()
 	if err != nil {
@@ -54,17 +56,15 @@ func NewEvent(msg proto.Message, md Metadata) (Event, error) {
 	return Event{
 		ID:            id,
 		Type:          typ,
-		SchemaVersion: CurrentSchemaVersion,
+		SchemaVersion: SchemaVersion(typ),
 		Payload:       payload,
 		Metadata:      md,
 	}, nil
 }
 
-// Decode returns the payload of e as the protobuf message its type names.
+// Decode returns the payload of e, upcast to its type's current schema
+// version (see HiveUpcasters), as the protobuf message its type names. An
+// event written by a newer Hive fails with a *SchemaVersionError.
 func Decode(e *Envelope) (proto.Message, error) {
-	msg, err := DecodePayload(e.Type, e.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("%s version %d: %w", e.Stream, e.Version, err)
-	}
-	return msg, nil
+	return hiveSchemas.Decode(e)
 }

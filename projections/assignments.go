@@ -154,7 +154,7 @@ func (a *Assignments) apply(env *events.Envelope, msg proto.Message) {
 	case *hivev1.TaskAttemptFailed:
 		a.ended(env.Position, m.GetAgentId(), m.GetTaskId(), m.GetCause(), m.GetReason())
 	case *hivev1.TaskFailed:
-		a.ended(env.Position, m.GetAgentId(), m.GetTaskId(), m.GetCause(), m.GetReason())
+		a.ended(env.Position, m.GetAgentId(), m.GetTaskId(), m.GetFailure().GetCause(), m.GetFailure().GetReason())
 		delete(a.tasks, m.GetTaskId())
 	case *hivev1.TaskCompleted:
 		a.ended(env.Position, m.GetAgentId(), m.GetTaskId(), "", "")

@@ -73,7 +73,7 @@ func attemptFailed(m *hivev1.TaskAttemptFailed) decided {
 }
 
 func taskFailed(m *hivev1.TaskFailed) decided {
-	return decided{"swarm", m.GetSwarmId(), fmt.Sprintf("task %s failed after %d attempts (%s)", m.GetTaskId(), m.GetAttempt(), m.GetCause()), m.GetReason()}
+	return decided{"swarm", m.GetSwarmId(), fmt.Sprintf("task %s failed after %d attempts (%s)", m.GetTaskId(), m.GetAttempt(), m.GetFailure().GetCause()), m.GetFailure().GetReason()}
 }
 
 func taskCancelled(m *hivev1.TaskCancelled) decided {

@@ -120,10 +120,10 @@ func swarmRules(env *events.Envelope, msg proto.Message) []Reaction {
 	case *hivev1.TaskAttemptFailed:
 		return finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, outcome(m.GetCause()), at, ledger.Usage{})
 	case *hivev1.TaskFailed:
-		out := finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, outcome(m.GetCause()), at, ledger.Usage{})
+		out := finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, outcome(m.GetFailure().GetCause()), at, ledger.Usage{})
 		if m.GetRunId() != "" {
 			out = append(out, toRun(m.GetRunId(), workflow.FailStep{Key: m.GetKey(), TaskID: m.GetTaskId(), AgentID: m.GetAgentId(),
-				Reason: m.GetReason(), At: at}))
+				Reason: m.GetFailure().GetReason(), At: at}))
 		}
 		return out
 	case *hivev1.TaskCancelled:

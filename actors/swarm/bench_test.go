@@ -40,7 +40,7 @@ func bigSwarm(b *testing.B, n int) (swarm.State, []*hivev1.TaskAssigned) {
 			case i%3 == 0:
 				running = append(running, a)
 			case i < 200 && k == 0 && i%7 == 0:
-				evs = append(evs, &hivev1.TaskFailed{SwarmId: sid, TaskId: tid(seq), AgentId: ag(i), Attempt: 1, Cause: swarm.CauseFailed})
+				evs = append(evs, &hivev1.TaskFailed{SwarmId: sid, TaskId: tid(seq), AgentId: ag(i), Attempt: 1, Failure: &hivev1.TaskFailure{Cause: swarm.CauseFailed}})
 			case i < 200:
 				evs = append(evs, &hivev1.TaskCompleted{SwarmId: sid, TaskId: tid(seq), AgentId: ag(i), Attempt: 1, DurationNanos: int64(time.Duration(1+i%5) * time.Minute)})
 			default:

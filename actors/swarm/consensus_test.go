@@ -110,7 +110,7 @@ func TestConsensus(t *testing.T) {
 		n := f.n
 		for range f.failures {
 			weighted = append(weighted, queued(seq, ""), assignedTo(seq, n, 1, t0),
-				&hivev1.TaskFailed{SwarmId: sid, TaskId: tid(seq), AgentId: ag(n), Attempt: 1, Cause: swarm.CauseFailed})
+				&hivev1.TaskFailed{SwarmId: sid, TaskId: tid(seq), AgentId: ag(n), Attempt: 1, Failure: &hivev1.TaskFailure{Cause: swarm.CauseFailed}})
 			seq++
 		}
 	}

@@ -36,7 +36,7 @@ func (s *State) endAssignment(seq uint64, cause, reason string, retryable bool, 
 	}
 	s.emit(&hivev1.TaskFailed{
 		SwarmId: s.id, TaskId: TaskID(s.id, seq), AgentId: t.agent, RunId: t.runID, StepId: t.stepID, Key: t.key,
-		Attempt: int32(t.attempt), Cause: cause, Reason: reason, AtUnixNano: nanos(at),
+		Attempt: int32(t.attempt), Failure: &hivev1.TaskFailure{Cause: cause, Reason: reason}, AtUnixNano: nanos(at),
 	})
 }
 
@@ -93,7 +93,7 @@ func (s *State) applyEnding(msg any) bool {
 		}
 	case *hivev1.TaskFailed:
 		if t := s.mutTask(seqOf(m.GetTaskId())); t != nil {
-			s.unassign(t, m.GetCause())
+			s.unassign(t, m.GetFailure().GetCause())
 			s.counts.failed++
 			s.finish(t, TaskStatusFailed, m.GetAgentId())
 		}

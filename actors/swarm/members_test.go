@@ -167,8 +167,8 @@ func TestRemoveMember(t *testing.T) {
 			then: []proto.Message{
 				&hivev1.SwarmMemberLeft{SwarmId: sid, AgentId: ag(1), AtUnixNano: ns(t0)},
 				&hivev1.TaskFailed{
-					SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1, Cause: swarm.CauseAgentLeft,
-					Reason: "agent left the swarm", AtUnixNano: ns(t0),
+					SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1, Failure: &hivev1.TaskFailure{Cause: swarm.CauseAgentLeft,
+						Reason: "agent left the swarm"}, AtUnixNano: ns(t0),
 				},
 			},
 		},

@@ -80,7 +80,7 @@ func rivals(w *hivev1.SwarmWeights) []proto.Message {
 	}
 	for seq := uint64(9); seq <= 12; seq++ {
 		evs = append(evs, queued(seq, "code"), assignedTo(seq, 2, 1, t0),
-			&hivev1.TaskFailed{SwarmId: sid, TaskId: tid(seq), AgentId: ag(2), Attempt: 1, Cause: swarm.CauseFailed})
+			&hivev1.TaskFailed{SwarmId: sid, TaskId: tid(seq), AgentId: ag(2), Attempt: 1, Failure: &hivev1.TaskFailure{Cause: swarm.CauseFailed}})
 	}
 	return evs
 }

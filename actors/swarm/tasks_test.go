@@ -129,7 +129,7 @@ func TestCompleteTask(t *testing.T) {
 		DurationNanos: int64(90 * time.Second), AtUnixNano: ns(at(90 * time.Second)),
 	}
 	cancelled := &hivev1.TaskCancelled{SwarmId: sid, TaskId: tid(1), AgentId: ag(1), RunId: "r", StepId: "s", Key: "k", Attempt: 1}
-	failed := &hivev1.TaskFailed{SwarmId: sid, TaskId: tid(1), AgentId: ag(1), RunId: "r", StepId: "s", Key: "k", Attempt: 1, Cause: swarm.CauseFailed}
+	failed := &hivev1.TaskFailed{SwarmId: sid, TaskId: tid(1), AgentId: ag(1), RunId: "r", StepId: "s", Key: "k", Attempt: 1, Failure: &hivev1.TaskFailure{Cause: swarm.CauseFailed}}
 	complete := func(n int) swarm.CompleteTask {
 		return swarm.CompleteTask{
 			TaskID: tid(1), AgentID: ag(n), Output: []byte(`{"ok":true}`), AddSteps: []byte(`[{"id":"next"}]`),
@@ -175,8 +175,8 @@ func TestFailTask(t *testing.T) {
 		return swarm.FailTask{TaskID: tid(1), AgentID: ag(n), Reason: "flaky", Retryable: retryable, At: at(time.Minute)}
 	}
 	finalFailure := &hivev1.TaskFailed{
-		SwarmId: sid, TaskId: tid(1), AgentId: ag(1), RunId: "r", StepId: "s", Key: "k", Attempt: 1, Cause: swarm.CauseFailed,
-		Reason: "flaky", AtUnixNano: ns(at(time.Minute)),
+		SwarmId: sid, TaskId: tid(1), AgentId: ag(1), RunId: "r", StepId: "s", Key: "k", Attempt: 1, Failure: &hivev1.TaskFailure{Cause: swarm.CauseFailed,
+			Reason: "flaky"}, AtUnixNano: ns(at(time.Minute)),
 	}
 	runCases(t, []decisionCase{
 		{name: "a retryable failure waits for a retry", given: running(), when: fail(1, true), then: []proto.Message{attemptFailed}},
@@ -186,8 +186,8 @@ func TestFailTask(t *testing.T) {
 			given: append(running(), attemptFailed, &hivev1.TaskRequeued{SwarmId: sid, TaskId: tid(1)}, assignedTo(1, 1, 2, t0)),
 			when:  fail(1, true),
 			then: []proto.Message{&hivev1.TaskFailed{
-				SwarmId: sid, TaskId: tid(1), AgentId: ag(1), RunId: "r", StepId: "s", Key: "k", Attempt: 2, Cause: swarm.CauseFailed,
-				Reason: "flaky", AtUnixNano: ns(at(time.Minute)),
+				SwarmId: sid, TaskId: tid(1), AgentId: ag(1), RunId: "r", StepId: "s", Key: "k", Attempt: 2, Failure: &hivev1.TaskFailure{Cause: swarm.CauseFailed,
+					Reason: "flaky"}, AtUnixNano: ns(at(time.Minute)),
 			}},
 		},
 		{name: "failed again by its agent while waiting", given: append(running(), attemptFailed), when: fail(1, true)},

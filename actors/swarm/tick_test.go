@@ -61,7 +61,8 @@ func TestTick(t *testing.T) {
 			given: []proto.Message{created(swarm.Mesh), joined(1, 1), timed(queued(1, ""), time.Minute), assigned},
 			when:  swarm.Tick{Now: at(2 * time.Minute)},
 			then: []proto.Message{&hivev1.TaskFailed{
-				SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1, Cause: swarm.CauseTimeout, Reason: "no result within 1m0s",
+				SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1,
+				Failure:    &hivev1.TaskFailure{Cause: swarm.CauseTimeout, Reason: "no result within 1m0s"},
 				AtUnixNano: ns(at(2 * time.Minute)),
 			}},
 		},

@@ -1393,12 +1393,10 @@ type TaskFailed struct {
 	Key string `protobuf:"bytes,6,opt,name=key,proto3" json:"key,omitempty"`
 	// The last attempt.
 	Attempt int32 `protobuf:"varint,7,opt,name=attempt,proto3" json:"attempt,omitempty"`
-	// Why, in one word: "failed", "timeout", "agent_lost" or "agent_left".
-	Cause string `protobuf:"bytes,8,opt,name=cause,proto3" json:"cause,omitempty"`
-	// Why, in words.
-	Reason string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When it failed.
-	AtUnixNano    int64 `protobuf:"varint,10,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,10,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// Why it failed.
+	Failure       *TaskFailure `protobuf:"bytes,11,opt,name=failure,proto3" json:"failure,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1482,25 +1480,73 @@ func (x *TaskFailed) GetAttempt() int32 {
 	return 0
 }
 
-func (x *TaskFailed) GetCause() string {
+func (x *TaskFailed) GetAtUnixNano() int64 {
+	if x != nil {
+		return x.AtUnixNano
+	}
+	return 0
+}
+
+func (x *TaskFailed) GetFailure() *TaskFailure {
+	if x != nil {
+		return x.Failure
+	}
+	return nil
+}
+
+// TaskFailure is why a task failed for good.
+type TaskFailure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Why, in one word: "failed", "timeout", "agent_lost" or "agent_left".
+	Cause string `protobuf:"bytes,1,opt,name=cause,proto3" json:"cause,omitempty"`
+	// Why, in words.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskFailure) Reset() {
+	*x = TaskFailure{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskFailure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskFailure) ProtoMessage() {}
+
+func (x *TaskFailure) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskFailure.ProtoReflect.Descriptor instead.
+func (*TaskFailure) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *TaskFailure) GetCause() string {
 	if x != nil {
 		return x.Cause
 	}
 	return ""
 }
 
-func (x *TaskFailed) GetReason() string {
+func (x *TaskFailure) GetReason() string {
 	if x != nil {
 		return x.Reason
 	}
 	return ""
-}
-
-func (x *TaskFailed) GetAtUnixNano() int64 {
-	if x != nil {
-		return x.AtUnixNano
-	}
-	return 0
 }
 
 // TaskRequeued records that a task whose attempt failed is back in the
@@ -1527,7 +1573,7 @@ type TaskRequeued struct {
 
 func (x *TaskRequeued) Reset() {
 	*x = TaskRequeued{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[13]
+	mi := &file_hive_v1_swarm_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1539,7 +1585,7 @@ func (x *TaskRequeued) String() string {
 func (*TaskRequeued) ProtoMessage() {}
 
 func (x *TaskRequeued) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[13]
+	mi := &file_hive_v1_swarm_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1552,7 +1598,7 @@ func (x *TaskRequeued) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskRequeued.ProtoReflect.Descriptor instead.
 func (*TaskRequeued) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{13}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TaskRequeued) GetSwarmId() string {
@@ -1633,7 +1679,7 @@ type TaskCancelled struct {
 
 func (x *TaskCancelled) Reset() {
 	*x = TaskCancelled{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[14]
+	mi := &file_hive_v1_swarm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1645,7 +1691,7 @@ func (x *TaskCancelled) String() string {
 func (*TaskCancelled) ProtoMessage() {}
 
 func (x *TaskCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[14]
+	mi := &file_hive_v1_swarm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1704,7 @@ func (x *TaskCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskCancelled.ProtoReflect.Descriptor instead.
 func (*TaskCancelled) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{14}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TaskCancelled) GetSwarmId() string {
@@ -1740,7 +1786,7 @@ type SwarmRunPaused struct {
 
 func (x *SwarmRunPaused) Reset() {
 	*x = SwarmRunPaused{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[15]
+	mi := &file_hive_v1_swarm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1752,7 +1798,7 @@ func (x *SwarmRunPaused) String() string {
 func (*SwarmRunPaused) ProtoMessage() {}
 
 func (x *SwarmRunPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[15]
+	mi := &file_hive_v1_swarm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1765,7 +1811,7 @@ func (x *SwarmRunPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmRunPaused.ProtoReflect.Descriptor instead.
 func (*SwarmRunPaused) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{15}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SwarmRunPaused) GetSwarmId() string {
@@ -1805,7 +1851,7 @@ type SwarmRunResumed struct {
 
 func (x *SwarmRunResumed) Reset() {
 	*x = SwarmRunResumed{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[16]
+	mi := &file_hive_v1_swarm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1817,7 +1863,7 @@ func (x *SwarmRunResumed) String() string {
 func (*SwarmRunResumed) ProtoMessage() {}
 
 func (x *SwarmRunResumed) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[16]
+	mi := &file_hive_v1_swarm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1830,7 +1876,7 @@ func (x *SwarmRunResumed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmRunResumed.ProtoReflect.Descriptor instead.
 func (*SwarmRunResumed) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{16}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SwarmRunResumed) GetSwarmId() string {
@@ -1875,7 +1921,7 @@ type SwarmBudgetExhausted struct {
 
 func (x *SwarmBudgetExhausted) Reset() {
 	*x = SwarmBudgetExhausted{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[17]
+	mi := &file_hive_v1_swarm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1887,7 +1933,7 @@ func (x *SwarmBudgetExhausted) String() string {
 func (*SwarmBudgetExhausted) ProtoMessage() {}
 
 func (x *SwarmBudgetExhausted) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[17]
+	mi := &file_hive_v1_swarm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1900,7 +1946,7 @@ func (x *SwarmBudgetExhausted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmBudgetExhausted.ProtoReflect.Descriptor instead.
 func (*SwarmBudgetExhausted) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{17}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SwarmBudgetExhausted) GetSwarmId() string {
@@ -1956,7 +2002,7 @@ type SwarmBudgetChanged struct {
 
 func (x *SwarmBudgetChanged) Reset() {
 	*x = SwarmBudgetChanged{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[18]
+	mi := &file_hive_v1_swarm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1968,7 +2014,7 @@ func (x *SwarmBudgetChanged) String() string {
 func (*SwarmBudgetChanged) ProtoMessage() {}
 
 func (x *SwarmBudgetChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[18]
+	mi := &file_hive_v1_swarm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1981,7 +2027,7 @@ func (x *SwarmBudgetChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmBudgetChanged.ProtoReflect.Descriptor instead.
 func (*SwarmBudgetChanged) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{18}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SwarmBudgetChanged) GetSwarmId() string {
@@ -2040,7 +2086,7 @@ type ProposalOpened struct {
 
 func (x *ProposalOpened) Reset() {
 	*x = ProposalOpened{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[19]
+	mi := &file_hive_v1_swarm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2052,7 +2098,7 @@ func (x *ProposalOpened) String() string {
 func (*ProposalOpened) ProtoMessage() {}
 
 func (x *ProposalOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[19]
+	mi := &file_hive_v1_swarm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2065,7 +2111,7 @@ func (x *ProposalOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalOpened.ProtoReflect.Descriptor instead.
 func (*ProposalOpened) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{19}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ProposalOpened) GetSwarmId() string {
@@ -2153,7 +2199,7 @@ type VoteCast struct {
 
 func (x *VoteCast) Reset() {
 	*x = VoteCast{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[20]
+	mi := &file_hive_v1_swarm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2165,7 +2211,7 @@ func (x *VoteCast) String() string {
 func (*VoteCast) ProtoMessage() {}
 
 func (x *VoteCast) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[20]
+	mi := &file_hive_v1_swarm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2178,7 +2224,7 @@ func (x *VoteCast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoteCast.ProtoReflect.Descriptor instead.
 func (*VoteCast) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{20}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *VoteCast) GetSwarmId() string {
@@ -2255,7 +2301,7 @@ type ProposalDecided struct {
 
 func (x *ProposalDecided) Reset() {
 	*x = ProposalDecided{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	mi := &file_hive_v1_swarm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2267,7 +2313,7 @@ func (x *ProposalDecided) String() string {
 func (*ProposalDecided) ProtoMessage() {}
 
 func (x *ProposalDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	mi := &file_hive_v1_swarm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2280,7 +2326,7 @@ func (x *ProposalDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided.ProtoReflect.Descriptor instead.
 func (*ProposalDecided) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProposalDecided) GetSwarmId() string {
@@ -2420,7 +2466,7 @@ type SwarmSnapshot struct {
 
 func (x *SwarmSnapshot) Reset() {
 	*x = SwarmSnapshot{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	mi := &file_hive_v1_swarm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2432,7 +2478,7 @@ func (x *SwarmSnapshot) String() string {
 func (*SwarmSnapshot) ProtoMessage() {}
 
 func (x *SwarmSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	mi := &file_hive_v1_swarm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2445,7 +2491,7 @@ func (x *SwarmSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SwarmSnapshot) GetSwarmId() string {
@@ -2646,7 +2692,7 @@ type TaskAssigned_Candidate struct {
 
 func (x *TaskAssigned_Candidate) Reset() {
 	*x = TaskAssigned_Candidate{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	mi := &file_hive_v1_swarm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2658,7 +2704,7 @@ func (x *TaskAssigned_Candidate) String() string {
 func (*TaskAssigned_Candidate) ProtoMessage() {}
 
 func (x *TaskAssigned_Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	mi := &file_hive_v1_swarm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2738,7 +2784,7 @@ type ProposalDecided_Ballot struct {
 
 func (x *ProposalDecided_Ballot) Reset() {
 	*x = ProposalDecided_Ballot{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	mi := &file_hive_v1_swarm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2750,7 +2796,7 @@ func (x *ProposalDecided_Ballot) String() string {
 func (*ProposalDecided_Ballot) ProtoMessage() {}
 
 func (x *ProposalDecided_Ballot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	mi := &file_hive_v1_swarm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2763,7 +2809,7 @@ func (x *ProposalDecided_Ballot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided_Ballot.ProtoReflect.Descriptor instead.
 func (*ProposalDecided_Ballot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21, 0}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 0}
 }
 
 func (x *ProposalDecided_Ballot) GetAgentId() string {
@@ -2802,7 +2848,7 @@ type ProposalDecided_Tally struct {
 
 func (x *ProposalDecided_Tally) Reset() {
 	*x = ProposalDecided_Tally{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[25]
+	mi := &file_hive_v1_swarm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2814,7 +2860,7 @@ func (x *ProposalDecided_Tally) String() string {
 func (*ProposalDecided_Tally) ProtoMessage() {}
 
 func (x *ProposalDecided_Tally) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[25]
+	mi := &file_hive_v1_swarm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2827,7 +2873,7 @@ func (x *ProposalDecided_Tally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided_Tally.ProtoReflect.Descriptor instead.
 func (*ProposalDecided_Tally) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21, 1}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 1}
 }
 
 func (x *ProposalDecided_Tally) GetOption() string {
@@ -2880,7 +2926,7 @@ type SwarmSnapshot_Member struct {
 
 func (x *SwarmSnapshot_Member) Reset() {
 	*x = SwarmSnapshot_Member{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[26]
+	mi := &file_hive_v1_swarm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2892,7 +2938,7 @@ func (x *SwarmSnapshot_Member) String() string {
 func (*SwarmSnapshot_Member) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Member) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[26]
+	mi := &file_hive_v1_swarm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2905,7 +2951,7 @@ func (x *SwarmSnapshot_Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Member.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Member) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 0}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 0}
 }
 
 func (x *SwarmSnapshot_Member) GetAgentId() string {
@@ -3029,7 +3075,7 @@ type SwarmSnapshot_Task struct {
 
 func (x *SwarmSnapshot_Task) Reset() {
 	*x = SwarmSnapshot_Task{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[27]
+	mi := &file_hive_v1_swarm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3041,7 +3087,7 @@ func (x *SwarmSnapshot_Task) String() string {
 func (*SwarmSnapshot_Task) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Task) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[27]
+	mi := &file_hive_v1_swarm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3054,7 +3100,7 @@ func (x *SwarmSnapshot_Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Task.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Task) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 1}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 1}
 }
 
 func (x *SwarmSnapshot_Task) GetSeq() uint64 {
@@ -3222,7 +3268,7 @@ type SwarmSnapshot_Finished struct {
 
 func (x *SwarmSnapshot_Finished) Reset() {
 	*x = SwarmSnapshot_Finished{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[28]
+	mi := &file_hive_v1_swarm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3234,7 +3280,7 @@ func (x *SwarmSnapshot_Finished) String() string {
 func (*SwarmSnapshot_Finished) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Finished) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[28]
+	mi := &file_hive_v1_swarm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3247,7 +3293,7 @@ func (x *SwarmSnapshot_Finished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Finished.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Finished) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 2}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 2}
 }
 
 func (x *SwarmSnapshot_Finished) GetSeq() uint64 {
@@ -3291,7 +3337,7 @@ type SwarmSnapshot_Proposal struct {
 
 func (x *SwarmSnapshot_Proposal) Reset() {
 	*x = SwarmSnapshot_Proposal{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[29]
+	mi := &file_hive_v1_swarm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3303,7 +3349,7 @@ func (x *SwarmSnapshot_Proposal) String() string {
 func (*SwarmSnapshot_Proposal) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Proposal) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[29]
+	mi := &file_hive_v1_swarm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3316,7 +3362,7 @@ func (x *SwarmSnapshot_Proposal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Proposal.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Proposal) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 3}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 3}
 }
 
 func (x *SwarmSnapshot_Proposal) GetOpened() *ProposalOpened {
@@ -3347,7 +3393,7 @@ type SwarmSnapshot_Decided struct {
 
 func (x *SwarmSnapshot_Decided) Reset() {
 	*x = SwarmSnapshot_Decided{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[30]
+	mi := &file_hive_v1_swarm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3359,7 +3405,7 @@ func (x *SwarmSnapshot_Decided) String() string {
 func (*SwarmSnapshot_Decided) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Decided) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[30]
+	mi := &file_hive_v1_swarm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3372,7 +3418,7 @@ func (x *SwarmSnapshot_Decided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Decided.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Decided) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 4}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 4}
 }
 
 func (x *SwarmSnapshot_Decided) GetProposalId() string {
@@ -3534,7 +3580,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x12retry_at_unix_nano\x18\n" +
 	" \x01(\x03R\x0fretryAtUnixNano\x12 \n" +
 	"\fat_unix_nano\x18\v \x01(\x03R\n" +
-	"atUnixNano\"\x87\x02\n" +
+	"atUnixNano\"\xa4\x02\n" +
 	"\n" +
 	"TaskFailed\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
@@ -3543,12 +3589,15 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x06run_id\x18\x04 \x01(\tR\x05runId\x12\x17\n" +
 	"\astep_id\x18\x05 \x01(\tR\x06stepId\x12\x10\n" +
 	"\x03key\x18\x06 \x01(\tR\x03key\x12\x18\n" +
-	"\aattempt\x18\a \x01(\x05R\aattempt\x12\x14\n" +
-	"\x05cause\x18\b \x01(\tR\x05cause\x12\x16\n" +
-	"\x06reason\x18\t \x01(\tR\x06reason\x12 \n" +
+	"\aattempt\x18\a \x01(\x05R\aattempt\x12 \n" +
 	"\fat_unix_nano\x18\n" +
 	" \x01(\x03R\n" +
-	"atUnixNano\"\xc0\x01\n" +
+	"atUnixNano\x12.\n" +
+	"\afailure\x18\v \x01(\v2\x14.hive.v1.TaskFailureR\afailureJ\x04\b\b\x10\tJ\x04\b\t\x10\n" +
+	"R\x05causeR\x06reason\";\n" +
+	"\vTaskFailure\x12\x14\n" +
+	"\x05cause\x18\x01 \x01(\tR\x05cause\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xc0\x01\n" +
 	"\fTaskRequeued\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x15\n" +
@@ -3733,7 +3782,7 @@ func file_hive_v1_swarm_proto_rawDescGZIP() []byte {
 	return file_hive_v1_swarm_proto_rawDescData
 }
 
-var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_hive_v1_swarm_proto_goTypes = []any{
 	(*SwarmWeights)(nil),           // 0: hive.v1.SwarmWeights
 	(*SwarmCreated)(nil),           // 1: hive.v1.SwarmCreated
@@ -3748,57 +3797,59 @@ var file_hive_v1_swarm_proto_goTypes = []any{
 	(*TaskCompleted)(nil),          // 10: hive.v1.TaskCompleted
 	(*TaskAttemptFailed)(nil),      // 11: hive.v1.TaskAttemptFailed
 	(*TaskFailed)(nil),             // 12: hive.v1.TaskFailed
-	(*TaskRequeued)(nil),           // 13: hive.v1.TaskRequeued
-	(*TaskCancelled)(nil),          // 14: hive.v1.TaskCancelled
-	(*SwarmRunPaused)(nil),         // 15: hive.v1.SwarmRunPaused
-	(*SwarmRunResumed)(nil),        // 16: hive.v1.SwarmRunResumed
-	(*SwarmBudgetExhausted)(nil),   // 17: hive.v1.SwarmBudgetExhausted
-	(*SwarmBudgetChanged)(nil),     // 18: hive.v1.SwarmBudgetChanged
-	(*ProposalOpened)(nil),         // 19: hive.v1.ProposalOpened
-	(*VoteCast)(nil),               // 20: hive.v1.VoteCast
-	(*ProposalDecided)(nil),        // 21: hive.v1.ProposalDecided
-	(*SwarmSnapshot)(nil),          // 22: hive.v1.SwarmSnapshot
-	(*TaskAssigned_Candidate)(nil), // 23: hive.v1.TaskAssigned.Candidate
-	(*ProposalDecided_Ballot)(nil), // 24: hive.v1.ProposalDecided.Ballot
-	(*ProposalDecided_Tally)(nil),  // 25: hive.v1.ProposalDecided.Tally
-	(*SwarmSnapshot_Member)(nil),   // 26: hive.v1.SwarmSnapshot.Member
-	(*SwarmSnapshot_Task)(nil),     // 27: hive.v1.SwarmSnapshot.Task
-	(*SwarmSnapshot_Finished)(nil), // 28: hive.v1.SwarmSnapshot.Finished
-	(*SwarmSnapshot_Proposal)(nil), // 29: hive.v1.SwarmSnapshot.Proposal
-	(*SwarmSnapshot_Decided)(nil),  // 30: hive.v1.SwarmSnapshot.Decided
-	nil,                            // 31: hive.v1.SwarmSnapshot.AgentVersionsEntry
-	(*Budget)(nil),                 // 32: hive.v1.Budget
-	(*Usage)(nil),                  // 33: hive.v1.Usage
+	(*TaskFailure)(nil),            // 13: hive.v1.TaskFailure
+	(*TaskRequeued)(nil),           // 14: hive.v1.TaskRequeued
+	(*TaskCancelled)(nil),          // 15: hive.v1.TaskCancelled
+	(*SwarmRunPaused)(nil),         // 16: hive.v1.SwarmRunPaused
+	(*SwarmRunResumed)(nil),        // 17: hive.v1.SwarmRunResumed
+	(*SwarmBudgetExhausted)(nil),   // 18: hive.v1.SwarmBudgetExhausted
+	(*SwarmBudgetChanged)(nil),     // 19: hive.v1.SwarmBudgetChanged
+	(*ProposalOpened)(nil),         // 20: hive.v1.ProposalOpened
+	(*VoteCast)(nil),               // 21: hive.v1.VoteCast
+	(*ProposalDecided)(nil),        // 22: hive.v1.ProposalDecided
+	(*SwarmSnapshot)(nil),          // 23: hive.v1.SwarmSnapshot
+	(*TaskAssigned_Candidate)(nil), // 24: hive.v1.TaskAssigned.Candidate
+	(*ProposalDecided_Ballot)(nil), // 25: hive.v1.ProposalDecided.Ballot
+	(*ProposalDecided_Tally)(nil),  // 26: hive.v1.ProposalDecided.Tally
+	(*SwarmSnapshot_Member)(nil),   // 27: hive.v1.SwarmSnapshot.Member
+	(*SwarmSnapshot_Task)(nil),     // 28: hive.v1.SwarmSnapshot.Task
+	(*SwarmSnapshot_Finished)(nil), // 29: hive.v1.SwarmSnapshot.Finished
+	(*SwarmSnapshot_Proposal)(nil), // 30: hive.v1.SwarmSnapshot.Proposal
+	(*SwarmSnapshot_Decided)(nil),  // 31: hive.v1.SwarmSnapshot.Decided
+	nil,                            // 32: hive.v1.SwarmSnapshot.AgentVersionsEntry
+	(*Budget)(nil),                 // 33: hive.v1.Budget
+	(*Usage)(nil),                  // 34: hive.v1.Usage
 }
 var file_hive_v1_swarm_proto_depIdxs = []int32{
 	0,  // 0: hive.v1.SwarmCreated.weights:type_name -> hive.v1.SwarmWeights
-	32, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
-	23, // 2: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
+	33, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
+	24, // 2: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
 	0,  // 3: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
-	33, // 4: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
-	32, // 5: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
-	33, // 6: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
-	32, // 7: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
-	32, // 8: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
-	24, // 9: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	25, // 10: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
-	0,  // 11: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
-	32, // 12: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
-	33, // 13: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
-	26, // 14: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
-	27, // 15: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
-	28, // 16: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
-	29, // 17: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
-	30, // 18: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
-	31, // 19: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
-	19, // 20: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
-	20, // 21: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
-	24, // 22: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	34, // 4: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
+	13, // 5: hive.v1.TaskFailed.failure:type_name -> hive.v1.TaskFailure
+	33, // 6: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
+	34, // 7: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
+	33, // 8: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
+	33, // 9: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
+	25, // 10: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	26, // 11: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
+	0,  // 12: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
+	33, // 13: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
+	34, // 14: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
+	27, // 15: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
+	28, // 16: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
+	29, // 17: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
+	30, // 18: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
+	31, // 19: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
+	32, // 20: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
+	20, // 21: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
+	21, // 22: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
+	25, // 23: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_swarm_proto_init() }
@@ -3813,7 +3864,7 @@ func file_hive_v1_swarm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_swarm_proto_rawDesc), len(file_hive_v1_swarm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
