@@ -259,8 +259,8 @@ func TestDashboardInABrowser(t *testing.T) {
 
 	p := openBrowser(t, *s.url.Load())
 	p.do("open the dashboard", 10*time.Second, chromedp.Navigate(p.url+"/"))
+	checkModules(t, p) // before signing in: the page makes no call yet
 	p.signIn(s.token, "Ada Admin")
-	checkModules(t, p)
 	p.visible("the live stream", 5*time.Second, `#live[data-state="live"]`)
 
 	p.click("the agents page", `a[data-nav="agents"]`)
@@ -336,10 +336,12 @@ func TestDashboardInABrowser(t *testing.T) {
 
 // moduleChecks runs the dashboard's own modules in the page on inputs
 // whose answers the test knows: the SSE parser on a stream cut at awkward
-// places, the rows' rule that only a newer position replaces a row, and
-// the DAG's layers.
+// places, the live stream's reconnections (fetch replaced by a script of
+// three streams: one that ends, one that resumes and is told to resync,
+// one fresh), the rows' rule that only a newer position replaces a row,
+// and the DAG's layers.
 const moduleChecks = `(async () => {
-  const {SSEParser} = await import('/ui/live.js');
+  const {SSEParser, Live} = await import('/ui/live.js');
   const {Rows} = await import('/ui/store.js');
   const {layers, layout} = await import('/ui/dag.js');
   const events = [];
@@ -353,6 +355,32 @@ const moduleChecks = `(async () => {
   rows.put('late', {v: 1}, 20);
   rows.put('gone', {v: 1}, 2);
   rows.load([['b', {position: 9}]]);
+  const streams = [
+    'event: hello\ndata: {"epoch":"e","last_id":"e-0"}\n\nid: e-5\nevent: change\ndata: {"topic":"agents","position":3,"op":"upsert","id":"a1","data":{}}\n\n',
+    'event: hello\ndata: {"epoch":"e","last_id":"e-9"}\n\nevent: resync\ndata: {"reason":"too old"}\n\n',
+    'event: hello\ndata: {"epoch":"f","last_id":"f-0"}\n\n',
+  ];
+  const calls = [], changes = [];
+  let fresh = 0;
+  const realFetch = window.fetch;
+  await new Promise((done) => {
+    window.fetch = (url, init) => {
+      const i = calls.length;
+      calls.push([String(url), init.headers['Last-Event-ID'] || '']);
+      const body = new ReadableStream({start(c) {
+        c.enqueue(new TextEncoder().encode(streams[i] || ''));
+        if (i < 2) c.close();
+        else setTimeout(done, 20);
+        init.signal.addEventListener('abort', () => { try { c.error(new DOMException('aborted', 'AbortError')); } catch {} });
+      }});
+      return Promise.resolve(new Response(body, {status: 200, headers: {'Content-Type': 'text/event-stream'}}));
+    };
+    const live = new Live({onChange: (c) => changes.push(c.id), onFresh: () => fresh++, onState: () => {}});
+    live.setTopics(['workflows/r1', 'agents']);
+    window.stopLive = () => live.stop();
+  });
+  window.stopLive();
+  window.fetch = realFetch;
   const dag = [{id: 'a', depends_on: []}, {id: 'b', depends_on: ['a']}, {id: 'c', depends_on: ['a', 'b']}, {id: 'd', depends_on: ['zz']}];
   const placed = layout(dag);
   return {
@@ -360,6 +388,7 @@ const moduleChecks = `(async () => {
     rows: {older, same, newer, deleted, revived, ids: [...rows.rows.keys()].sort()},
     layers: Object.fromEntries(layers(dag)),
     virtual: [...placed.nodes.values()].filter((n) => n.virtual).length,
+    live: {calls, changes, fresh},
   };
 })()`
 
@@ -373,6 +402,11 @@ func checkModules(t *testing.T, p *browserPage) {
 		} `json:"rows"`
 		Layers  map[string]int `json:"layers"`
 		Virtual int            `json:"virtual"`
+		Live    struct {
+			Calls   [][2]string `json:"calls"`
+			Changes []string    `json:"changes"`
+			Fresh   int         `json:"fresh"`
+		} `json:"live"`
 	}
 	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
 	defer cancel()
@@ -391,6 +425,12 @@ func checkModules(t *testing.T, p *browserPage) {
 	if r.Older || r.Same || !r.Newer || !r.Deleted || r.Revived || fmt.Sprint(r.IDs) != "[b late]" {
 		t.Errorf("rows: older %v, same %v, newer %v, deleted %v, revived %v, kept %v; want only the newer change and the delete applied, "+
 			"and a loaded list keeping only its rows and the one newer than it", r.Older, r.Same, r.Newer, r.Deleted, r.Revived, r.IDs)
+	}
+	url := "/v1/live?topics=agents%2Cworkflows%2Fr1"
+	wantCalls := [][2]string{{url, ""}, {url, "e-5"}, {url, ""}}
+	if l := got.Live; fmt.Sprint(l.Calls) != fmt.Sprint(wantCalls) || fmt.Sprint(l.Changes) != "[a1]" || l.Fresh != 2 {
+		t.Errorf("live: calls %q, changes %v, %d fresh starts; want %q (resume after the change, then fresh after the resync), [a1], 2",
+			l.Calls, l.Changes, l.Fresh, wantCalls)
 	}
 	if want := map[string]int{"a": 0, "b": 1, "c": 2, "d": 0}; fmt.Sprint(got.Layers) != fmt.Sprint(want) || got.Virtual != 1 {
 		t.Errorf("DAG layers = %v with %d virtual points, want %v and one (the edge a→c skips a layer)", got.Layers, got.Virtual, want)
