@@ -127,10 +127,14 @@ func (p *browserPage) click(what, selector string) {
 	p.do(what, 5*time.Second, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible))
 }
 
-// signIn answers the sign-in dialog.
-func (p *browserPage) signIn(token, name string) {
+// signIn answers the sign-in dialog, with a screenshot of it if shot is
+// not empty.
+func (p *browserPage) signIn(token, name, shot string) {
 	p.t.Helper()
 	p.visible("the sign-in dialog", 5*time.Second, "#login-token")
+	if shot != "" {
+		p.shot(shot)
+	}
 	p.do("sign in", 5*time.Second,
 		chromedp.SendKeys(chromedp.ID("login-token"), token),
 		chromedp.SetValue(chromedp.ID("login-name"), name),
@@ -260,7 +264,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	p := openBrowser(t, *s.url.Load())
 	p.do("open the dashboard", 10*time.Second, chromedp.Navigate(p.url+"/"))
 	checkModules(t, p) // before signing in: the page makes no call yet
-	p.signIn(s.token, "Ada Admin")
+	p.signIn(s.token, "Ada Admin", "sign-in")
 	p.visible("the live stream", 5*time.Second, `#live[data-state="live"]`)
 
 	p.click("the agents page", `a[data-nav="agents"]`)
@@ -297,7 +301,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.shot("run-awaiting-approval")
 
 	p.click("sign out", "#signout")
-	p.signIn(viewer, "Wall Screen")
+	p.signIn(viewer, "Wall Screen", "")
 	p.click("approve, as a viewer", `button[data-approve="ship"]`)
 	p.visible("the viewer's 403 problem", 5*time.Second, `.problem[data-status="403"]`)
 	text, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(`.problem[data-status="403"]`)))
@@ -308,7 +312,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.visible("ship still awaiting approval", time.Second, step("ship", "awaiting_approval"))
 
 	p.click("sign out", "#signout")
-	p.signIn(operator, "Olga Operator")
+	p.signIn(operator, "Olga Operator", "")
 	p.click("dismiss the problem", `.problem[data-status="403"] .dismiss`)
 	p.visible("the approve button", 5*time.Second, `button[data-approve="ship"]:enabled`)
 	p.do("comment", 5*time.Second, chromedp.SendKeys(chromedp.CSS(`.gate-row[data-step="ship"] input`), "green across the board"))

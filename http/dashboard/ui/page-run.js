@@ -27,8 +27,16 @@ function gate(runID, st, ctx) {
     h('button', {type: 'button', class: 'reject', dataset: {reject: st.id}, onclick: decide('reject')}, 'Reject'));
 }
 
+const states = ['pending', 'queued', 'running', 'awaiting_approval', 'completed', 'failed', 'rejected', 'cancelled'];
+
+// stateKey is the colour of each step state, shown while no step is selected.
+function stateKey() {
+  return [h('p', {class: 'muted'}, 'Select a step in the graph for its details.'),
+    h('ul', {class: 'state-key'}, states.map((st) => h('li', {}, h('span', {class: ['swatch-box', `state-${st.replaceAll('_', '-')}`]}), st.replaceAll('_', ' '))))];
+}
+
 function stepFacts(st, nameOf) {
-  if (!st) return h('p', {class: 'muted'}, 'Select a step in the graph.');
+  if (!st) return stateKey();
   return h('dl', {class: 'facts', dataset: {selected: st.id}},
     h('dt', {}, 'step'), h('dd', {}, h('b', {}, st.id)),
     h('dt', {}, 'state'), h('dd', {}, pill(st.state)),
