@@ -107,15 +107,6 @@ func (f *Files) Lookup(name string) (Asset, bool) {
 	return a, ok
 }
 
-// Names lists the dashboard's files.
-func (f *Files) Names() []string {
-	names := make([]string, 0, len(f.byName))
-	for name := range f.byName {
-		names = append(names, name)
-	}
-	return names
-}
-
 // ServeHTTP writes the file, or 304 when the request's If-None-Match has
 // its ETag; HEAD gets the headers only.
 func (a Asset) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -33,10 +33,10 @@ func TestEveryFileIsServedWithItsType(t *testing.T) {
 	f := open(t)
 	want := map[string]string{".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
 		".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
-	for _, name := range f.Names() {
+	for name := range f.byName {
 		a, ok := f.Lookup(name)
 		if !ok {
-			t.Fatalf("Names lists %s, which Lookup does not find", name)
+			t.Fatalf("Lookup does not find %s", name)
 		}
 		rec := serve(a, nil)
 		h := rec.Header()
@@ -95,7 +95,7 @@ var (
 
 func TestTheFilesFetchNothingFromOutside(t *testing.T) {
 	f := open(t)
-	for _, name := range f.Names() {
+	for name := range f.byName {
 		a, _ := f.Lookup(name)
 		text := strings.ReplaceAll(string(a.Body), svgNamespace, "")
 		if m := anyURL.FindString(text); m != "" {
@@ -116,7 +116,7 @@ func TestEveryModuleAndReferenceResolves(t *testing.T) {
 	for _, m := range pageRef.FindAllStringSubmatch(string(f.Index().Body), -1) {
 		refs[indexName] = append(refs[indexName], m[1])
 	}
-	for _, name := range f.Names() {
+	for name := range f.byName {
 		if path.Ext(name) != ".js" {
 			continue
 		}

@@ -60,10 +60,13 @@ function schedule() {
 // act sends a command and reports its problem, if any; it resolves with the
 // answer, or null after a problem.
 async function act(method, path, body) {
+  const key = `act:${method} ${path}`;
   try {
-    return await call(method, path, body);
+    const answer = await call(method, path, body);
+    dismiss(key);
+    return answer ?? {};
   } catch (err) {
-    report(err, `act:${method} ${path}`);
+    report(err, key);
     return null;
   }
 }
