@@ -270,7 +270,9 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.click("the agents page", `a[data-nav="agents"]`)
 	p.visible("the agents grid", 5*time.Second, `.agent[data-status="idle"]`)
 	newcomer := registerAgent(t, s, "newcomer", "code", "review")
+	registered := time.Now()
 	p.visible("the agent registered through the API, within a second", time.Second, fmt.Sprintf(`.agent[data-agent-id=%q]`, newcomer))
+	t.Logf("the registered agent showed %v after its registration was answered", time.Since(registered).Round(time.Millisecond))
 	p.shot("agents")
 
 	var run struct {
