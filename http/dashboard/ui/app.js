@@ -109,7 +109,7 @@ function show() {
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === r.name);
   document.title = `${page.title} · Hive`;
   live.setTopics([...baseTopics, ...(page.topics || [])]);
-  page.views().forEach((v) => load(v));
+  page.views().forEach((v) => load(v, {force: v.always}));
   schedule();
 }
 

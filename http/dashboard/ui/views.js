@@ -18,7 +18,9 @@ function loadThroughput(store, view) {
   for (const m of view.minutes || []) rows.put(m.minute, m, view.position ?? 0);
 }
 
-// Each view: a key, and how to load it into the store.
+// Each view: a key, and how to load it into the store; a view whose topic
+// is followed only while its page is open is read again (always) each time
+// the page opens.
 export const views = {
   agents: {key: 'agents', load: async (store) => store.topic('agents').load(byID(await getAll('/v1/agents', 'agents')))},
   swarms: {key: 'swarms', load: async (store) => store.topic('swarms').load(byID(await getAll('/v1/views/swarms', 'items')))},
@@ -32,6 +34,7 @@ export const views = {
   }),
   run: (id) => ({
     key: `run:${id}`,
+    always: true,
     load: async (store) => {
       const run = await get(`/v1/views/runs/${encodeURIComponent(id)}`);
       store.topic(runTopic(id)).put(id, run, run.position);
