@@ -58,3 +58,24 @@ func TestDiffUnencodable(t *testing.T) {
 		t.Fatal("Diff of a func succeeded")
 	}
 }
+
+func TestDiffKeyedArrays(t *testing.T) {
+	type task struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	a := []task{{"t1", "assigned"}, {"t2", "assigned"}}
+	b := []task{{"t2", "completed"}, {"t3", "queued"}}
+	got, err := replay.Diff(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []replay.Change{
+		{Path: "[id=t1]", Op: replay.Removed, From: `{"id":"t1","status":"assigned"}`},
+		{Path: "[id=t2].status", Op: replay.Changed, From: `"assigned"`, To: `"completed"`},
+		{Path: "[id=t3]", Op: replay.Added, To: `{"id":"t3","status":"queued"}`},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Diff:\n got %+v\nwant %+v", got, want)
+	}
+}
