@@ -127,6 +127,24 @@ func (p *browserPage) click(what, selector string) {
 	p.do(what, 5*time.Second, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible))
 }
 
+// eval evaluates a JavaScript expression (awaiting a promise) for a string.
+func (p *browserPage) eval(what, expr string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// afterFrame is a promise of expr's value after the page's next frame, when
+// the dashboard has drawn what the previous action changed.
+func afterFrame(expr string) string {
+	return `new Promise((resolve) => requestAnimationFrame(() => resolve(` + expr + `)))`
+}
+
 // signIn answers the sign-in dialog, with a screenshot of it if shot is
 // not empty.
 func (p *browserPage) signIn(token, name, shot string) {
@@ -296,6 +314,22 @@ func TestDashboardInABrowser(t *testing.T) {
 	completeStep(t, s, run.ID, "build")
 	p.visible("test running", 5*time.Second, step("test", "running"))
 	p.shot("run-running")
+	p.click("the agents page, while the run runs", `a[data-nav="agents"]`)
+	p.visible("the reviewer busy", 5*time.Second, `.agent[data-status="busy"] .caps`)
+	p.shot("agents-busy")
+	p.click("only busy agents", `.summary .chip .status-busy`)
+	if got := p.eval("the busy agents", afterFrame(`[...document.querySelectorAll('.agents-grid .agent')].map((a) => a.dataset.status).join()`)); got != "busy,busy" {
+		t.Errorf("filtered by status busy, the grid shows agents of statuses %q, want the two busy ones", got)
+	}
+	p.click("all agents again", `.summary .chip .status-busy`)
+	p.eval("filter by capability", `(() => { const s = document.querySelector('select[name="capability"]');
+		s.value = 'review'; s.dispatchEvent(new Event('change')); return ''; })()`)
+	shown := p.eval("the agents that review", afterFrame(`[...document.querySelectorAll('.agents-grid .agent h3')].map((h) => h.textContent).join()`))
+	if shown != "newcomer,reviewer" {
+		t.Errorf("filtered by capability review, the grid shows %q, want newcomer,reviewer", shown)
+	}
+	p.click("the runs page", `a[data-nav="runs"]`)
+	p.click("the run's page again", fmt.Sprintf(`tr[data-run-id=%q] a`, run.ID))
 	completeStep(t, s, run.ID, "docs")
 	completeStep(t, s, run.ID, "test")
 	p.visible("ship awaiting approval", 5*time.Second, step("ship", "awaiting_approval"))

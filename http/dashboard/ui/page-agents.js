@@ -38,14 +38,16 @@ export function agentsPage(root, ctx) {
   };
   const caps = h('span');
   const count = h('span', {class: 'muted count'});
+  const summary = h('span', {class: 'summary'});
   const grid = h('section', {class: 'agents-grid'});
   replace(root,
-    h('header', {class: 'page-head'}, h('h1', {}, 'Agents'), count),
+    h('header', {class: 'page-head'}, h('h1', {}, 'Agents'), count, summary),
     h('form', {class: 'filters', onsubmit: (e) => e.preventDefault()},
       select('status', 'Status', statuses, filter.status, set('status')), caps,
       h('label', {}, 'Name ', h('input', {type: 'search', name: 'q', value: filter.q, placeholder: 'filter by name', oninput: (e) => set('q')(e.target.value)}))),
     grid);
   let capsKey = '';
+  const syncSelect = () => { root.querySelector('select[name="status"]').value = filter.status; };
   return {
     title: 'Agents',
     views: () => [views.agents, views.swarms],
@@ -63,6 +65,9 @@ export function agentsPage(root, ctx) {
           (!q || a.name.toLowerCase().includes(q)))
         .sort((a, b) => a.name.localeCompare(b.name));
       count.textContent = `${shown.length} of ${all.length}`;
+      const by = Map.groupBy(all, (a) => a.status);
+      replace(summary, statuses.filter((st) => by.has(st)).map((st) => h('button', {type: 'button', class: ['chip', filter.status === st && 'on'],
+        title: `show only ${st} agents`, onclick: () => { set('status')(filter.status === st ? '' : st); syncSelect(); }}, pill(st), ` ${by.get(st).length}`)));
       const swarms = ctx.store.topic('swarms');
       const swarmName = (id) => swarms.get(id)?.name || short(id);
       replace(grid, shown.length ? shown.map((a) => card(a, swarmName)) : empty(all.length ? 'No agent matches the filters.' : 'No agents registered yet.'));
