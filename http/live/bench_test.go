@@ -46,13 +46,17 @@ const (
 //   - idle-KiB/client: the Go heap and goroutine stacks the idle streams
 //     add, server and client sides together (the clients are minimal: a
 //     socket, a goroutine and 1.5 KiB of buffers each), after a GC;
-//   - p50-ms, p99-ms: from the start of the Append of an event to the real
-//     store until a client has read the SSE frame of its change, over every
-//     frame delivered, while events are appended at eventRate; the path is
-//     store commit, relay, bus, projection runner, bus, hub, HTTP;
-//     p99-run-ms and p99-feed-ms split it by topic, append-p99-ms is the
-//     Append itself (the group commit's fsync), apply-p99-ms the way to
-//     the projection's Apply (store, relay, bus, runner), before the hub;
+//     server-idle-KiB/client subtracts what the same clients cost against a
+//     server that only holds their sockets (clientCost);
+//   - p50-ms, p99-ms: from the commit of an event to the real store (its
+//     Append returned: the event is durable) until a client has read the
+//     SSE frame of its change, over every frame delivered, while events are
+//     appended at eventRate; the path is the store's subscription, the
+//     relay, the bus, the projection runner, the bus, the hub and HTTP (a
+//     frame read before its Append returned counts as 0). p99-run-ms and
+//     p99-feed-ms split it by topic; apply-p99-ms is the way from the
+//     commit to the projection's Apply (store, relay, bus, runner), before
+//     the hub; append-p99-ms is the Append itself (the group commit);
 //   - events/s appended, frames/s delivered, and resyncs (should be 0).
 func BenchmarkLiveClients(b *testing.B) {
 	limit := raiseFileLimit(b)
@@ -60,11 +64,12 @@ func BenchmarkLiveClients(b *testing.B) {
 	defer s.stop()
 	n := min(wantClients, (int(limit)-openFiles(b)-100)/2)
 	topics, runs := clientTopics(n)
+	clientSide := clientCost(b, topics)
 	before, g0 := memInUse(), runtime.NumGoroutine()
-	fleet := connectFleet(b, s, topics)
+	fleet := connectFleet(b, s.addr, s.viewer, topics)
 	defer fleet.close()
 	after := memInUse()
-	idle := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) + float64(int64(after.StackInuse)-int64(before.StackInuse))
+	idle := heapAndStacks(before, after)
 	goroutines := runtime.NumGoroutine() - g0
 	for b.Loop() {
 		load := appendLoad(b, s, runs)
@@ -84,6 +89,7 @@ func BenchmarkLiveClients(b *testing.B) {
 	b.ReportMetric(float64(n), "clients")
 	b.ReportMetric(float64(n-len(runs)), "feed-clients")
 	b.ReportMetric(idle/float64(n)/1024, "idle-KiB/client")
+	b.ReportMetric((idle-clientSide)/float64(n)/1024, "server-idle-KiB/client")
 	b.ReportMetric(float64(goroutines)/float64(n), "goroutines/client")
 }
 
@@ -123,6 +129,12 @@ func clientTopics(n int) (topics, runs []string) {
 		topics[i] = projections.RunTopic(id)
 	}
 	return topics, runs
+}
+
+// heapAndStacks is how many more bytes of heap and goroutine stacks are in
+// use in after than in before.
+func heapAndStacks(before, after runtime.MemStats) float64 {
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) + float64(int64(after.StackInuse)-int64(before.StackInuse))
 }
 
 func memInUse() runtime.MemStats {
@@ -166,13 +178,14 @@ func (l *load) appendTimes() []time.Duration {
 	return ds
 }
 
-// appliedTimes are how long each event took from the start of its Append
-// to the projection's Apply: the store, the relay, the bus and the runner.
+// appliedTimes are how long each event took from its commit (its Append
+// returned) to the projection's Apply: the store's subscription, the
+// relay, the bus and the runner.
 func (l *load) appliedTimes(p *runFeed) []time.Duration {
 	var ds []time.Duration
 	for i := range l.start {
 		if at, ok := p.appliedAt.LoadAndDelete(l.first + uint64(i)); ok {
-			ds = append(ds, at.(time.Time).Sub(l.base)-time.Duration(l.start[i].Load()))
+			ds = append(ds, max(0, at.(time.Time).Sub(l.base)-time.Duration(l.end[i].Load())))
 		}
 	}
 	return ds
@@ -256,7 +269,7 @@ type sample struct {
 
 // connectFleet opens one stream per topics entry, a few at a time, and
 // returns once every stream said hello.
-func connectFleet(b *testing.B, s *benchServer, topics []string) *fleet {
+func connectFleet(b *testing.B, addr, bearer string, topics []string) *fleet {
 	f := &fleet{clients: make([]*liveClient, len(topics)), base: time.Now()}
 	sem := make(chan struct{}, 64)
 	var hello sync.WaitGroup
@@ -264,7 +277,7 @@ func connectFleet(b *testing.B, s *benchServer, topics []string) *fleet {
 		sem <- struct{}{}
 		hello.Add(1)
 		f.wg.Go(func() {
-			c, body, err := dialLive(s, t)
+			c, body, err := dialLive(addr, bearer, t)
 			if err == nil {
 				f.clients[i] = c
 			}
@@ -282,12 +295,12 @@ func connectFleet(b *testing.B, s *benchServer, topics []string) *fleet {
 }
 
 // dialLive opens a stream and reads its hello.
-func dialLive(s *benchServer, topics string) (*liveClient, *bufio.Reader, error) {
-	conn, err := net.Dial("tcp", s.addr)
+func dialLive(addr, bearer, topics string) (*liveClient, *bufio.Reader, error) {
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := fmt.Fprintf(conn, "GET /v1/live?topics=%s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nAccept: text/event-stream\r\n\r\n", topics, s.addr, s.viewer); err != nil {
+	if _, err := fmt.Fprintf(conn, "GET /v1/live?topics=%s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nAccept: text/event-stream\r\n\r\n", topics, addr, bearer); err != nil {
 		return nil, nil, err
 	}
 	resp, err := http.ReadResponse(bufio.NewReaderSize(conn, 1024), nil)
@@ -363,8 +376,8 @@ func (f *fleet) await(b *testing.B, n int, timeout time.Duration) {
 // latencies are the delivery latencies of l's frames, by topic.
 type latencies struct{ all, run, feed []time.Duration }
 
-// latencies returns how long each frame of l took, from its Append's start
-// to its arrival, and forgets the samples.
+// latencies returns how long each frame of l took, from its commit (its
+// Append returned) to its arrival, and forgets the samples.
 func (f *fleet) latencies(l *load) latencies {
 	var lat latencies
 	shift := l.base.Sub(f.base)
@@ -374,7 +387,7 @@ func (f *fleet) latencies(l *load) latencies {
 			if s.position < l.first || k >= uint64(len(l.start)) {
 				continue
 			}
-			d := s.at - shift - time.Duration(l.start[k].Load())
+			d := max(0, s.at-shift-time.Duration(l.end[k].Load()))
 			lat.all = append(lat.all, d)
 			if i%overviewEvery == 0 {
 				lat.feed = append(lat.feed, d)

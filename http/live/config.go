@@ -19,7 +19,7 @@ type Config struct {
 	// clients (default 16384).
 	Ring int
 	// ClientBuffer is how many changes may wait for one client before it
-	// is dropped (default 512).
+	// is dropped (default 1024).
 	ClientBuffer int
 	// Heartbeat is the time between two `: ping` comments on an idle
 	// stream (default 15 s).
@@ -35,7 +35,7 @@ func (c *Config) setDefaults() {
 		c.Ring = 16384
 	}
 	if c.ClientBuffer == 0 {
-		c.ClientBuffer = 512
+		c.ClientBuffer = 1024
 	}
 	if c.Heartbeat == 0 {
 		c.Heartbeat = 15 * time.Second

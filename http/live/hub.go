@@ -113,10 +113,9 @@ func (h *Hub) publish(frames []*frame) {
 	for _, f := range frames {
 		h.ring.push(f)
 		for s := range h.byTopic[f.topic] {
-			select {
-			case s.frames <- f:
+			if s.queue.push(f) {
 				delivered++
-			default:
+			} else {
 				h.drop(s, ReasonSlow)
 			}
 		}

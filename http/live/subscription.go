@@ -15,8 +15,8 @@ type Subscription struct {
 	// start is written first: the hello, the changes after the client's
 	// Last-Event-ID, or the resync event of a stream that cannot resume.
 	start [][]byte
-	// frames are the live changes; the hub never waits to send one.
-	frames chan *frame
+	// queue holds the live changes; the hub never waits to add one.
+	queue *queue
 	// gone is closed when the hub drops the subscription, reason says why
 	// ("" when the hub stopped); both are set under the hub's lock.
 	gone   chan struct{}
@@ -33,7 +33,7 @@ func (h *Hub) Subscribe(ctx context.Context, topics []string, lastEventID string
 	case <-ctx.Done():
 		return nil, fmt.Errorf("live: wait for the hub: %w", ctx.Err())
 	}
-	s := &Subscription{hub: h, topics: topics, frames: make(chan *frame, h.cfg.ClientBuffer), gone: make(chan struct{})}
+	s := &Subscription{hub: h, topics: topics, queue: newQueue(h.cfg.ClientBuffer), gone: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -93,14 +93,11 @@ type Sink interface {
 	Flush() error
 }
 
-// maxBatch bounds the frames written between two flushes.
-const maxBatch = 64
-
 // Stream writes the subscription to w until ctx ends, the hub drops it
 // (ending with a resync event if it fell behind) or a write fails, which
-// it returns. Every frame is flushed as soon as no other one is waiting,
-// and a `: ping` comment is written when the stream was idle for the
-// hub's Heartbeat.
+// it returns. The frames waiting are written together and flushed, and a
+// `: ping` comment is written when the stream was idle for the hub's
+// Heartbeat.
 func (s *Subscription) Stream(ctx context.Context, w Sink) error {
 	defer s.Close()
 	for _, text := range s.start {
@@ -114,6 +111,7 @@ func (s *Subscription) Stream(ctx context.Context, w Sink) error {
 	s.start = nil
 	beat := time.NewTicker(s.hub.cfg.Heartbeat)
 	defer beat.Stop()
+	var spare []*frame
 	for {
 		var err error
 		select {
@@ -121,8 +119,10 @@ func (s *Subscription) Stream(ctx context.Context, w Sink) error {
 			return nil
 		case <-s.gone:
 			return s.end(w)
-		case f := <-s.frames:
-			err = s.write(w, f)
+		case <-s.queue.ready:
+			frames := s.queue.take(spare)
+			err = write(w, frames)
+			spare = recycle(frames)
 		case <-beat.C:
 			_, err = w.Write(ping)
 		}
@@ -136,21 +136,14 @@ func (s *Subscription) Stream(ctx context.Context, w Sink) error {
 	}
 }
 
-// write writes f and up to maxBatch frames waiting after it.
-func (s *Subscription) write(w Sink, f *frame) error {
-	for n := 1; ; n++ {
+// write writes frames, in order.
+func write(w Sink, frames []*frame) error {
+	for _, f := range frames {
 		if _, err := w.Write(f.text); err != nil {
 			return err
 		}
-		if n == maxBatch {
-			return nil
-		}
-		select {
-		case f = <-s.frames:
-		default:
-			return nil
-		}
 	}
+	return nil
 }
 
 // end writes the resync event of a dropped subscription, best effort.
