@@ -4,7 +4,7 @@
 import {clock, s} from './dom.js';
 import {layers} from './dag.js';
 
-const W = 1100;
+const W = 960;
 const ROW = 22;
 const LEFT = 140;
 const TOP = 8;

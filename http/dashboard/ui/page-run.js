@@ -71,7 +71,7 @@ export function runPage(root, ctx) {
   const gantt = h('section', {class: 'card'});
   const events = h('section', {class: 'card'});
   replace(root, h('p', {}, h('a', {href: '#/runs'}, '← all runs')), head, gates,
-    h('div', {class: 'run-main'}, h('section', {class: 'card dag-card'}, h('h2', {}, 'Steps'), dag), facts), gantt, events);
+    h('section', {class: 'card dag-card'}, h('h2', {}, 'Steps'), dag), h('div', {class: 'run-main'}, facts, gantt), events);
   // The time axis moves on while steps run: it is redrawn every second.
   const drawTimes = () => {
     const run = ctx.store.topic(runTopic(id)).get(id);
