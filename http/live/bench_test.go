@@ -56,7 +56,9 @@ const (
 //     frame read before its Append returned counts as 0). p99-run-ms and
 //     p99-feed-ms split it by topic; apply-p99-ms is the way from the
 //     commit to the projection's Apply (store, relay, bus, runner), before
-//     the hub; append-p99-ms is the Append itself (the group commit);
+//     the hub, and live-p99-ms the rest, from the Apply to the client
+//     (runner, bus, hub, HTTP); append-p99-ms is the Append itself (the
+//     group commit);
 //   - events/s appended, frames/s delivered, and resyncs (should be 0).
 func BenchmarkLiveClients(b *testing.B) {
 	limit := raiseFileLimit(b)
@@ -74,7 +76,7 @@ func BenchmarkLiveClients(b *testing.B) {
 	for b.Loop() {
 		load := appendLoad(b, s, runs)
 		fleet.await(b, load.expected(len(topics)-len(runs)), 10*time.Second)
-		lat := fleet.latencies(load)
+		lat := fleet.latencies(load, s.feed)
 		b.ReportMetric(load.rate, "events/s")
 		b.ReportMetric(float64(len(lat.all))/load.elapsed.Seconds(), "frames/s")
 		b.ReportMetric(ms(quantile(lat.all, 0.50)), "p50-ms")
@@ -83,6 +85,7 @@ func BenchmarkLiveClients(b *testing.B) {
 		b.ReportMetric(ms(quantile(lat.feed, 0.99)), "p99-feed-ms")
 		b.ReportMetric(ms(quantile(load.appendTimes(), 0.99)), "append-p99-ms")
 		b.ReportMetric(ms(quantile(load.appliedTimes(s.feed), 0.99)), "apply-p99-ms")
+		b.ReportMetric(ms(quantile(lat.fromApply, 0.99)), "live-p99-ms")
 		b.ReportMetric(float64(fleet.resyncs.Load()), "resyncs")
 	}
 	// b.Loop drops the metrics reported before it.
@@ -373,12 +376,13 @@ func (f *fleet) await(b *testing.B, n int, timeout time.Duration) {
 	f.received.Add(-int64(n))
 }
 
-// latencies are the delivery latencies of l's frames, by topic.
-type latencies struct{ all, run, feed []time.Duration }
+// latencies are the delivery latencies of l's frames, by topic, and from
+// the projection's Apply (the live path: runner, bus, hub, HTTP).
+type latencies struct{ all, run, feed, fromApply []time.Duration }
 
 // latencies returns how long each frame of l took, from its commit (its
 // Append returned) to its arrival, and forgets the samples.
-func (f *fleet) latencies(l *load) latencies {
+func (f *fleet) latencies(l *load, p *runFeed) latencies {
 	var lat latencies
 	shift := l.base.Sub(f.base)
 	for i, c := range f.clients {
@@ -389,6 +393,9 @@ func (f *fleet) latencies(l *load) latencies {
 			}
 			d := max(0, s.at-shift-time.Duration(l.end[k].Load()))
 			lat.all = append(lat.all, d)
+			if at, ok := p.appliedAt.Load(s.position); ok {
+				lat.fromApply = append(lat.fromApply, max(0, f.base.Add(s.at).Sub(at.(time.Time))))
+			}
 			if i%overviewEvery == 0 {
 				lat.feed = append(lat.feed, d)
 			} else {
