@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -50,24 +51,29 @@ func (s *Server) liveStream(c *gin.Context) {
 	c.Header("Cache-Control", "no-cache")
 	c.Header("X-Accel-Buffering", "no")
 	c.Status(http.StatusOK)
-	if err := sub.Stream(c.Request.Context(), sseSink{s: s, c: c}); err != nil {
+	if err := sub.Stream(c.Request.Context(), &sseSink{s: s, c: c}); err != nil {
 		s.logger.Debug("live stream ended", "err", err)
 	}
 }
 
-// sseSink writes a stream to a response, each write allowed writeSlack:
-// the server's write timeout does not cut a long stream.
+// sseSink writes a stream to a response, each write allowed at least half
+// of writeSlack: the server's write timeout does not cut a long stream.
 type sseSink struct {
 	s *Server
 	c *gin.Context
+	// until is when the write deadline passes.
+	until time.Time
 }
 
-func (w sseSink) Write(p []byte) (int, error) {
-	w.s.holdOpen(w.c, writeSlack)
+func (w *sseSink) Write(p []byte) (int, error) {
+	if now := time.Now(); w.until.Sub(now) < writeSlack/2 {
+		w.s.holdOpen(w.c, writeSlack)
+		w.until = now.Add(writeSlack)
+	}
 	return w.c.Writer.Write(p)
 }
 
-func (w sseSink) Flush() error {
+func (w *sseSink) Flush() error {
 	w.c.Writer.Flush()
 	return nil
 }

@@ -41,7 +41,7 @@ type benchServer struct {
 	stop   func()
 }
 
-func startBenchServer(b *testing.B, feedEvery uint64) *benchServer {
+func startBenchServer(b *testing.B) *benchServer {
 	b.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	logger := slog.New(slog.DiscardHandler)
@@ -56,7 +56,7 @@ func startBenchServer(b *testing.B, feedEvery uint64) *benchServer {
 		b.Fatal(err)
 	}
 	tokens := projections.NewTokens()
-	feed := &runFeed{feedEvery: feedEvery}
+	feed := &runFeed{}
 	runner, err := projections.NewRunner(store, logger, reg, tokens, feed)
 	if err != nil {
 		b.Fatal(err)
@@ -137,10 +137,10 @@ func mintViewer(b *testing.B, ctx context.Context, system *actors.System, runner
 
 // runFeed is a small live projection: every event of a stream named by a
 // run id changes that run's row (topic workflows/<stream>), and every
-// feedEvery-th event also adds a feed item. Each change's data is
+// feedEvery-th event (none if 0) also adds a feed item. Each change's data is
 // {"position": n}. It notes when it applied each event.
 type runFeed struct {
-	feedEvery  uint64
+	feedEvery  atomic.Uint64
 	checkpoint atomic.Uint64
 	pending    []applied
 	// appliedAt maps positions to the time they were applied.
@@ -166,11 +166,12 @@ func (p *runFeed) Apply(env *events.Envelope) error {
 }
 
 func (p *runFeed) Changed(dst []projections.Change) ([]projections.Change, error) {
+	every := p.feedEvery.Load()
 	for _, a := range p.pending {
 		pos := strconv.FormatUint(a.position, 10)
 		data := json.RawMessage(`{"position":` + pos + `}`)
 		dst = append(dst, projections.Change{Topic: projections.RunTopic(a.stream), Position: a.position, Op: projections.OpUpsert, ID: a.stream, Data: data})
-		if a.position%p.feedEvery == 0 {
+		if every != 0 && a.position%every == 0 {
 			dst = append(dst, projections.Change{Topic: projections.TopicFeed, Position: a.position, Op: projections.OpUpsert, ID: pos, Data: data})
 		}
 	}

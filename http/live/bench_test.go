@@ -60,9 +60,17 @@ const (
 //     (runner, bus, hub, HTTP); append-p99-ms is the Append itself (the
 //     group commit);
 //   - events/s appended, frames/s delivered, and resyncs (should be 0).
+//
+// The clients are dashboards: one in overviewEvery follows agents and feed
+// (the benchmark's projection changes no agent), the others one run each.
+// Each event changes its run (one frame, to one client), and in the mix
+// every feedEvery-th event also adds a feed item (a frame to every feed
+// client): at 2,000 events/s and 10,000 clients, 20 feed items/s fanned
+// out to 1,000 clients, 22,000 frames/s. The figures prefixed runs-only-
+// are the same load without feed items: 2,000 frames/s.
 func BenchmarkLiveClients(b *testing.B) {
 	limit := raiseFileLimit(b)
-	s := startBenchServer(b, feedEvery)
+	s := startBenchServer(b)
 	defer s.stop()
 	n := min(wantClients, (int(limit)-openFiles(b)-100)/2)
 	topics, runs := clientTopics(n)
@@ -74,18 +82,17 @@ func BenchmarkLiveClients(b *testing.B) {
 	idle := heapAndStacks(before, after)
 	goroutines := runtime.NumGoroutine() - g0
 	for b.Loop() {
-		load := appendLoad(b, s, runs)
-		fleet.await(b, load.expected(len(topics)-len(runs)), 10*time.Second)
-		lat := fleet.latencies(load, s.feed)
-		b.ReportMetric(load.rate, "events/s")
-		b.ReportMetric(float64(len(lat.all))/load.elapsed.Seconds(), "frames/s")
-		b.ReportMetric(ms(quantile(lat.all, 0.50)), "p50-ms")
-		b.ReportMetric(ms(quantile(lat.all, 0.99)), "p99-ms")
-		b.ReportMetric(ms(quantile(lat.run, 0.99)), "p99-run-ms")
-		b.ReportMetric(ms(quantile(lat.feed, 0.99)), "p99-feed-ms")
-		b.ReportMetric(ms(quantile(load.appendTimes(), 0.99)), "append-p99-ms")
-		b.ReportMetric(ms(quantile(load.appliedTimes(s.feed), 0.99)), "apply-p99-ms")
-		b.ReportMetric(ms(quantile(lat.fromApply, 0.99)), "live-p99-ms")
+		// The mix, then the same events with no feed items: each change
+		// goes to one client only.
+		for _, phase := range []struct {
+			prefix string
+			every  uint64
+		}{{"", feedEvery}, {"runs-only-", 0}} {
+			s.feed.feedEvery.Store(phase.every)
+			load := appendLoad(b, s, runs, phase.every)
+			fleet.await(b, load.expected(len(topics)-len(runs)), 10*time.Second)
+			report(b, phase.prefix, load, fleet.latencies(load, s.feed), s.feed)
+		}
 		b.ReportMetric(float64(fleet.resyncs.Load()), "resyncs")
 	}
 	// b.Loop drops the metrics reported before it.
@@ -94,6 +101,21 @@ func BenchmarkLiveClients(b *testing.B) {
 	b.ReportMetric(idle/float64(n)/1024, "idle-KiB/client")
 	b.ReportMetric((idle-clientSide)/float64(n)/1024, "server-idle-KiB/client")
 	b.ReportMetric(float64(goroutines)/float64(n), "goroutines/client")
+}
+
+// report reports one load's figures, their names starting with prefix.
+func report(b *testing.B, prefix string, l *load, lat latencies, p *runFeed) {
+	b.ReportMetric(l.rate, prefix+"events/s")
+	b.ReportMetric(float64(len(lat.all))/l.elapsed.Seconds(), prefix+"frames/s")
+	b.ReportMetric(ms(quantile(lat.all, 0.50)), prefix+"p50-ms")
+	b.ReportMetric(ms(quantile(lat.all, 0.99)), prefix+"p99-ms")
+	b.ReportMetric(ms(quantile(lat.fromApply, 0.99)), prefix+"live-p99-ms")
+	b.ReportMetric(ms(quantile(l.appliedTimes(p), 0.99)), prefix+"apply-p99-ms")
+	b.ReportMetric(ms(quantile(l.appendTimes(), 0.99)), prefix+"append-p99-ms")
+	if prefix == "" {
+		b.ReportMetric(ms(quantile(lat.run, 0.99)), "p99-run-ms")
+		b.ReportMetric(ms(quantile(lat.feed, 0.99)), "p99-feed-ms")
+	}
 }
 
 // raiseFileLimit raises the soft limit on open files to the hard one and
@@ -195,8 +217,9 @@ func (l *load) appliedTimes(p *runFeed) []time.Duration {
 }
 
 // appendLoad appends measureFor*eventRate events at eventRate, from
-// appenders goroutines, one event per Append, to the runs in turn.
-func appendLoad(b *testing.B, s *benchServer, runs []string) *load {
+// appenders goroutines, one event per Append, to the runs in turn; the
+// projection makes a feed item of every feedEvery-th (none if 0).
+func appendLoad(b *testing.B, s *benchServer, runs []string, feedEvery uint64) *load {
 	ctx := context.Background()
 	head, err := s.store.Head(ctx)
 	if err != nil {
@@ -232,7 +255,7 @@ func appendLoad(b *testing.B, s *benchServer, runs []string) *load {
 	l.elapsed = time.Since(l.base)
 	l.rate = float64(total) / l.elapsed.Seconds()
 	for i := range total {
-		if (l.first+uint64(i))%feedEvery == 0 {
+		if feedEvery != 0 && (l.first+uint64(i))%feedEvery == 0 {
 			l.feeds++
 		}
 	}
