@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,4 +153,47 @@ func TestLiveRefusals(t *testing.T) {
 	s.as("").problem(t, http.MethodGet, "/v1/live?topics=agents", nil, http.StatusUnauthorized, "")
 	agent := s.as(newToken(t, s, map[string]any{"role": "agent", "agent_id": registerAgent(t, s, "worker", "code")}))
 	agent.problem(t, http.MethodGet, "/v1/live?topics=agents", nil, http.StatusForbidden, "")
+}
+
+// TestLiveStreamOutlivesTheWriteTimeout serves Hive with a short
+// WriteTimeout: a live stream goes on past it.
+func TestLiveStreamOutlivesTheWriteTimeout(t *testing.T) {
+	const writeTimeout = 300 * time.Millisecond
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	h, err := assemble(ctx, settings{dataDir: dir, heartbeatTimeout: time.Minute}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, work := range h.workers {
+		wg.Go(func() {
+			if err := work(ctx); err != nil {
+				t.Errorf("worker: %v", err)
+			}
+		})
+	}
+	srv := httptest.NewUnstartedServer(h.handler)
+	srv.Config.WriteTimeout = writeTimeout
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		wg.Wait()
+		if err := h.close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	s := &sim{client: srv.Client(), token: adminToken(t, dir)}
+	s.url.Store(&srv.URL)
+	_, events := openLive(t, s, "agents", "")
+	if e := nextLive(t, events); e.name != "hello" {
+		t.Fatalf("first event %+v, want hello", e)
+	}
+	time.Sleep(3 * writeTimeout) // the stream's age passes the server's WriteTimeout
+	id := registerAgent(t, s, "late", "code")
+	if _, ch := nextAgentChange(t, events, id); ch.Topic != projections.TopicAgents {
+		t.Fatalf("change %+v, want agent late's row", ch)
+	}
 }
