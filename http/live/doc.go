@@ -36,5 +36,14 @@
 // Run is the only goroutine that receives changes; Subscribe, Stream and
 // Close are called by each client's own goroutine (the HTTP handler's). One
 // mutex guards the ring and the index; the hub holds it while it hands out
-// one message's frames, never while writing to a client.
+// one message's frames, never while writing to a client. Each
+// subscription's queue has its own mutex, taken after the hub's (when the
+// hub adds a frame) or alone (when the writer takes the frames waiting).
+//
+// # Metrics
+//
+// hive_live_clients (streams open), hive_live_changes_received_total,
+// hive_live_changes_delivered_total (frames handed to streams),
+// hive_live_clients_dropped_total{reason} (streams ended with resync),
+// hive_live_ring_changes and hive_live_ring_bytes (what the ring holds).
 package live
