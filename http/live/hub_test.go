@@ -54,6 +54,40 @@ func TestResumeAcrossReconnectsHasNoGapAndNoDuplicate(t *testing.T) {
 	}
 }
 
+// TestResumeWhilePublishing reconnects over and over while changes keep
+// coming: every stream goes on exactly after the id it resumed from.
+func TestResumeWhilePublishing(t *testing.T) {
+	b := startHub(t, live.Config{Ring: 1000})
+	const total = 500
+	published := make(chan error, 1)
+	go func() {
+		for range total {
+			if err := b.send(projections.TopicFeed); err != nil {
+				published <- err
+				return
+			}
+		}
+		published <- nil
+	}()
+	lastID, last := "", uint64(0)
+	for round := 0; last < total; round++ {
+		c := b.connect(t, lastID, projections.TopicFeed)
+		if hello := c.hello(t); lastID == "" { // a new stream goes on after the hello's last_id
+			lastID, last = hello, seq(t, hello)
+		}
+		for _, e := range c.changes(t, min(1+round%7, int(total-last))) {
+			if seq(t, e.id) != last+1 {
+				t.Fatalf("round %d: %s after seq %d", round, e.id, last)
+			}
+			lastID, last = e.id, last+1
+		}
+		c.cancel()
+	}
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestChangesAreNumberedInOrderOverAllTopics(t *testing.T) {
 	b := startHub(t, live.Config{})
 	c := b.connect(t, "", runA, projections.TopicFeed)

@@ -70,6 +70,13 @@ func startHub(t *testing.T, cfg live.Config) *bench {
 // as the projection runner does, and returns once the hub acknowledged it.
 func (b *bench) publish(t *testing.T, topics ...string) {
 	t.Helper()
+	if err := b.send(topics...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// send is publish for any goroutine.
+func (b *bench) send(topics ...string) error {
 	b.pos++
 	changes := make([]projections.Change, len(topics))
 	for i, tp := range topics {
@@ -78,13 +85,11 @@ func (b *bench) publish(t *testing.T, topics ...string) {
 	}
 	payload, err := json.Marshal(changes)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	msg := message.NewMessage(strconv.FormatUint(b.pos, 10), payload)
 	msg.Metadata.Set("position", strconv.FormatUint(b.pos, 10))
-	if err := b.bus.Publish(topic, msg); err != nil {
-		t.Fatal(err)
-	}
+	return b.bus.Publish(topic, msg)
 }
 
 // event is one server-sent event as a client parses it.
