@@ -62,6 +62,16 @@ func NewEvent(msg proto.Message, md Metadata) (Event, error) {
 	}, nil
 }
 
+// Upcast returns the payload of e upcast to its type's current schema
+// version (see HiveUpcasters), for readers that decode it themselves.
+func Upcast(e *Envelope) ([]byte, error) {
+	payload, err := hiveSchemas.Upcast(e.Type, e.SchemaVersion, e.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("%s version %d: %w", e.Stream, e.Version, err)
+	}
+	return payload, nil
+}
+
 // Decode returns the payload of e, upcast to its type's current schema
 // version (see HiveUpcasters), as the protobuf message its type names. An
 // event written by a newer Hive fails with a *SchemaVersionError.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"hive/actors"
 	"hive/events"
 )
@@ -75,12 +77,12 @@ func (r *Replayer) At(ctx context.Context, ref actors.Ref, target Target) (State
 	if !used {
 		entity = newEntity()
 	}
-	err = r.each(ctx, ref.Stream(), st.Version+1, func(env *events.Envelope) (bool, error) {
+	err = r.fold(ctx, ref.Stream(), st.Version+1, events.Decode, func(env *events.Envelope, msg proto.Message) (bool, error) {
 		if !target.covers(env) {
 			return false, nil
 		}
-		if err := apply(entity, env); err != nil {
-			return false, err
+		if err := entity.Apply(env, msg); err != nil {
+			return false, fmt.Errorf("replay %s version %d: %w", env.Stream, env.Version, err)
 		}
 		st.Version, st.Position, st.RecordedAt = env.Version, env.Position, env.RecordedAt
 		st.Applied++
@@ -126,16 +128,4 @@ func (r *Replayer) restore(ctx context.Context, stream string, target Target, en
 	}
 	st.Version, st.Position, st.RecordedAt, st.Snapshot = at[0].Version, at[0].Position, at[0].RecordedAt, snap.Version
 	return true, nil
-}
-
-// apply evolves entity by env with its own Apply.
-func apply(entity actors.Entity, env *events.Envelope) error {
-	msg, err := events.Decode(env)
-	if err != nil {
-		return fmt.Errorf("replay: %w", err)
-	}
-	if err := entity.Apply(env, msg); err != nil {
-		return fmt.Errorf("replay %s version %d: %w", env.Stream, env.Version, err)
-	}
-	return nil
 }

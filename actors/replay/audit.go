@@ -34,10 +34,9 @@ type Decision struct {
 // Audit returns the decisions of ref, in order.
 func (r *Replayer) Audit(ctx context.Context, ref actors.Ref) ([]Decision, error) {
 	out := []Decision{}
-	err := r.each(ctx, ref.Stream(), 1, func(env *events.Envelope) (bool, error) {
-		d, err := decide(env)
-		out = append(out, d)
-		return err == nil, err
+	err := r.fold(ctx, ref.Stream(), 1, events.Decode, func(env *events.Envelope, msg proto.Message) (bool, error) {
+		out = append(out, decide(env, msg))
+		return true, nil
 	})
 	if err == nil && len(out) == 0 {
 		err = fmt.Errorf("%w: %s has no events", ErrNotFound, ref)
@@ -45,12 +44,8 @@ func (r *Replayer) Audit(ctx context.Context, ref actors.Ref) ([]Decision, error
 	return out, err
 }
 
-// decide describes env as a Decision.
-func decide(env *events.Envelope) (Decision, error) {
-	msg, err := events.Decode(env)
-	if err != nil {
-		return Decision{}, fmt.Errorf("audit: %w", err)
-	}
+// decide describes env, whose payload is msg, as a Decision.
+func decide(env *events.Envelope, msg proto.Message) Decision {
 	d := Decision{
 		Position: env.Position, Stream: env.Stream, Version: env.Version, At: env.RecordedAt.UTC(),
 		Type: shortType(env.Type), EventID: env.ID.String(), Principal: env.Principal,
@@ -61,7 +56,7 @@ func decide(env *events.Envelope) (Decision, error) {
 	} else {
 		d.Summary, d.Why = generic(msg)
 	}
-	return d, nil
+	return d
 }
 
 func shortType(typ string) string {

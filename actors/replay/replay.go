@@ -62,30 +62,6 @@ func ParseEntity(s string) (actors.Ref, error) {
 	return actors.Ref{Kind: kind, ID: id}, nil
 }
 
-// each calls fn with every event of stream from version from on, in order,
-// until fn reports false.
-func (r *Replayer) each(ctx context.Context, stream string, from uint64, fn func(*events.Envelope) (bool, error)) error {
-	for {
-		envs, err := r.src.ReadStream(ctx, stream, from, events.Forward, page)
-		if errors.Is(err, events.ErrStreamNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", stream, err)
-		}
-		for i := range envs {
-			more, err := fn(&envs[i])
-			if err != nil || !more {
-				return err
-			}
-		}
-		if len(envs) < page {
-			return nil
-		}
-		from = envs[len(envs)-1].Version + 1
-	}
-}
-
 // eachAll calls fn with every event of the log, in position order.
 func eachAll(ctx context.Context, src Source, fn func(*events.Envelope) error) error {
 	var after uint64

@@ -27,10 +27,11 @@ func (r *Replayer) CausalTree(ctx context.Context, correlationID string) ([]*Nod
 		if env.CorrelationID != correlationID {
 			return nil
 		}
-		d, err := decide(env)
+		msg, err := events.Decode(env)
 		if err != nil {
-			return err
+			return fmt.Errorf("audit: %w", err)
 		}
+		d := decide(env, msg)
 		n := &Node{Event: &d, Children: []*Node{}}
 		all = append(all, n)
 		byID[d.EventID] = n

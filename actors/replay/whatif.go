@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
 	"hive/actors"
 	"hive/actors/swarm"
 	"hive/events"
@@ -101,11 +104,7 @@ func (r *Replayer) WhatIf(ctx context.Context, id string, o Overrides) (WhatIfRe
 	ref := actors.Ref{Kind: swarm.Kind, ID: id}
 	st := &swarm.State{}
 	rep := WhatIfReport{Swarm: id, Weights: o, Divergences: []Divergence{}}
-	err := r.each(ctx, ref.Stream(), 1, func(env *events.Envelope) (bool, error) {
-		msg, err := events.Decode(env)
-		if err != nil {
-			return false, fmt.Errorf("what-if: %w", err)
-		}
+	err := r.fold(ctx, ref.Stream(), 1, decodeLean, func(env *events.Envelope, msg proto.Message) (bool, error) {
 		if m, ok := msg.(*hivev1.TaskAssigned); ok {
 			rep.Assignments++
 			ch, ok := st.WhatIf(m.GetTaskId(), o.apply(m.GetWeights()))
@@ -113,8 +112,12 @@ func (r *Replayer) WhatIf(ctx context.Context, id string, o Overrides) (WhatIfRe
 			case !ok:
 				rep.Unreplayable++
 			case ch.AgentID != m.GetAgentId():
+				d, err := divergence(env, ch)
+				if err != nil {
+					return false, err
+				}
 				rep.Differ++
-				rep.Divergences = append(rep.Divergences, divergence(env, m, ch))
+				rep.Divergences = append(rep.Divergences, d)
 			}
 		}
 		if err := st.Apply(env, msg); err != nil {
@@ -128,9 +131,47 @@ func (r *Replayer) WhatIf(ctx context.Context, id string, o Overrides) (WhatIfRe
 	return rep, err
 }
 
-// divergence describes the recorded assignment m and the choice ch made
+// candidatesField is the field number of TaskAssigned's candidates.
+const candidatesField = 11
+
+// decodeLean decodes env, but a TaskAssigned without its recorded
+// candidates: they are most of an assignment's bytes, and neither the
+// swarm's Apply nor WhatIf reads them (divergence decodes them again for
+// the few assignments that differ).
+func decodeLean(env *events.Envelope) (proto.Message, error) {
+	if env.Type != assignedType {
+		return events.Decode(env)
+	}
+	payload, err := events.Upcast(env)
+	if err != nil {
+		return nil, err
+	}
+	lean := make([]byte, 0, len(payload))
+	for b := payload; len(b) > 0; {
+		num, typ, n := protowire.ConsumeTag(b)
+		m := protowire.ConsumeFieldValue(num, typ, b[max(n, 0):])
+		if n < 0 || m < 0 {
+			return nil, fmt.Errorf("%s version %d: malformed payload", env.Stream, env.Version)
+		}
+		if num != candidatesField {
+			lean = append(lean, b[:n+m]...)
+		}
+		b = b[n+m:]
+	}
+	return events.DecodePayload(env.Type, lean)
+}
+
+// assignedType is the type name of TaskAssigned events.
+const assignedType = "hive.v1.TaskAssigned"
+
+// divergence describes the recorded assignment env and the choice ch made
 // instead.
-func divergence(env *events.Envelope, m *hivev1.TaskAssigned, ch swarm.Choice) Divergence {
+func divergence(env *events.Envelope, ch swarm.Choice) (Divergence, error) {
+	msg, err := events.Decode(env)
+	if err != nil {
+		return Divergence{}, fmt.Errorf("what-if: %w", err)
+	}
+	m := msg.(*hivev1.TaskAssigned)
 	d := Divergence{
 		Position: env.Position, TaskID: m.GetTaskId(), Attempt: m.GetAttempt(),
 		Recorded: m.GetAgentId(), Alternative: ch.AgentID,
@@ -148,5 +189,5 @@ func divergence(env *events.Envelope, m *hivev1.TaskAssigned, ch swarm.Choice) D
 			d.RecordedRescored = c.Score
 		}
 	}
-	return d
+	return d, nil
 }
