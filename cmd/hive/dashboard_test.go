@@ -240,6 +240,8 @@ func seedFleet(t *testing.T, s *sim) {
 	}
 	ring, voters := swarmOf(t, s, "research", "ring", map[string][]string{"scout-1": {"research"}, "scout-2": {"research"}, "scout-3": {"research"}, "scout-4": {"research"}},
 		"scout-1", "scout-2", "scout-3", "scout-4")
+	_, _ = swarmOf(t, s, "review-pool", "mesh", map[string][]string{"critic-1": {"critique"}, "critic-2": {"critique"}, "critic-3": {"critique"}, "critic-4": {"critique"}},
+		"critic-1", "critic-2", "critic-3", "critic-4")
 	var p struct {
 		Proposals []struct {
 			ID string `json:"id"`

@@ -66,12 +66,14 @@ export function drawTopology(swarm) {
   const members = swarm.members || [];
   const leader = members.findIndex((m) => m.agent_id === swarm.leader_id || m.role === 'hub' || m.role === 'coordinator');
   const {points, edges} = positions(swarm.topology, members, leader);
-  const svg = s('svg', {viewBox: `0 0 ${W} ${H}`, class: ['topology', `topo-${swarm.topology}`], role: 'img',
+  // The drawing is as tall as its lowest member and label.
+  const height = Math.min(H, Math.max(120, ...points.map(([, y]) => y + R + 22)));
+  const svg = s('svg', {viewBox: `0 0 ${W} ${height}`, class: ['topology', `topo-${swarm.topology}`], role: 'img',
     'aria-label': `${swarm.topology} of ${members.length} members`},
   s('defs', {}, s('marker', {id: `ring-${swarm.id}`, viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto'},
     s('path', {d: 'M0,0L10,5L0,10z', class: 'arrowhead'}))));
   if (members.length === 0) {
-    svg.append(s('text', {x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'muted'}, 'No members yet'));
+    svg.append(s('text', {x: W / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted'}, 'No members yet'));
     return svg;
   }
   const ring = swarm.topology === 'ring';
