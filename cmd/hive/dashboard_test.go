@@ -139,6 +139,28 @@ func (p *browserPage) eval(what, expr string) string {
 	return v
 }
 
+// feedPosition is the position of the newest decision about the task in
+// the coordination feed, as the API reads it.
+func feedPosition(t *testing.T, s *sim, taskID string) uint64 {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var feed struct {
+			Items []struct {
+				Position uint64 `json:"position"`
+				Summary  string `json:"summary"`
+			} `json:"items"`
+		}
+		s.must(t, http.MethodGet, "/v1/views/feed?limit=5", nil, &feed)
+		for _, it := range feed.Items {
+			if strings.Contains(it.Summary, taskID) {
+				return it.Position
+			}
+		}
+	}
+	t.Fatalf("no decision about task %s in the feed", taskID)
+	return 0
+}
+
 // afterFrame is a promise of expr's value after the page's next frame, when
 // the dashboard has drawn what the previous action changed.
 func afterFrame(expr string) string {
@@ -368,6 +390,12 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.shot("swarms")
 	p.click("the feed", `a[data-nav="feed"]`)
 	p.visible("a decision in the feed", 5*time.Second, `.feed-item .reason`)
+	var task struct {
+		TaskID string `json:"task_id"`
+	}
+	s.must(t, http.MethodPost, "/v1/swarms/"+crew+"/tasks", map[string]any{"capability": "review"}, &task)
+	p.visible("the new task's assignment, live, at the top of the feed", 5*time.Second,
+		fmt.Sprintf(`.feed li:first-child[data-type="task_assigned"][data-position="%d"]`, feedPosition(t, s, task.TaskID)))
 	p.shot("feed")
 	p.click("the overview", `a[data-nav="overview"]`)
 	p.visible("the throughput chart", 5*time.Second, `svg.chart path.line-events`)
