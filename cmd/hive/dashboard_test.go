@@ -176,7 +176,7 @@ func (p *browserPage) signIn(token, name, shot string) {
 		p.shot(shot)
 	}
 	p.do("sign in", 5*time.Second,
-		chromedp.SendKeys(chromedp.ID("login-token"), token),
+		chromedp.SetValue(chromedp.ID("login-token"), token),
 		chromedp.SetValue(chromedp.ID("login-name"), name),
 		chromedp.Click(chromedp.ID("login-submit")))
 }
@@ -297,8 +297,6 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Skip("-short: the browser test runs headless Chromium")
 	}
 	s := startInProcess(t, time.Minute)
-	operator := newToken(t, s, map[string]any{"role": "operator", "name": "olga"})
-	viewer := newToken(t, s, map[string]any{"role": "viewer", "name": "wall-screen"})
 	crew, _ := swarmOf(t, s, "release-crew", "hierarchical", map[string][]string{"lead": {"plan", "code"}, "coder-1": {"code"}, "coder-2": {"code"}, "reviewer": {"review"}},
 		"lead", "coder-1", "coder-2", "reviewer")
 	seedFleet(t, s)
@@ -309,6 +307,22 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.signIn(s.token, "Ada Admin", "sign-in")
 	p.visible("the live stream", 5*time.Second, `#live[data-state="live"]`)
 
+	agentArrives(t, p, s)
+	runID := followRun(t, p, s, crew)
+	decideGate(t, p, s, runID)
+	tour(t, p, s, crew)
+	p.noJSErrors()
+}
+
+// stepIn selects the step of the run's DAG in the state.
+func stepIn(id, state string) string {
+	return fmt.Sprintf(`svg.dag g.step[data-step=%q][data-state=%q]`, id, state)
+}
+
+// agentArrives registers an agent through the API and sees it on the
+// agents page within a second.
+func agentArrives(t *testing.T, p *browserPage, s *sim) {
+	t.Helper()
 	p.click("the agents page", `a[data-nav="agents"]`)
 	p.visible("the agents grid", 5*time.Second, `.agent[data-status="idle"]`)
 	newcomer := registerAgent(t, s, "newcomer", "code", "review")
@@ -316,28 +330,45 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.visible("the agent registered through the API, within a second", time.Second, fmt.Sprintf(`.agent[data-agent-id=%q]`, newcomer))
 	t.Logf("the registered agent showed %v after its registration was answered", time.Since(registered).Round(time.Millisecond))
 	p.shot("agents")
+}
 
+// followRun starts a run and follows its DAG while simulated agents do its
+// steps, up to its approval gate; meanwhile it filters the agents grid.
+func followRun(t *testing.T, p *browserPage, s *sim, swarmID string) string {
+	t.Helper()
 	var run struct {
 		ID string `json:"id"`
 	}
-	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "release 1.4", "swarm_id": crew, "steps": releaseSteps}, &run)
+	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "release 1.4", "swarm_id": swarmID, "steps": releaseSteps}, &run)
 	p.click("the runs page", `a[data-nav="runs"]`)
 	p.visible("the run in the list", 5*time.Second, fmt.Sprintf(`tr[data-run-id=%q]`, run.ID))
 	p.shot("runs")
 	p.click("the run's page", fmt.Sprintf(`tr[data-run-id=%q] a`, run.ID))
-	step := func(id, state string) string {
-		return fmt.Sprintf(`svg.dag g.step[data-step=%q][data-state=%q]`, id, state)
-	}
-	p.visible("plan running in the DAG", 5*time.Second, step("plan", "running"))
-	p.visible("ship pending in the DAG", time.Second, step("ship", "pending"))
+	p.visible("plan running in the DAG", 5*time.Second, stepIn("plan", "running"))
+	p.visible("ship pending in the DAG", time.Second, stepIn("ship", "pending"))
 	p.shot("run-started")
 
 	completeStep(t, s, run.ID, "plan")
-	p.visible("plan completed", 5*time.Second, step("plan", "completed"))
-	p.visible("build running", 5*time.Second, step("build", "running"))
+	p.visible("plan completed", 5*time.Second, stepIn("plan", "completed"))
+	p.visible("build running", 5*time.Second, stepIn("build", "running"))
 	completeStep(t, s, run.ID, "build")
-	p.visible("test running", 5*time.Second, step("test", "running"))
+	p.visible("test running", 5*time.Second, stepIn("test", "running"))
 	p.shot("run-running")
+	filterAgents(t, p)
+	p.click("the runs page", `a[data-nav="runs"]`)
+	p.click("the run's page again", fmt.Sprintf(`tr[data-run-id=%q] a`, run.ID))
+	completeStep(t, s, run.ID, "docs")
+	completeStep(t, s, run.ID, "test")
+	p.visible("ship awaiting approval", 5*time.Second, stepIn("ship", "awaiting_approval"))
+	p.visible("the approve button", time.Second, `button[data-approve="ship"]`)
+	p.shot("run-awaiting-approval")
+	return run.ID
+}
+
+// filterAgents filters the agents grid, while two agents are busy, by
+// status and by capability.
+func filterAgents(t *testing.T, p *browserPage) {
+	t.Helper()
 	p.click("the agents page, while the run runs", `a[data-nav="agents"]`)
 	p.visible("the reviewer busy", 5*time.Second, `.agent[data-status="busy"] .caps`)
 	p.shot("agents-busy")
@@ -352,24 +383,23 @@ func TestDashboardInABrowser(t *testing.T) {
 	if shown != "newcomer,reviewer" {
 		t.Errorf("filtered by capability review, the grid shows %q, want newcomer,reviewer", shown)
 	}
-	p.click("the runs page", `a[data-nav="runs"]`)
-	p.click("the run's page again", fmt.Sprintf(`tr[data-run-id=%q] a`, run.ID))
-	completeStep(t, s, run.ID, "docs")
-	completeStep(t, s, run.ID, "test")
-	p.visible("ship awaiting approval", 5*time.Second, step("ship", "awaiting_approval"))
-	p.visible("the approve button", time.Second, `button[data-approve="ship"]`)
-	p.shot("run-awaiting-approval")
+}
 
+// decideGate clicks Approve as a viewer, who gets the server's 403, then
+// as an operator, and sees the run proceed to its end.
+func decideGate(t *testing.T, p *browserPage, s *sim, runID string) {
+	t.Helper()
+	operator := newToken(t, s, map[string]any{"role": "operator", "name": "olga"})
+	viewer := newToken(t, s, map[string]any{"role": "viewer", "name": "wall-screen"})
 	p.click("sign out", "#signout")
 	p.signIn(viewer, "Wall Screen", "")
 	p.click("approve, as a viewer", `button[data-approve="ship"]`)
 	p.visible("the viewer's 403 problem", 5*time.Second, `.problem[data-status="403"]`)
-	text, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(`.problem[data-status="403"]`)))
-	if err != nil || !strings.Contains(text, "operator") {
-		t.Errorf("the 403 problem reads %q (%v); want the roles that may", text, err)
+	if text := p.eval("the problem", `document.querySelector('.problem[data-status="403"]').textContent`); !strings.Contains(text, "operator") {
+		t.Errorf("the 403 problem reads %q; want the roles that may", text)
 	}
 	p.shot("run-viewer-refused")
-	p.visible("ship still awaiting approval", time.Second, step("ship", "awaiting_approval"))
+	p.visible("ship still awaiting approval", time.Second, stepIn("ship", "awaiting_approval"))
 
 	p.click("sign out", "#signout")
 	p.signIn(operator, "Olga Operator", "")
@@ -377,13 +407,18 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.visible("the approve button", 5*time.Second, `button[data-approve="ship"]:enabled`)
 	p.do("comment", 5*time.Second, chromedp.SendKeys(chromedp.CSS(`.gate-row[data-step="ship"] input`), "green across the board"))
 	p.click("approve, as an operator", `button[data-approve="ship"]`)
-	p.visible("ship running after the approval", 5*time.Second, step("ship", "running"))
-	completeStep(t, s, run.ID, "ship")
-	p.visible("ship completed", 5*time.Second, step("ship", "completed"))
+	p.visible("ship running after the approval", 5*time.Second, stepIn("ship", "running"))
+	completeStep(t, s, runID, "ship")
+	p.visible("ship completed", 5*time.Second, stepIn("ship", "completed"))
 	p.visible("the run completed", 5*time.Second, `.page-head .pill.status-completed`)
 	p.visible("the approval in the timeline", time.Second, `.timeline li[data-type="step_approved"]`)
 	p.shot("run-completed")
+}
 
+// tour visits the swarms, the feed (where a new decision arrives live) and
+// the overview.
+func tour(t *testing.T, p *browserPage, s *sim, swarmID string) {
+	t.Helper()
 	p.click("the swarms page", `a[data-nav="swarms"]`)
 	p.visible("the hierarchy drawn", 5*time.Second, `svg.topo-hierarchical g.member.leader`)
 	p.visible("the proposal's votes", time.Second, `.proposal .tally`)
@@ -393,7 +428,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	var task struct {
 		TaskID string `json:"task_id"`
 	}
-	s.must(t, http.MethodPost, "/v1/swarms/"+crew+"/tasks", map[string]any{"capability": "review"}, &task)
+	s.must(t, http.MethodPost, "/v1/swarms/"+swarmID+"/tasks", map[string]any{"capability": "review"}, &task)
 	p.visible("the new task's assignment, live, at the top of the feed", 5*time.Second,
 		fmt.Sprintf(`.feed li:first-child[data-type="task_assigned"][data-position="%d"]`, feedPosition(t, s, task.TaskID)))
 	p.shot("feed")
@@ -401,7 +436,6 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.visible("the throughput chart", 5*time.Second, `svg.chart path.line-events`)
 	p.visible("the lag table", 5*time.Second, `table.lag tbody tr`)
 	p.shot("overview")
-	p.noJSErrors()
 }
 
 // moduleChecks runs the dashboard's own modules in the page on inputs
