@@ -71,7 +71,7 @@ async function act(method, path, body) {
   }
 }
 
-const ctx = {store, load, act, report, schedule, setParams};
+const ctx = {store, load, act, schedule, setParams};
 
 // setParams replaces the hash's query, keeping the page.
 function setParams(params) {

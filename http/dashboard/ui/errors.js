@@ -2,7 +2,7 @@
 // it (title, detail, invalid fields, roles that may), until dismissed or
 // superseded by a success of the same kind.
 
-import {h, replace} from './dom.js';
+import {h} from './dom.js';
 
 const shown = new Map();
 
@@ -33,10 +33,4 @@ export function report(err, key = String(Math.random())) {
 export function dismiss(key) {
   shown.get(key)?.remove();
   shown.delete(key);
-}
-
-// dismissAll clears every banner.
-export function dismissAll() {
-  replace(document.getElementById('errors'));
-  shown.clear();
 }

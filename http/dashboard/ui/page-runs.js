@@ -3,7 +3,7 @@
 import {empty, h, pill, replace, short, since} from './dom.js';
 import {views} from './views.js';
 
-export const runStatuses = ['running', 'paused', 'budget_exhausted', 'completed', 'failed', 'cancelled'];
+const runStatuses = ['running', 'paused', 'budget_exhausted', 'completed', 'failed', 'cancelled'];
 
 // progress is a bar of the run's completed and failed steps.
 export function progress(r) {

@@ -21,7 +21,7 @@ function circle(n, cx, cy, r) {
 
 // positions returns each member's point and the edges between members
 // (pairs of indices, directed for a ring).
-export function positions(topology, members, leaderIndex) {
+function positions(topology, members, leaderIndex) {
   const n = members.length;
   if (n === 0) return {points: [], edges: []};
   const lead = leaderIndex >= 0 ? leaderIndex : 0;
