@@ -21,16 +21,18 @@ type decoder func(*events.Envelope) (proto.Message, error)
 
 // fold calls fn with every event of stream from version from on and its
 // payload as decode decodes it, in order, until fn reports false or fails.
-// A goroutine that fold owns reads and decodes the pages ahead while fn
-// runs on the caller's, so that a long stream takes about as long as the
-// slower of the two rather than their sum; it has stopped when fold
-// returns.
+// Two goroutines that fold owns work ahead of fn, which runs on the
+// caller's: one reads the pages, the other decodes them, so that a long
+// stream takes about as long as the slowest of the three stages rather
+// than their sum. Both have stopped when fold returns.
 func (r *Replayer) fold(ctx context.Context, stream string, from uint64, decode decoder, fn func(*events.Envelope, proto.Message) (bool, error)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	raw := make(chan []events.Envelope, 2)
 	pages := make(chan decoded, 2)
-	done := make(chan error, 1)
-	go func() { done <- r.readAhead(ctx, stream, from, decode, pages) }()
+	readDone, decodeDone := make(chan error, 1), make(chan error, 1)
+	go func() { readDone <- r.readAhead(ctx, stream, from, raw) }()
+	go func() { decodeDone <- decodeAhead(ctx, raw, decode, pages) }()
 	var err error
 	more := true
 	for p := range pages {
@@ -41,16 +43,16 @@ func (r *Replayer) fold(ctx context.Context, stream string, from uint64, decode 
 			cancel()
 		}
 	}
-	readErr := <-done
+	stageErr := errors.Join(<-readDone, <-decodeDone)
 	if err != nil || !more {
 		return err
 	}
-	return readErr
+	return stageErr
 }
 
-// readAhead sends the pages of stream from version from to pages, decoded,
-// and closes it.
-func (r *Replayer) readAhead(ctx context.Context, stream string, from uint64, decode decoder, pages chan<- decoded) error {
+// readAhead sends the pages of stream from version from to pages and
+// closes it.
+func (r *Replayer) readAhead(ctx context.Context, stream string, from uint64, pages chan<- []events.Envelope) error {
 	defer close(pages)
 	for {
 		envs, err := r.src.ReadStream(ctx, stream, from, events.Forward, page)
@@ -60,20 +62,39 @@ func (r *Replayer) readAhead(ctx context.Context, stream string, from uint64, de
 		if err != nil {
 			return fmt.Errorf("read %s: %w", stream, err)
 		}
-		p := decoded{envs: envs, msgs: make([]proto.Message, len(envs))}
-		for i := range envs {
-			if p.msgs[i], err = decode(&envs[i]); err != nil {
-				return fmt.Errorf("replay: %w", err)
-			}
-		}
 		select {
-		case pages <- p:
+		case pages <- envs:
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil
 		}
 		if len(envs) < page {
 			return nil
 		}
 		from = envs[len(envs)-1].Version + 1
 	}
+}
+
+// decodeAhead decodes the pages from raw and sends them to pages, which it
+// closes. It drains raw, so that the reader never blocks once it stops.
+func decodeAhead(ctx context.Context, raw <-chan []events.Envelope, decode decoder, pages chan<- decoded) (err error) {
+	defer close(pages)
+	for envs := range raw {
+		if err != nil || ctx.Err() != nil {
+			continue
+		}
+		p := decoded{envs: envs, msgs: make([]proto.Message, len(envs))}
+		for i := range envs {
+			if p.msgs[i], err = decode(&envs[i]); err != nil {
+				err = fmt.Errorf("replay: %w", err)
+				break
+			}
+		}
+		if err == nil {
+			select {
+			case pages <- p:
+			case <-ctx.Done():
+			}
+		}
+	}
+	return err
 }
