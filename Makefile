@@ -31,7 +31,7 @@ DATA_DIR ?= ./data
 # Packages whose tests run with the race detector (all of them).
 RACE_PKGS := ./...
 # Benchmarks quoted in the README.
-BENCH_PKGS := ./events/pebblestore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/ ./http/live/
+BENCH_PKGS := ./events/pebblestore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/ ./http/live/ ./actors/replay/
 BENCHTIME  ?= 3s
 
 .PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check bench chromium
