@@ -415,10 +415,18 @@ func decideGate(t *testing.T, p *browserPage, s *sim, runID string) {
 	p.shot("run-completed")
 }
 
-// tour visits the swarms, the feed (where a new decision arrives live) and
-// the overview.
+// tour filters the runs by status, and visits the swarms, the feed (where
+// a new decision arrives live) and the overview.
 func tour(t *testing.T, p *browserPage, s *sim, swarmID string) {
 	t.Helper()
+	p.click("the runs page", `a[data-nav="runs"]`)
+	for status, want := range map[string]string{"running": "0", "completed": "1"} {
+		p.eval("filter runs by status", `(() => { const s = document.querySelector('select[name="status"]');
+			s.value = '`+status+`'; s.dispatchEvent(new Event('change')); return ''; })()`)
+		if got := p.eval("the runs shown", afterFrame(`String(document.querySelectorAll('table.runs tbody tr').length)`)); got != want {
+			t.Errorf("%s runs: the list shows %s, want %s", status, got, want)
+		}
+	}
 	p.click("the swarms page", `a[data-nav="swarms"]`)
 	p.visible("the hierarchy drawn", 5*time.Second, `svg.topo-hierarchical g.member.leader`)
 	p.visible("the proposal's votes", time.Second, `.proposal .tally`)
