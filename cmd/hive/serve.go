@@ -35,9 +35,12 @@ func newServeCommand() *cobra.Command {
 		Long: `Run the Hive server on the embedded event store kept in --data-dir: the
 HTTP API; the entity actors (agents, swarms, workflow runs and definitions);
 the reactions that carry decisions between them; the timers that wake them
-when a recorded deadline passes; and the read models. Stop it with SIGINT or
-SIGTERM; every command that was answered with a 2xx is durable, and a run in
-progress goes on after a restart, also after a crash.`,
+when a recorded deadline passes; the read models, saved with the position
+they reached in <data-dir>/projections so that a restart resumes them; their
+live changes (GET /v1/live); and the dashboard at / (sign in with a token;
+the first start writes an admin token to <data-dir>/admin.token). Stop it
+with SIGINT or SIGTERM; every command that was answered with a 2xx is
+durable, and a run in progress goes on after a restart, also after a crash.`,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -49,7 +52,7 @@ progress goes on after a restart, also after a crash.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.addr, "addr", envOr("HIVE_ADDR", "127.0.0.1:8080"), "address to listen on (env HIVE_ADDR)")
-	cmd.Flags().StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "directory of the embedded event store (env HIVE_DATA_DIR)")
+	cmd.Flags().StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "directory of the event store, the saved read models and the first admin token (env HIVE_DATA_DIR)")
 	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
 	cmd.Flags().DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "how long an agent may stay silent before it is lost")
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", 10000, "requests per second each token may make on average (0: no limit); more are answered 429 with Retry-After")
