@@ -96,8 +96,9 @@ type WhatIfReport struct {
 // WhatIf re-runs every assignment of swarm id over its recorded history:
 // before applying each TaskAssigned it asks the swarm's state, as it was
 // then, whom it would choose with the recorded weights overridden by o
-// (swarm.State.WhatIf, the assignments' own pure decision), and reports
-// the assignments that would differ. The history itself is applied as
+// (swarm.State.Choose, then WhatIf for the candidates' scores: the
+// assignments' own pure decision), and reports the assignments that would
+// differ. The history itself is applied as
 // recorded: later assignments are judged on the state the recorded ones
 // left, so each divergence is one decision, not a cascade.
 func (r *Replayer) WhatIf(ctx context.Context, id string, o Overrides) (WhatIfReport, error) {
@@ -107,11 +108,13 @@ func (r *Replayer) WhatIf(ctx context.Context, id string, o Overrides) (WhatIfRe
 	err := r.fold(ctx, ref.Stream(), 1, decodeLean, func(env *events.Envelope, msg proto.Message) (bool, error) {
 		if m, ok := msg.(*hivev1.TaskAssigned); ok {
 			rep.Assignments++
-			ch, ok := st.WhatIf(m.GetTaskId(), o.apply(m.GetWeights()))
+			w := o.apply(m.GetWeights())
+			chosen, ok := st.Choose(m.GetTaskId(), w)
 			switch {
 			case !ok:
 				rep.Unreplayable++
-			case ch.AgentID != m.GetAgentId():
+			case chosen != m.GetAgentId():
+				ch, _ := st.WhatIf(m.GetTaskId(), w) // the rules of Choose: the same member, with the scores
 				d, err := divergence(env, ch)
 				if err != nil {
 					return false, err

@@ -128,3 +128,18 @@ func TestWhatIfReplaysAnAssignmentWithOtherWeights(t *testing.T) {
 		t.Error("WhatIf answered for a finished task")
 	}
 }
+
+func TestChooseAgreesWithWhatIf(t *testing.T) {
+	s := given(t, rivals(&hivev1.SwarmWeights{Capability: 1, Load: 1, Success: 1, Speed: 1})...)
+	apply(t, &s, queued(13, "code"))
+	for _, w := range []swarm.Weights{{}, {Load: 1}, {Capability: 1}, {Success: 3, Speed: 1}} {
+		ch, ok := s.WhatIf(tid(13), w)
+		id, ok2 := s.Choose(tid(13), w)
+		if !ok || !ok2 || id != ch.AgentID {
+			t.Fatalf("weights %+v: Choose = %s, %v; WhatIf = %s, %v", w, id, ok2, ch.AgentID, ok)
+		}
+	}
+	if _, ok := s.Choose(tid(1), swarm.Weights{}); ok {
+		t.Error("Choose answered for a finished task")
+	}
+}

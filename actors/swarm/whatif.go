@@ -41,3 +41,20 @@ func (s *State) WhatIf(taskID string, w Weights) (Choice, bool) {
 	}
 	return ch, true
 }
+
+// Choose returns the member the swarm would now choose for its queued task
+// taskID under weights w, by the same rules as WhatIf, without scoring and
+// sorting every candidate: the cheap question a what-if over many recorded
+// assignments asks of each, before asking WhatIf about those that differ.
+func (s *State) Choose(taskID string, w Weights) (string, bool) {
+	swarmID, seq, err := ParseTaskID(taskID)
+	t, ok := s.tasks.get(seq)
+	if err != nil || swarmID != s.id || !ok || t.status != TaskStatusQueued {
+		return "", false
+	}
+	var c choice
+	if !s.choose(t, s.capID(t.capability), w.resolved(), &c) {
+		return "", false
+	}
+	return s.mem(c.winner).id, true
+}
