@@ -101,6 +101,21 @@ func TestAuditReplayGolden(t *testing.T) {
 	}
 }
 
+// TestReplayHistoryVerifies checks that the history, its TaskFailed events
+// stored at schema version 1, passes the store's verification: the hash
+// chain covers the bytes as written, not as upcast.
+func TestReplayHistoryVerifies(t *testing.T) {
+	dataDir, _ := replayHistory(t)
+	s, err := pebblestore.OpenReadOnly(pebblestore.Config{Dir: filepath.Join(dataDir, "events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Verify(t.Context()); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+}
+
 // TestAuditReplayJSONLines checks that -o jsonl writes one JSON object a
 // line: a decision each for audit, a divergence each for what-if.
 func TestAuditReplayJSONLines(t *testing.T) {
