@@ -105,7 +105,7 @@ func (r *Replayer) WhatIf(ctx context.Context, id string, o Overrides) (WhatIfRe
 	ref := actors.Ref{Kind: swarm.Kind, ID: id}
 	st := &swarm.State{}
 	rep := WhatIfReport{Swarm: id, Weights: o, Divergences: []Divergence{}}
-	err := r.fold(ctx, ref.Stream(), 1, decodeLean, func(env *events.Envelope, msg proto.Message) (bool, error) {
+	err := r.fold(ctx, ref.Stream(), 1, leanDecoder(), func(env *events.Envelope, msg proto.Message) (bool, error) {
 		if m, ok := msg.(*hivev1.TaskAssigned); ok {
 			rep.Assignments++
 			w := o.apply(m.GetWeights())
@@ -137,31 +137,35 @@ func (r *Replayer) WhatIf(ctx context.Context, id string, o Overrides) (WhatIfRe
 // candidatesField is the field number of TaskAssigned's candidates.
 const candidatesField = 11
 
-// decodeLean decodes env, but a TaskAssigned without its recorded
-// candidates: they are most of an assignment's bytes, and neither the
-// swarm's Apply nor WhatIf reads them (divergence decodes them again for
-// the few assignments that differ).
-func decodeLean(env *events.Envelope) (proto.Message, error) {
-	if env.Type != assignedType {
-		return events.Decode(env)
-	}
-	payload, err := events.Upcast(env)
-	if err != nil {
-		return nil, err
-	}
-	lean := make([]byte, 0, len(payload))
-	for b := payload; len(b) > 0; {
-		num, typ, n := protowire.ConsumeTag(b)
-		m := protowire.ConsumeFieldValue(num, typ, b[max(n, 0):])
-		if n < 0 || m < 0 {
-			return nil, fmt.Errorf("%s version %d: malformed payload", env.Stream, env.Version)
+// leanDecoder returns a decoder that decodes a TaskAssigned without its
+// recorded candidates: they are most of an assignment's bytes, and neither
+// the swarm's Apply nor Choose reads them (divergence decodes them again
+// for the few assignments that differ). Other events it decodes whole. It
+// reuses one buffer: one goroutine uses it.
+func leanDecoder() decoder {
+	var lean []byte
+	return func(env *events.Envelope) (proto.Message, error) {
+		if env.Type != assignedType {
+			return events.Decode(env)
 		}
-		if num != candidatesField {
-			lean = append(lean, b[:n+m]...)
+		payload, err := events.Upcast(env)
+		if err != nil {
+			return nil, err
 		}
-		b = b[n+m:]
+		lean = lean[:0]
+		for b := payload; len(b) > 0; {
+			num, typ, n := protowire.ConsumeTag(b)
+			m := protowire.ConsumeFieldValue(num, typ, b[max(n, 0):])
+			if n < 0 || m < 0 {
+				return nil, fmt.Errorf("%s version %d: malformed payload", env.Stream, env.Version)
+			}
+			if num != candidatesField {
+				lean = append(lean, b[:n+m]...)
+			}
+			b = b[n+m:]
+		}
+		return events.DecodePayload(env.Type, lean)
 	}
-	return events.DecodePayload(env.Type, lean)
 }
 
 // assignedType is the type name of TaskAssigned events.
