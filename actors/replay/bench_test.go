@@ -118,18 +118,24 @@ func saveSnapshot(b *testing.B, store *pebblestore.Store, st *agent.State, ref a
 }
 
 // BenchmarkTimeTravel rebuilds an agent with 100,000 events, from a pebble
-// store: near the end, from the snapshot the runtime keeps, and in the
-// middle, before it, by folding the stream from its first event.
+// store: near the end, from the snapshot the runtime keeps; in the middle,
+// before it, by folding the stream from its first event; and near the end
+// from a source without snapshots (as online), folding almost all of it.
 func BenchmarkTimeTravel(b *testing.B) {
 	store := openBenchStore(b)
 	ref := agentHistory(b, store)
-	r := replay.New(store, kinds)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name    string
+		src     replay.Source
 		version uint64
-	}{{"near_end_from_snapshot", benchEvents - 10}, {"middle_from_first_event", benchEvents / 2}} {
+	}{
+		{"near_end_from_snapshot", store, benchEvents - 10},
+		{"middle_from_first_event", store, benchEvents / 2},
+		{"near_end_without_snapshots", withoutSnapshots{store}, benchEvents - 10},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
+			r := replay.New(tc.src, kinds)
 			envs, err := store.ReadStream(ctx, ref.Stream(), tc.version, events.Forward, 1)
 			if err != nil {
 				b.Fatal(err)
@@ -149,6 +155,9 @@ func BenchmarkTimeTravel(b *testing.B) {
 		})
 	}
 }
+
+// withoutSnapshots hides a store's snapshots.
+type withoutSnapshots struct{ replay.Source }
 
 // benchMembers is the size of the swarm what-if runs on.
 const benchMembers = 16
