@@ -23,6 +23,7 @@ can see live what is happening, ask later why it happened, and replay it.`,
 	root.AddCommand(newTokenCommand())
 	root.AddCommand(newAgentsCommand(), newSwarmsCommand(), newWorkflowsCommand(), newDefinitionsCommand(),
 		newTasksCommand(), newEventsCommand(), newProjectionsCommand())
+	root.AddCommand(newVerifyCommand(), newExportCommand(), newImportCommand())
 	root.AddCommand(newAuditCommand(), newReplayCommand())
 	explainProblems(root)
 	return root

@@ -43,7 +43,7 @@ func idKey(id [16]byte) []byte { return append([]byte{'i'}, id[:]...) }
 // tamper opens dir with pebble itself, lets f change it, and closes it.
 func tamper(t *testing.T, dir string, f func(db *pebble.DB) error) {
 	t.Helper()
-	db, err := pebble.Open(dir, &pebble.Options{})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,3 +164,10 @@ func TestVerifyPassesAnIntactStore(t *testing.T) {
 		t.Fatalf("Verify = %+v, %v; want 7 events in 2 streams", got, err)
 	}
 }
+
+// quietPebble is a pebble logger that speaks only when pebble fails.
+type quietPebble struct{ t *testing.T }
+
+func (quietPebble) Infof(string, ...any)           {}
+func (q quietPebble) Errorf(f string, args ...any) { q.t.Errorf(f, args...) }
+func (q quietPebble) Fatalf(f string, args ...any) { q.t.Fatalf(f, args...) }
