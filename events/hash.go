@@ -64,6 +64,9 @@ type ChainError struct {
 	Stream  string
 	Version uint64
 	Reason  string
+	// Position is where in the global log the problem was found, when a
+	// whole log is checked; 0 otherwise. It is not part of the message.
+	Position uint64
 }
 
 // Error implements error.

@@ -68,6 +68,9 @@ func exportLog(ctx context.Context, src logSource, w io.Writer, f archive.Format
 	if err != nil {
 		return 0, err
 	}
+	if n, ok, err := exportStored(ctx, src, aw); ok {
+		return n, err
+	}
 	var after, n uint64
 	for {
 		page, err := src.ReadAll(ctx, after, scanPage)
@@ -85,4 +88,28 @@ func exportLog(ctx context.Context, src logSource, w io.Writer, f archive.Format
 		n += uint64(len(page))
 		after = page[len(page)-1].Position
 	}
+}
+
+// storedScanner is a log that hands out its events' stored bytes: the
+// offline store.
+type storedScanner interface {
+	ScanStored(ctx context.Context, after uint64, fn func(pos uint64, raw []byte) error) error
+}
+
+// exportStored copies the stored bytes of src's events to aw, when both
+// can (an offline binary export), and reports whether it did.
+func exportStored(ctx context.Context, src logSource, aw archive.Writer) (n uint64, ok bool, err error) {
+	scanner, ok1 := src.(storedScanner)
+	sw, ok2 := aw.(archive.StoredWriter)
+	if !ok1 || !ok2 {
+		return 0, false, nil
+	}
+	err = scanner.ScanStored(ctx, 0, func(_ uint64, raw []byte) error {
+		n++
+		return sw.WriteStored(raw)
+	})
+	if err != nil {
+		return n, true, fmt.Errorf("export: %w", err)
+	}
+	return n, true, aw.Flush()
 }

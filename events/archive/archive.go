@@ -69,6 +69,13 @@ type Writer interface {
 	Flush() error
 }
 
+// StoredWriter is the capability of the binary Writer to take an event
+// already in its hivev1.StoredEvent encoding (as the store keeps it),
+// which it writes unchanged: an export then needs no decoding.
+type StoredWriter interface {
+	WriteStored(raw []byte) error
+}
+
 // Reader reads events from an archive, in order. It belongs to one
 // goroutine.
 type Reader interface {

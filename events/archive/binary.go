@@ -25,11 +25,16 @@ func (b *binaryWriter) Write(e *events.Envelope) error {
 	if b.buf, err = b.enc.Append(b.buf[:0], e); err != nil {
 		return err
 	}
+	return b.WriteStored(b.buf)
+}
+
+// WriteStored implements StoredWriter.
+func (b *binaryWriter) WriteStored(raw []byte) error {
 	var n [binary.MaxVarintLen64]byte
-	if _, err := b.w.Write(n[:binary.PutUvarint(n[:], uint64(len(b.buf)))]); err != nil {
+	if _, err := b.w.Write(n[:binary.PutUvarint(n[:], uint64(len(raw)))]); err != nil {
 		return fmt.Errorf("archive: write: %w", err)
 	}
-	if _, err := b.w.Write(b.buf); err != nil {
+	if _, err := b.w.Write(raw); err != nil {
 		return fmt.Errorf("archive: write: %w", err)
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"runtime"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -45,12 +47,20 @@ func (s *Store) Verify(ctx context.Context) (Checked, error) {
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
 	c := &check{r: snap, v: events.NewVerifier(), seed: maphash.MakeSeed()}
+	// The index scans run beside the log scan; their findings are
+	// compared with the log's once all are done.
+	var streams streamIndexScan
+	var ids idIndexScan
+	var wg sync.WaitGroup
+	wg.Go(func() { streams = c.scanStreamIndex(ctx) })
+	wg.Go(func() { ids = c.scanIDIndex(ctx) })
 	err := c.log(ctx)
+	wg.Wait()
 	if err == nil {
-		err = c.streamIndex(ctx)
+		err = c.streamIndex(ctx, &streams)
 	}
 	if err == nil {
-		err = c.idIndex(ctx)
+		err = c.idIndex(ctx, &ids)
 	}
 	if err == nil && c.gap != 0 {
 		err = fmt.Errorf("%w: position %d is missing from the log, and no stream names it", ErrCorrupt, c.gap)
@@ -89,15 +99,76 @@ func idDigest(id []byte, pos uint64) uint64 {
 	return mix(binary.LittleEndian.Uint64(id[:8]) ^ mix(binary.LittleEndian.Uint64(id[8:])^mix(pos)))
 }
 
-// log scans the global log.
-func (c *check) log(ctx context.Context) (err error) {
+// linkBatch is how many events the log scan hands a hash worker at once.
+const linkBatch = 512
+
+// link is an event and the hash it must link to, for a hash worker.
+type link struct {
+	prev events.Hash
+	e    events.Envelope
+}
+
+// log scans the global log. The scan checks positions and versions
+// itself (events.Verifier.Sequence) and hands the hash checks, most of the
+// work, to one worker per CPU in batches; it returns the problem at the
+// lowest position.
+func (c *check) log(ctx context.Context) error {
+	workers := runtime.GOMAXPROCS(0)
+	jobs, free := make(chan []link, 2*workers), make(chan []link, 4*workers)
+	found := make([]*events.ChainError, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { found[w] = checkLinks(jobs, free) })
+	}
+	err := c.scanLog(ctx, jobs, free)
+	close(jobs)
+	wg.Wait()
+	first, _ := errors.AsType[*events.ChainError](err)
+	if err != nil && first == nil {
+		return err // not about one event
+	}
+	for _, ce := range found {
+		if ce != nil && (first == nil || ce.Position < first.Position) {
+			first = ce
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return first
+}
+
+// checkLinks checks the hashes of the batches from jobs, recycling them
+// into free, and returns the problem at the lowest position.
+func checkLinks(jobs <-chan []link, free chan<- []link) *events.ChainError {
+	lc := events.NewLinkChecker()
+	var first *events.ChainError
+	for batch := range jobs {
+		for i := range batch {
+			if err := lc.Check(&batch[i].prev, &batch[i].e); err != nil && first == nil {
+				first, _ = errors.AsType[*events.ChainError](err)
+				first.Position = batch[i].e.Position
+			}
+		}
+		select {
+		case free <- batch[:0]:
+		default:
+		}
+	}
+	return first
+}
+
+// scanLog reads the log in order, checks positions and versions, and
+// sends the events in batches to the hash workers.
+func (c *check) scanLog(ctx context.Context, jobs chan<- []link, free chan []link) (err error) {
 	it, err := c.r.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: []byte{prefixLog + 1}})
 	if err != nil {
 		return fmt.Errorf("pebblestore: verify the log: %w", err)
 	}
 	defer closeIter(it, &err)
+	batch := make([]link, 0, linkBatch)
+	defer func() { jobs <- batch }()
 	var last uint64
-	var e events.Envelope
 	for ok := it.First(); ok; ok = it.Next() {
 		pos, kok := logKeyPosition(it.Key())
 		if !kok {
@@ -110,67 +181,115 @@ func (c *check) log(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("pebblestore: read position %d: %w", pos, err)
 		}
-		e = events.Envelope{}
-		if err := c.dec.fill(v, pos, &e); err != nil {
+		batch = batch[:len(batch)+1]
+		l := &batch[len(batch)-1]
+		l.e = events.Envelope{}
+		if err := c.sequence(v, pos, l); err != nil {
+			batch = batch[:len(batch)-1]
 			return err
 		}
-		if e.Position != pos {
-			return &events.ChainError{Stream: e.Stream, Version: e.Version,
-				Reason: fmt.Sprintf("stored at position %d but records position %d", pos, e.Position)}
-		}
-		if err := c.v.Add(&e); err != nil {
-			return err
-		}
-		c.streams += entryDigest(maphash.String(c.seed, e.Stream), e.Version, pos)
-		c.ids += idDigest(e.ID[:], pos)
 		last = pos
+		if len(batch) == linkBatch {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			jobs <- batch
+			select {
+			case batch = <-free:
+			default:
+				batch = make([]link, 0, linkBatch)
+			}
+		}
 	}
 	return it.Error()
 }
 
-// streamIndex scans the stream index.
-func (c *check) streamIndex(ctx context.Context) (err error) {
+// sequence decodes the record v stored at pos into l and checks its
+// position and version, and adds it to the digests.
+func (c *check) sequence(v []byte, pos uint64, l *link) error {
+	e := &l.e
+	if err := c.dec.fill(v, pos, e); err != nil {
+		return err
+	}
+	if e.Position != pos {
+		return &events.ChainError{Stream: e.Stream, Version: e.Version, Position: pos,
+			Reason: fmt.Sprintf("stored at position %d but records position %d", pos, e.Position)}
+	}
+	prev, err := c.v.Sequence(e)
+	if ce, ok := errors.AsType[*events.ChainError](err); ok {
+		ce.Position = pos
+		return ce
+	}
+	l.prev = prev
+	c.streams += entryDigest(maphash.String(c.seed, e.Stream), e.Version, pos)
+	c.ids += idDigest(e.ID[:], pos)
+	return nil
+}
+
+// streamIndexScan is what a scan of the stream index found.
+type streamIndexScan struct {
+	ends          []indexEnd // each stream's last version, in key order
+	digest, count uint64
+	err           error // the first problem within the index
+}
+
+// indexEnd is a stream and the last version the index has of it.
+type indexEnd struct {
+	stream string
+	last   uint64
+}
+
+// scanStreamIndex scans the stream index: each stream's versions must be
+// dense from 1; the entries go into a digest.
+func (c *check) scanStreamIndex(ctx context.Context) (out streamIndexScan) {
 	it, err := c.r.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefixStream}, UpperBound: []byte{prefixStream + 1}})
 	if err != nil {
-		return fmt.Errorf("pebblestore: verify the stream index: %w", err)
+		out.err = fmt.Errorf("pebblestore: verify the stream index: %w", err)
+		return out
 	}
-	defer closeIter(it, &err)
-	var (
-		name          []byte
-		stream        string
-		nameHash      uint64
-		next          uint64
-		digest, count uint64
-		streams       int
-	)
+	defer closeIter(it, &out.err)
+	var name []byte
+	var nameHash, next uint64
 	for ok := it.First(); ok; ok = it.Next() {
 		k := it.Key()
 		version, vok := streamKeyVersion(k)
 		pos, pok := decodePosition(it.Value())
 		if !vok || !pok {
-			return fmt.Errorf("%w: stream index entry %x", ErrCorrupt, k)
+			out.err = fmt.Errorf("%w: stream index entry %x", ErrCorrupt, k)
+			return out
 		}
 		if !bytes.Equal(k[1:len(k)-9], name) {
-			if err := c.streamEnds(stream, next); err != nil {
-				return err
-			}
 			name = append(name[:0], k[1:len(k)-9]...)
-			stream, nameHash, next, streams = string(name), maphash.Bytes(c.seed, name), 1, streams+1
+			out.ends = append(out.ends, indexEnd{stream: string(name)})
+			nameHash, next = maphash.Bytes(c.seed, name), 1
 		}
+		end := &out.ends[len(out.ends)-1]
 		if version != next {
-			return &events.ChainError{Stream: stream, Version: next, Reason: fmt.Sprintf("the stream index has version %d next", version)}
+			out.err = &events.ChainError{Stream: end.stream, Version: next, Reason: fmt.Sprintf("the stream index has version %d next", version)}
+			return out
 		}
-		digest += entryDigest(nameHash, version, pos)
-		count++
+		out.digest += entryDigest(nameHash, version, pos)
+		out.count++
+		end.last = version
 		next++
 	}
 	if err := it.Error(); err != nil {
-		return fmt.Errorf("pebblestore: verify the stream index: %w", err)
+		out.err = fmt.Errorf("pebblestore: verify the stream index: %w", err)
 	}
-	if err := c.streamEnds(stream, next); err != nil {
-		return err
+	return out
+}
+
+// streamIndex compares the stream index scan with the log's.
+func (c *check) streamIndex(ctx context.Context, scan *streamIndexScan) error {
+	if scan.err != nil {
+		return scan.err
 	}
-	if digest != c.streams || count != c.v.Events() || streams != c.v.Streams() {
+	for _, end := range scan.ends {
+		if err := c.streamEnds(end.stream, end.last+1); err != nil {
+			return err
+		}
+	}
+	if scan.digest != c.streams || scan.count != c.v.Events() || len(scan.ends) != c.v.Streams() {
 		return c.findStreamEntry(ctx)
 	}
 	return nil
@@ -179,9 +298,6 @@ func (c *check) streamIndex(ctx context.Context) (err error) {
 // streamEnds checks that the index of stream, ending before version next,
 // reaches the version of the log.
 func (c *check) streamEnds(stream string, next uint64) error {
-	if stream == "" {
-		return nil
-	}
 	switch logged := c.v.Version(stream); {
 	case logged == 0:
 		return &events.ChainError{Stream: stream, Version: 1, Reason: "in the stream index but not in the log"}
@@ -214,27 +330,42 @@ func (c *check) findStreamEntry(ctx context.Context) (err error) {
 	return errors.Join(fmt.Errorf("%w: the stream index does not match the log", ErrCorrupt), it.Error())
 }
 
-// idIndex scans the event-id index.
-func (c *check) idIndex(ctx context.Context) (err error) {
+// idIndexScan is what a scan of the event-id index found.
+type idIndexScan struct {
+	digest, count uint64
+	err           error
+}
+
+// scanIDIndex scans the event-id index into a digest.
+func (c *check) scanIDIndex(ctx context.Context) (out idIndexScan) {
 	it, err := c.r.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefixID}, UpperBound: []byte{prefixID + 1}})
 	if err != nil {
-		return fmt.Errorf("pebblestore: verify the id index: %w", err)
+		out.err = fmt.Errorf("pebblestore: verify the id index: %w", err)
+		return out
 	}
-	defer closeIter(it, &err)
-	var digest, count uint64
+	defer closeIter(it, &out.err)
 	for ok := it.First(); ok; ok = it.Next() {
 		k := it.Key()
 		pos, pok := decodePosition(it.Value())
 		if len(k) != idKeyLen || !pok {
-			return fmt.Errorf("%w: id index entry %x", ErrCorrupt, k)
+			out.err = fmt.Errorf("%w: id index entry %x", ErrCorrupt, k)
+			return out
 		}
-		digest += idDigest(k[1:], pos)
-		count++
+		out.digest += idDigest(k[1:], pos)
+		out.count++
 	}
 	if err := it.Error(); err != nil {
-		return fmt.Errorf("pebblestore: verify the id index: %w", err)
+		out.err = fmt.Errorf("pebblestore: verify the id index: %w", err)
 	}
-	if digest != c.ids || count != c.v.Events() {
+	return out
+}
+
+// idIndex compares the id index scan with the log's.
+func (c *check) idIndex(ctx context.Context, scan *idIndexScan) error {
+	if scan.err != nil {
+		return scan.err
+	}
+	if scan.digest != c.ids || scan.count != c.v.Events() {
 		return c.findIDEntry(ctx)
 	}
 	return nil
