@@ -47,14 +47,15 @@ func (s *Store) Verify(ctx context.Context) (Checked, error) {
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
 	c := &check{r: snap, v: events.NewVerifier(), seed: maphash.MakeSeed()}
-	// The index scans run beside the log scan; their findings are
-	// compared with the log's once all are done.
+	// The two index scans run side by side after the log scan (beside
+	// it, they would slow the log scan, the longest, down more); their
+	// findings are then compared with the log's.
+	err := c.log(ctx)
 	var streams streamIndexScan
 	var ids idIndexScan
 	var wg sync.WaitGroup
 	wg.Go(func() { streams = c.scanStreamIndex(ctx) })
 	wg.Go(func() { ids = c.scanIDIndex(ctx) })
-	err := c.log(ctx)
 	wg.Wait()
 	if err == nil {
 		err = c.streamIndex(ctx, &streams)
@@ -109,16 +110,16 @@ type link struct {
 }
 
 // log scans the global log. The scan checks positions and versions
-// itself (events.Verifier.Sequence) and hands the hash checks, most of the
-// work, to one worker per CPU in batches; it returns the problem at the
-// lowest position.
+// itself (events.Verifier.Sequence) and hands the hash checks and the
+// digests, most of the work, to one worker per CPU in batches; it returns
+// the problem at the lowest position.
 func (c *check) log(ctx context.Context) error {
 	workers := runtime.GOMAXPROCS(0)
 	jobs, free := make(chan []link, 2*workers), make(chan []link, 4*workers)
-	found := make([]*events.ChainError, workers)
+	found := make([]linkCheck, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Go(func() { found[w] = checkLinks(jobs, free) })
+		wg.Go(func() { found[w] = c.checkLinks(jobs, free) })
 	}
 	err := c.scanLog(ctx, jobs, free)
 	close(jobs)
@@ -127,9 +128,11 @@ func (c *check) log(ctx context.Context) error {
 	if err != nil && first == nil {
 		return err // not about one event
 	}
-	for _, ce := range found {
-		if ce != nil && (first == nil || ce.Position < first.Position) {
-			first = ce
+	for _, f := range found {
+		c.streams += f.streams
+		c.ids += f.ids
+		if f.first != nil && (first == nil || f.first.Position < first.Position) {
+			first = f.first
 		}
 	}
 	if first == nil {
@@ -138,24 +141,34 @@ func (c *check) log(ctx context.Context) error {
 	return first
 }
 
-// checkLinks checks the hashes of the batches from jobs, recycling them
-// into free, and returns the problem at the lowest position.
-func checkLinks(jobs <-chan []link, free chan<- []link) *events.ChainError {
+// linkCheck is what a hash worker found: the problem at the lowest
+// position, and its share of the log's digests.
+type linkCheck struct {
+	first        *events.ChainError
+	streams, ids uint64
+}
+
+// checkLinks checks the hashes of the batches from jobs and adds their
+// events to the digests, recycling the batches into free.
+func (c *check) checkLinks(jobs <-chan []link, free chan<- []link) linkCheck {
 	lc := events.NewLinkChecker()
-	var first *events.ChainError
+	var out linkCheck
 	for batch := range jobs {
 		for i := range batch {
-			if err := lc.Check(&batch[i].prev, &batch[i].e); err != nil && first == nil {
-				first, _ = errors.AsType[*events.ChainError](err)
-				first.Position = batch[i].e.Position
+			e := &batch[i].e
+			if err := lc.Check(&batch[i].prev, e); err != nil && out.first == nil {
+				out.first, _ = errors.AsType[*events.ChainError](err)
+				out.first.Position = e.Position
 			}
+			out.streams += entryDigest(maphash.String(c.seed, e.Stream), e.Version, e.Position)
+			out.ids += idDigest(e.ID[:], e.Position)
 		}
 		select {
 		case free <- batch[:0]:
 		default:
 		}
 	}
-	return first
+	return out
 }
 
 // scanLog reads the log in order, checks positions and versions, and
@@ -205,7 +218,7 @@ func (c *check) scanLog(ctx context.Context, jobs chan<- []link, free chan []lin
 }
 
 // sequence decodes the record v stored at pos into l and checks its
-// position and version, and adds it to the digests.
+// position and version.
 func (c *check) sequence(v []byte, pos uint64, l *link) error {
 	e := &l.e
 	if err := c.dec.fill(v, pos, e); err != nil {
@@ -221,8 +234,6 @@ func (c *check) sequence(v []byte, pos uint64, l *link) error {
 		return ce
 	}
 	l.prev = prev
-	c.streams += entryDigest(maphash.String(c.seed, e.Stream), e.Version, pos)
-	c.ids += idDigest(e.ID[:], pos)
 	return nil
 }
 
