@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hive/events"
 	"hive/events/archive"
 )
 
@@ -80,10 +81,8 @@ func exportLog(ctx context.Context, src logSource, w io.Writer, f archive.Format
 		if len(page) == 0 {
 			return n, aw.Flush()
 		}
-		for i := range page {
-			if err := aw.Write(&page[i]); err != nil {
-				return n, fmt.Errorf("export: %w", err)
-			}
+		if err := writePage(aw, page); err != nil {
+			return n, fmt.Errorf("export: %w", err)
 		}
 		n += uint64(len(page))
 		after = page[len(page)-1].Position
@@ -112,4 +111,17 @@ func exportStored(ctx context.Context, src logSource, aw archive.Writer) (n uint
 		return n, true, fmt.Errorf("export: %w", err)
 	}
 	return n, true, aw.Flush()
+}
+
+// writePage writes page to aw, at once if aw can.
+func writePage(aw archive.Writer, page []events.Envelope) error {
+	if bw, ok := aw.(archive.BatchWriter); ok {
+		return bw.WriteBatch(page)
+	}
+	for i := range page {
+		if err := aw.Write(&page[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

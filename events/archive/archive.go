@@ -76,6 +76,12 @@ type StoredWriter interface {
 	WriteStored(raw []byte) error
 }
 
+// BatchWriter is the capability of a Writer to write many events at once,
+// faster than one by one (the NDJSON writer encodes them on every core).
+type BatchWriter interface {
+	WriteBatch(evs []events.Envelope) error
+}
+
 // Reader reads events from an archive, in order. It belongs to one
 // goroutine.
 type Reader interface {

@@ -180,3 +180,25 @@ func TestMalformedArchives(t *testing.T) {
 		t.Errorf("a zip file: %v, want ErrFormat", err)
 	}
 }
+
+func TestNDJSONBatchesAsOneByOne(t *testing.T) {
+	var log []events.Envelope
+	for range 40 { // enough for every worker to have a share
+		log = append(log, history(t)...)
+	}
+	var buf bytes.Buffer
+	w, err := archive.NewWriter(&buf, archive.NDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw, ok := w.(archive.BatchWriter)
+	if !ok {
+		t.Fatal("the NDJSON writer writes no batches")
+	}
+	if err := errors.Join(bw.WriteBatch(log[:7]), bw.WriteBatch(log[7:]), w.Flush()); err != nil {
+		t.Fatal(err)
+	}
+	if want := write(t, archive.NDJSON, log); !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("batches wrote %d bytes, one by one %d, or in another order", buf.Len(), len(want))
+	}
+}

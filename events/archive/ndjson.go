@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -38,12 +40,50 @@ type record struct {
 }
 
 type ndjsonWriter struct {
-	w    *bufio.Writer
-	line []byte
+	w     *bufio.Writer
+	line  []byte
+	parts [][]byte // WriteBatch's buffers, one per worker
 }
 
 func (n *ndjsonWriter) Write(e *events.Envelope) error {
-	b := append(n.line[:0], `{"position":`...)
+	n.line = appendLine(n.line[:0], e)
+	if _, err := n.w.Write(n.line); err != nil {
+		return fmt.Errorf("archive: write: %w", err)
+	}
+	return nil
+}
+
+// WriteBatch implements BatchWriter: the lines of evs are encoded on one
+// goroutine per CPU, each a share of evs, and written in order.
+func (n *ndjsonWriter) WriteBatch(evs []events.Envelope) error {
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(evs)/64))
+	if len(n.parts) < workers {
+		n.parts = make([][]byte, workers)
+	}
+	share := (len(evs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		part := evs[min(w*share, len(evs)):min((w+1)*share, len(evs))]
+		wg.Go(func() {
+			buf := n.parts[w][:0]
+			for i := range part {
+				buf = appendLine(buf, &part[i])
+			}
+			n.parts[w] = buf
+		})
+	}
+	wg.Wait()
+	for _, buf := range n.parts[:workers] {
+		if _, err := n.w.Write(buf); err != nil {
+			return fmt.Errorf("archive: write: %w", err)
+		}
+	}
+	return nil
+}
+
+// appendLine appends e's NDJSON line to b.
+func appendLine(b []byte, e *events.Envelope) []byte {
+	b = append(b, `{"position":`...)
 	b = strconv.AppendUint(b, e.Position, 10)
 	b = append(b, `,"id":"`...)
 	b = append(b, e.ID.String()...)
@@ -65,12 +105,7 @@ func (n *ndjsonWriter) Write(e *events.Envelope) error {
 	b = base64.StdEncoding.AppendEncode(b, e.Payload)
 	b = append(b, `","hash":"`...)
 	b = hex.AppendEncode(b, e.Hash[:])
-	b = append(b, "\"}\n"...)
-	n.line = b
-	if _, err := n.w.Write(b); err != nil {
-		return fmt.Errorf("archive: write: %w", err)
-	}
-	return nil
+	return append(b, "\"}\n"...)
 }
 
 func (n *ndjsonWriter) Flush() error {
