@@ -110,3 +110,37 @@ func sameEvent(a, b events.Envelope) bool {
 		a.Type == b.Type && a.RecordedAt.Equal(b.RecordedAt) && a.SchemaVersion == b.SchemaVersion &&
 		string(a.Payload) == string(b.Payload) && a.Metadata == b.Metadata && a.Hash == b.Hash
 }
+
+func TestLogRoutesRefuseBadRawAndAfter(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	var first struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	s.must(t, http.MethodGet, "/v1/events?limit=1", nil, &first)
+	cases := []struct{ path, field string }{
+		{"/v1/events?after=-1", "after"},
+		{"/v1/events?after=1&cursor=" + first.NextCursor, "after"},
+		{"/v1/events?raw=yes", "raw"},
+		{"/v1/streams/agent-x?raw=1", "raw"},
+	}
+	for _, tc := range cases {
+		s.problem(t, http.MethodGet, tc.path, nil, http.StatusBadRequest, tc.field)
+	}
+	registerAgent(t, s, "ada", "code")
+	var page struct {
+		Events []struct {
+			Position      uint64 `json:"position"`
+			PayloadBase64 []byte `json:"payload_base64"`
+		} `json:"events"`
+		Head uint64 `json:"head"`
+	}
+	s.must(t, http.MethodGet, "/v1/events?after=1&raw=true", nil, &page)
+	if len(page.Events) == 0 || page.Events[0].Position != 2 || page.Head < page.Events[len(page.Events)-1].Position {
+		t.Fatalf("GET /v1/events?after=1 = %+v", page)
+	}
+	for _, e := range page.Events {
+		if len(e.PayloadBase64) == 0 {
+			t.Errorf("raw=true: the event at %d has no payload bytes", e.Position)
+		}
+	}
+}
