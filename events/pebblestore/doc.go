@@ -84,6 +84,16 @@
 // never see a group before its fsync has completed. SubscribeAll pages
 // through ReadAll and waits for the commit signal (events.NewSubscription).
 //
+// # Offline tools
+//
+// OpenReadOnly opens a directory for the audit tools: pebble in ReadOnly
+// mode (the WAL replayed in memory, no file written), no writer or
+// committer, appends and snapshot saves refused with ErrReadOnly. It takes
+// the directory lock like Open, so it is refused (ErrInUse) while a server
+// holds the directory, and a server cannot open it meanwhile. Verify checks
+// the log and both indexes against each other (see its documentation);
+// ScanStored hands out the stored records undecoded, for a binary export.
+//
 // # Crash guarantees
 //
 //   - An Append that returned without error is durable: its group's batch
