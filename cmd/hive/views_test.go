@@ -81,11 +81,16 @@ func TestViewsFollowAWorkflowRun(t *testing.T) {
 	if detail.StepsCompleted != 2 || detail.StepsTotal != 2 || detail.Steps[1].AgentID != hub {
 		t.Fatalf("completed run = %+v", detail)
 	}
+	// The agent hears of the task's end from the swarm, after the run;
+	// then nothing more happens, and every read model catches up with it.
+	var board projections.Agent
+	waitView(t, viewer, "/v1/agents/"+hub, &board, "the hub idle again", func() bool { return board.Load == 0 })
+	var ready struct{ Lag []projections.Lag }
+	waitView(t, viewer, "/readyz", &ready, "every read model at the head", func() bool {
+		return !slices.ContainsFunc(ready.Lag, func(l projections.Lag) bool { return l.BehindPositions > 0 })
+	})
 	checkRunList(t, viewer, run.ID, swarmID)
 	checkActivity(t, viewer)
-
-	var board projections.Agent
-	viewer.must(t, http.MethodGet, "/v1/agents/"+hub, nil, &board)
 	if board.SuccessRate == nil || *board.SuccessRate != 1 || board.Load != 0 || board.LastHeartbeat.IsZero() || board.Position == 0 {
 		t.Fatalf("hub on the agents board = %+v", board)
 	}
