@@ -70,6 +70,8 @@ const (
 	inboxSize = 4096
 	// catchUpPage is how many events one store read returns.
 	catchUpPage = 1000
+	// outboxSize is how many batches of changes may wait for the bus.
+	outboxSize = 1024
 	// maxBatch is the most live events a projection applies before it
 	// publishes their changes, when more keep coming.
 	maxBatch = 256
@@ -85,8 +87,9 @@ type Runner struct {
 	opts    Options
 	tracked []*tracked
 	waiting waiters
-	head    atomic.Uint64 // newest position seen
-	headAt  atomic.Int64  // its recorded time, Unix nanoseconds
+	outbox  chan *message.Message // changes for the bus, when there is one
+	head    atomic.Uint64         // newest position seen
+	headAt  atomic.Int64          // its recorded time, Unix nanoseconds
 }
 
 // tracked is a projection and what the runner knows of its progress.
@@ -130,6 +133,10 @@ func (r *Runner) With(o Options) *Runner {
 		o.SaveInterval = DefaultSaveInterval
 	}
 	r.opts = o
+	r.outbox = nil
+	if o.Changes != nil {
+		r.outbox = make(chan *message.Message, outboxSize)
+	}
 	return r
 }
 
@@ -159,6 +166,20 @@ func (r *Runner) Run(ctx context.Context) error {
 		defer wg.Done()
 		source(srcCtx)
 	}()
+	// The feeds stop, too, if the changes can no longer be published.
+	ctx, stopFeeds := context.WithCancel(ctx)
+	defer stopFeeds()
+	var publishErr error
+	if r.outbox != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if publishErr = r.publish(srcCtx); publishErr != nil {
+				r.logger.Error("projections stopped: changes cannot be published", "err", publishErr)
+				stopFeeds()
+			}
+		}()
+	}
 	errs := make([]error, len(r.tracked))
 	var feeds sync.WaitGroup
 	for i, t := range r.tracked {
@@ -171,7 +192,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	feeds.Wait()
 	stopSource()
 	wg.Wait()
-	return errors.Join(errs...)
+	return errors.Join(append(errs, publishErr)...)
 }
 
 // restore loads the saved state of each persistent projection. A state that
@@ -297,7 +318,7 @@ func (r *Runner) apply(t *tracked, env *events.Envelope) error {
 // flush, last being the newest of them.
 func (r *Runner) flush(ctx context.Context, t *tracked, last *events.Envelope) error {
 	t.unflushed = 0
-	if err := r.publishChanges(t, last); err != nil && ctx.Err() == nil {
+	if err := r.publishChanges(ctx, t, last); err != nil && ctx.Err() == nil {
 		return r.fail(t, last, err)
 	}
 	return nil

@@ -104,27 +104,69 @@ func (r *Runner) dispatch(d delivery) {
 	}
 }
 
-// publishChanges publishes the changes t made up to env, if it is live,
-// there is a bus for them and env came after the runner started; it asks
-// for them either way, so that a live projection does not hoard them.
-func (r *Runner) publishChanges(t *tracked, env *events.Envelope) error {
+// publishChanges hands the changes t made up to env to the runner's
+// publisher, if t is live, there is a bus for them and env came after the
+// runner started; it asks for them either way, so that a live projection
+// does not hoard them. The publisher sends them on in the order given, so
+// that applying events never waits for live clients, unless the
+// publisher's queue is full.
+func (r *Runner) publishChanges(ctx context.Context, t *tracked, env *events.Envelope) error {
 	lv, ok := t.Projection.(Live)
 	if !ok {
 		return nil
 	}
 	changes, err := lv.Changed(t.changes[:0])
 	t.changes = changes[:0]
-	if err != nil || len(changes) == 0 || r.opts.Changes == nil || env.Position <= t.target.Load() {
+	if err != nil || len(changes) == 0 || r.outbox == nil || env.Position <= t.target.Load() {
 		return err
 	}
-	payload, err := json.Marshal(changes)
-	if err != nil {
-		return fmt.Errorf("encode changes: %w", err)
-	}
-	msg := message.NewMessage(env.ID.String()+"/"+t.Name(), payload)
+	msg := message.NewMessage(env.ID.String()+"/"+t.Name(), encodeChanges(changes))
 	msg.Metadata.Set(relay.MetaPosition, strconv.FormatUint(env.Position, 10))
-	if err := r.opts.Changes.Publish(r.opts.ChangesTopic, msg); err != nil {
-		return fmt.Errorf("publish changes: %w", err)
+	select {
+	case r.outbox <- msg:
+	case <-ctx.Done():
 	}
 	return nil
+}
+
+// publish sends the changes handed to it on the bus, in order, until ctx
+// ends (then it returns nil) or publishing fails.
+func (r *Runner) publish(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case msg := <-r.outbox:
+			if err := r.opts.Changes.Publish(r.opts.ChangesTopic, msg); err != nil && ctx.Err() == nil {
+				return fmt.Errorf("projections: publish changes: %w", err)
+			}
+		}
+	}
+}
+
+// encodeChanges encodes changes as a JSON array. Their data is JSON already,
+// as the read models encoded it, and is copied as it is.
+func encodeChanges(changes []Change) []byte {
+	b := make([]byte, 0, 128*len(changes))
+	b = append(b, '[')
+	for i, c := range changes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(append(b, `{"topic":`...), c.Topic)
+		b = strconv.AppendUint(append(b, `,"position":`...), c.Position, 10)
+		b = appendJSONString(append(b, `,"op":`...), c.Op)
+		b = appendJSONString(append(b, `,"id":`...), c.ID)
+		if len(c.Data) > 0 {
+			b = append(append(b, `,"data":`...), c.Data...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always encodes
+	return append(b, q...)
 }
