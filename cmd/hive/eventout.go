@@ -4,47 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
-
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"hive/events"
+	"hive/http/api"
 )
-
-// eventJSON is an event as -o json and -o jsonl print it: the fields of
-// the API's events, the payload as protobuf JSON (null for a type this
-// build does not know, whose bytes are then in payload_base64).
-type eventJSON struct {
-	ID            string          `json:"id"`
-	Stream        string          `json:"stream"`
-	Version       uint64          `json:"version"`
-	Position      uint64          `json:"position"`
-	Type          string          `json:"type"`
-	RecordedAt    time.Time       `json:"recorded_at"`
-	CorrelationID string          `json:"correlation_id,omitempty"`
-	CausationID   string          `json:"causation_id,omitempty"`
-	Principal     string          `json:"principal,omitempty"`
-	SchemaVersion uint32          `json:"schema_version"`
-	Payload       json.RawMessage `json:"payload"`
-	PayloadBase64 []byte          `json:"payload_base64,omitempty"`
-	Hash          string          `json:"hash"`
-}
-
-func toEventJSON(e *events.Envelope) eventJSON {
-	out := eventJSON{
-		ID: e.ID.String(), Stream: e.Stream, Version: e.Version, Position: e.Position, Type: e.Type,
-		RecordedAt: e.RecordedAt, CorrelationID: e.CorrelationID, CausationID: e.CausationID,
-		Principal: e.Principal, SchemaVersion: e.SchemaVersion, Payload: json.RawMessage("null"), Hash: e.Hash.String(),
-	}
-	if msg, err := events.Decode(e); err == nil {
-		if raw, err := protojson.Marshal(msg); err == nil {
-			out.Payload = raw
-			return out
-		}
-	}
-	out.PayloadBase64 = e.Payload
-	return out
-}
 
 // eventPrinter prints events in one of the output formats.
 type eventPrinter interface {
@@ -59,7 +22,7 @@ type eventPrinter interface {
 func newEventPrinter(w io.Writer, format string) eventPrinter {
 	switch format {
 	case "json":
-		return &jsonArrayPrinter{w: w, items: []eventJSON{}}
+		return &jsonArrayPrinter{w: w, items: []api.EventJSON{}}
 	case "jsonl":
 		return &jsonLinePrinter{enc: json.NewEncoder(w)}
 	}
@@ -89,11 +52,11 @@ func (p *tablePrinter) flush() error { return p.t.flush() }
 
 type jsonArrayPrinter struct {
 	w     io.Writer
-	items []eventJSON
+	items []api.EventJSON
 }
 
 func (p *jsonArrayPrinter) print(e *events.Envelope) error {
-	p.items = append(p.items, toEventJSON(e))
+	p.items = append(p.items, api.NewEventJSON(e))
 	return nil
 }
 
@@ -105,6 +68,6 @@ func (p *jsonArrayPrinter) flush() error {
 
 type jsonLinePrinter struct{ enc *json.Encoder }
 
-func (p *jsonLinePrinter) print(e *events.Envelope) error { return p.enc.Encode(toEventJSON(e)) }
+func (p *jsonLinePrinter) print(e *events.Envelope) error { return p.enc.Encode(api.NewEventJSON(e)) }
 
 func (p *jsonLinePrinter) flush() error { return nil }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"hive/http/api"
 )
 
 func TestLogToolsOnline(t *testing.T) {
@@ -25,7 +27,7 @@ func TestLogToolsOnline(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	for _, line := range lines {
-		var e eventJSON
+		var e api.EventJSON
 		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Type != "hive.v1.AgentRegistered" || string(e.Payload) == "null" {
 			t.Errorf("jsonl line %q: %+v, %v", line, e, err)
 		}

@@ -22,11 +22,11 @@ const (
 	scanPage = 1000
 )
 
-// eventJSON is an event as the audit routes show it: the envelope, and the
-// payload as protobuf JSON (null for a type this build does not know, with
-// the raw payload in payload_base64, as for every event when raw=true is
-// asked).
-type eventJSON struct {
+// EventJSON is an event as the audit routes (and the CLI's JSON output)
+// show it: the envelope, and the payload as protobuf JSON (null for a type
+// this build does not know, with the raw payload in payload_base64, as for
+// every event when raw=true is asked).
+type EventJSON struct {
 	ID            string          `json:"id"`
 	Stream        string          `json:"stream"`
 	Version       uint64          `json:"version"`
@@ -42,8 +42,9 @@ type eventJSON struct {
 	Hash          string          `json:"hash"`
 }
 
-func toEventJSON(env *events.Envelope) eventJSON {
-	out := eventJSON{
+// NewEventJSON returns env as EventJSON.
+func NewEventJSON(env *events.Envelope) EventJSON {
+	out := EventJSON{
 		ID: env.ID.String(), Stream: env.Stream, Version: env.Version, Position: env.Position, Type: env.Type,
 		RecordedAt: env.RecordedAt, CorrelationID: env.CorrelationID, CausationID: env.CausationID,
 		Principal: env.Principal, SchemaVersion: env.SchemaVersion, Payload: json.RawMessage("null"), Hash: env.Hash.String(),
@@ -79,7 +80,7 @@ func (s *Server) listEvents(c *gin.Context) {
 	}
 	stream, typ, corr := c.Query("stream"), c.Query("type"), c.Query("correlation_id")
 	after := uint64(p.from)
-	items := []eventJSON{}
+	items := []EventJSON{}
 	for scanned := 0; scanned < maxScan && len(items) < p.limit; {
 		page, err := s.log.ReadAll(c.Request.Context(), after, scanPage)
 		if err != nil {
@@ -124,8 +125,8 @@ type logQuery struct {
 	raw bool
 }
 
-func (q logQuery) toJSON(env *events.Envelope) eventJSON {
-	out := toEventJSON(env)
+func (q logQuery) toJSON(env *events.Envelope) EventJSON {
+	out := NewEventJSON(env)
 	if q.raw {
 		out.PayloadBase64 = env.Payload
 	}
@@ -205,7 +206,7 @@ func (s *Server) readStream(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]eventJSON, len(page))
+	items := make([]EventJSON, len(page))
 	for i := range page {
 		items[i] = opts.toJSON(&page[i])
 	}

@@ -82,7 +82,7 @@ type (
 		NextCursor  string              `json:"next_cursor,omitempty"`
 	}
 	eventPage struct {
-		Events []eventJSON `json:"events"`
+		Events []EventJSON `json:"events"`
 		// NextCursor is always given, also at the end of the log, to poll
 		// for what comes next.
 		NextCursor string `json:"next_cursor"`
@@ -91,7 +91,7 @@ type (
 	}
 	streamPage struct {
 		Stream string      `json:"stream"`
-		Events []eventJSON `json:"events"`
+		Events []EventJSON `json:"events"`
 	}
 	agentTaskList struct {
 		Tasks []swarm.Task `json:"tasks"`
@@ -148,7 +148,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[decision.FieldError]():    "FieldError",
 	reflect.TypeFor[stepDoc]():                "Step",
 	reflect.TypeFor[retryDoc]():               "RetryPolicy",
-	reflect.TypeFor[eventJSON]():              "Event",
+	reflect.TypeFor[EventJSON]():              "Event",
 	reflect.TypeFor[ledger.Budget]():          "Budget",
 	reflect.TypeFor[ledger.Usage]():           "Usage",
 	reflect.TypeFor[projections.Assignment](): "Assignment",
