@@ -24,7 +24,8 @@ type decoder func(*events.Envelope) (proto.Message, error)
 // Two goroutines that fold owns work ahead of fn, which runs on the
 // caller's: one reads the pages, the other decodes them, so that a long
 // stream takes about as long as the slowest of the three stages rather
-// than their sum. Both have stopped when fold returns.
+// than their sum. Both have stopped when fold returns. If ctx ends first,
+// fold fails with its error: a fold cut short is never an answer.
 func (r *Replayer) fold(ctx context.Context, stream string, from uint64, decode decoder, fn func(*events.Envelope, proto.Message) (bool, error)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -65,7 +66,7 @@ func (r *Replayer) readAhead(ctx context.Context, stream string, from uint64, pa
 		select {
 		case pages <- envs:
 		case <-ctx.Done():
-			return nil
+			return ctx.Err()
 		}
 		if len(envs) < page {
 			return nil
@@ -79,7 +80,10 @@ func (r *Replayer) readAhead(ctx context.Context, stream string, from uint64, pa
 func decodeAhead(ctx context.Context, raw <-chan []events.Envelope, decode decoder, pages chan<- decoded) (err error) {
 	defer close(pages)
 	for envs := range raw {
-		if err != nil || ctx.Err() != nil {
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
 			continue
 		}
 		p := decoded{envs: envs, msgs: make([]proto.Message, len(envs))}
@@ -93,6 +97,7 @@ func decodeAhead(ctx context.Context, raw <-chan []events.Envelope, decode decod
 			select {
 			case pages <- p:
 			case <-ctx.Done():
+				err = ctx.Err()
 			}
 		}
 	}
