@@ -54,6 +54,9 @@ type State struct {
 	// Snapshot is the version of the snapshot the replay started from, 0
 	// if it folded the stream from its first event.
 	Snapshot uint64 `json:"snapshot"`
+	// SnapshotSkipped says why the stream's snapshot was not used although
+	// the target covers it (it could not be decoded or restored), if so.
+	SnapshotSkipped string `json:"snapshot_skipped,omitempty"`
 	// Applied is how many events the replay applied.
 	Applied int `json:"applied"`
 	// View is the entity's View at that point.
@@ -100,8 +103,9 @@ func (r *Replayer) At(ctx context.Context, ref actors.Ref, target Target) (State
 
 // restore restores entity from the stream's snapshot if there is one the
 // target covers, records where it stands in st, and reports whether it
-// did. A snapshot that cannot be used is skipped (the entity may then be
-// half restored: start again from a new one): the stream is the record.
+// did. A snapshot that cannot be used is skipped, and why recorded in st
+// (the entity may then be half restored: start again from a new one): the
+// stream is the record.
 func (r *Replayer) restore(ctx context.Context, stream string, target Target, entity actors.Entity, st *State) (bool, error) {
 	snapshots, ok := r.src.(events.SnapshotStore)
 	snapshotter, ok2 := entity.(actors.Snapshotter)
@@ -123,7 +127,11 @@ func (r *Replayer) restore(ctx context.Context, stream string, target Target, en
 		return false, nil
 	}
 	msg, err := events.DecodePayload(snap.Type, snap.Payload)
-	if err != nil || snapshotter.Restore(msg, snap.Version) != nil {
+	if err == nil {
+		err = snapshotter.Restore(msg, snap.Version)
+	}
+	if err != nil {
+		st.SnapshotSkipped = fmt.Sprintf("snapshot at version %d: %v", snap.Version, err)
 		return false, nil
 	}
 	st.Version, st.Position, st.RecordedAt, st.Snapshot = at[0].Version, at[0].Position, at[0].RecordedAt, snap.Version
