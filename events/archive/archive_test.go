@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"hive/events"
 	"hive/events/archive"
@@ -133,7 +135,7 @@ func TestNDJSONIsReadable(t *testing.T) {
 func TestVerifyNamesTheBadRecord(t *testing.T) {
 	log := history(t)
 	log[6].Payload = append([]byte(nil), log[6].Payload...)
-	log[6].Payload[0] ^= 1
+	log[6].Payload[len(log[6].Payload)-1] ^= 1 // max_concurrency 6 → 7: still a valid payload
 	cases := []struct {
 		format archive.Format
 		want   string
@@ -200,5 +202,42 @@ func TestNDJSONBatchesAsOneByOne(t *testing.T) {
 	}
 	if want := write(t, archive.NDJSON, log); !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("batches wrote %d bytes, one by one %d, or in another order", buf.Len(), len(want))
+	}
+}
+
+// TestNDJSONPayloadIsUpcast writes a TaskFailed of schema version 1 (cause
+// and reason as top-level fields 8 and 9): the line shows it as the API
+// does, upcast, and a payload of a known type that does not decode is an
+// error, not null.
+func TestNDJSONPayloadIsUpcast(t *testing.T) {
+	var v1 []byte
+	v1 = protowire.AppendTag(v1, 2, protowire.BytesType)
+	v1 = protowire.AppendString(v1, "s.1")
+	v1 = protowire.AppendTag(v1, 8, protowire.BytesType)
+	v1 = protowire.AppendString(v1, "timeout")
+	v1 = protowire.AppendTag(v1, 9, protowire.BytesType)
+	v1 = protowire.AppendString(v1, "no result")
+	e := events.Envelope{ID: uuid.New(), Stream: "swarm-s", Version: 1, Position: 1, Type: "hive.v1.TaskFailed", SchemaVersion: 1, Payload: v1}
+	e.Hash = events.ChainHash(events.Hash{}, &e)
+	line := string(write(t, archive.NDJSON, []events.Envelope{e}))
+	var got struct {
+		Payload struct {
+			TaskID  string `json:"taskId"`
+			Failure struct{ Cause, Reason string }
+		}
+	}
+	if err := json.Unmarshal([]byte(line), &got); err != nil {
+		t.Fatal(err)
+	}
+	if p := got.Payload; p.TaskID != "s.1" || p.Failure.Cause != "timeout" || p.Failure.Reason != "no result" {
+		t.Errorf("payload %+v, want task s.1 failed with cause timeout, reason no result: %s", p, line)
+	}
+	e.Payload = []byte{0x42}
+	w, err := archive.NewWriter(io.Discard, archive.NDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&e); err == nil {
+		t.Error("writing a TaskFailed whose payload does not decode succeeded")
 	}
 }

@@ -46,7 +46,10 @@ type ndjsonWriter struct {
 }
 
 func (n *ndjsonWriter) Write(e *events.Envelope) error {
-	n.line = appendLine(n.line[:0], e)
+	var err error
+	if n.line, err = appendLine(n.line[:0], e); err != nil {
+		return err
+	}
 	if _, err := n.w.Write(n.line); err != nil {
 		return fmt.Errorf("archive: write: %w", err)
 	}
@@ -61,18 +64,24 @@ func (n *ndjsonWriter) WriteBatch(evs []events.Envelope) error {
 		n.parts = make([][]byte, workers)
 	}
 	share := (len(evs) + workers - 1) / workers
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		part := evs[min(w*share, len(evs)):min((w+1)*share, len(evs))]
 		wg.Go(func() {
 			buf := n.parts[w][:0]
 			for i := range part {
-				buf = appendLine(buf, &part[i])
+				if buf, errs[w] = appendLine(buf, &part[i]); errs[w] != nil {
+					break
+				}
 			}
 			n.parts[w] = buf
 		})
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
 	for _, buf := range n.parts[:workers] {
 		if _, err := n.w.Write(buf); err != nil {
 			return fmt.Errorf("archive: write: %w", err)
@@ -82,7 +91,7 @@ func (n *ndjsonWriter) WriteBatch(evs []events.Envelope) error {
 }
 
 // appendLine appends e's NDJSON line to b.
-func appendLine(b []byte, e *events.Envelope) []byte {
+func appendLine(b []byte, e *events.Envelope) ([]byte, error) {
 	b = append(b, `{"position":`...)
 	b = strconv.AppendUint(b, e.Position, 10)
 	b = append(b, `,"id":"`...)
@@ -100,12 +109,15 @@ func appendLine(b []byte, e *events.Envelope) []byte {
 	b = appendField(b, "causation_id", e.CausationID)
 	b = appendField(b, "principal", e.Principal)
 	b = append(b, `,"payload":`...)
-	b = appendPayload(b, e)
+	b, err := appendPayload(b, e)
+	if err != nil {
+		return b, err
+	}
 	b = append(b, `,"payload_base64":"`...)
 	b = base64.StdEncoding.AppendEncode(b, e.Payload)
 	b = append(b, `","hash":"`...)
 	b = hex.AppendEncode(b, e.Hash[:])
-	return append(b, "\"}\n"...)
+	return append(b, "\"}\n"...), nil
 }
 
 func (n *ndjsonWriter) Flush() error {
@@ -115,18 +127,22 @@ func (n *ndjsonWriter) Flush() error {
 	return nil
 }
 
-// appendPayload appends e's payload as protobuf JSON, or null for a type
-// this build does not know.
-func appendPayload(b []byte, e *events.Envelope) []byte {
-	msg, err := events.DecodePayload(e.Type, e.Payload)
+// appendPayload appends e's payload, upcast to its type's current schema
+// (events.Decode, as the API shows it), as protobuf JSON, or null for a
+// type this build does not know.
+func appendPayload(b []byte, e *events.Envelope) ([]byte, error) {
+	msg, err := events.Decode(e)
+	if errors.Is(err, events.ErrUnknownType) {
+		return append(b, "null"...), nil
+	}
 	if err != nil {
-		return append(b, "null"...)
+		return b, fmt.Errorf("archive: %s version %d: payload: %w", e.Stream, e.Version, err)
 	}
 	out, err := protojson.MarshalOptions{}.MarshalAppend(b, msg)
 	if err != nil {
-		return append(b, "null"...)
+		return b, fmt.Errorf("archive: %s version %d: payload as JSON: %w", e.Stream, e.Version, err)
 	}
-	return out
+	return out, nil
 }
 
 // appendField appends ,"name":"value" with value escaped as a JSON string.
