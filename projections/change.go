@@ -43,11 +43,14 @@ type Change struct {
 // Live is implemented by projections whose rows live clients follow.
 type Live interface {
 	Projection
-	// Changed appends to dst the rows that the event most recently applied
-	// changed, as they are now, and returns dst. The runner calls it right
-	// after a successful Apply, from the same goroutine, and only while it
-	// is delivering live events (not while rebuilding), so a projection
-	// records in Apply which rows an event touched and encodes them here.
+	// Changed appends to dst the rows changed since the previous call (or
+	// since the projection was created or restored), each once, as they are
+	// now, and forgets them; it returns dst. A projection records in Apply
+	// which rows an event touched and encodes them here. The runner calls
+	// it from the goroutine that applies, after each batch of events (one
+	// event when they come one at a time, more under load, a page while
+	// catching up), so that a row many events change is encoded once per
+	// batch.
 	Changed(dst []Change) ([]Change, error)
 }
 

@@ -159,17 +159,23 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	for _, t := range r.tracked {
 		t.target.Store(head)
+		r.forgetFuture(t, head)
 	}
+	// The feeds stop, too, if events stop coming or the changes can no
+	// longer be published.
+	ctx, stopFeeds := context.WithCancel(ctx)
+	defer stopFeeds()
 	var wg sync.WaitGroup
+	var sourceErr, publishErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		source(srcCtx)
+		if source(srcCtx); srcCtx.Err() == nil {
+			sourceErr = errors.New("projections: the committed events stopped coming (the bus or the store closed)")
+			r.logger.Error("projections stopped", "err", sourceErr)
+			stopFeeds()
+		}
 	}()
-	// The feeds stop, too, if the changes can no longer be published.
-	ctx, stopFeeds := context.WithCancel(ctx)
-	defer stopFeeds()
-	var publishErr error
 	if r.outbox != nil {
 		wg.Add(1)
 		go func() {
@@ -192,7 +198,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	feeds.Wait()
 	stopSource()
 	wg.Wait()
-	return errors.Join(append(errs, publishErr)...)
+	return errors.Join(append(errs, sourceErr, publishErr)...)
 }
 
 // restore loads the saved state of each persistent projection. A state that
@@ -220,6 +226,19 @@ func (r *Runner) restore() {
 		t.saved.Store(p.Checkpoint())
 		r.logger.Info("projection state restored", "projection", p.Name(), "checkpoint", p.Checkpoint())
 	}
+}
+
+// forgetFuture empties t if its restored state is beyond the head: the
+// state of another history (a log replaced under saved read models), which
+// is rebuilt from this one.
+func (r *Runner) forgetFuture(t *tracked, head uint64) {
+	p, ok := t.Projection.(Persistent)
+	if !ok || p.Checkpoint() <= head {
+		return
+	}
+	r.logger.Warn("projection state is ahead of the log: rebuilding from the log", "projection", p.Name(), "checkpoint", p.Checkpoint(), "head", head)
+	_ = p.UnmarshalState(nil) // fails by design, leaving it empty at zero
+	t.saved.Store(0)
 }
 
 // feed applies the log to one projection: what the store holds beyond its

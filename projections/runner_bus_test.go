@@ -382,3 +382,24 @@ func TestRunnerCatchesUpAProjectionWhoseInboxOverflowed(t *testing.T) {
 		t.Fatalf("the slow projection applied %d events, want all %d in order", len(got), len(want))
 	}
 }
+
+func TestRunnerRebuildsAStateAheadOfTheLog(t *testing.T) {
+	store := memstore.New(0)
+	states, err := projections.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Saved from another history, longer than this log.
+	if err := states.Save("recorder", []byte(`{"checkpoint":100000,"positions":[100000]}`)); err != nil {
+		t.Fatal(err)
+	}
+	last := appendRegistered(t, store, "one")
+	rec := &recorder{}
+	r, _ := run(t, store, projections.Options{States: states}, rec)
+	if err := r.WaitFor(waitCtx(t), last.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.positions(); !slices.Equal(got, allPositions(t, store)) {
+		t.Fatalf("state = %v, want this log's %v", got, allPositions(t, store))
+	}
+}

@@ -78,9 +78,9 @@ func (r *Runner) fromBus(ctx context.Context, msgs <-chan *message.Message) {
 			}
 			msg.Ack()
 			if err != nil {
-				// The projections read this event from the store, on
-				// seeing the gap it leaves.
+				// The projections read this event from the store.
 				r.logger.Warn("projections: unreadable bus message", "uuid", msg.UUID, "err", err)
+				r.missedAll()
 				continue
 			}
 			r.dispatch(delivery{env: env, prev: prev})
@@ -96,11 +96,23 @@ func (r *Runner) dispatch(d delivery) {
 		select {
 		case t.inbox <- d:
 		default:
-			select {
-			case t.missed <- struct{}{}:
-			default:
-			}
+			t.miss()
 		}
+	}
+}
+
+// missedAll tells every projection it missed an event.
+func (r *Runner) missedAll() {
+	for _, t := range r.tracked {
+		t.miss()
+	}
+}
+
+// miss tells t it missed an event, if it has not been told already.
+func (t *tracked) miss() {
+	select {
+	case t.missed <- struct{}{}:
+	default:
 	}
 }
 

@@ -120,8 +120,8 @@ func (t *Throughput) View() ThroughputView {
 	return v
 }
 
-// Changed implements Live: the minute the last event was counted in, its
-// id the minute's start in RFC 3339.
+// Changed implements Live: the minutes events were counted in since the
+// last call, each with its start in RFC 3339 as id.
 func (t *Throughput) Changed(dst []Change) ([]Change, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
