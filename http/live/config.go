@@ -18,6 +18,10 @@ type Config struct {
 	// Ring is how many of the newest changes the hub keeps for resuming
 	// clients (default 16384).
 	Ring int
+	// RingBytes bounds the bytes of the frames the ring keeps beyond the
+	// newest one (default 64 MiB); a client resuming from a frame dropped
+	// for it is told to resync.
+	RingBytes int
 	// ClientBuffer is how many changes may wait for one client before it
 	// is dropped (default 1024).
 	ClientBuffer int
@@ -33,6 +37,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Ring == 0 {
 		c.Ring = 16384
+	}
+	if c.RingBytes == 0 {
+		c.RingBytes = 64 << 20
 	}
 	if c.ClientBuffer == 0 {
 		c.ClientBuffer = 1024
@@ -57,8 +64,8 @@ func (c Config) Validate() error {
 	if c.Registerer == nil {
 		errs = append(errs, errors.New("live: Registerer is required"))
 	}
-	if c.Ring < 0 || c.ClientBuffer < 0 || c.Heartbeat < 0 {
-		errs = append(errs, errors.New("live: Ring, ClientBuffer and Heartbeat must not be negative"))
+	if c.Ring < 0 || c.RingBytes < 0 || c.ClientBuffer < 0 || c.Heartbeat < 0 {
+		errs = append(errs, errors.New("live: Ring, RingBytes, ClientBuffer and Heartbeat must not be negative"))
 	}
 	return errors.Join(errs...)
 }

@@ -53,7 +53,7 @@ func New(cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	return &Hub{cfg: cfg, epoch: rand.Text()[:12], metrics: m, started: make(chan struct{}),
-		ring: newRing(cfg.Ring), byTopic: map[string]map[*Subscription]struct{}{}, subs: map[*Subscription]struct{}{}}, nil
+		ring: newRing(cfg.Ring, cfg.RingBytes), byTopic: map[string]map[*Subscription]struct{}{}, subs: map[*Subscription]struct{}{}}, nil
 }
 
 // Epoch identifies this hub's ids: a stream resumes only from an id of the
