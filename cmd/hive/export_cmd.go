@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -31,12 +33,12 @@ through the API.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withLog(cmd, &o, func(ctx context.Context, src logSource) error {
-				w, closeOut, err := createOut(cmd, out)
+				w, finish, err := createOut(cmd, out)
 				if err != nil {
 					return err
 				}
 				n, err := exportLog(ctx, src, w, archive.Format(format))
-				err = errors.Join(err, closeOut())
+				err = finish(err)
 				if err == nil && out != "-" {
 					fmt.Fprintf(cmd.ErrOrStderr(), "exported %d events to %s\n", n, out)
 				}
@@ -50,16 +52,39 @@ through the API.`,
 	return cmd
 }
 
-// createOut opens the file to write, or standard output for "-".
-func createOut(cmd *cobra.Command, path string) (io.Writer, func() error, error) {
+// createOut opens what to write: standard output for "-", else a
+// temporary file beside path (which must not exist). finish takes the
+// export's error: on success it renames the file to path, otherwise (or
+// if the file cannot be completed) it removes it, so that a failed or
+// interrupted export leaves no partial archive under path.
+func createOut(cmd *cobra.Command, path string) (io.Writer, func(error) error, error) {
 	if path == "-" {
-		return cmd.OutOrStdout(), func() error { return nil }, nil
+		return cmd.OutOrStdout(), func(err error) error { return err }, nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("export: %s: %w", path, errors.Join(err, fs.ErrExist))
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, nil, fmt.Errorf("export: %w", err)
 	}
-	return f, func() error { return errors.Join(f.Sync(), f.Close()) }, nil
+	finish := func(err error) error {
+		if err == nil {
+			err = f.Chmod(0o644)
+		}
+		if err == nil {
+			err = f.Sync()
+		}
+		err = errors.Join(err, f.Close())
+		if err == nil {
+			err = os.Rename(f.Name(), path)
+		}
+		if err != nil {
+			return errors.Join(err, os.Remove(f.Name()))
+		}
+		return nil
+	}
+	return f, finish, nil
 }
 
 // exportLog writes every event of src to w in format f and returns how

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,3 +222,26 @@ type quietPebble struct{ t testing.TB }
 func (quietPebble) Infof(string, ...any)           {}
 func (q quietPebble) Errorf(f string, args ...any) { q.t.Errorf(f, args...) }
 func (q quietPebble) Fatalf(f string, args ...any) { q.t.Fatalf(f, args...) }
+
+// TestExportLeavesNoPartialFile: an export that fails leaves nothing in
+// the target's directory, and one to an existing file refuses to clobber it.
+func TestExportLeavesNoPartialFile(t *testing.T) {
+	dataDir := fixedHistory(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "log.xml")
+	if _, err := runHive(t, "export", "--data-dir", dataDir, "--format", "xml", "--out", file); err == nil {
+		t.Fatal("export in an unknown format succeeded")
+	}
+	if left, err := os.ReadDir(dir); err != nil || len(left) != 0 {
+		t.Fatalf("a failed export left %v (%v)", left, err)
+	}
+	if err := os.WriteFile(file, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runHive(t, "export", "--data-dir", dataDir, "--out", file); err == nil || !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("export over an existing file: %v, want a refusal", err)
+	}
+	if raw, err := os.ReadFile(file); err != nil || string(raw) != "keep" {
+		t.Fatalf("the existing file now holds %q (%v)", raw, err)
+	}
+}
