@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -74,6 +75,8 @@ func (w *sseSink) Write(p []byte) (int, error) {
 }
 
 func (w *sseSink) Flush() error {
-	w.c.Writer.Flush()
+	if err := http.NewResponseController(w.c.Writer).Flush(); err != nil {
+		return fmt.Errorf("flush the live stream: %w", err)
+	}
 	return nil
 }
