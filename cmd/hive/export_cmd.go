@@ -104,7 +104,7 @@ func exportLog(ctx context.Context, src logSource, w io.Writer, f archive.Format
 			return n, fmt.Errorf("export: %w", err)
 		}
 		if len(page) == 0 {
-			return n, aw.Flush()
+			return n, aw.Close()
 		}
 		if err := writePage(aw, page); err != nil {
 			return n, fmt.Errorf("export: %w", err)
@@ -135,7 +135,7 @@ func exportStored(ctx context.Context, src logSource, aw archive.Writer) (n uint
 	if err != nil {
 		return n, true, fmt.Errorf("export: %w", err)
 	}
-	return n, true, aw.Flush()
+	return n, true, aw.Close()
 }
 
 // writePage writes page to aw, at once if aw can.

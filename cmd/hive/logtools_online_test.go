@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"hive/events"
+	"hive/events/archive"
 	"hive/http/api"
 )
 
@@ -48,14 +52,42 @@ func TestLogToolsOnline(t *testing.T) {
 	if _, err := runHive(t, "export", "--format", "binary", "--out", offlineFile, "--data-dir", dataDir); err != nil {
 		t.Fatalf("export offline: %v", err)
 	}
-	onlineRaw, err1 := os.ReadFile(onlineFile)
-	offlineRaw, err2 := os.ReadFile(offlineFile)
-	if err1 != nil || err2 != nil {
-		t.Fatal(err1, err2)
-	}
+	onlineLog, offlineLog := readArchive(t, onlineFile), readArchive(t, offlineFile)
 	// Reactions may have appended after the online export, never before.
-	if len(onlineRaw) < 100 || !bytes.HasPrefix(offlineRaw, onlineRaw) {
-		t.Errorf("the online export (%d bytes) is not the start of the offline one (%d bytes)", len(onlineRaw), len(offlineRaw))
+	if len(onlineLog) < 5 || len(onlineLog) > len(offlineLog) {
+		t.Fatalf("the online export has %d events, the offline one %d", len(onlineLog), len(offlineLog))
+	}
+	for i := range onlineLog {
+		if !sameEvent(onlineLog[i], offlineLog[i]) {
+			t.Errorf("event %d: online %+v, offline %+v", i+1, onlineLog[i], offlineLog[i])
+		}
+	}
+}
+
+// readArchive reads every event of the archive file at path, trailer
+// checked.
+func readArchive(t *testing.T, path string) []events.Envelope {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, _, err := archive.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []events.Envelope
+	for {
+		var e events.Envelope
+		err := r.Next(&e)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, e)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -243,5 +244,76 @@ func TestExportLeavesNoPartialFile(t *testing.T) {
 	}
 	if raw, err := os.ReadFile(file); err != nil || string(raw) != "keep" {
 		t.Fatalf("the existing file now holds %q (%v)", raw, err)
+	}
+}
+
+// TestImportRefusesLostEvents: an archive without its last event, or cut
+// at a line boundary, still has intact hash chains; the trailer refuses it.
+func TestImportRefusesLostEvents(t *testing.T) {
+	dataDir := fixedHistory(t)
+	file := filepath.Join(t.TempDir(), "log.ndjson")
+	if _, err := runHive(t, "export", "--data-dir", dataDir, "--out", file); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(string(raw), "\n"), "\n") // 8 events, the trailer
+	cases := []struct{ name, raw, want string }{
+		{"the last event deleted", strings.Join(lines[:7], "") + lines[8], "line 8: trailer: it says 8 events, the archive has 7"},
+		{"cut after line 7", strings.Join(lines[:7], ""), "line 8: missing trailer: the archive is truncated"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cut := filepath.Join(t.TempDir(), "cut.ndjson")
+			if err := os.WriteFile(cut, []byte(tc.raw), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			restored := filepath.Join(t.TempDir(), "restored")
+			_, err := runHive(t, "import", cut, "--data-dir", restored)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("import: %v, want it refused: %s", err, tc.want)
+			}
+			if _, err := os.Stat(restored); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a refused import touched the data dir: %v", err)
+			}
+		})
+	}
+}
+
+// endBefore is a real log served without its events after position end,
+// as a server that lost them would serve it.
+type endBefore struct {
+	logSource
+	end uint64
+}
+
+func (l endBefore) ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error) {
+	page, err := l.logSource.ReadAll(ctx, after, limit)
+	for i := range page {
+		if page[i].Position > l.end {
+			return page[:i], err
+		}
+	}
+	return page, err
+}
+
+// TestVerifyReadsToTheHead: a log read through the API whose events end
+// before the head the server tells fails verification, though its chains
+// are intact.
+func TestVerifyReadsToTheHead(t *testing.T) {
+	src, err := openOfflineLog(fixedHistory(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var out bytes.Buffer
+	if err := verifyLog(t.Context(), endBefore{logSource: src, end: 8}, &out); err != nil || !strings.Contains(out.String(), "up to the head, position 8") {
+		t.Fatalf("verify of the whole log: %q, %v", out.String(), err)
+	}
+	err = verifyLog(t.Context(), endBefore{logSource: src, end: 7}, io.Discard)
+	if want := "the log read ends at position 7, but the server's head is position 8"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("verify of a log without its last event: %v, want %s", err, want)
 	}
 }

@@ -57,23 +57,49 @@ func verifyLog(ctx context.Context, src logSource, w io.Writer) error {
 	}
 	v := events.NewVerifier()
 	var after uint64
-	for {
+	for reread := false; ; {
 		page, err := src.ReadAll(ctx, after, scanPage)
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
 		if len(page) == 0 {
-			break
+			ended, err := readToHead(ctx, src, after, reread)
+			if err != nil {
+				return err
+			}
+			if ended {
+				break
+			}
+			reread = true
+			continue
 		}
 		for i := range page {
 			if err := v.Add(&page[i]); err != nil {
 				return fmt.Errorf("verify: %w", err)
 			}
 		}
-		after = page[len(page)-1].Position
+		after, reread = page[len(page)-1].Position, false
 	}
-	_, err := fmt.Fprintf(w, "ok: %d events in %d streams: hash chains, versions and positions intact\n", v.Events(), v.Streams())
+	_, err := fmt.Fprintf(w, "ok: %d events in %d streams up to the head, position %d: hash chains, versions and positions intact\n", v.Events(), v.Streams(), after)
 	return err
+}
+
+// readToHead is what verifyLog does at an empty page after position last:
+// it reports whether last is the log's head, as src tells it, so that the
+// end of the log is where verification stopped. A head beyond last gets
+// one more read (events may have been appended meanwhile); if the read
+// before was that already, the log served is missing its end.
+func readToHead(ctx context.Context, src logSource, last uint64, reread bool) (bool, error) {
+	head, err := src.Head(ctx)
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("verify: the log's head: %w", err)
+	case head == last:
+		return true, nil
+	case head > last && !reread:
+		return false, nil
+	}
+	return false, fmt.Errorf("verify: the log read ends at position %d, but the server's head is position %d: events are missing from its end", last, head)
 }
 
 // registerLog registers the flags of a command that reads the log offline

@@ -9,6 +9,15 @@
 //     hivev1.StoredEvent encoding (as the embedded store keeps it)
 //     prefixed by its length as a uvarint. Compact and fast.
 //
+// Both end with a trailer (see Trailer): the events' count, the last
+// position and a SHA-256 over the events' hashes in order. In NDJSON it is
+// the last line, {"trailer":{"events":N,"last_position":P,"digest":"hex"}};
+// in binary a record of length 0 (which no event has), then the magic
+// bytes "HIVEEND1", the count and the position as uvarints and the 32
+// bytes of the digest. Readers require it and check it, so that an
+// archive that lost events at its end, or the last events of a stream,
+// is refused: the hash chains alone would not show it.
+//
 // Both keep everything an event's hash covers (events.CanonicalBytes) and
 // the hash itself, so an archive can be verified on its own
 // (events.Verifier) and an import reproduces identical events and hashes.
@@ -22,6 +31,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/google/uuid"
 
 	"hive/events"
 )
@@ -53,20 +64,28 @@ type RecordError struct {
 
 // Error implements error.
 func (e *RecordError) Error() string {
-	if e.Format == NDJSON {
-		return fmt.Sprintf("line %d: %v", e.Record, e.Err)
+	return fmt.Sprintf("%s %d: %v", recordWord(e.Format), e.Record, e.Err)
+}
+
+// recordWord is what f calls a record.
+func recordWord(f Format) string {
+	if f == NDJSON {
+		return "line"
 	}
-	return fmt.Sprintf("record %d: %v", e.Record, e.Err)
+	return "record"
 }
 
 // Unwrap returns the problem.
 func (e *RecordError) Unwrap() error { return e.Err }
 
-// Writer writes events to an archive. It buffers: call Flush at the end.
-// It belongs to one goroutine.
+// Writer writes events to an archive. It buffers, and the archive is
+// complete only once Close has written its trailer. It belongs to one
+// goroutine.
 type Writer interface {
 	Write(e *events.Envelope) error
-	Flush() error
+	// Close writes the trailer and flushes; it does not close the
+	// underlying io.Writer.
+	Close() error
 }
 
 // StoredWriter is the capability of the binary Writer to take an event
@@ -85,8 +104,10 @@ type BatchWriter interface {
 // Reader reads events from an archive, in order. It belongs to one
 // goroutine.
 type Reader interface {
-	// Next fills e with the next event. It returns io.EOF at the end, and
-	// a *RecordError for a record that does not decode.
+	// Next fills e with the next event. It returns io.EOF at the end,
+	// once the trailer has been read and checked against the events
+	// before it; a *RecordError for a record that does not decode, a
+	// missing trailer (ErrTruncated) or one that disagrees (ErrTrailer).
 	Next(e *events.Envelope) error
 }
 
@@ -95,12 +116,12 @@ func NewWriter(w io.Writer, f Format) (Writer, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	switch f {
 	case NDJSON:
-		return &ndjsonWriter{w: bw}, nil
+		return &ndjsonWriter{w: bw, tally: newTally()}, nil
 	case Binary:
 		if _, err := bw.WriteString(magic); err != nil {
 			return nil, fmt.Errorf("archive: write: %w", err)
 		}
-		return &binaryWriter{w: bw}, nil
+		return &binaryWriter{w: bw, tally: newTally()}, nil
 	}
 	return nil, fmt.Errorf("%w: %q (want %s or %s)", ErrFormat, f, NDJSON, Binary)
 }
@@ -115,7 +136,7 @@ func NewReader(r io.Reader) (Reader, Format, error) {
 	}
 	if bytes.Equal(head, []byte(magic)) {
 		_, _ = br.Discard(len(magic)) // peeked: cannot fail
-		return &binaryReader{r: br}, Binary, nil
+		return &binaryReader{r: br, tally: newTally()}, Binary, nil
 	}
 	if len(bytes.TrimSpace(head)) == 0 || bytes.TrimSpace(head)[0] == '{' {
 		return newNDJSONReader(br), NDJSON, nil
@@ -123,11 +144,15 @@ func NewReader(r io.Reader) (Reader, Format, error) {
 	return nil, "", fmt.Errorf("%w: neither NDJSON nor a binary archive", ErrFormat)
 }
 
-// Verify reads every event of r and checks it as a log (events.Verifier).
-// It returns how many events there are, or the first problem as a
-// *RecordError.
+// ErrDuplicateID: two events of an archive have the same id.
+var ErrDuplicateID = errors.New("duplicate event id")
+
+// Verify reads every event of r and checks it as a log (events.Verifier),
+// with distinct ids, and the trailer (see Reader). It returns how many
+// events there are, or the first problem as a *RecordError.
 func Verify(r Reader, f Format) (int, error) {
 	v := events.NewVerifier()
+	ids := make(map[uuid.UUID]int)
 	var e events.Envelope
 	for n := 1; ; n++ {
 		err := r.Next(&e)
@@ -140,5 +165,9 @@ func Verify(r Reader, f Format) (int, error) {
 		if err := v.Add(&e); err != nil {
 			return n - 1, &RecordError{Record: n, Format: f, Err: err}
 		}
+		if first, dup := ids[e.ID]; dup {
+			return n - 1, &RecordError{Record: n, Format: f, Err: fmt.Errorf("%w %s, as at %s %d", ErrDuplicateID, e.ID, recordWord(f), first)}
+		}
+		ids[e.ID] = n
 	}
 }

@@ -60,7 +60,7 @@ func write(t *testing.T, f archive.Format, log []events.Envelope) []byte {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Flush(); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -119,8 +119,11 @@ func TestRoundTrip(t *testing.T) {
 
 func TestNDJSONIsReadable(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(string(write(t, archive.NDJSON, history(t))), "\n"), "\n")
-	if len(lines) != 12 {
-		t.Fatalf("%d lines, want one per event", len(lines))
+	if len(lines) != 13 {
+		t.Fatalf("%d lines, want one per event and the trailer", len(lines))
+	}
+	if !strings.HasPrefix(lines[12], `{"trailer":{"events":12,"last_position":12,"digest":"`) {
+		t.Errorf("the last line is no trailer: %s", lines[12])
 	}
 	for _, want := range []string{`"payload":{"agentId":"agent-0",`, `"payload_base64":"CgdhZ2VudC0w`, `"correlation_id":"corr\u0009`} {
 		if !strings.Contains(lines[0], want) {
@@ -168,7 +171,7 @@ func TestMalformedArchives(t *testing.T) {
 	}{
 		{name: "broken JSON on line 2", raw: lines[0] + "{\"position\":\n" + lines[2], want: "line 2:"},
 		{name: "bad hash on line 3", raw: lines[0] + lines[1] + strings.Replace(lines[2], `"hash":"`, `"hash":"zz`, 1), want: "line 3: hash"},
-		{name: "truncated binary", raw: string(binary[:len(binary)-5]), want: "record 3: truncated"},
+		{name: "truncated binary", raw: string(binary[:len(binary)-binaryTrailer-5]), want: "record 3: truncated"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,7 +200,7 @@ func TestNDJSONBatchesAsOneByOne(t *testing.T) {
 	if !ok {
 		t.Fatal("the NDJSON writer writes no batches")
 	}
-	if err := errors.Join(bw.WriteBatch(log[:7]), bw.WriteBatch(log[7:]), w.Flush()); err != nil {
+	if err := errors.Join(bw.WriteBatch(log[:7]), bw.WriteBatch(log[7:]), w.Close()); err != nil {
 		t.Fatal(err)
 	}
 	if want := write(t, archive.NDJSON, log); !bytes.Equal(buf.Bytes(), want) {
@@ -219,7 +222,7 @@ func TestNDJSONPayloadIsUpcast(t *testing.T) {
 	v1 = protowire.AppendString(v1, "no result")
 	e := events.Envelope{ID: uuid.New(), Stream: "swarm-s", Version: 1, Position: 1, Type: "hive.v1.TaskFailed", SchemaVersion: 1, Payload: v1}
 	e.Hash = events.ChainHash(events.Hash{}, &e)
-	line := string(write(t, archive.NDJSON, []events.Envelope{e}))
+	line, _, _ := strings.Cut(string(write(t, archive.NDJSON, []events.Envelope{e})), "\n")
 	var got struct {
 		Payload struct {
 			TaskID  string `json:"taskId"`
@@ -240,4 +243,74 @@ func TestNDJSONPayloadIsUpcast(t *testing.T) {
 	if err := w.Write(&e); err == nil {
 		t.Error("writing a TaskFailed whose payload does not decode succeeded")
 	}
+}
+
+// binaryTrailer is the length of a binary archive's trailer record when
+// its count and last position are below 128.
+const binaryTrailer = 1 + len("HIVEEND1") + 1 + 1 + 32
+
+// TestLostEventsAreRefused cuts events from archives in ways the hash
+// chains alone cannot show (the last event of a stream, the end of the
+// file at a record boundary), or adds to them: the trailer catches each.
+func TestLostEventsAreRefused(t *testing.T) {
+	log := history(t)
+	nd := strings.SplitAfter(string(write(t, archive.NDJSON, log)), "\n")
+	full := write(t, archive.Binary, log)
+	eleven := write(t, archive.Binary, log[:11])
+	cases := []struct {
+		name, raw string
+		want      string
+	}{
+		{"NDJSON without the last event of agent-2", strings.Join(nd[:11], "") + nd[12], "line 12: trailer: it says 12 events, the archive has 11"},
+		{"NDJSON without agent-2's version 2", strings.Join(nd[:5], "") + strings.Join(nd[6:], ""), "line 8: stream \"agent-2\" version 2"},
+		{"NDJSON cut after line 11", strings.Join(nd[:11], ""), "line 12: missing trailer: the archive is truncated"},
+		{"NDJSON without its trailer", strings.Join(nd[:12], ""), "line 13: missing trailer"},
+		{"NDJSON with a line after the trailer", strings.Join(nd, "") + nd[0], "line 14: trailer: a line follows it"},
+		{"NDJSON with a changed digest", strings.Join(nd[:12], "") + changeDigest(nd[12]), "line 13: trailer: its digest"},
+		{"binary without the last event of agent-2", string(eleven[:len(eleven)-binaryTrailer]) + string(full[len(full)-binaryTrailer:]), "record 12: trailer: it says 12 events, the archive has 11"},
+		{"binary cut after record 11", string(eleven[:len(eleven)-binaryTrailer]), "record 12: missing trailer: the archive is truncated"},
+		{"binary cut inside its trailer", string(full[:len(full)-3]), "record 13: trailer: unexpected EOF"},
+		{"binary with a byte after the trailer", string(full) + "\x00", "record 13: trailer: data follows it"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, f, err := archive.NewReader(strings.NewReader(tc.raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = archive.Verify(r, f)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("Verify = %v, want %s...", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestVerifyRefusesDuplicateIDs(t *testing.T) {
+	log := history(t)
+	log[3].ID = log[0].ID
+	prev := map[string]events.Hash{}
+	for i := range log {
+		log[i].Hash = events.ChainHash(prev[log[i].Stream], &log[i])
+		prev[log[i].Stream] = log[i].Hash
+	}
+	r, f, err := archive.NewReader(bytes.NewReader(write(t, archive.Binary, log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = archive.Verify(r, f)
+	if want := fmt.Sprintf("record 4: duplicate event id %s, as at record 1", log[0].ID); err == nil || err.Error() != want || !errors.Is(err, archive.ErrDuplicateID) {
+		t.Fatalf("Verify = %v, want %s", err, want)
+	}
+}
+
+// changeDigest changes the first hex digit of the digest in an NDJSON
+// trailer line.
+func changeDigest(line string) string {
+	i := strings.Index(line, `"digest":"`) + len(`"digest":"`)
+	d := byte('0')
+	if line[i] == '0' {
+		d = '1'
+	}
+	return line[:i] + string(d) + line[i+1:]
 }

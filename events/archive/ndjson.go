@@ -37,10 +37,20 @@ type record struct {
 	Payload       json.RawMessage `json:"payload"`
 	PayloadBase64 []byte          `json:"payload_base64"`
 	Hash          string          `json:"hash"`
+	// Trailer is set on the last line only, which has no other field.
+	Trailer *trailerJSON `json:"trailer"`
+}
+
+// trailerJSON is the Trailer as the last NDJSON line has it.
+type trailerJSON struct {
+	Events       uint64 `json:"events"`
+	LastPosition uint64 `json:"last_position"`
+	Digest       string `json:"digest"`
 }
 
 type ndjsonWriter struct {
 	w     *bufio.Writer
+	tally *tally
 	line  []byte
 	parts [][]byte // WriteBatch's buffers, one per worker
 }
@@ -53,6 +63,7 @@ func (n *ndjsonWriter) Write(e *events.Envelope) error {
 	if _, err := n.w.Write(n.line); err != nil {
 		return fmt.Errorf("archive: write: %w", err)
 	}
+	n.tally.add(e.Position, &e.Hash)
 	return nil
 }
 
@@ -87,6 +98,9 @@ func (n *ndjsonWriter) WriteBatch(evs []events.Envelope) error {
 			return fmt.Errorf("archive: write: %w", err)
 		}
 	}
+	for i := range evs {
+		n.tally.add(evs[i].Position, &evs[i].Hash)
+	}
 	return nil
 }
 
@@ -120,7 +134,18 @@ func appendLine(b []byte, e *events.Envelope) ([]byte, error) {
 	return append(b, "\"}\n"...), nil
 }
 
-func (n *ndjsonWriter) Flush() error {
+// Close writes the trailer line and flushes.
+func (n *ndjsonWriter) Close() error {
+	t := n.tally.trailer()
+	line, err := json.Marshal(struct {
+		Trailer trailerJSON `json:"trailer"`
+	}{trailerJSON{Events: t.Events, LastPosition: t.LastPosition, Digest: hex.EncodeToString(t.Digest[:])}})
+	if err != nil {
+		return fmt.Errorf("archive: trailer: %w", err)
+	}
+	if _, err := n.w.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("archive: write: %w", err)
+	}
 	if err := n.w.Flush(); err != nil {
 		return fmt.Errorf("archive: write: %w", err)
 	}
@@ -187,32 +212,65 @@ func appendString(b []byte, s string) []byte {
 }
 
 type ndjsonReader struct {
-	s    *bufio.Scanner
-	line int
+	s     *bufio.Scanner
+	line  int
+	tally *tally
 }
 
 func newNDJSONReader(r io.Reader) *ndjsonReader {
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 0, 1<<20), 2*maxRecord)
-	return &ndjsonReader{s: s}
+	return &ndjsonReader{s: s, tally: newTally()}
 }
 
 func (n *ndjsonReader) Next(e *events.Envelope) error {
-	if !n.s.Scan() {
-		if err := n.s.Err(); err != nil {
-			return &RecordError{Record: n.line + 1, Format: NDJSON, Err: err}
-		}
-		return io.EOF
+	if !n.scan() {
+		return n.fail(n.line+1, errors.Join(n.s.Err(), ErrTruncated))
 	}
-	n.line++
 	var r record
 	if err := json.Unmarshal(n.s.Bytes(), &r); err != nil {
-		return &RecordError{Record: n.line, Format: NDJSON, Err: err}
+		return n.fail(n.line, err)
+	}
+	if r.Trailer != nil {
+		return n.end(r.Trailer)
 	}
 	if err := r.envelope(e); err != nil {
-		return &RecordError{Record: n.line, Format: NDJSON, Err: err}
+		return n.fail(n.line, err)
 	}
+	n.tally.add(e.Position, &e.Hash)
 	return nil
+}
+
+// scan reads the next line, reporting whether there is one.
+func (n *ndjsonReader) scan() bool {
+	if !n.s.Scan() {
+		return false
+	}
+	n.line++
+	return true
+}
+
+// end checks the trailer t, read on the current line, against the events
+// read and the end of the file, and returns io.EOF if it passes.
+func (n *ndjsonReader) end(t *trailerJSON) error {
+	var digest events.Hash
+	if k, err := hex.Decode(digest[:], []byte(t.Digest)); err != nil || k != len(digest) || len(t.Digest) != 2*len(digest) {
+		return n.fail(n.line, fmt.Errorf("%w: digest: not a SHA-256 in hex", ErrTrailer))
+	}
+	if err := n.tally.check(Trailer{Events: t.Events, LastPosition: t.LastPosition, Digest: digest}); err != nil {
+		return n.fail(n.line, err)
+	}
+	if n.scan() {
+		return n.fail(n.line, fmt.Errorf("%w: a line follows it", ErrTrailer))
+	}
+	if err := n.s.Err(); err != nil {
+		return n.fail(n.line+1, err)
+	}
+	return io.EOF
+}
+
+func (n *ndjsonReader) fail(line int, err error) error {
+	return &RecordError{Record: line, Format: NDJSON, Err: err}
 }
 
 // envelope checks r and fills e from it.
