@@ -317,3 +317,29 @@ func TestVerifyReadsToTheHead(t *testing.T) {
 		t.Fatalf("verify of a log without its last event: %v, want %s", err, want)
 	}
 }
+
+// TestImportLeavesNoHalfRestoredStore: an import whose appends fail (here
+// cancelled) removes the store it was building and leaves no events/;
+// an events/ whose head cannot be read is refused as such.
+func TestImportLeavesNoHalfRestoredStore(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "log.binary")
+	if _, err := runHive(t, "export", "--data-dir", fixedHistory(t), "--format", "binary", "--out", file); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	dataDir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := importFile(ctx, file, dataDir); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled import: %v, want context.Canceled", err)
+	}
+	if left, err := os.ReadDir(dataDir); err != nil || len(left) != 0 {
+		t.Fatalf("a failed import left %v (%v)", left, err)
+	}
+	if err := os.WriteFile(filepath.Join(dataDir, "events"), []byte("not a store"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := importFile(t.Context(), file, dataDir)
+	if err == nil || strings.Contains(err.Error(), "has 0 events") || !strings.Contains(err.Error(), "the event store in") {
+		t.Fatalf("import over an unreadable event store: %v, want it named as such", err)
+	}
+}
