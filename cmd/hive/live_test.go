@@ -187,7 +187,19 @@ func TestLiveStreamOutlivesTheWriteTimeout(t *testing.T) {
 	})
 	s := &sim{client: srv.Client(), token: adminToken(t, dir)}
 	s.url.Store(&srv.URL)
-	_, events := openLive(t, s, "agents", "")
+	// Until the read models have caught up, the admin token is not known.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if code, _ := s.call(http.MethodGet, "/readyz", nil, nil); code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not ready after 5 s")
+		}
+	}
+	resp, events := openLive(t, s, "agents", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/live: %s", resp.Status)
+	}
 	if e := nextLive(t, events); e.name != "hello" {
 		t.Fatalf("first event %+v, want hello", e)
 	}
