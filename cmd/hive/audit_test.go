@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,39 +15,6 @@ import (
 	"hive/events/pebblestore"
 	"hive/http/client"
 )
-
-// hiveOutput runs the CLI with args and returns what it printed.
-func hiveOutput(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var out bytes.Buffer
-	root := newRootCommand()
-	root.SetOut(&out)
-	root.SetErr(&bytes.Buffer{})
-	root.SetArgs(args)
-	err := root.ExecuteContext(t.Context())
-	return out.String(), err
-}
-
-// checkGolden compares got with testdata/name.golden, or rewrites the file
-// when the tests run with -update (the flag of this package's golden
-// tests).
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
 
 // replayHistory writes replaytest's history (real decisions, TaskFailed at
 // schema version 1) into the event store of a new data dir.
@@ -92,11 +56,11 @@ func TestAuditReplayGolden(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := hiveOutput(t, append(tc.args, "--data-dir", dataDir)...)
+			out, err := runHive(t, append(tc.args, "--data-dir", dataDir)...)
 			if err != nil {
 				t.Fatalf("hive %s: %v", strings.Join(tc.args, " "), err)
 			}
-			checkGolden(t, tc.name, out)
+			golden(t, tc.name, out)
 		})
 	}
 }
@@ -131,7 +95,7 @@ func TestAuditReplayJSONLines(t *testing.T) {
 		{[]string{"replay", "swarm/" + h.SwarmID, "--at", "2026-11-01T12:30:00Z"}, 1, "state"},
 	}
 	for _, tc := range cases {
-		out, err := hiveOutput(t, append(tc.args, "--data-dir", dataDir, "-o", "jsonl")...)
+		out, err := runHive(t, append(tc.args, "--data-dir", dataDir, "-o", "jsonl")...)
 		if err != nil {
 			t.Fatalf("hive %s: %v", strings.Join(tc.args, " "), err)
 		}
@@ -167,7 +131,7 @@ func TestAuditReplayRefusals(t *testing.T) {
 		{[]string{"replay", "robot/x", "--at", "5"}, "unknown entity kind"},
 	}
 	for _, tc := range cases {
-		_, err := hiveOutput(t, append(tc.args, "--data-dir", dataDir)...)
+		_, err := runHive(t, append(tc.args, "--data-dir", dataDir)...)
 		if err == nil || !strings.Contains(err.Error(), tc.errHas) {
 			t.Fatalf("hive %s: %v, want an error with %q", strings.Join(tc.args, " "), err, tc.errHas)
 		}
@@ -207,7 +171,7 @@ func TestAuditReplayOnline(t *testing.T) {
 	}
 	online := make([]string, len(cases))
 	for i, args := range cases {
-		out, err := hiveOutput(t, append(args, "--server", *s.url.Load(), "--token", s.token)...)
+		out, err := runHive(t, append(args, "--server", *s.url.Load(), "--token", s.token)...)
 		if err != nil {
 			t.Fatalf("online hive %s: %v", strings.Join(args, " "), err)
 		}
@@ -215,7 +179,7 @@ func TestAuditReplayOnline(t *testing.T) {
 	}
 	stop()
 	for i, args := range cases {
-		out, err := hiveOutput(t, append(args, "--data-dir", dataDir)...)
+		out, err := runHive(t, append(args, "--data-dir", dataDir)...)
 		if err != nil {
 			t.Fatalf("offline hive %s: %v", strings.Join(args, " "), err)
 		}

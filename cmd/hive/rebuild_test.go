@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	"hive/events/pebblestore"
 	"hive/projections"
@@ -166,7 +163,7 @@ func TestProjectionsRebuildCommand(t *testing.T) {
 			t.Errorf("%s after the rebuild: checkpoint %d, want the head %d (%v)", p.Name(), pp.Checkpoint(), head, err)
 		}
 	}
-	if err := newRootCommandWithArgs("projections", "rebuild", "no-such-model", "--data-dir", set.dataDir).Execute(); err == nil || !strings.Contains(err.Error(), "runs") {
+	if _, err := runHive(t, "projections", "rebuild", "no-such-model", "--data-dir", set.dataDir); err == nil || !strings.Contains(err.Error(), "runs") {
 		t.Errorf("rebuild of an unknown read model = %v, want an error listing the read models", err)
 	}
 
@@ -176,11 +173,4 @@ func TestProjectionsRebuildCommand(t *testing.T) {
 	if len(after.Agents) == 0 || len(after.Agents) != len(before.Agents) {
 		t.Fatalf("%d agents after the rebuild, %d before", len(after.Agents), len(before.Agents))
 	}
-}
-
-func newRootCommandWithArgs(args ...string) *cobra.Command {
-	root := newRootCommand()
-	root.SetOut(io.Discard)
-	root.SetArgs(args)
-	return root
 }
