@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -99,7 +100,7 @@ func rebuild(ctx context.Context, w io.Writer, log pageReader, states projection
 	fmt.Fprintln(tw, "READ MODEL\tEVENTS\tPOSITION\tTOOK")
 	for _, p := range ps {
 		start := time.Now()
-		n, err := applyLog(ctx, log, p)
+		n, err := applyLog(ctx, log, p, math.MaxUint64)
 		if err != nil {
 			return err
 		}
@@ -115,10 +116,11 @@ func rebuild(ctx context.Context, w io.Writer, log pageReader, states projection
 	return tw.Flush()
 }
 
-// applyLog applies every event of the log to p and returns how many.
-func applyLog(ctx context.Context, log pageReader, p projections.Projection) (int, error) {
+// applyLog applies the events of the log after p's checkpoint, up to
+// position to, to p and returns how many.
+func applyLog(ctx context.Context, log pageReader, p projections.Projection, to uint64) (int, error) {
 	n := 0
-	for {
+	for p.Checkpoint() < to {
 		page, err := log.ReadAll(ctx, p.Checkpoint(), 4096)
 		if err != nil {
 			return n, fmt.Errorf("read the log: %w", err)
@@ -127,6 +129,10 @@ func applyLog(ctx context.Context, log pageReader, p projections.Projection) (in
 			return n, nil
 		}
 		for i := range page {
+			if page[i].Position > to {
+				page = page[:i]
+				break
+			}
 			if err := p.Apply(&page[i]); err != nil {
 				return n, fmt.Errorf("%w: %s at %s version %d (position %d): %w",
 					projections.ErrFailed, p.Name(), page[i].Stream, page[i].Version, page[i].Position, err)
@@ -140,6 +146,7 @@ func applyLog(ctx context.Context, log pageReader, p projections.Projection) (in
 			}
 		}
 	}
+	return n, nil
 }
 
 // openEventLog opens the event store of the data dir at dataDir, which

@@ -69,7 +69,9 @@ func TestReadModelsRebuiltEqualIncremental(t *testing.T) {
 		if incremental.Checkpoint()+10 < head {
 			t.Errorf("%s: saved at %d, far behind the head %d", rebuilt.Name(), incremental.Checkpoint(), head)
 		}
-		applyAll(t, store, rebuilt, incremental.Checkpoint())
+		if _, err := applyLog(t.Context(), store, rebuilt, incremental.Checkpoint()); err != nil {
+			t.Fatal(err)
+		}
 		got, err := rebuilt.MarshalState()
 		if err != nil {
 			t.Fatal(err)
@@ -94,29 +96,6 @@ func (rm *readModels) byName(t *testing.T, name string) projections.Persistent {
 	}
 	t.Fatalf("no read model %s", name)
 	return nil
-}
-
-// applyAll applies the store's events up to position to p, from zero.
-func applyAll(t *testing.T, store *pebblestore.Store, p projections.Projection, to uint64) {
-	t.Helper()
-	for after := uint64(0); after < to; {
-		page, err := store.ReadAll(context.Background(), after, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		for i := range page {
-			if page[i].Position > to {
-				return
-			}
-			if err := p.Apply(&page[i]); err != nil {
-				t.Fatalf("%s at position %d: %v", p.Name(), page[i].Position, err)
-			}
-		}
-		after = page[len(page)-1].Position
-	}
 }
 
 func TestProjectionsRebuildCommand(t *testing.T) {
