@@ -43,7 +43,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(headDesc, prometheus.GaugeValue, float64(head))
-	for i, l := range c.r.Lag() {
+	for i, l := range c.r.lag(head) {
 		failed := 0.0
 		if l.Error != "" {
 			failed = 1

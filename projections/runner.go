@@ -405,12 +405,19 @@ func (r *Runner) Ready() error {
 
 // Lag reports how far each projection is behind the head of the log.
 func (r *Runner) Lag() []Lag {
-	head := r.head.Load()
 	ctx, cancel := context.WithTimeout(context.Background(), headTimeout)
 	defer cancel()
-	if h, err := r.log.Head(ctx); err == nil {
-		head = max(head, h)
+	head, err := r.log.Head(ctx)
+	if err != nil {
+		head = 0 // the newest position seen stands in for it
 	}
+	return r.lag(head)
+}
+
+// lag reports how far each projection is behind head, or the newest
+// position the runner saw if that is further on.
+func (r *Runner) lag(head uint64) []Lag {
+	head = max(head, r.head.Load())
 	out := make([]Lag, 0, len(r.tracked))
 	for _, t := range r.tracked {
 		l := Lag{Projection: t.Name(), Position: t.Checkpoint()}
