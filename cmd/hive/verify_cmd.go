@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -120,7 +119,8 @@ func readToHead(ctx context.Context, src logSource, last uint64, reread bool) (b
 // or online, without the output format.
 func (o *remoteOptions) registerLog(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.server, "server", envOr("HIVE_SERVER", "http://127.0.0.1:8080"), "Hive's URL (env HIVE_SERVER), to read the log online")
-	f.StringVar(&o.token, "token", os.Getenv("HIVE_TOKEN"), "API token (env HIVE_TOKEN), any role; without one, the admin token in <data-dir>/admin.token")
-	f.StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "data dir to read offline when given without --server (env HIVE_DATA_DIR)")
+	f.StringVar(&o.server, "server", "http://127.0.0.1:8080", "Hive's URL (env HIVE_SERVER), to read the log online")
+	f.StringVar(&o.token, "token", "", "API token (env HIVE_TOKEN), any role; without one, the admin token in <data-dir>/admin.token")
+	f.StringVar(&o.dataDir, "data-dir", "./data", "data dir to read offline when given without --server (env HIVE_DATA_DIR)")
+	envFlags(f, map[string]string{"server": "HIVE_SERVER", "token": "HIVE_TOKEN", "data-dir": "HIVE_DATA_DIR"})
 }
