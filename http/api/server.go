@@ -140,6 +140,7 @@ type Server struct {
 	live      LiveHub
 	stopping  <-chan struct{}
 	limits    *limiters
+	clients   *clientLimits
 	// openapi is the OpenAPI document, built once.
 	openapi []byte
 	// ui are the dashboard's files.
@@ -184,6 +185,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 		return nil, errors.New("api: Deps.Tokens is required")
 	}
 	s.tokens, s.limits, s.views, s.live, s.stopping = d.Tokens, newLimiters(cfg.Auth), d.Views, d.Live, d.Stopping
+	s.clients = newClientLimits(cfg.Auth)
 	doc, err := openAPIDocument(cfg.Auth.Metrics)
 	if err != nil {
 		return nil, err
