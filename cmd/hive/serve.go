@@ -24,6 +24,9 @@ type serveOptions struct {
 	rateLimit        float64
 	rateBurst        int
 	metricsAuth      bool
+	failureLimit     float64
+	failureBurst     int
+	failureClients   int
 	log              logOptions
 }
 
@@ -59,6 +62,9 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", 10000, "requests per second each token may make on average (0: no limit); more are answered 429 with Retry-After")
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", 20000, "requests a token may make at once, above --rate-limit")
 	cmd.Flags().BoolVar(&o.metricsAuth, "metrics-auth", false, "make /metrics need a token (of any role)")
+	cmd.Flags().Float64Var(&o.failureLimit, "auth-failure-limit", 10, "requests failing authentication (401) each client address may make per second on average (0: no limit); beyond that and --auth-failure-burst, the address's requests are answered 429 with Retry-After before any token is looked at")
+	cmd.Flags().IntVar(&o.failureBurst, "auth-failure-burst", 100, "requests failing authentication a client address may make at once, above --auth-failure-limit")
+	cmd.Flags().IntVar(&o.failureClients, "auth-failure-clients", api.DefaultFailureClients, "client addresses the failure limit tracks at once (about 100 bytes each); when full, the others share one limit")
 	o.log.register(cmd)
 	return cmd
 }
@@ -66,7 +72,8 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 // serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
 	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout,
-		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth}}, logger)
+		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth,
+			FailureLimit: o.failureLimit, FailureBurst: o.failureBurst, FailureClients: o.failureClients}}, logger)
 	if err != nil {
 		return err
 	}
