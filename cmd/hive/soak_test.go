@@ -26,6 +26,7 @@ var (
 	soakKills      = flag.Int("soak.kills", 20, "how many times the soak kills hive serve with SIGKILL")
 	soakMinUp      = flag.Duration("soak.min-up", time.Second, "shortest time the server runs under load before a kill")
 	soakMaxUp      = flag.Duration("soak.max-up", 3*time.Second, "longest time the server runs under load before a kill")
+	soakMaxDown    = flag.Duration("soak.max-down", 5*time.Second, "longest time the server stays down after a kill (workers then hold results Hive cannot take)")
 	soakSubmitters = flag.Int("soak.submitters", 2, "client goroutines submitting runs and tasks")
 	soakPace       = flag.Duration("soak.pace", 50*time.Millisecond, "pause of each submitter between two submissions")
 	soakDrain      = flag.Duration("soak.drain", 3*time.Minute, "how long the acknowledged work may take to finish after the last kill")
@@ -63,7 +64,7 @@ func (a *soakAcks) add(run, task string) {
 // TestSoak is the crash campaign: three `hive agent run` workers do the
 // tasks of runs and direct tasks that clients submit while hive serve is
 // killed with SIGKILL -soak.kills times at random moments and restarted
-// on the same address. Then every acknowledged run and task must be in the
+// on the same address after a random outage. Then every acknowledged run and task must be in the
 // log, every run completed, no task completed twice, no attempt executed
 // twice, and `hive verify` clean. It prints the figures.
 func TestSoak(t *testing.T) {
@@ -98,6 +99,7 @@ func TestSoak(t *testing.T) {
 		up := *soakMinUp + time.Duration(rng.Int64N(int64(*soakMaxUp-*soakMinUp)+1))
 		time.Sleep(up)
 		srv.kill(t)
+		time.Sleep(time.Duration(rng.Int64N(int64(*soakMaxDown) + 1)))
 		srv = startServerAt(t, bin, dataDir, fmt.Sprintf("restart-%d", kill), addr)
 		waitReady(t, srv)
 	}

@@ -301,7 +301,7 @@ var problemText = map[int]string{
 	http.StatusPreconditionFailed:    "If-Match named another version; current_version is the entity's (urn:hive:problem:version-mismatch).",
 	http.StatusRequestEntityTooLarge: "The body (or a task's output) is too large (urn:hive:problem:body-too-large).",
 	http.StatusUnprocessableEntity:   "Invalid values, each field named in errors; or an Idempotency-Key used with another request (urn:hive:problem:invalid-field).",
-	http.StatusTooManyRequests:       "The token made too many requests; retry after Retry-After (urn:hive:problem:rate-limited).",
+	http.StatusTooManyRequests:       "The token made too many requests, or the client address too many that failed authentication; retry after Retry-After (urn:hive:problem:rate-limited).",
 	http.StatusInternalServerError:   "An internal error (urn:hive:problem:internal).",
 	http.StatusServiceUnavailable:    "Not handled in time, or the read models have not reached min_position, or are not ready; retrying is safe after Retry-After (urn:hive:problem:unavailable).",
 }

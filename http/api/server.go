@@ -147,6 +147,7 @@ type Server struct {
 	views     Views
 	live      LiveHub
 	limits    *limiters
+	clients   *clientLimits
 	// openapi is the OpenAPI document, built once.
 	openapi []byte
 	// ui are the dashboard's files.
@@ -189,6 +190,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 		return nil, errors.New("api: Deps.Tokens is required")
 	}
 	s.tokens, s.limits, s.views, s.live = d.Tokens, newLimiters(cfg.Auth), d.Views, d.Live
+	s.clients = newClientLimits(cfg.Auth)
 	doc, err := openAPIDocument(cfg.Auth.Metrics)
 	if err != nil {
 		return nil, err
