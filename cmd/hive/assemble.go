@@ -40,6 +40,9 @@ type settings struct {
 	timerInterval time.Duration
 	// auth configures tokens: rate limits, and whether /metrics needs one.
 	auth api.AuthConfig
+	// minFreeBytes is the space the event store leaves free on its disk
+	// (0: its default; negative: no check).
+	minFreeBytes int64
 }
 
 // hive is one assembled Hive server: its store, runtime, read side,
@@ -126,7 +129,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger.With("component", "store")})
+	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), MinFreeBytes: s.minFreeBytes, Logger: logger.With("component", "store")})
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
