@@ -88,11 +88,23 @@ func (d *disk) room(size int) error {
 		return nil
 	}
 	low := int64(free)-int64(size) < d.reserve
-	d.low.Store(low)
+	if was := d.low.Swap(low); was != low {
+		d.logLow(low, free)
+	}
 	if low {
 		return fmt.Errorf("%w: %s has %s free, and the store keeps %s free", events.ErrNoSpace, d.dir, mib(free), mib(uint64(d.reserve)))
 	}
 	return nil
+}
+
+// logLow says that the store starts or stops refusing writes.
+func (d *disk) logLow(low bool, free uint64) {
+	if low {
+		d.log.Error("the event store's disk is too full: refusing writes until space is freed",
+			"dir", d.dir, "free", mib(free), "keeps_free", mib(uint64(d.reserve)))
+		return
+	}
+	d.log.Info("the event store's disk has room again: writes resume", "dir", d.dir, "free", mib(free))
 }
 
 // roomToOpen refuses to open when the disk has less space free than
