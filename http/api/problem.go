@@ -55,6 +55,8 @@ const (
 	// problemRateLimited: the token, or the client address, made too many
 	// requests (429).
 	problemRateLimited = "urn:hive:problem:rate-limited"
+	// problemNoSpace: the event store's disk is full (507).
+	problemNoSpace = "urn:hive:problem:insufficient-storage"
 )
 
 func writeProblem(c *gin.Context, p Problem) {
