@@ -65,12 +65,21 @@
 // leader. When the leader leaves, the member after it in join order
 // (wrapping around) leads; a lost leader stays leader.
 //
+// A retry prefers members that have not failed the task: a member an
+// earlier attempt failed on, timed out on or was lost with (not one that
+// left: see TaskAttemptFailed.exclude_agent) is passed over, by every
+// topology, while another member is eligible. When none is, the exclusion
+// is waived and the task goes back to the best of them (a hierarchical
+// swarm's planning task to its coordinator, which alone may plan).
+//
 // TaskAssigned records the strategy in words, the weights, the best
 // MaxRecordedCandidates candidates with their component scores (and the
 // chosen member after them if it is not among them), how many others were
-// scored, and how many members were ineligible for each reason. Recording
-// every candidate would write a thousand scores per assignment in a
-// 1,000-member swarm; the state holds every input to re-score them all.
+// scored, how many members were ineligible for each reason, and the
+// members passed over as excluded (or that the exclusion was waived).
+// Recording every candidate would write a thousand scores per assignment
+// in a 1,000-member swarm; the state holds every input to re-score them
+// all.
 //
 // # Retries and timeouts
 //

@@ -194,7 +194,7 @@ func TestMemberStatus(t *testing.T) {
 			when:  swarm.MemberLost{AgentID: ag(1), At: t0},
 			then: []proto.Message{lost, &hivev1.TaskAttemptFailed{
 				SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1, Cause: swarm.CauseAgentLost,
-				Reason: "agent lost", RetryAtUnixNano: ns(at(time.Second)), AtUnixNano: ns(t0),
+				Reason: "agent lost", RetryAtUnixNano: ns(at(time.Second)), AtUnixNano: ns(t0), ExcludeAgent: true,
 			}},
 		},
 		{
