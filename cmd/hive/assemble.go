@@ -88,6 +88,7 @@ type readModels struct {
 	throughput  *projections.Throughput
 	feed        *projections.Feed
 	principals  *projections.Principals
+	tasks       *projections.TaskIndex
 }
 
 func newReadModels() *readModels {
@@ -96,13 +97,14 @@ func newReadModels() *readModels {
 		assignments: projections.NewAssignments(), tokens: projections.NewTokens(),
 		swarms: projections.NewSwarms(), runs: projections.NewRuns(), queue: projections.NewQueue(),
 		throughput: projections.NewThroughput(), feed: projections.NewFeed(), principals: projections.NewPrincipals(),
+		tasks: projections.NewTaskIndex(),
 	}
 }
 
 // all lists the read models for the runner.
 func (rm *readModels) all() []projections.Projection {
 	return []projections.Projection{rm.agents, rm.directory, rm.assignments, rm.tokens,
-		rm.swarms, rm.runs, rm.queue, rm.throughput, rm.feed, rm.principals}
+		rm.swarms, rm.runs, rm.queue, rm.throughput, rm.feed, rm.principals, rm.tasks}
 }
 
 // views are the read models of the API's views.
@@ -173,7 +175,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 
 	gin.SetMode(gin.ReleaseMode)
 	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout, Auth: s.auth}, api.Deps{
-		Commands: system, ReadSide: runner, Reactions: router, Agents: rm.agents, Directory: rm.directory, Log: store, Records: store, Assignments: rm.assignments, Gatherer: reg, Logger: logger.With("component", "api"),
+		Commands: system, ReadSide: runner, Reactions: router, Agents: rm.agents, Tasks: rm.tasks, Directory: rm.directory, Log: store, Records: store, Assignments: rm.assignments, Gatherer: reg, Logger: logger.With("component", "api"),
 		Tokens: rm.tokens, Views: rm.views(), Live: hub,
 	})
 	if err != nil {
