@@ -146,6 +146,7 @@ type Server struct {
 	tokens    TokensView
 	views     Views
 	live      LiveHub
+	stopping  <-chan struct{}
 	limits    *limiters
 	clients   *clientLimits
 	// openapi is the OpenAPI document, built once.
@@ -177,6 +178,10 @@ type Deps struct {
 	// Live streams read-model changes (GET /v1/live); without it the
 	// route answers 503.
 	Live LiveHub
+	// Stopping is closed when the server begins to shut down: long polls
+	// then answer at once with what there is, and streams end, so that
+	// the shutdown does not wait for them. Nil never closes.
+	Stopping <-chan struct{}
 }
 
 // New returns the API's http.Handler.
@@ -189,7 +194,7 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 	if d.Tokens == nil {
 		return nil, errors.New("api: Deps.Tokens is required")
 	}
-	s.tokens, s.limits, s.views, s.live = d.Tokens, newLimiters(cfg.Auth), d.Views, d.Live
+	s.tokens, s.limits, s.views, s.live, s.stopping = d.Tokens, newLimiters(cfg.Auth), d.Views, d.Live, d.Stopping
 	s.clients = newClientLimits(cfg.Auth)
 	doc, err := openAPIDocument(cfg.Auth.Metrics)
 	if err != nil {
@@ -224,8 +229,8 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/agents/:id/drain", s.drainAgent)
 	v1.DELETE("/agents/:id", s.deregisterAgent)
 	v1.GET("/agents/:id/tasks", s.agentTasks)
-	v1.GET("/agents/:id/assignments", s.assignments)
-	v1.GET("/agents/:id/assignments/stream", s.assignmentStream)
+	v1.GET("/agents/:id/assignments", s.endOnRevocation, s.assignments)
+	v1.GET("/agents/:id/assignments/stream", s.endOnRevocation, s.assignmentStream)
 	v1.POST("/swarms", s.createSwarm)
 	v1.GET("/swarms", s.listSwarms)
 	v1.GET("/swarms/:id", s.getSwarm)
@@ -238,7 +243,7 @@ func (s *Server) routes() *gin.Engine {
 	s.workflowRoutes(v1)
 	s.tokenRoutes(v1)
 	s.viewRoutes(v1)
-	v1.GET("/live", s.liveStream)
+	v1.GET("/live", s.endOnRevocation, s.liveStream)
 	v1.GET("/events", s.listEvents)
 	v1.GET("/streams/:stream", s.readStream)
 	v1.GET("/tasks/:id", s.getTask)
