@@ -69,6 +69,13 @@ type Config struct {
 	// Logger receives pebble's own log lines (Info as Debug, Errors as
 	// Error) and the store's. Nil discards them.
 	Logger *slog.Logger
+	// AcceptLogLoss makes Open accept a damaged log instead of refusing
+	// it: a write-ahead log that pebble cannot replay is cut where its
+	// damage starts (the files from there on are kept aside, in a
+	// directory named damaged-<time> in Dir), and the head mark is reset
+	// to where the log now ends. Open logs what it accepted. The events
+	// lost are lost; their positions are given to new events.
+	AcceptLogLoss bool
 }
 
 func (c *Config) setDefaults() {
