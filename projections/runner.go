@@ -90,6 +90,8 @@ type Runner struct {
 	outbox  chan *message.Message // changes for the bus, when there is one
 	head    atomic.Uint64         // newest position seen
 	headAt  atomic.Int64          // its recorded time, Unix nanoseconds
+	// restored is set by Restore, so that Run does not restore again.
+	restored bool
 }
 
 // tracked is a projection and what the runner knows of its progress.
@@ -144,7 +146,9 @@ func (r *Runner) With(o Options) *Runner {
 // ends or they fail. It returns nil when ctx ends and an ErrFailed error
 // when a projection fails; the others go on until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
-	r.restore()
+	if !r.restored {
+		r.restore()
+	}
 	srcCtx, stopSource := context.WithCancel(ctx)
 	defer stopSource()
 	// Subscribe before reading the head: whatever commits from now on is
@@ -201,12 +205,29 @@ func (r *Runner) Run(ctx context.Context) error {
 	return errors.Join(append(errs, sourceErr, publishErr)...)
 }
 
+// Saved is where a persistent projection's restored state stands.
+type Saved struct {
+	Name       string
+	Checkpoint uint64
+}
+
+// Restore loads the saved state of each persistent projection, which Run
+// does first if Restore was not called, and returns the checkpoint of
+// each state restored: evidence of how far the log went, which a caller
+// may check against the log's head before Run rebuilds the read models
+// whose state is beyond it. Call it before Run, once.
+func (r *Runner) Restore() []Saved {
+	r.restored = true
+	return r.restore()
+}
+
 // restore loads the saved state of each persistent projection. A state that
 // cannot be read is logged and the projection rebuilt from the log.
-func (r *Runner) restore() {
+func (r *Runner) restore() []Saved {
 	if r.opts.States == nil {
-		return
+		return nil
 	}
+	var saved []Saved
 	for _, t := range r.tracked {
 		p, ok := t.Projection.(Persistent)
 		if !ok {
@@ -224,13 +245,17 @@ func (r *Runner) restore() {
 			continue
 		}
 		t.saved.Store(p.Checkpoint())
+		saved = append(saved, Saved{Name: p.Name(), Checkpoint: p.Checkpoint()})
 		r.logger.Info("projection state restored", "projection", p.Name(), "checkpoint", p.Checkpoint())
 	}
+	return saved
 }
 
 // forgetFuture empties t if its restored state is beyond the head: the
-// state of another history (a log replaced under saved read models), which
-// is rebuilt from this one.
+// state of another history (a log replaced under saved read models, or
+// one that lost events, which its owner accepted), rebuilt from this one.
+// The empty state is saved at once, so that the saved position no longer
+// claims what the log does not hold.
 func (r *Runner) forgetFuture(t *tracked, head uint64) {
 	p, ok := t.Projection.(Persistent)
 	if !ok || p.Checkpoint() <= head {
@@ -238,7 +263,7 @@ func (r *Runner) forgetFuture(t *tracked, head uint64) {
 	}
 	r.logger.Warn("projection state is ahead of the log: rebuilding from the log", "projection", p.Name(), "checkpoint", p.Checkpoint(), "head", head)
 	_ = p.UnmarshalState(nil) // fails by design, leaving it empty at zero
-	t.saved.Store(0)
+	r.save(t)
 }
 
 // feed applies the log to one projection: what the store holds beyond its
