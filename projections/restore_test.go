@@ -2,13 +2,13 @@ package projections_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
+	"hive/events"
 	"hive/events/memstore"
 	"hive/projections"
 )
@@ -31,23 +31,41 @@ func savedRecorder(t *testing.T, checkpoint uint64) *projections.Dir {
 	return states
 }
 
-// TestRestoreReportsTheSavedPositions: Restore, before Run, loads the
-// saved states and says which position each reached, the evidence of how
-// far the log went.
+// TestRestoreReportsTheSavedPositions: Restore loads the saved states
+// and says which position each reached, the evidence of how far the log
+// went; a runner then takes the restored read model as it is, without
+// loading its state again.
 func TestRestoreReportsTheSavedPositions(t *testing.T) {
 	states := savedRecorder(t, 42)
-	rec, unsaved := &recorder{}, projections.NewAgents()
-	r, err := projections.NewRunner(memstore.New(0), slog.New(slog.DiscardHandler), prometheus.NewRegistry(), rec, unsaved)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.With(projections.Options{States: states})
-	got := r.Restore()
+	rec := &recorder{}
+	got := projections.Restore(states, slog.New(slog.DiscardHandler), rec, projections.NewAgents())
 	if want := []projections.Saved{{Name: "recorder", Checkpoint: 42}}; !slices.Equal(got, want) {
 		t.Fatalf("Restore = %v, want %v", got, want)
 	}
-	if rec.Checkpoint() != 42 {
-		t.Fatalf("restored checkpoint %d, want 42", rec.Checkpoint())
+	data, err := json.Marshal(recorderState{Checkpoint: 7, Positions: []uint64{7}})
+	if err == nil {
+		err = states.Save("recorder", data)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New(0)
+	var last events.AppendResult
+	for i := range 50 {
+		last = appendRegistered(t, store, fmt.Sprintf("agent-%d", i))
+	}
+	r, _ := run(t, store, projections.Options{States: states}, rec)
+	if err := r.WaitFor(waitCtx(t), last.LastPosition); err != nil {
+		t.Fatal(err)
+	}
+	want := []uint64{42}
+	for _, pos := range allPositions(t, store) {
+		if pos > 42 {
+			want = append(want, pos)
+		}
+	}
+	if got := rec.positions(); !slices.Equal(got, want) {
+		t.Fatalf("the runner's read model holds %v, want the restored state (42) and what follows: %v", got, want)
 	}
 }
 

@@ -90,8 +90,6 @@ type Runner struct {
 	outbox  chan *message.Message // changes for the bus, when there is one
 	head    atomic.Uint64         // newest position seen
 	headAt  atomic.Int64          // its recorded time, Unix nanoseconds
-	// restored is set by Restore, so that Run does not restore again.
-	restored bool
 }
 
 // tracked is a projection and what the runner knows of its progress.
@@ -146,9 +144,7 @@ func (r *Runner) With(o Options) *Runner {
 // ends or they fail. It returns nil when ctx ends and an ErrFailed error
 // when a projection fails; the others go on until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
-	if !r.restored {
-		r.restore()
-	}
+	r.restore()
 	srcCtx, stopSource := context.WithCancel(ctx)
 	defer stopSource()
 	// Subscribe before reading the head: whatever commits from now on is
@@ -205,50 +201,25 @@ func (r *Runner) Run(ctx context.Context) error {
 	return errors.Join(append(errs, sourceErr, publishErr)...)
 }
 
-// Saved is where a persistent projection's restored state stands.
-type Saved struct {
-	Name       string
-	Checkpoint uint64
-}
-
-// Restore loads the saved state of each persistent projection, which Run
-// does first if Restore was not called, and returns the checkpoint of
-// each state restored: evidence of how far the log went, which a caller
-// may check against the log's head before Run rebuilds the read models
-// whose state is beyond it. Call it before Run, once.
-func (r *Runner) Restore() []Saved {
-	r.restored = true
-	return r.restore()
-}
-
-// restore loads the saved state of each persistent projection. A state that
-// cannot be read is logged and the projection rebuilt from the log.
-func (r *Runner) restore() []Saved {
+// restore loads the saved state of each persistent projection still
+// empty (see Restore); one given to the runner already at a position is
+// taken as restored.
+func (r *Runner) restore() {
 	if r.opts.States == nil {
-		return nil
+		return
 	}
-	var saved []Saved
+	var empty []Projection
 	for _, t := range r.tracked {
-		p, ok := t.Projection.(Persistent)
-		if !ok {
-			continue
+		if p, ok := t.Projection.(Persistent); ok && p.Checkpoint() == 0 {
+			empty = append(empty, p)
 		}
-		data, err := r.opts.States.Load(p.Name())
-		if errors.Is(err, ErrNoState) {
-			continue
-		}
-		if err == nil {
-			err = p.UnmarshalState(data)
-		}
-		if err != nil {
-			r.logger.Warn("projection state unreadable: rebuilding from the log", "projection", p.Name(), "err", err)
-			continue
-		}
-		t.saved.Store(p.Checkpoint())
-		saved = append(saved, Saved{Name: p.Name(), Checkpoint: p.Checkpoint()})
-		r.logger.Info("projection state restored", "projection", p.Name(), "checkpoint", p.Checkpoint())
 	}
-	return saved
+	Restore(r.opts.States, r.logger, empty...)
+	for _, t := range r.tracked {
+		if _, ok := t.Projection.(Persistent); ok {
+			t.saved.Store(t.Checkpoint())
+		}
+	}
 }
 
 // forgetFuture empties t if its restored state is beyond the head: the

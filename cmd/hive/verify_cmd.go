@@ -24,12 +24,19 @@ checks the store's stream and id indexes against the log. Online it reads
 the log through the API with the events' exact payload bytes.
 
 On a tampered or truncated log it names the first bad stream and version
-and exits with status 1.`,
+and exits with status 1. Offline it also checks the log against the
+evidence of how far it went, kept outside it: the store's head mark and
+the positions of the read models saved in <data-dir>/projections. A log
+that lost acknowledged events (a damaged, truncated or deleted write-ahead
+log) is reported, with how many are missing, and exits with status 1.`,
 		Example: `  hive verify --data-dir ./data
   hive verify --server http://hive:8080 --token <viewer token>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withLog(cmd, &o, func(ctx context.Context, src logSource) error {
+				if o.offline(cmd) {
+					return verifyDataDir(ctx, src, o.dataDir, cmd.OutOrStdout(), toolLogger(cmd.ErrOrStderr()))
+				}
 				return verifyLog(ctx, src, cmd.OutOrStdout())
 			})
 		},

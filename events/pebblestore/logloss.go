@@ -15,9 +15,11 @@ import (
 // acknowledged are missing, or the event at the mark's position is not
 // the one recorded. It wraps ErrLogDamaged.
 type LogLossError struct {
-	// Evidence names the head mark's file.
+	// Evidence says where Recorded is known from: the head mark and its
+	// file, or the Source of a Config.Evidence.
 	Evidence string
-	// Recorded is the head mark; Head is where the log ends.
+	// Recorded is the position the log reached once (and, from the head
+	// mark, its hash); Head is where the log ends.
 	Recorded Mark
 	Head     uint64
 	// Replaced is set when the log reaches the mark's position but holds
@@ -27,10 +29,10 @@ type LogLossError struct {
 
 func (e *LogLossError) Error() string {
 	if e.Replaced {
-		return fmt.Sprintf("%v: the event at position %d does not have the hash %s that the head mark %s records for it: the log was replaced",
+		return fmt.Sprintf("%v: the event at position %d does not have the hash %s that %s records for it: the log was replaced",
 			ErrLogDamaged, e.Recorded.Position, e.Recorded.Hash, e.Evidence)
 	}
-	return fmt.Sprintf("%v: the log ends at position %d, but the head mark %s records position %d as acknowledged: %d acknowledged events are missing",
+	return fmt.Sprintf("%v: the log ends at position %d, but %s records position %d as acknowledged: %d acknowledged events are missing",
 		ErrLogDamaged, e.Head, e.Evidence, e.Recorded.Position, e.Missing())
 }
 
@@ -48,7 +50,7 @@ func (e *LogLossError) Is(target error) bool { return target == ErrLogDamaged }
 // checkMark compares the log in db, whose head is head, with the mark
 // recorded in dir: a *LogLossError if the log falls short of it.
 func checkMark(db pebble.Reader, dir string, head uint64, recorded Mark) error {
-	lost := &LogLossError{Evidence: filepath.Join(dir, MarkFile), Recorded: recorded, Head: head}
+	lost := &LogLossError{Evidence: "the head mark " + filepath.Join(dir, MarkFile), Recorded: recorded, Head: head}
 	if head < recorded.Position {
 		return lost
 	}
@@ -64,6 +66,21 @@ func checkMark(db pebble.Reader, dir string, head uint64, recorded Mark) error {
 		return lost
 	}
 	return nil
+}
+
+// checkEvidence returns a *LogLossError for the furthest evidence beyond
+// head, the end of the log, if any.
+func checkEvidence(evidence []Evidence, head uint64) error {
+	var lost *LogLossError
+	for _, e := range evidence {
+		if e.Position > head && (lost == nil || e.Position > lost.Recorded.Position) {
+			lost = &LogLossError{Evidence: e.Source, Recorded: Mark{Position: e.Position}, Head: head}
+		}
+	}
+	if lost == nil {
+		return nil
+	}
+	return lost
 }
 
 // markAt returns the mark of the event at position pos of the log in db:

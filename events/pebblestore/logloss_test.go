@@ -252,3 +252,20 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestEvidenceBeyondTheLogIsRefused: a position known from outside the
+// store (a read model saved there) beyond the log's end is refused like a
+// head mark beyond it, naming that evidence, unless AcceptLogLoss.
+func TestEvidenceBeyondTheLogIsRefused(t *testing.T) {
+	dir := ackedStore(t, 100)
+	evidence := []pebblestore.Evidence{{Position: 90, Source: "a read model"}, {Position: 150, Source: "another read model"}}
+	_, err := pebblestore.Open(pebblestore.Config{Dir: dir, Evidence: evidence})
+	var lost *pebblestore.LogLossError
+	if !errors.As(err, &lost) || lost.Evidence != "another read model" || lost.Missing() != 50 {
+		t.Fatalf("Open: %v, want a LogLossError naming another read model, 50 events missing", err)
+	}
+	s := openStore(t, pebblestore.Config{Dir: dir, Evidence: evidence, AcceptLogLoss: true})
+	if head, err := s.Head(context.Background()); err != nil || head != 100 {
+		t.Fatalf("head %d (%v), want 100", head, err)
+	}
+}

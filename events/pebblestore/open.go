@@ -74,7 +74,7 @@ func startMark(dir string, db *pebble.DB, head uint64, reset bool) (*headMark, e
 // checkLog opens the store in cfg.Dir read-only, which writes nothing (a
 // damaged write-ahead log stays as it is, to be looked at), and checks
 // that pebble replays its log whole and that the log reaches the head
-// mark. A damaged log is refused with ErrLogDamaged, unless
+// mark and cfg.Evidence. A damaged log is refused with ErrLogDamaged, unless
 // cfg.AcceptLogLoss: then a write-ahead log that pebble cannot replay is
 // cut where its damage starts (cutWAL), the loss is logged, and checkLog
 // reports that the mark must be reset to the log as it is.
@@ -96,7 +96,7 @@ func checkLog(cfg *Config, lock *pebble.Lock) (reset bool, err error) {
 			return reset, nil
 		case errors.As(err, &lost) && cfg.AcceptLogLoss:
 			cfg.Logger.Warn("event store: accepting the loss of acknowledged events; the head mark is reset to the log's head",
-				"dir", cfg.Dir, "recorded_position", lost.Recorded.Position, "head", lost.Head, "missing", lost.Missing(), "replaced", lost.Replaced)
+				"dir", cfg.Dir, "evidence", lost.Evidence, "recorded_position", lost.Recorded.Position, "head", lost.Head, "missing", lost.Missing(), "replaced", lost.Replaced)
 			return true, nil
 		case errors.As(err, &damaged) && cfg.AcceptLogLoss && cuts == 0:
 			kept, cerr := cutWAL(cfg.Dir, damaged.num)
@@ -113,7 +113,8 @@ func checkLog(cfg *Config, lock *pebble.Lock) (reset bool, err error) {
 }
 
 // peekLog opens the store read-only and checks its log against the mark
-// recorded, if found. A directory without a database is an empty log.
+// recorded, if found, and against cfg.Evidence. A directory without a
+// database is an empty log.
 func peekLog(cfg *Config, lock *pebble.Lock, recorded Mark, found bool) error {
 	opts := readOnlyOptions(cfg)
 	opts.Lock = lock
@@ -122,7 +123,7 @@ func peekLog(cfg *Config, lock *pebble.Lock, recorded Mark, found bool) error {
 		if found && recorded.Position > 0 {
 			return checkMark(nil, cfg.Dir, 0, recorded)
 		}
-		return nil
+		return checkEvidence(cfg.Evidence, 0)
 	}
 	if err != nil {
 		return openError(cfg.Dir, err)
@@ -130,6 +131,9 @@ func peekLog(cfg *Config, lock *pebble.Lock, recorded Mark, found bool) error {
 	head, err := recoverHead(db)
 	if err == nil && found {
 		err = checkMark(db, cfg.Dir, head, recorded)
+	}
+	if err == nil {
+		err = checkEvidence(cfg.Evidence, head)
 	}
 	return joinCloseErr(err, db)
 }
