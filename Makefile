@@ -31,10 +31,13 @@ DATA_DIR ?= ./data
 # Packages whose tests run with the race detector (all of them).
 RACE_PKGS := ./...
 # Benchmarks quoted in the README.
-BENCH_PKGS := ./events/pebblestore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/ ./http/live/ ./actors/replay/
+BENCH_PKGS := ./events/pebblestore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/ ./http/live/ ./actors/replay/ ./actors/timers/
 BENCHTIME  ?= 3s
 
-.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check bench chromium
+# `make soak`: how many times the crash campaign kills the server.
+SOAK_KILLS ?= 20
+
+.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check mod-check bench chromium soak
 
 help: ## List targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -112,14 +115,24 @@ fmt-check: ## Fail if any Go file is not gofmt-clean.
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
 
-vet: ## Run go vet.
-	$(GO) vet ./...
+mod-check: ## Fail if go.mod or go.sum is not what `go mod tidy` makes (does not touch them).
+	@if ! $(GO) mod tidy -diff; then \
+		echo "mod-check: go.mod or go.sum is not tidy: run 'go mod tidy' and commit the result." >&2; \
+		exit 1; \
+	fi
 
-test: proto-check fmt-check vet chromium ## Run every check and test, with the race detector (what CI runs; installs Chromium if missing).
+vet: ## Run go vet (the soak campaign's build tag included).
+	$(GO) vet ./...
+	$(GO) vet -tags soak ./cmd/hive/
+
+test: proto-check fmt-check mod-check vet chromium ## Run every check and test, with the race detector (what CI runs; installs Chromium if missing).
 	$(GO) test -race -count=1 -timeout 8m $(RACE_PKGS)
 
 test-short: ## Run the fast tests only (no crash tests), without the race detector.
 	$(GO) test -short -count=1 ./...
+
+soak: ## The crash campaign: kill -9 hive serve SOAK_KILLS times (default 20) under workers and clients, then check nothing acknowledged was lost.
+	$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 30m ./cmd/hive/ -soak.kills=$(SOAK_KILLS)
 
 bench: ## Run the benchmarks quoted in the README (BENCHTIME=3s).
 	@echo "cores: $$(nproc)"

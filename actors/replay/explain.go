@@ -37,6 +37,13 @@ func assigned(m *hivev1.TaskAssigned) (string, []string) {
 		why = append(why, fmt.Sprintf("not eligible: %d full, %d incapable, %d unavailable, %d by role",
 			m.GetIneligibleFull(), m.GetIneligibleIncapable(), m.GetIneligibleUnavailable(), m.GetIneligibleRole()))
 	}
+	for _, e := range m.GetExcluded() {
+		verb := "passed over"
+		if m.GetExclusionWaived() {
+			verb = "considered again, no other member being eligible"
+		}
+		why = append(why, fmt.Sprintf("%s %s: attempt %d ended %s", verb, e.GetAgentId(), e.GetAttempt(), e.GetCause()))
+	}
 	return fmt.Sprintf("task %s assigned to %s (attempt %d)", m.GetTaskId(), m.GetAgentId(), m.GetAttempt()), why
 }
 
@@ -62,8 +69,11 @@ func voted(m *hivev1.VoteCast) (string, []string) {
 
 func attemptFailed(m *hivev1.TaskAttemptFailed) (string, []string) {
 	retry := time.Unix(0, m.GetRetryAtUnixNano()).UTC().Format(time.RFC3339)
-	return fmt.Sprintf("attempt %d of task %s on %s ended: %s", m.GetAttempt(), m.GetTaskId(), m.GetAgentId(), m.GetCause()),
-		[]string{"reason: " + m.GetReason(), "retry at " + retry}
+	why := []string{"reason: " + m.GetReason(), "retry at " + retry}
+	if m.GetExcludeAgent() {
+		why = append(why, "later attempts pass over "+m.GetAgentId()+" while another member is eligible")
+	}
+	return fmt.Sprintf("attempt %d of task %s on %s ended: %s", m.GetAttempt(), m.GetTaskId(), m.GetAgentId(), m.GetCause()), why
 }
 
 func failed(m *hivev1.TaskFailed) (string, []string) {

@@ -66,11 +66,20 @@ type choice struct {
 	ntop int
 	// eligible counts the eligible members scored.
 	eligible int
-	// full, incapable, unavailable and role count the ineligible members
-	// by reason.
-	full, incapable, unavailable, role int
+	// full, incapable, unavailable, role and excluded count the
+	// ineligible members by reason.
+	full, incapable, unavailable, role, excluded int
+	// skip are the members passed over (the task's exclusions), unless
+	// waived: no other member was eligible.
+	skip   *task
+	waived bool
 	// all collects every eligible member, if not nil.
 	all *[]ranked
+}
+
+// skips reports whether the choice passes over member agentID.
+func (c *choice) skips(agentID string) bool {
+	return c.skip != nil && c.skip.excludes(agentID)
 }
 
 // ranked is an eligible member's score and index.
@@ -105,12 +114,26 @@ func (c *choice) consider(r ranked) {
 
 // choose chooses the member for task t (capability interned as capID)
 // under weights w, filling c; it reports false if no member is eligible.
+// The members the task's earlier attempts failed on are passed over while
+// another member is eligible; if none is, they are considered after all
+// (the exclusion is waived).
 func (s *State) choose(t *task, capID int, w Weights, c *choice) bool {
-	if !s.rank(t, capID, w, c) {
-		return false
+	if len(t.excluded) > 0 {
+		c.skip = t
 	}
-	s.pick(t, capID, c)
-	return true
+	ok := s.rank(t, capID, w, c)
+	if !ok && c.skip != nil {
+		all := c.all
+		if all != nil {
+			*all = (*all)[:0]
+		}
+		*c = choice{all: all, waived: true}
+		ok = s.rank(t, capID, w, c)
+	}
+	if ok {
+		s.pick(t, capID, c)
+	}
+	return ok
 }
 
 // rank scores the members eligible for t into c, and counts the others by
@@ -181,6 +204,8 @@ func (r *ranker) rank(s *State, i int, c *choice) {
 		c.unavailable++
 	case m.load >= m.maxConcurrency:
 		c.full++
+	case c.skips(m.id):
+		c.excluded++
 	default:
 		sc := combine(r.w, m.fitness, m.load, m.maxConcurrency, m.rate, m.mean, r.mean)
 		c.consider(ranked{score: sc.Score, i: i})
@@ -192,9 +217,9 @@ func (s *State) pick(t *task, capID int, c *choice) {
 	c.winner, c.reason = c.top[0].i, fmt.Sprintf("%s: highest score of %d eligible members", s.topology, c.eligible)
 	switch s.topology {
 	case Ring:
-		c.winner, c.reason = s.ringNext(capID)
+		c.winner, c.reason = s.ringNext(capID, c)
 	case Star:
-		if hub := s.member(s.leader); hub >= 0 && s.eligible(s.mem(hub), capID) {
+		if hub := s.member(s.leader); hub >= 0 && s.eligible(s.mem(hub), capID, c) {
 			c.winner, c.reason = hub, "star: the hub takes every task it is eligible for"
 		} else {
 			c.reason = fmt.Sprintf("star: the hub is not eligible; highest score of %d eligible spokes", c.eligible)
@@ -206,21 +231,27 @@ func (s *State) pick(t *task, capID int, c *choice) {
 			c.reason = fmt.Sprintf("hierarchical: highest score of %d eligible workers", c.eligible)
 		}
 	}
+	switch {
+	case c.waived:
+		c.reason += fmt.Sprintf("; no other member was eligible, so the %d member(s) earlier attempts failed on were considered", len(t.excluded))
+	case c.skip != nil:
+		c.reason += fmt.Sprintf("; passed over the %d member(s) earlier attempts failed on", len(t.excluded))
+	}
 }
 
 // eligible reports whether member m may take a task needing capability
-// capID, topology roles aside.
-func (s *State) eligible(m *member, capID int) bool {
-	return !m.lost && !m.draining && m.has(capID) && m.load < m.maxConcurrency
+// capID under choice c, topology roles aside.
+func (s *State) eligible(m *member, capID int, c *choice) bool {
+	return !m.lost && !m.draining && m.has(capID) && m.load < m.maxConcurrency && !c.skips(m.id)
 }
 
 // ringNext is the first eligible member in join order after the member
 // that got the previous task.
-func (s *State) ringNext(capID int) (int, string) {
+func (s *State) ringNext(capID int, c *choice) (int, string) {
 	start := s.member(s.cursor) + 1
 	for k := range s.members {
 		i := (start + k) % len(s.members)
-		if s.eligible(s.mem(i), capID) {
+		if s.eligible(s.mem(i), capID, c) {
 			if s.cursor == "" {
 				return i, "ring: first eligible member in join order"
 			}
@@ -244,6 +275,7 @@ func (s *State) assigned(t *task, c *choice, now time.Time) *hivev1.TaskAssigned
 		CandidatesOmitted: uint32(c.eligible - c.ntop), IneligibleFull: uint32(c.full),
 		IneligibleIncapable: uint32(c.incapable), IneligibleUnavailable: uint32(c.unavailable),
 		IneligibleRole: uint32(c.role), AtUnixNano: nanos(now),
+		ExclusionWaived: c.waived, IneligibleExcluded: uint32(c.excluded), Excluded: exclusionsProto(t.excluded),
 	}
 	recorded := c.top[:c.ntop]
 	if !slices.ContainsFunc(recorded, func(r ranked) bool { return r.i == c.winner }) {
@@ -281,4 +313,25 @@ func (s *State) applyAssigned(m *hivev1.TaskAssigned) {
 	t.assignedAt, t.deadline, t.retryAt = unixNano(m.GetAtUnixNano()), unixNano(m.GetDeadlineUnixNano()), time.Time{}
 	s.setMember(t.agent, func(mb *member) { mb.load++ })
 	s.cursor = t.agent
+}
+
+// exclusionsProto records a task's exclusions; nil if none.
+func exclusionsProto(es []exclusion) []*hivev1.TaskExclusion {
+	if len(es) == 0 {
+		return nil
+	}
+	out := make([]*hivev1.TaskExclusion, len(es))
+	for i, e := range es {
+		out[i] = &hivev1.TaskExclusion{AgentId: e.agent, Cause: e.cause, Attempt: int32(e.attempt)}
+	}
+	return out
+}
+
+// exclusionsFrom is the inverse of exclusionsProto.
+func exclusionsFrom(ps []*hivev1.TaskExclusion) []exclusion {
+	var out []exclusion
+	for _, p := range ps {
+		out = append(out, exclusion{agent: p.GetAgentId(), cause: p.GetCause(), attempt: int(p.GetAttempt())})
+	}
+	return out
 }

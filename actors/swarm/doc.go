@@ -45,8 +45,17 @@
 // fit (1/number of the member's capabilities: specialists are preferred,
 // which keeps versatile members free for what only they can do), free
 // capacity (1 − load/max), success rate ((completed+1)/(completed+failed+2),
-// 0.5 for a new member) and speed (swarm mean/(swarm mean + member mean)
-// of completed task durations, 0.5 while either is unknown).
+// 0.5 for an agent without results) and speed (swarm mean/(swarm mean +
+// member mean) of completed task durations, 0.5 while either is unknown).
+//
+// A member's completed and failed counts and durations are its agent's
+// whole track record, not only its results in this swarm: the agent keeps
+// its record (its AgentTaskFinished events, timed as the swarm measured
+// them) and carries it into every swarm it joins (AgentJoinedSwarm.record,
+// SwarmMemberJoined.record), so an agent that changes swarm is not scored
+// as a newcomer. Results the agent had not yet recorded when it joined
+// (the reactions to its last tasks still under way) stay with the swarm
+// they were reached in.
 //
 // The topology decides among eligible members:
 //
@@ -65,12 +74,21 @@
 // leader. When the leader leaves, the member after it in join order
 // (wrapping around) leads; a lost leader stays leader.
 //
+// A retry prefers members that have not failed the task: a member an
+// earlier attempt failed on, timed out on or was lost with (not one that
+// left: see TaskAttemptFailed.exclude_agent) is passed over, by every
+// topology, while another member is eligible. When none is, the exclusion
+// is waived and the task goes back to the best of them (a hierarchical
+// swarm's planning task to its coordinator, which alone may plan).
+//
 // TaskAssigned records the strategy in words, the weights, the best
 // MaxRecordedCandidates candidates with their component scores (and the
 // chosen member after them if it is not among them), how many others were
-// scored, and how many members were ineligible for each reason. Recording
-// every candidate would write a thousand scores per assignment in a
-// 1,000-member swarm; the state holds every input to re-score them all.
+// scored, how many members were ineligible for each reason, and the
+// members passed over as excluded (or that the exclusion was waived).
+// Recording every candidate would write a thousand scores per assignment
+// in a 1,000-member swarm; the state holds every input to re-score them
+// all.
 //
 // # Retries and timeouts
 //

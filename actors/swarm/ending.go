@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ func (s *State) endAssignment(seq uint64, cause, reason string, retryable bool, 
 		s.emit(&hivev1.TaskAttemptFailed{
 			SwarmId: s.id, TaskId: TaskID(s.id, seq), AgentId: t.agent, RunId: t.runID, StepId: t.stepID, Key: t.key,
 			Attempt: int32(t.attempt), Cause: cause, Reason: reason, RetryAtUnixNano: nanos(at.Add(wait)), AtUnixNano: nanos(at),
+			ExcludeAgent: cause != CauseAgentLeft,
 		})
 		if wait == 0 {
 			s.requeue(seq, at)
@@ -85,6 +87,9 @@ func (s *State) applyEnding(msg any) bool {
 			s.unassign(t, m.GetCause())
 			t.status, t.retryAt = TaskStatusWaiting, unixNano(m.GetRetryAtUnixNano())
 			t.lastAgent, t.lastCause = m.GetAgentId(), m.GetCause()
+			if m.GetExcludeAgent() && !t.excludes(m.GetAgentId()) {
+				t.excluded = append(slices.Clip(t.excluded), exclusion{agent: m.GetAgentId(), cause: m.GetCause(), attempt: int(m.GetAttempt())})
+			}
 		}
 	case *hivev1.TaskRequeued:
 		if t := s.mutTask(seqOf(m.GetTaskId())); t != nil && t.status == TaskStatusWaiting {

@@ -121,7 +121,7 @@ func brief(msgs []proto.Message) []proto.Message {
 		if a, ok := m.(*hivev1.TaskAssigned); ok {
 			a = proto.CloneOf(a)
 			a.Topology, a.Reason, a.Candidates, a.CandidatesOmitted, a.Weights = "", "", nil, 0, nil
-			a.IneligibleFull, a.IneligibleIncapable, a.IneligibleUnavailable, a.IneligibleRole = 0, 0, 0, 0
+			a.IneligibleFull, a.IneligibleIncapable, a.IneligibleUnavailable, a.IneligibleRole, a.IneligibleExcluded = 0, 0, 0, 0, 0
 			m = a
 		}
 		out[i] = m

@@ -54,6 +54,27 @@ type task struct {
 	// lastAgent and lastCause tell how the previous attempt ended, so that
 	// a failure reported again is recognized.
 	lastAgent, lastCause string
+	// excluded are the members later attempts pass over (see
+	// TaskAttemptFailed.exclude_agent). Drafts share it: append to a
+	// clipped copy.
+	excluded []exclusion
+}
+
+// exclusion is a member a task's later attempts pass over: its attempt
+// ended without a result, by cause.
+type exclusion struct {
+	agent, cause string
+	attempt      int
+}
+
+// excludes reports whether the task's later attempts pass over agentID.
+func (t *task) excludes(agentID string) bool {
+	for _, e := range t.excluded {
+		if e.agent == agentID {
+			return true
+		}
+	}
+	return false
 }
 
 // finished is what a swarm remembers of a finished task.

@@ -169,7 +169,7 @@ func TestCompleteTask(t *testing.T) {
 func TestFailTask(t *testing.T) {
 	attemptFailed := &hivev1.TaskAttemptFailed{
 		SwarmId: sid, TaskId: tid(1), AgentId: ag(1), RunId: "r", StepId: "s", Key: "k", Attempt: 1, Cause: swarm.CauseFailed,
-		Reason: "flaky", RetryAtUnixNano: ns(at(time.Minute + time.Second)), AtUnixNano: ns(at(time.Minute)),
+		Reason: "flaky", RetryAtUnixNano: ns(at(time.Minute + time.Second)), AtUnixNano: ns(at(time.Minute)), ExcludeAgent: true,
 	}
 	fail := func(n int, retryable bool) swarm.FailTask {
 		return swarm.FailTask{TaskID: tid(1), AgentID: ag(n), Reason: "flaky", Retryable: retryable, At: at(time.Minute)}

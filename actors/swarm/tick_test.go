@@ -21,8 +21,12 @@ func TestTick(t *testing.T) {
 	assigned := &hivev1.TaskAssigned{SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1, DeadlineUnixNano: ns(at(time.Minute)), AtUnixNano: ns(t0)}
 	timedOut := &hivev1.TaskAttemptFailed{
 		SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1, Cause: swarm.CauseTimeout, Reason: "no result within 1m0s",
-		RetryAtUnixNano: ns(at(70 * time.Second)), AtUnixNano: ns(at(time.Minute)),
+		RetryAtUnixNano: ns(at(70 * time.Second)), AtUnixNano: ns(at(time.Minute)), ExcludeAgent: true,
 	}
+	// the only member failed the first attempt: the retry falls back to it
+	excluded := []*hivev1.TaskExclusion{{AgentId: ag(1), Cause: swarm.CauseTimeout, Attempt: 1}}
+	retried := &hivev1.TaskAssigned{SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 2, DeadlineUnixNano: ns(at(130 * time.Second)),
+		AtUnixNano: ns(at(70 * time.Second)), Excluded: excluded, ExclusionWaived: true}
 	runCases(t, []decisionCase{
 		{name: "nothing due", given: []proto.Message{created(swarm.Mesh), joined(1, 1), task, assigned}, when: swarm.Tick{Now: at(59 * time.Second)}},
 		{
@@ -42,18 +46,17 @@ func TestTick(t *testing.T) {
 			when:  swarm.Tick{Now: at(70 * time.Second)},
 			then: []proto.Message{
 				&hivev1.TaskRequeued{SwarmId: sid, TaskId: tid(1), Attempt: 1, AtUnixNano: ns(at(70 * time.Second))},
-				&hivev1.TaskAssigned{SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 2, DeadlineUnixNano: ns(at(130 * time.Second)), AtUnixNano: ns(at(70 * time.Second))},
+				retried,
 			},
 		},
 		{
 			name: "the second wait is twice as long",
 			given: []proto.Message{created(swarm.Mesh), joined(1, 1), task, assigned, timedOut,
-				&hivev1.TaskRequeued{SwarmId: sid, TaskId: tid(1), AtUnixNano: ns(at(70 * time.Second))},
-				&hivev1.TaskAssigned{SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 2, DeadlineUnixNano: ns(at(130 * time.Second)), AtUnixNano: ns(at(70 * time.Second))}},
+				&hivev1.TaskRequeued{SwarmId: sid, TaskId: tid(1), AtUnixNano: ns(at(70 * time.Second))}, retried},
 			when: swarm.Tick{Now: at(130 * time.Second)},
 			then: []proto.Message{&hivev1.TaskAttemptFailed{
 				SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 2, Cause: swarm.CauseTimeout, Reason: "no result within 1m0s",
-				RetryAtUnixNano: ns(at(150 * time.Second)), AtUnixNano: ns(at(130 * time.Second)),
+				RetryAtUnixNano: ns(at(150 * time.Second)), AtUnixNano: ns(at(130 * time.Second)), ExcludeAgent: true,
 			}},
 		},
 		{
@@ -74,10 +77,11 @@ func TestTick(t *testing.T) {
 			then: []proto.Message{
 				&hivev1.TaskAttemptFailed{
 					SwarmId: sid, TaskId: tid(1), AgentId: ag(1), Attempt: 1, Cause: swarm.CauseTimeout, Reason: "no result within 1m0s",
-					RetryAtUnixNano: ns(at(time.Minute)), AtUnixNano: ns(at(time.Minute)),
+					RetryAtUnixNano: ns(at(time.Minute)), AtUnixNano: ns(at(time.Minute)), ExcludeAgent: true,
 				},
 				&hivev1.TaskRequeued{SwarmId: sid, TaskId: tid(1), Attempt: 1, AtUnixNano: ns(at(time.Minute))},
-				&hivev1.TaskAssigned{SwarmId: sid, TaskId: tid(1), AgentId: ag(2), Attempt: 2, DeadlineUnixNano: ns(at(2 * time.Minute)), AtUnixNano: ns(at(time.Minute))},
+				&hivev1.TaskAssigned{SwarmId: sid, TaskId: tid(1), AgentId: ag(2), Attempt: 2, DeadlineUnixNano: ns(at(2 * time.Minute)),
+					AtUnixNano: ns(at(time.Minute)), Excluded: []*hivev1.TaskExclusion{{AgentId: ag(1), Cause: swarm.CauseTimeout, Attempt: 1}}},
 			},
 		},
 		{name: "no time", given: []proto.Message{created(swarm.Mesh)}, when: swarm.Tick{}, wantErr: decision.ErrInvalid, fields: []string{"now"}},

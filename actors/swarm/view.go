@@ -80,6 +80,18 @@ type Task struct {
 	AssignedAt  time.Time `json:"assigned_at,omitzero"`
 	Deadline    time.Time `json:"deadline,omitzero"`
 	RetryAt     time.Time `json:"retry_at,omitzero"`
+	// Excluded are the members later attempts pass over while another
+	// member is eligible: earlier attempts failed, timed out or were lost
+	// on them.
+	Excluded []Exclusion `json:"excluded,omitempty"`
+}
+
+// Exclusion is a member a task's later attempts pass over, and why.
+type Exclusion struct {
+	AgentID string `json:"agent_id"`
+	// Cause is how its attempt ended: "failed", "timeout" or "agent_lost".
+	Cause   string `json:"cause"`
+	Attempt int    `json:"attempt"`
 }
 
 // TaskCounts count a swarm's tasks: the unfinished ones by status, and
@@ -151,12 +163,16 @@ func (s *State) View() any {
 }
 
 func (s *State) taskView(t *task) Task {
-	return Task{
+	v := Task{
 		ID: TaskID(s.id, t.seq), Key: t.key, RunID: t.runID, StepID: t.stepID, Capability: t.capability,
 		Input: slices.Clone(t.input), Priority: t.priority, MaxAttempts: t.maxAttempts, Backoff: t.backoff,
 		Timeout: t.timeout, Planner: t.planner, Status: t.status, Attempt: t.attempt, AgentID: t.agent,
 		SubmittedAt: t.submittedAt, QueuedAt: t.queuedAt, AssignedAt: t.assignedAt, Deadline: t.deadline, RetryAt: t.retryAt,
 	}
+	for _, e := range t.excluded {
+		v.Excluded = append(v.Excluded, Exclusion{AgentID: e.agent, Cause: e.cause, Attempt: e.attempt})
+	}
+	return v
 }
 
 func proposalView(p *proposal) Proposal {

@@ -1,6 +1,7 @@
 package timers
 
 import (
+	"container/heap"
 	"strings"
 	"sync"
 	"time"
@@ -24,19 +25,25 @@ type Kind struct {
 }
 
 // Index holds the pending deadlines of every entity, as their events set
-// them. It is safe for concurrent use: one goroutine applies events, the
-// watcher reads.
+// them, ordered by when each is next due. It is safe for concurrent use: one
+// goroutine applies events, the watcher claims what is due and learns of
+// earlier deadlines from Changed.
 type Index struct {
 	kinds map[string]Kind
 
 	mu         sync.Mutex
 	checkpoint uint64
-	timers     map[actors.Ref]map[string]time.Time
+	timers     map[actors.Ref]map[string]*timer
+	due        dueHeap
+	// changed has a value when the earliest due time changed since the
+	// watcher last looked.
+	changed chan struct{}
 }
 
 // NewIndex returns an empty index of the deadlines of kinds.
 func NewIndex(kinds ...Kind) *Index {
-	ix := &Index{kinds: make(map[string]Kind, len(kinds)), timers: make(map[actors.Ref]map[string]time.Time)}
+	ix := &Index{kinds: make(map[string]Kind, len(kinds)), timers: make(map[actors.Ref]map[string]*timer),
+		changed: make(chan struct{}, 1)}
 	for _, k := range kinds {
 		ix.kinds[k.Name] = k
 	}
@@ -66,8 +73,15 @@ func (ix *Index) Apply(env *events.Envelope) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	before, _ := ix.next()
 	for _, d := range changes {
 		ix.set(ref, d)
+	}
+	if after, _ := ix.next(); !after.Equal(before) {
+		select {
+		case ix.changed <- struct{}{}:
+		default:
+		}
 	}
 	ix.checkpoint = env.Position
 	return nil
@@ -75,18 +89,27 @@ func (ix *Index) Apply(env *events.Envelope) error {
 
 func (ix *Index) set(ref actors.Ref, d actors.Deadline) {
 	keys := ix.timers[ref]
-	if d.At.IsZero() {
+	t := keys[d.Key]
+	switch {
+	case d.At.IsZero() && t != nil:
+		heap.Remove(&ix.due, t.i)
 		delete(keys, d.Key)
 		if len(keys) == 0 {
 			delete(ix.timers, ref)
 		}
-		return
+	case d.At.IsZero():
+	case t != nil:
+		t.next = d.At
+		heap.Fix(&ix.due, t.i)
+	default:
+		if keys == nil {
+			keys = make(map[string]*timer, 1)
+			ix.timers[ref] = keys
+		}
+		t = &timer{ref: ref, next: d.At}
+		keys[d.Key] = t
+		heap.Push(&ix.due, t)
 	}
-	if keys == nil {
-		keys = make(map[string]time.Time, 1)
-		ix.timers[ref] = keys
-	}
-	keys[d.Key] = d.At
 }
 
 // owner is the entity and kind of a stream, if the index knows its kind.
@@ -99,29 +122,51 @@ func (ix *Index) owner(stream string) (actors.Ref, Kind, bool) {
 	return actors.Ref{Kind: name, ID: id}, k, true
 }
 
-// Due returns the entities with a deadline at or before now.
-func (ix *Index) Due(now time.Time) []actors.Ref {
+// Next returns when the earliest timer is due, if any is set.
+func (ix *Index) Next() (time.Time, bool) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	var due []actors.Ref
-	for ref, keys := range ix.timers {
-		for _, at := range keys {
-			if !at.After(now) {
-				due = append(due, ref)
-				break
-			}
-		}
+	return ix.next()
+}
+
+func (ix *Index) next() (time.Time, bool) {
+	if len(ix.due) == 0 {
+		return time.Time{}, false
 	}
-	return due
+	return ix.due[0].next, true
+}
+
+// Changed receives a value when the earliest due time changed since the
+// last receive: a watcher waiting for the old one should look again.
+func (ix *Index) Changed() <-chan struct{} { return ix.changed }
+
+// Claim returns the entities with a timer due at or before now, each once,
+// and makes those timers due again at retry (after now) unless an event
+// sets or cancels them first: a wake-up that fails, or that comes before
+// the entity's state has caught up, is repeated then, not at once.
+func (ix *Index) Claim(now, retry time.Time) []actors.Ref {
+	if !retry.After(now) {
+		retry = now.Add(time.Nanosecond)
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var refs []actors.Ref
+	seen := map[actors.Ref]bool{}
+	for len(ix.due) > 0 && !ix.due[0].next.After(now) {
+		t := ix.due[0]
+		if !seen[t.ref] {
+			seen[t.ref] = true
+			refs = append(refs, t.ref)
+		}
+		t.next = retry
+		heap.Fix(&ix.due, 0)
+	}
+	return refs
 }
 
 // Len is the number of pending deadlines.
 func (ix *Index) Len() int {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	n := 0
-	for _, keys := range ix.timers {
-		n += len(keys)
-	}
-	return n
+	return len(ix.due)
 }

@@ -24,7 +24,7 @@ func agentKind() timers.Kind {
 	return timers.Kind{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }}
 }
 
-func envelope(t *testing.T, stream string, pos uint64, msg proto.Message) *events.Envelope {
+func envelope(t testing.TB, stream string, pos uint64, msg proto.Message) *events.Envelope {
 	t.Helper()
 	e, err := events.NewEvent(msg, events.Metadata{})
 	if err != nil {
@@ -49,17 +49,65 @@ func TestIndexFollowsDeadlinesInEvents(t *testing.T) {
 	if ix.Checkpoint() != 7 || ix.Len() != 2 {
 		t.Fatalf("checkpoint %d, %d timers; want 7, 2", ix.Checkpoint(), ix.Len())
 	}
-	if due := ix.Due(t0); len(due) != 0 {
+	if next, ok := ix.Next(); !ok || !next.Equal(t0.Add(time.Minute)) {
+		t.Errorf("next = %v, %v; want b's deadline t0+1m", next, ok)
+	}
+	if due := ix.Claim(t0, t0.Add(time.Second)); len(due) != 0 {
 		t.Errorf("due at t0 after a's extension: %v", due)
 	}
-	if due := ix.Due(t0.Add(time.Minute)); !slices.Equal(due, []actors.Ref{{Kind: agent.Kind, ID: b}}) {
+	at, retry := t0.Add(time.Minute), t0.Add(time.Minute+time.Second)
+	if due := ix.Claim(at, retry); !slices.Equal(due, []actors.Ref{{Kind: agent.Kind, ID: b}}) {
 		t.Errorf("due at t0+1m = %v, want b", due)
+	}
+	if due := ix.Claim(at, retry); len(due) != 0 {
+		t.Errorf("claimed again before the retry: %v", due)
+	}
+	if due := ix.Claim(retry, retry.Add(time.Second)); !slices.Equal(due, []actors.Ref{{Kind: agent.Kind, ID: b}}) {
+		t.Errorf("due at the retry = %v, want b again: its deadline is still set", due)
 	}
 	if err := ix.Apply(envelope(t, "agent-"+b, 8, &hivev1.AgentLost{AgentId: b})); err != nil {
 		t.Fatal(err)
 	}
-	if due := ix.Due(t0.Add(time.Minute)); len(due) != 0 || ix.Len() != 1 {
+	if due := ix.Claim(retry.Add(time.Second), retry.Add(2*time.Second)); len(due) != 0 || ix.Len() != 1 {
 		t.Errorf("after b was lost: due %v, %d timers", due, ix.Len())
+	}
+	if next, ok := ix.Next(); !ok || !next.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("next = %v, %v; want a's deadline t0+2m", next, ok)
+	}
+}
+
+// TestIndexSaysWhenTheEarliestDeadlineChanges: an event that sets an
+// earlier deadline than every other (or cancels the earliest) is announced
+// on Changed; one that sets a later deadline is not.
+func TestIndexSaysWhenTheEarliestDeadlineChanges(t *testing.T) {
+	ix := timers.NewIndex(agentKind())
+	a, b := agent.IDFor("a"), agent.IDFor("b")
+	changed := func() bool {
+		select {
+		case <-ix.Changed():
+			return true
+		default:
+			return false
+		}
+	}
+	steps := []struct {
+		name string
+		env  *events.Envelope
+		want bool
+	}{
+		{"first deadline", envelope(t, "agent-"+a, 1, &hivev1.AgentRegistered{AgentId: a, DeadlineUnixNano: t0.Add(time.Minute).UnixNano()}), true},
+		{"a later one", envelope(t, "agent-"+b, 2, &hivev1.AgentRegistered{AgentId: b, DeadlineUnixNano: t0.Add(2 * time.Minute).UnixNano()}), false},
+		{"an earlier one", envelope(t, "agent-"+b, 3, &hivev1.AgentHeartbeatExtended{AgentId: b, DeadlineUnixNano: t0.UnixNano()}), true},
+		{"the earliest cancelled", envelope(t, "agent-"+b, 4, &hivev1.AgentLost{AgentId: b}), true},
+		{"another kind's event", envelope(t, "swarm-x", 5, &hivev1.AgentLost{}), false},
+	}
+	for _, st := range steps {
+		if err := ix.Apply(st.env); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := changed(); got != st.want {
+			t.Errorf("%s: changed = %v, want %v", st.name, got, st.want)
+		}
 	}
 }
 

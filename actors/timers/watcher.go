@@ -21,11 +21,15 @@ type Commands interface {
 
 // Config configures a Watcher.
 type Config struct {
-	// Interval is how often the watcher looks for passed deadlines (default
-	// one second): an entity is woken at most that long after its deadline.
+	// Interval is how long after a wake-up the watcher wakes an entity
+	// again whose deadline is still set (default one second): the wake-up
+	// failed, or came before the entity's state caught up with the index.
+	// The first wake-up comes at the deadline itself.
 	Interval time.Duration
 	// Parallel is how many entities are woken at once (default 16).
 	Parallel int
+	// Clock tells the time and waits (default the system clock).
+	Clock Clock
 }
 
 func (c *Config) setDefaults() {
@@ -34,6 +38,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Parallel == 0 {
 		c.Parallel = 16
+	}
+	if c.Clock == nil {
+		c.Clock = systemClock{}
 	}
 }
 
@@ -49,8 +56,10 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Watcher wakes entities whose deadlines have passed. Run it in one
-// goroutine.
+// Watcher wakes entities whose deadlines have passed. It sleeps until the
+// index's earliest deadline, or until the index says an earlier one was
+// set, so that an idle Hive wakes an entity at its deadline, not up to a
+// polling interval later. Run it in one goroutine.
 type Watcher struct {
 	cfg      Config
 	index    *Index
@@ -67,26 +76,31 @@ func NewWatcher(cfg Config, index *Index, commands Commands, logger *slog.Logger
 	return &Watcher{cfg: cfg, index: index, commands: commands, logger: logger}, nil
 }
 
-// Run wakes due entities every Interval until ctx ends; it returns nil.
+// Run wakes due entities as their deadlines pass until ctx ends; it
+// returns nil.
 func (w *Watcher) Run(ctx context.Context) error {
-	t := time.NewTicker(w.cfg.Interval)
-	defer t.Stop()
+	clock := w.cfg.Clock
 	for {
+		var passed <-chan time.Time
+		if next, ok := w.index.Next(); ok {
+			passed = clock.After(next.Sub(clock.Now()))
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case now := <-t.C:
-			w.wake(ctx, now.UTC())
+		case <-w.index.Changed():
+		case <-passed:
+			w.wake(ctx, clock.Now().UTC())
 		}
 	}
 }
 
 // wake sends every due entity its wake-up command, Parallel at a time, and
-// returns when all have answered. A failed wake-up is logged and retried at
-// the next tick, since the deadline stays in the index until the entity's
+// returns when all have answered. A failed wake-up is logged and repeated
+// after Interval, since the deadline stays in the index until the entity's
 // decision cancels it.
 func (w *Watcher) wake(ctx context.Context, now time.Time) {
-	due := w.index.Due(now)
+	due := w.index.Claim(now, now.Add(w.cfg.Interval))
 	sem := make(chan struct{}, w.cfg.Parallel)
 	var wg sync.WaitGroup
 	for _, ref := range due {

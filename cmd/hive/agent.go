@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,8 +72,9 @@ the agent and exits 0.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.server, "server", envOr("HIVE_SERVER", "http://127.0.0.1:8080"), "Hive's URL (env HIVE_SERVER)")
-	f.StringVar(&o.token, "token", os.Getenv("HIVE_TOKEN"), "API token, sent as a bearer token (env HIVE_TOKEN)")
+	f.StringVar(&o.server, "server", "http://127.0.0.1:8080", "Hive's URL (env HIVE_SERVER)")
+	f.StringVar(&o.token, "token", "", "API token, sent as a bearer token (env HIVE_TOKEN)")
+	envFlags(f, map[string]string{"server": "HIVE_SERVER", "token": "HIVE_TOKEN"})
 	f.StringVar(&o.name, "name", "", "the agent's unique name (required)")
 	f.StringSliceVar(&o.capabilities, "capability", nil, "a capability of the agent; repeat for more (at least one)")
 	f.IntVar(&o.maxConcurrency, "max-concurrency", 1, "how many tasks run at once")

@@ -135,8 +135,14 @@ type hiveServer struct {
 // is killed at cleanup if it is still running.
 func startServer(t *testing.T, bin, dataDir, name string, flags ...string) *hiveServer {
 	t.Helper()
+	return startServerAt(t, bin, dataDir, name, freeAddr(t), flags...)
+}
+
+// startServerAt is startServer on addr, so that a restarted server is found
+// where its clients and workers left it.
+func startServerAt(t *testing.T, bin, dataDir, name, addr string, flags ...string) *hiveServer {
+	t.Helper()
 	logFile := childLog(t, "hive serve", name)
-	addr := freeAddr(t)
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data-dir", dataDir}, flags...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	err := cmd.Start()

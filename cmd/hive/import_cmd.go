@@ -25,7 +25,9 @@ func newImportCommand() *cobra.Command {
 		Use:   "import FILE --data-dir DIR",
 		Short: "Restore an exported event log into an empty data dir",
 		Long: `Read a file written by hive export (NDJSON or binary, recognised by its
-first bytes), verify it whole (hash chains, versions, positions) and,
+first bytes), verify it whole (hash chains, versions, positions, distinct
+ids, the trailer, and that each NDJSON line's readable payload is what its
+payload_base64 decodes to: hive verify --archive FILE) and,
 only if it passes, append its events in order to the event store of the
 empty data dir --data-dir, keeping their ids, recorded times, metadata and
 payload bytes: the restored events and their hashes are identical. A file

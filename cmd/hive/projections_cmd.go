@@ -59,7 +59,8 @@ read. A server started afterwards resumes from the rebuilt states.`,
 			return rebuild(cmd.Context(), cmd.OutOrStdout(), store, states, chosen)
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "data dir of the server (env HIVE_DATA_DIR)")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "./data", "data dir of the server (env HIVE_DATA_DIR)")
+	envFlags(cmd.Flags(), map[string]string{"data-dir": "HIVE_DATA_DIR"})
 	return cmd
 }
 

@@ -26,9 +26,10 @@ type remoteOptions struct {
 
 func (o *remoteOptions) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
-	f.StringVar(&o.server, "server", envOr("HIVE_SERVER", "http://127.0.0.1:8080"), "Hive's URL (env HIVE_SERVER)")
-	f.StringVar(&o.token, "token", os.Getenv("HIVE_TOKEN"), "API token (env HIVE_TOKEN); without one, the admin token in <data-dir>/admin.token")
-	f.StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "data dir of a local Hive, whose admin.token is used when no token is given (env HIVE_DATA_DIR)")
+	f.StringVar(&o.server, "server", "http://127.0.0.1:8080", "Hive's URL (env HIVE_SERVER)")
+	f.StringVar(&o.token, "token", "", "API token (env HIVE_TOKEN); without one, the admin token in <data-dir>/admin.token")
+	f.StringVar(&o.dataDir, "data-dir", "./data", "data dir of a local Hive, whose admin.token is used when no token is given (env HIVE_DATA_DIR)")
+	envFlags(f, map[string]string{"server": "HIVE_SERVER", "token": "HIVE_TOKEN", "data-dir": "HIVE_DATA_DIR"})
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
 }
 

@@ -26,6 +26,7 @@ can see live what is happening, ask later why it happened, and replay it.`,
 	root.AddCommand(newVerifyCommand(), newExportCommand(), newImportCommand())
 	root.AddCommand(newAuditCommand(), newReplayCommand())
 	explainProblems(root)
+	fromEnvironment(root)
 	return root
 }
 
@@ -36,8 +37,9 @@ type logOptions struct {
 }
 
 func (o *logOptions) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.level, "log-level", envOr("HIVE_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env HIVE_LOG_LEVEL)")
-	cmd.Flags().StringVar(&o.format, "log-format", envOr("HIVE_LOG_FORMAT", "text"), "log format: text or json (env HIVE_LOG_FORMAT)")
+	cmd.Flags().StringVar(&o.level, "log-level", "info", "log level: debug, info, warn or error (env HIVE_LOG_LEVEL)")
+	cmd.Flags().StringVar(&o.format, "log-format", "text", "log format: text or json (env HIVE_LOG_FORMAT)")
+	envFlags(cmd.Flags(), map[string]string{"log-level": "HIVE_LOG_LEVEL", "log-format": "HIVE_LOG_FORMAT"})
 }
 
 func (o *logOptions) logger() (*slog.Logger, error) {
@@ -54,11 +56,4 @@ func (o *logOptions) logger() (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", o.format)
 	}
-}
-
-func envOr(name, fallback string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return fallback
 }

@@ -24,6 +24,9 @@ type serveOptions struct {
 	rateLimit        float64
 	rateBurst        int
 	metricsAuth      bool
+	failureLimit     float64
+	failureBurst     int
+	failureClients   int
 	acceptLogLoss    bool
 	log              logOptions
 }
@@ -59,13 +62,17 @@ ahead and what to do; --accept-log-loss starts on what is left instead.`,
 			return serve(cmd.Context(), o, logger)
 		},
 	}
-	cmd.Flags().StringVar(&o.addr, "addr", envOr("HIVE_ADDR", "127.0.0.1:8080"), "address to listen on (env HIVE_ADDR)")
-	cmd.Flags().StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "directory of the event store, the saved read models and the first admin token (env HIVE_DATA_DIR)")
-	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
+	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (env HIVE_ADDR)")
+	cmd.Flags().StringVar(&o.dataDir, "data-dir", "./data", "directory of the event store, the saved read models and the first admin token (env HIVE_DATA_DIR)")
+	envFlags(cmd.Flags(), map[string]string{"addr": "HIVE_ADDR", "data-dir": "HIVE_DATA_DIR"})
+	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let commands in flight finish on shutdown; long polls and streams end at once")
 	cmd.Flags().DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "how long an agent may stay silent before it is lost")
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", 10000, "requests per second each token may make on average (0: no limit); more are answered 429 with Retry-After")
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", 20000, "requests a token may make at once, above --rate-limit")
 	cmd.Flags().BoolVar(&o.metricsAuth, "metrics-auth", false, "make /metrics need a token (of any role)")
+	cmd.Flags().Float64Var(&o.failureLimit, "auth-failure-limit", 10, "requests failing authentication (401) each client address may make per second on average (0: no limit); beyond that and --auth-failure-burst, the address's requests are answered 429 with Retry-After before any token is looked at")
+	cmd.Flags().IntVar(&o.failureBurst, "auth-failure-burst", 100, "requests failing authentication a client address may make at once, above --auth-failure-limit")
+	cmd.Flags().IntVar(&o.failureClients, "auth-failure-clients", api.DefaultFailureClients, "client addresses the failure limit tracks at once (about 100 bytes each); when full, the others share one limit")
 	cmd.Flags().BoolVar(&o.acceptLogLoss, "accept-log-loss", false, "start on a damaged event log, without the acknowledged events it lost, instead of refusing to (see Failure behaviour in the README)")
 	o.log.register(cmd)
 	return cmd
@@ -74,7 +81,8 @@ ahead and what to do; --accept-log-loss starts on what is left instead.`,
 // serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
 	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, acceptLogLoss: o.acceptLogLoss,
-		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth}}, logger)
+		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth,
+			FailureLimit: o.failureLimit, FailureBurst: o.failureBurst, FailureClients: o.failureClients}}, logger)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +13,7 @@ import (
 
 func newVerifyCommand() *cobra.Command {
 	var o remoteOptions
+	var archivePath string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the event log's hash chains, versions, positions and indexes",
@@ -28,11 +28,21 @@ and exits with status 1. Offline it also checks the log against the
 evidence of how far it went, kept outside it: the store's head mark and
 the positions of the read models saved in <data-dir>/projections. A log
 that lost acknowledged events (a damaged, truncated or deleted write-ahead
-log) is reported, with how many are missing, and exits with status 1.`,
+log) is reported, with how many are missing, and exits with status 1.
+
+With --archive FILE it checks a file written by hive export instead, as
+hive import does before restoring it: hash chains, versions, positions,
+distinct ids, the trailer, and on every NDJSON line that the readable
+payload is what payload_base64 decodes to; it names the first bad line
+(NDJSON) or record (binary) and its event.`,
 		Example: `  hive verify --data-dir ./data
-  hive verify --server http://hive:8080 --token <viewer token>`,
+  hive verify --server http://hive:8080 --token <viewer token>
+  hive verify --archive hive.ndjson`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if archivePath != "" {
+				return verifyArchive(archivePath, cmd.OutOrStdout())
+			}
 			return withLog(cmd, &o, func(ctx context.Context, src logSource) error {
 				if o.offline(cmd) {
 					return verifyDataDir(ctx, src, o.dataDir, cmd.OutOrStdout(), toolLogger(cmd.ErrOrStderr()))
@@ -42,6 +52,9 @@ log) is reported, with how many are missing, and exits with status 1.`,
 		},
 	}
 	o.registerLog(cmd)
+	cmd.Flags().StringVar(&archivePath, "archive", "", "an archive file written by hive export to verify, instead of a data dir or a server")
+	cmd.MarkFlagsMutuallyExclusive("archive", "server")
+	cmd.MarkFlagsMutuallyExclusive("archive", "data-dir")
 	return cmd
 }
 
@@ -113,7 +126,8 @@ func readToHead(ctx context.Context, src logSource, last uint64, reread bool) (b
 // or online, without the output format.
 func (o *remoteOptions) registerLog(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.server, "server", envOr("HIVE_SERVER", "http://127.0.0.1:8080"), "Hive's URL (env HIVE_SERVER), to read the log online")
-	f.StringVar(&o.token, "token", os.Getenv("HIVE_TOKEN"), "API token (env HIVE_TOKEN), any role; without one, the admin token in <data-dir>/admin.token")
-	f.StringVar(&o.dataDir, "data-dir", envOr("HIVE_DATA_DIR", "./data"), "data dir to read offline when given without --server (env HIVE_DATA_DIR)")
+	f.StringVar(&o.server, "server", "http://127.0.0.1:8080", "Hive's URL (env HIVE_SERVER), to read the log online")
+	f.StringVar(&o.token, "token", "", "API token (env HIVE_TOKEN), any role; without one, the admin token in <data-dir>/admin.token")
+	f.StringVar(&o.dataDir, "data-dir", "./data", "data dir to read offline when given without --server (env HIVE_DATA_DIR)")
+	envFlags(f, map[string]string{"server": "HIVE_SERVER", "token": "HIVE_TOKEN", "data-dir": "HIVE_DATA_DIR"})
 }

@@ -21,6 +21,11 @@
 // Both keep everything an event's hash covers (events.CanonicalBytes) and
 // the hash itself, so an archive can be verified on its own
 // (events.Verifier) and an import reproduces identical events and hashes.
+// The hash covers an NDJSON line's payload_base64, not its readable
+// payload, so the NDJSON reader decodes payload_base64 as the writer does
+// and refuses a line whose payload is another JSON value
+// (ErrPayloadMismatch): what a person reads in an archive that passes is
+// what the hash chain covers.
 // Readers number records from 1: for NDJSON the record number is the line
 // number.
 package archive
@@ -147,27 +152,44 @@ func NewReader(r io.Reader) (Reader, Format, error) {
 // ErrDuplicateID: two events of an archive have the same id.
 var ErrDuplicateID = errors.New("duplicate event id")
 
+// Summary is what Verify read of an archive.
+type Summary struct {
+	// Events is how many events it holds, or, after a problem, how many
+	// passed before it.
+	Events int
+	// Streams is how many streams those events belong to.
+	Streams int
+	// FirstPosition and LastPosition are the positions of its first and
+	// last events, 0 if it has none.
+	FirstPosition, LastPosition uint64
+}
+
 // Verify reads every event of r and checks it as a log (events.Verifier),
-// with distinct ids, and the trailer (see Reader). It returns how many
-// events there are, or the first problem as a *RecordError.
-func Verify(r Reader, f Format) (int, error) {
+// with distinct ids, and the trailer (see Reader). It returns what it
+// read, or the first problem as a *RecordError with what passed before it.
+func Verify(r Reader, f Format) (Summary, error) {
 	v := events.NewVerifier()
 	ids := make(map[uuid.UUID]int)
+	var s Summary
 	var e events.Envelope
 	for n := 1; ; n++ {
 		err := r.Next(&e)
 		if errors.Is(err, io.EOF) {
-			return n - 1, nil
+			return s, nil
 		}
 		if err != nil {
-			return n - 1, err
+			return s, err
 		}
 		if err := v.Add(&e); err != nil {
-			return n - 1, &RecordError{Record: n, Format: f, Err: err}
+			return s, &RecordError{Record: n, Format: f, Err: err}
 		}
 		if first, dup := ids[e.ID]; dup {
-			return n - 1, &RecordError{Record: n, Format: f, Err: fmt.Errorf("%w %s, as at %s %d", ErrDuplicateID, e.ID, recordWord(f), first)}
+			return s, &RecordError{Record: n, Format: f, Err: fmt.Errorf("%w %s, as at %s %d", ErrDuplicateID, e.ID, recordWord(f), first)}
 		}
 		ids[e.ID] = n
+		if s.Events == 0 {
+			s.FirstPosition = e.Position
+		}
+		s.Events, s.Streams, s.LastPosition = n, v.Streams(), e.Position
 	}
 }

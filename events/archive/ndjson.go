@@ -215,6 +215,7 @@ type ndjsonReader struct {
 	s     *bufio.Scanner
 	line  int
 	tally *tally
+	shown []byte // checkPayload's scratch space
 }
 
 func newNDJSONReader(r io.Reader) *ndjsonReader {
@@ -235,6 +236,10 @@ func (n *ndjsonReader) Next(e *events.Envelope) error {
 		return n.end(r.Trailer)
 	}
 	if err := r.envelope(e); err != nil {
+		return n.fail(n.line, err)
+	}
+	var err error
+	if n.shown, err = checkPayload(r.Payload, e, n.shown); err != nil {
 		return n.fail(n.line, err)
 	}
 	n.tally.add(e.Position, &e.Hash)

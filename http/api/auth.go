@@ -23,6 +23,8 @@ import (
 // by the id it contains, its secret checked against the stored hash, and
 // the request runs as the token's Principal, rate-limited per token. Then
 // the route's access rule (access.go) decides whether the role may call it.
+// Before all that, a client address whose requests keep failing
+// authentication is refused (clientLimits).
 
 // TokensView is the auth index.
 type TokensView interface {
@@ -30,6 +32,11 @@ type TokensView interface {
 	Lookup(id string) (projections.Token, bool)
 	// List returns every token, in creation order.
 	List() []projections.Token
+	// Watch calls ended, without blocking, once the token id can no longer
+	// be used, at once if it already cannot; stop forgets the watch.
+	Watch(id string, ended func()) (stop func())
+	// Checkpoint is the position of the last event the index applied.
+	Checkpoint() uint64
 }
 
 // AuthConfig configures authentication.
@@ -42,11 +49,32 @@ type AuthConfig struct {
 	RateBurst int
 	// Metrics puts /metrics behind a token (of any role).
 	Metrics bool
+	// FailureLimit is how many requests that fail authentication each
+	// client address may make per second on average; once its burst is
+	// spent, the address's requests are refused (429) before any token is
+	// looked at (see clientLimits). 0 is no limit.
+	FailureLimit float64
+	// FailureBurst is how many failing requests an address may make at
+	// once; 0 is FailureLimit rounded up.
+	FailureBurst int
+	// FailureClients bounds how many addresses are tracked at once; 0 is
+	// DefaultFailureClients.
+	FailureClients int
 }
+
+// DefaultFailureClients is how many client addresses the failure limit
+// tracks by default: about 100 bytes each.
+const DefaultFailureClients = 65536
 
 func (c *AuthConfig) setDefaults() {
 	if c.RateLimit > 0 && c.RateBurst == 0 {
 		c.RateBurst = int(math.Ceil(c.RateLimit))
+	}
+	if c.FailureLimit > 0 && c.FailureBurst == 0 {
+		c.FailureBurst = int(math.Ceil(c.FailureLimit))
+	}
+	if c.FailureClients == 0 {
+		c.FailureClients = DefaultFailureClients
 	}
 }
 
@@ -58,6 +86,15 @@ func (c AuthConfig) Validate() error {
 	}
 	if c.RateBurst < 0 {
 		errs = append(errs, errors.New("api: Auth.RateBurst must not be negative"))
+	}
+	if c.FailureLimit < 0 || math.IsNaN(c.FailureLimit) || math.IsInf(c.FailureLimit, 0) {
+		errs = append(errs, errors.New("api: Auth.FailureLimit must be a non-negative number"))
+	}
+	if c.FailureBurst < 0 {
+		errs = append(errs, errors.New("api: Auth.FailureBurst must not be negative"))
+	}
+	if c.FailureClients < 0 {
+		errs = append(errs, errors.New("api: Auth.FailureClients must not be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -75,11 +112,16 @@ type forbiddenError struct {
 
 func (e *forbiddenError) Error() string { return e.detail }
 
-// rateLimitedError: the token made too many requests (429).
-type rateLimitedError struct{ retryAfter time.Duration }
+// rateLimitedError: the token, or the client address, made too many
+// requests (429).
+type rateLimitedError struct {
+	retryAfter time.Duration
+	// which requests were too many, e.g. "with this token".
+	which string
+}
 
 func (e *rateLimitedError) Error() string {
-	return fmt.Sprintf("too many requests with this token; retry in %d s", retryAfterSeconds(e.retryAfter))
+	return fmt.Sprintf("too many requests %s; retry in %d s", e.which, retryAfterSeconds(e.retryAfter))
 }
 
 // errAuthIndexBehind: a token was not found while the auth index is still
@@ -89,9 +131,20 @@ var errAuthIndexBehind = errors.New("the token index is catching up with the log
 // authenticate finds the request's principal from its bearer token, or
 // refuses the request.
 func (s *Server) authenticate(c *gin.Context) {
+	now := time.Now()
+	client, ok := clientOf(c.Request.RemoteAddr)
+	if ok {
+		if wait, refused := s.clients.refused(client, now); refused {
+			s.fail(c, &rateLimitedError{retryAfter: wait, which: "that failed authentication from this address"})
+			return
+		}
+	}
 	p, err := s.principalFor(c.GetHeader("Authorization"))
+	if _, failed := errors.AsType[*unauthenticatedError](err); failed && ok {
+		s.clients.failed(client, now)
+	}
 	if err == nil {
-		err = s.limits.take(p.ID, time.Now())
+		err = s.limits.take(p.ID, now)
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -121,9 +174,9 @@ func (s *Server) principalFor(header string) (Principal, error) {
 		return Principal{}, &unauthenticatedError{"the token is not valid"}
 	}
 	if t.Revoked {
-		return Principal{}, &unauthenticatedError{"the token was revoked"}
+		return Principal{}, revokedError(t.Reason)
 	}
-	return Principal{ID: "token:" + t.ID, Role: t.Role, AgentID: t.AgentID}, nil
+	return Principal{ID: "token:" + t.ID, Role: t.Role, AgentID: t.AgentID, tokenID: t.ID}, nil
 }
 
 // guardMetrics authenticates requests for /metrics when Auth.Metrics is set.
@@ -170,11 +223,11 @@ func (l *limiters) take(id string, now time.Time) error {
 	l.mu.Unlock()
 	r := lim.ReserveN(now, 1)
 	if !r.OK() {
-		return &rateLimitedError{retryAfter: time.Second}
+		return &rateLimitedError{retryAfter: time.Second, which: "with this token"}
 	}
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return &rateLimitedError{retryAfter: d}
+		return &rateLimitedError{retryAfter: d, which: "with this token"}
 	}
 	return nil
 }

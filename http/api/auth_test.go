@@ -180,3 +180,27 @@ func TestOperationalEndpointsNeedNoToken(t *testing.T) {
 		})
 	}
 }
+
+func TestFailedAuthenticationsAreLimitedPerClientAddress(t *testing.T) {
+	s := startStackWith(t, t.TempDir(), api.Config{Auth: api.AuthConfig{FailureLimit: 0.5, FailureBurst: 3}})
+	for i := range 10 {
+		if r := s.get(t, "/v1/agents"); r.status != http.StatusOK {
+			t.Fatalf("authenticated request %d: %d: only failures count", i+1, r.status)
+		}
+	}
+	for i := range 3 {
+		if r := s.asToken(t, "hive_guess", http.MethodGet, "/v1/agents", nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d within the burst: %d %s", i+1, r.status, r.raw)
+		}
+	}
+	for name, bearer := range map[string]string{"a bad token": "hive_guess", "no token": "", "a valid token": s.admin} {
+		r := s.asToken(t, bearer, http.MethodGet, "/v1/agents", nil)
+		assertRefused(t, r, http.StatusTooManyRequests, "failed authentication")
+		if n, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || n < 1 || n > 2 {
+			t.Fatalf("%s: Retry-After = %q, want 1 or 2 seconds", name, r.header.Get("Retry-After"))
+		}
+	}
+	if r := s.doAs(t, "", http.MethodGet, "/healthz", "", nil); r.status != http.StatusOK {
+		t.Fatalf("/healthz from a limited address = %d", r.status)
+	}
+}

@@ -52,7 +52,8 @@ const (
 	problemUnauthenticated = "urn:hive:problem:unauthenticated"
 	// problemForbidden: the token's role may not do this (403).
 	problemForbidden = "urn:hive:problem:forbidden"
-	// problemRateLimited: the token made too many requests (429).
+	// problemRateLimited: the token, or the client address, made too many
+	// requests (429).
 	problemRateLimited = "urn:hive:problem:rate-limited"
 )
 

@@ -245,7 +245,10 @@ type SwarmMemberJoined struct {
 	AtUnixNano int64 `protobuf:"varint,5,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
 	// Version of the agent's event this follows (0 if none): the swarm
 	// ignores commands caused by agent events it has already followed.
-	AgentVersion  uint64 `protobuf:"varint,6,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
+	AgentVersion uint64 `protobuf:"varint,6,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
+	// The agent's results before it joined (see AgentJoinedSwarm.record):
+	// the member's statistics start from them.
+	Record        *TrackRecord `protobuf:"bytes,7,opt,name=record,proto3" json:"record,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,6 +323,13 @@ func (x *SwarmMemberJoined) GetAgentVersion() uint64 {
 		return x.AgentVersion
 	}
 	return 0
+}
+
+func (x *SwarmMemberJoined) GetRecord() *TrackRecord {
+	if x != nil {
+		return x.Record
+	}
+	return nil
 }
 
 // SwarmMemberLeft records that an agent is no longer a member of the swarm.
@@ -928,9 +938,19 @@ type TaskAssigned struct {
 	// The weights the scores were computed with.
 	Weights *SwarmWeights `protobuf:"bytes,17,opt,name=weights,proto3" json:"weights,omitempty"`
 	// When it was assigned.
-	AtUnixNano    int64 `protobuf:"varint,18,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AtUnixNano int64 `protobuf:"varint,18,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// The members that earlier attempts of the task failed on, timed out on
+	// or were lost with (see TaskAttemptFailed.exclude_agent): they were
+	// passed over, unless exclusion_waived.
+	Excluded []*TaskExclusion `protobuf:"bytes,19,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	// No member but the excluded ones was eligible, so they were considered
+	// after all: a retry goes back to a member it failed on only then.
+	ExclusionWaived bool `protobuf:"varint,20,opt,name=exclusion_waived,json=exclusionWaived,proto3" json:"exclusion_waived,omitempty"`
+	// Members otherwise eligible but passed over because they are excluded;
+	// 0 when exclusion_waived.
+	IneligibleExcluded uint32 `protobuf:"varint,21,opt,name=ineligible_excluded,json=ineligibleExcluded,proto3" json:"ineligible_excluded,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *TaskAssigned) Reset() {
@@ -1089,6 +1109,92 @@ func (x *TaskAssigned) GetAtUnixNano() int64 {
 	return 0
 }
 
+func (x *TaskAssigned) GetExcluded() []*TaskExclusion {
+	if x != nil {
+		return x.Excluded
+	}
+	return nil
+}
+
+func (x *TaskAssigned) GetExclusionWaived() bool {
+	if x != nil {
+		return x.ExclusionWaived
+	}
+	return false
+}
+
+func (x *TaskAssigned) GetIneligibleExcluded() uint32 {
+	if x != nil {
+		return x.IneligibleExcluded
+	}
+	return 0
+}
+
+// TaskExclusion is a member that a task's later attempts pass over, and
+// why: an earlier attempt ended on it without a result.
+type TaskExclusion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The member.
+	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// How the attempt ended: "failed", "timeout" or "agent_lost".
+	Cause string `protobuf:"bytes,2,opt,name=cause,proto3" json:"cause,omitempty"`
+	// The attempt that ended.
+	Attempt       int32 `protobuf:"varint,3,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskExclusion) Reset() {
+	*x = TaskExclusion{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskExclusion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskExclusion) ProtoMessage() {}
+
+func (x *TaskExclusion) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskExclusion.ProtoReflect.Descriptor instead.
+func (*TaskExclusion) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *TaskExclusion) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *TaskExclusion) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
+func (x *TaskExclusion) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
 // TaskCompleted records that the assigned member completed the task. Its
 // usage is added to the swarm's ledger and the member's statistics.
 type TaskCompleted struct {
@@ -1124,7 +1230,7 @@ type TaskCompleted struct {
 
 func (x *TaskCompleted) Reset() {
 	*x = TaskCompleted{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[10]
+	mi := &file_hive_v1_swarm_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +1242,7 @@ func (x *TaskCompleted) String() string {
 func (*TaskCompleted) ProtoMessage() {}
 
 func (x *TaskCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[10]
+	mi := &file_hive_v1_swarm_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +1255,7 @@ func (x *TaskCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskCompleted.ProtoReflect.Descriptor instead.
 func (*TaskCompleted) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{10}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TaskCompleted) GetSwarmId() string {
@@ -1262,14 +1368,19 @@ type TaskAttemptFailed struct {
 	// When the task is queued again. The timer key is "task/<task_id>".
 	RetryAtUnixNano int64 `protobuf:"varint,10,opt,name=retry_at_unix_nano,json=retryAtUnixNano,proto3" json:"retry_at_unix_nano,omitempty"`
 	// When the attempt ended.
-	AtUnixNano    int64 `protobuf:"varint,11,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,11,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// The task's later attempts pass over agent_id while another member is
+	// eligible (cause "failed", "timeout" or "agent_lost"; a member that
+	// left is not held responsible). Events recorded before this field
+	// existed exclude no one, so that replaying them decides as they did.
+	ExcludeAgent  bool `protobuf:"varint,12,opt,name=exclude_agent,json=excludeAgent,proto3" json:"exclude_agent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TaskAttemptFailed) Reset() {
 	*x = TaskAttemptFailed{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[11]
+	mi := &file_hive_v1_swarm_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1281,7 +1392,7 @@ func (x *TaskAttemptFailed) String() string {
 func (*TaskAttemptFailed) ProtoMessage() {}
 
 func (x *TaskAttemptFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[11]
+	mi := &file_hive_v1_swarm_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1294,7 +1405,7 @@ func (x *TaskAttemptFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskAttemptFailed.ProtoReflect.Descriptor instead.
 func (*TaskAttemptFailed) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{11}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TaskAttemptFailed) GetSwarmId() string {
@@ -1374,6 +1485,13 @@ func (x *TaskAttemptFailed) GetAtUnixNano() int64 {
 	return 0
 }
 
+func (x *TaskAttemptFailed) GetExcludeAgent() bool {
+	if x != nil {
+		return x.ExcludeAgent
+	}
+	return false
+}
+
 // TaskFailed records that a task failed for good: its last attempt ended
 // without a result and no attempt is left, or the failure was not
 // retryable.
@@ -1403,7 +1521,7 @@ type TaskFailed struct {
 
 func (x *TaskFailed) Reset() {
 	*x = TaskFailed{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[12]
+	mi := &file_hive_v1_swarm_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1533,7 @@ func (x *TaskFailed) String() string {
 func (*TaskFailed) ProtoMessage() {}
 
 func (x *TaskFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[12]
+	mi := &file_hive_v1_swarm_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +1546,7 @@ func (x *TaskFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskFailed.ProtoReflect.Descriptor instead.
 func (*TaskFailed) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{12}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TaskFailed) GetSwarmId() string {
@@ -1507,7 +1625,7 @@ type TaskFailure struct {
 
 func (x *TaskFailure) Reset() {
 	*x = TaskFailure{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[13]
+	mi := &file_hive_v1_swarm_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1637,7 @@ func (x *TaskFailure) String() string {
 func (*TaskFailure) ProtoMessage() {}
 
 func (x *TaskFailure) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[13]
+	mi := &file_hive_v1_swarm_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1650,7 @@ func (x *TaskFailure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskFailure.ProtoReflect.Descriptor instead.
 func (*TaskFailure) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{13}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TaskFailure) GetCause() string {
@@ -1573,7 +1691,7 @@ type TaskRequeued struct {
 
 func (x *TaskRequeued) Reset() {
 	*x = TaskRequeued{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[14]
+	mi := &file_hive_v1_swarm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1585,7 +1703,7 @@ func (x *TaskRequeued) String() string {
 func (*TaskRequeued) ProtoMessage() {}
 
 func (x *TaskRequeued) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[14]
+	mi := &file_hive_v1_swarm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1598,7 +1716,7 @@ func (x *TaskRequeued) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskRequeued.ProtoReflect.Descriptor instead.
 func (*TaskRequeued) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{14}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TaskRequeued) GetSwarmId() string {
@@ -1679,7 +1797,7 @@ type TaskCancelled struct {
 
 func (x *TaskCancelled) Reset() {
 	*x = TaskCancelled{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[15]
+	mi := &file_hive_v1_swarm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1691,7 +1809,7 @@ func (x *TaskCancelled) String() string {
 func (*TaskCancelled) ProtoMessage() {}
 
 func (x *TaskCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[15]
+	mi := &file_hive_v1_swarm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1704,7 +1822,7 @@ func (x *TaskCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskCancelled.ProtoReflect.Descriptor instead.
 func (*TaskCancelled) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{15}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TaskCancelled) GetSwarmId() string {
@@ -1786,7 +1904,7 @@ type SwarmRunPaused struct {
 
 func (x *SwarmRunPaused) Reset() {
 	*x = SwarmRunPaused{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[16]
+	mi := &file_hive_v1_swarm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1798,7 +1916,7 @@ func (x *SwarmRunPaused) String() string {
 func (*SwarmRunPaused) ProtoMessage() {}
 
 func (x *SwarmRunPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[16]
+	mi := &file_hive_v1_swarm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1811,7 +1929,7 @@ func (x *SwarmRunPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmRunPaused.ProtoReflect.Descriptor instead.
 func (*SwarmRunPaused) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{16}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SwarmRunPaused) GetSwarmId() string {
@@ -1851,7 +1969,7 @@ type SwarmRunResumed struct {
 
 func (x *SwarmRunResumed) Reset() {
 	*x = SwarmRunResumed{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[17]
+	mi := &file_hive_v1_swarm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1863,7 +1981,7 @@ func (x *SwarmRunResumed) String() string {
 func (*SwarmRunResumed) ProtoMessage() {}
 
 func (x *SwarmRunResumed) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[17]
+	mi := &file_hive_v1_swarm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1876,7 +1994,7 @@ func (x *SwarmRunResumed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmRunResumed.ProtoReflect.Descriptor instead.
 func (*SwarmRunResumed) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{17}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SwarmRunResumed) GetSwarmId() string {
@@ -1921,7 +2039,7 @@ type SwarmBudgetExhausted struct {
 
 func (x *SwarmBudgetExhausted) Reset() {
 	*x = SwarmBudgetExhausted{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[18]
+	mi := &file_hive_v1_swarm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1933,7 +2051,7 @@ func (x *SwarmBudgetExhausted) String() string {
 func (*SwarmBudgetExhausted) ProtoMessage() {}
 
 func (x *SwarmBudgetExhausted) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[18]
+	mi := &file_hive_v1_swarm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1946,7 +2064,7 @@ func (x *SwarmBudgetExhausted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmBudgetExhausted.ProtoReflect.Descriptor instead.
 func (*SwarmBudgetExhausted) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{18}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SwarmBudgetExhausted) GetSwarmId() string {
@@ -2002,7 +2120,7 @@ type SwarmBudgetChanged struct {
 
 func (x *SwarmBudgetChanged) Reset() {
 	*x = SwarmBudgetChanged{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[19]
+	mi := &file_hive_v1_swarm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2014,7 +2132,7 @@ func (x *SwarmBudgetChanged) String() string {
 func (*SwarmBudgetChanged) ProtoMessage() {}
 
 func (x *SwarmBudgetChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[19]
+	mi := &file_hive_v1_swarm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2027,7 +2145,7 @@ func (x *SwarmBudgetChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmBudgetChanged.ProtoReflect.Descriptor instead.
 func (*SwarmBudgetChanged) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{19}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SwarmBudgetChanged) GetSwarmId() string {
@@ -2086,7 +2204,7 @@ type ProposalOpened struct {
 
 func (x *ProposalOpened) Reset() {
 	*x = ProposalOpened{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[20]
+	mi := &file_hive_v1_swarm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2098,7 +2216,7 @@ func (x *ProposalOpened) String() string {
 func (*ProposalOpened) ProtoMessage() {}
 
 func (x *ProposalOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[20]
+	mi := &file_hive_v1_swarm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2111,7 +2229,7 @@ func (x *ProposalOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalOpened.ProtoReflect.Descriptor instead.
 func (*ProposalOpened) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{20}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ProposalOpened) GetSwarmId() string {
@@ -2199,7 +2317,7 @@ type VoteCast struct {
 
 func (x *VoteCast) Reset() {
 	*x = VoteCast{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	mi := &file_hive_v1_swarm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2211,7 +2329,7 @@ func (x *VoteCast) String() string {
 func (*VoteCast) ProtoMessage() {}
 
 func (x *VoteCast) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	mi := &file_hive_v1_swarm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2224,7 +2342,7 @@ func (x *VoteCast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoteCast.ProtoReflect.Descriptor instead.
 func (*VoteCast) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *VoteCast) GetSwarmId() string {
@@ -2301,7 +2419,7 @@ type ProposalDecided struct {
 
 func (x *ProposalDecided) Reset() {
 	*x = ProposalDecided{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	mi := &file_hive_v1_swarm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2313,7 +2431,7 @@ func (x *ProposalDecided) String() string {
 func (*ProposalDecided) ProtoMessage() {}
 
 func (x *ProposalDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	mi := &file_hive_v1_swarm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2326,7 +2444,7 @@ func (x *ProposalDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided.ProtoReflect.Descriptor instead.
 func (*ProposalDecided) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ProposalDecided) GetSwarmId() string {
@@ -2466,7 +2584,7 @@ type SwarmSnapshot struct {
 
 func (x *SwarmSnapshot) Reset() {
 	*x = SwarmSnapshot{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	mi := &file_hive_v1_swarm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2478,7 +2596,7 @@ func (x *SwarmSnapshot) String() string {
 func (*SwarmSnapshot) ProtoMessage() {}
 
 func (x *SwarmSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	mi := &file_hive_v1_swarm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2491,7 +2609,7 @@ func (x *SwarmSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SwarmSnapshot) GetSwarmId() string {
@@ -2692,7 +2810,7 @@ type TaskAssigned_Candidate struct {
 
 func (x *TaskAssigned_Candidate) Reset() {
 	*x = TaskAssigned_Candidate{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	mi := &file_hive_v1_swarm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2704,7 +2822,7 @@ func (x *TaskAssigned_Candidate) String() string {
 func (*TaskAssigned_Candidate) ProtoMessage() {}
 
 func (x *TaskAssigned_Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	mi := &file_hive_v1_swarm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2784,7 +2902,7 @@ type ProposalDecided_Ballot struct {
 
 func (x *ProposalDecided_Ballot) Reset() {
 	*x = ProposalDecided_Ballot{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[25]
+	mi := &file_hive_v1_swarm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2796,7 +2914,7 @@ func (x *ProposalDecided_Ballot) String() string {
 func (*ProposalDecided_Ballot) ProtoMessage() {}
 
 func (x *ProposalDecided_Ballot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[25]
+	mi := &file_hive_v1_swarm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2809,7 +2927,7 @@ func (x *ProposalDecided_Ballot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided_Ballot.ProtoReflect.Descriptor instead.
 func (*ProposalDecided_Ballot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 0}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 0}
 }
 
 func (x *ProposalDecided_Ballot) GetAgentId() string {
@@ -2848,7 +2966,7 @@ type ProposalDecided_Tally struct {
 
 func (x *ProposalDecided_Tally) Reset() {
 	*x = ProposalDecided_Tally{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[26]
+	mi := &file_hive_v1_swarm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2860,7 +2978,7 @@ func (x *ProposalDecided_Tally) String() string {
 func (*ProposalDecided_Tally) ProtoMessage() {}
 
 func (x *ProposalDecided_Tally) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[26]
+	mi := &file_hive_v1_swarm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2873,7 +2991,7 @@ func (x *ProposalDecided_Tally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided_Tally.ProtoReflect.Descriptor instead.
 func (*ProposalDecided_Tally) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22, 1}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 1}
 }
 
 func (x *ProposalDecided_Tally) GetOption() string {
@@ -2926,7 +3044,7 @@ type SwarmSnapshot_Member struct {
 
 func (x *SwarmSnapshot_Member) Reset() {
 	*x = SwarmSnapshot_Member{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[27]
+	mi := &file_hive_v1_swarm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2938,7 +3056,7 @@ func (x *SwarmSnapshot_Member) String() string {
 func (*SwarmSnapshot_Member) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Member) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[27]
+	mi := &file_hive_v1_swarm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2951,7 +3069,7 @@ func (x *SwarmSnapshot_Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Member.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Member) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 0}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 0}
 }
 
 func (x *SwarmSnapshot_Member) GetAgentId() string {
@@ -3068,14 +3186,16 @@ type SwarmSnapshot_Task struct {
 	// The member whose attempt ended last, if any.
 	LastAgentId string `protobuf:"bytes,20,opt,name=last_agent_id,json=lastAgentId,proto3" json:"last_agent_id,omitempty"`
 	// How that attempt ended.
-	LastCause     string `protobuf:"bytes,21,opt,name=last_cause,json=lastCause,proto3" json:"last_cause,omitempty"`
+	LastCause string `protobuf:"bytes,21,opt,name=last_cause,json=lastCause,proto3" json:"last_cause,omitempty"`
+	// The members the task's later attempts pass over.
+	Excluded      []*TaskExclusion `protobuf:"bytes,22,rep,name=excluded,proto3" json:"excluded,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SwarmSnapshot_Task) Reset() {
 	*x = SwarmSnapshot_Task{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[28]
+	mi := &file_hive_v1_swarm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3087,7 +3207,7 @@ func (x *SwarmSnapshot_Task) String() string {
 func (*SwarmSnapshot_Task) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Task) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[28]
+	mi := &file_hive_v1_swarm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3100,7 +3220,7 @@ func (x *SwarmSnapshot_Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Task.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Task) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 1}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 1}
 }
 
 func (x *SwarmSnapshot_Task) GetSeq() uint64 {
@@ -3250,6 +3370,13 @@ func (x *SwarmSnapshot_Task) GetLastCause() string {
 	return ""
 }
 
+func (x *SwarmSnapshot_Task) GetExcluded() []*TaskExclusion {
+	if x != nil {
+		return x.Excluded
+	}
+	return nil
+}
+
 // Finished is a recently finished task, remembered so that results and
 // submissions delivered again are recognized.
 type SwarmSnapshot_Finished struct {
@@ -3268,7 +3395,7 @@ type SwarmSnapshot_Finished struct {
 
 func (x *SwarmSnapshot_Finished) Reset() {
 	*x = SwarmSnapshot_Finished{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[29]
+	mi := &file_hive_v1_swarm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3280,7 +3407,7 @@ func (x *SwarmSnapshot_Finished) String() string {
 func (*SwarmSnapshot_Finished) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Finished) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[29]
+	mi := &file_hive_v1_swarm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3293,7 +3420,7 @@ func (x *SwarmSnapshot_Finished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Finished.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Finished) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 2}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 2}
 }
 
 func (x *SwarmSnapshot_Finished) GetSeq() uint64 {
@@ -3337,7 +3464,7 @@ type SwarmSnapshot_Proposal struct {
 
 func (x *SwarmSnapshot_Proposal) Reset() {
 	*x = SwarmSnapshot_Proposal{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[30]
+	mi := &file_hive_v1_swarm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3349,7 +3476,7 @@ func (x *SwarmSnapshot_Proposal) String() string {
 func (*SwarmSnapshot_Proposal) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Proposal) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[30]
+	mi := &file_hive_v1_swarm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3362,7 +3489,7 @@ func (x *SwarmSnapshot_Proposal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Proposal.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Proposal) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 3}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 3}
 }
 
 func (x *SwarmSnapshot_Proposal) GetOpened() *ProposalOpened {
@@ -3393,7 +3520,7 @@ type SwarmSnapshot_Decided struct {
 
 func (x *SwarmSnapshot_Decided) Reset() {
 	*x = SwarmSnapshot_Decided{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[31]
+	mi := &file_hive_v1_swarm_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3405,7 +3532,7 @@ func (x *SwarmSnapshot_Decided) String() string {
 func (*SwarmSnapshot_Decided) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Decided) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[31]
+	mi := &file_hive_v1_swarm_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3418,7 +3545,7 @@ func (x *SwarmSnapshot_Decided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Decided.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Decided) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 4}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 4}
 }
 
 func (x *SwarmSnapshot_Decided) GetProposalId() string {
@@ -3439,7 +3566,7 @@ var File_hive_v1_swarm_proto protoreflect.FileDescriptor
 
 const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\n" +
-	"\x13hive/v1/swarm.proto\x12\ahive.v1\x1a\x13hive/v1/usage.proto\"r\n" +
+	"\x13hive/v1/swarm.proto\x12\ahive.v1\x1a\x13hive/v1/agent.proto\x1a\x13hive/v1/usage.proto\"r\n" +
 	"\fSwarmWeights\x12\x1e\n" +
 	"\n" +
 	"capability\x18\x01 \x01(\x01R\n" +
@@ -3457,7 +3584,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\bmax_size\x18\a \x01(\rR\amaxSize\x12'\n" +
 	"\x06budget\x18\b \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12 \n" +
 	"\fat_unix_nano\x18\t \x01(\x03R\n" +
-	"atUnixNano\"\xdd\x01\n" +
+	"atUnixNano\"\x8b\x02\n" +
 	"\x11SwarmMemberJoined\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\"\n" +
@@ -3465,7 +3592,8 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x0fmax_concurrency\x18\x04 \x01(\rR\x0emaxConcurrency\x12 \n" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
 	"atUnixNano\x12#\n" +
-	"\ragent_version\x18\x06 \x01(\x04R\fagentVersion\"\xa6\x01\n" +
+	"\ragent_version\x18\x06 \x01(\x04R\fagentVersion\x12,\n" +
+	"\x06record\x18\a \x01(\v2\x14.hive.v1.TrackRecordR\x06record\"\xa6\x01\n" +
 	"\x0fSwarmMemberLeft\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\x16\n" +
@@ -3517,7 +3645,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\rtimeout_nanos\x18\f \x01(\x03R\ftimeoutNanos\x12\x18\n" +
 	"\aplanner\x18\r \x01(\bR\aplanner\x12 \n" +
 	"\fat_unix_nano\x18\x0e \x01(\x03R\n" +
-	"atUnixNano\"\xde\x06\n" +
+	"atUnixNano\"\xee\a\n" +
 	"\fTaskAssigned\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x19\n" +
@@ -3540,7 +3668,10 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x0fineligible_role\x18\x10 \x01(\rR\x0eineligibleRole\x12/\n" +
 	"\aweights\x18\x11 \x01(\v2\x15.hive.v1.SwarmWeightsR\aweights\x12 \n" +
 	"\fat_unix_nano\x18\x12 \x01(\x03R\n" +
-	"atUnixNano\x1a\xc1\x01\n" +
+	"atUnixNano\x122\n" +
+	"\bexcluded\x18\x13 \x03(\v2\x16.hive.v1.TaskExclusionR\bexcluded\x12)\n" +
+	"\x10exclusion_waived\x18\x14 \x01(\bR\x0fexclusionWaived\x12/\n" +
+	"\x13ineligible_excluded\x18\x15 \x01(\rR\x12ineligibleExcluded\x1a\xc1\x01\n" +
 	"\tCandidate\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x01R\x05score\x12\x1e\n" +
@@ -3551,7 +3682,11 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\asuccess\x18\x05 \x01(\x01R\asuccess\x12\x14\n" +
 	"\x05speed\x18\x06 \x01(\x01R\x05speed\x12\x1f\n" +
 	"\vload_before\x18\a \x01(\rR\n" +
-	"loadBefore\"\xde\x02\n" +
+	"loadBefore\"Z\n" +
+	"\rTaskExclusion\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x14\n" +
+	"\x05cause\x18\x02 \x01(\tR\x05cause\x12\x18\n" +
+	"\aattempt\x18\x03 \x01(\x05R\aattempt\"\xde\x02\n" +
 	"\rTaskCompleted\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x19\n" +
@@ -3566,7 +3701,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	" \x01(\v2\x0e.hive.v1.UsageR\x05usage\x12%\n" +
 	"\x0eduration_nanos\x18\v \x01(\x03R\rdurationNanos\x12 \n" +
 	"\fat_unix_nano\x18\f \x01(\x03R\n" +
-	"atUnixNano\"\xbb\x02\n" +
+	"atUnixNano\"\xe0\x02\n" +
 	"\x11TaskAttemptFailed\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x19\n" +
@@ -3580,7 +3715,8 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x12retry_at_unix_nano\x18\n" +
 	" \x01(\x03R\x0fretryAtUnixNano\x12 \n" +
 	"\fat_unix_nano\x18\v \x01(\x03R\n" +
-	"atUnixNano\"\xa4\x02\n" +
+	"atUnixNano\x12#\n" +
+	"\rexclude_agent\x18\f \x01(\bR\fexcludeAgent\"\xa4\x02\n" +
 	"\n" +
 	"TaskFailed\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
@@ -3687,7 +3823,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x05Tally\x12\x16\n" +
 	"\x06option\x18\x01 \x01(\tR\x06option\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\rR\x05votes\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xb1\x13\n" +
+	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xe5\x13\n" +
 	"\rSwarmSnapshot\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -3727,7 +3863,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x06failed\x18\b \x01(\x04R\x06failed\x120\n" +
 	"\x14total_duration_nanos\x18\t \x01(\x03R\x12totalDurationNanos\x12-\n" +
 	"\x13joined_at_unix_nano\x18\n" +
-	" \x01(\x03R\x10joinedAtUnixNano\x1a\xb5\x05\n" +
+	" \x01(\x03R\x10joinedAtUnixNano\x1a\xe9\x05\n" +
 	"\x04Task\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x15\n" +
@@ -3753,7 +3889,8 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x12retry_at_unix_nano\x18\x13 \x01(\x03R\x0fretryAtUnixNano\x12\"\n" +
 	"\rlast_agent_id\x18\x14 \x01(\tR\vlastAgentId\x12\x1d\n" +
 	"\n" +
-	"last_cause\x18\x15 \x01(\tR\tlastCause\x1ac\n" +
+	"last_cause\x18\x15 \x01(\tR\tlastCause\x122\n" +
+	"\bexcluded\x18\x16 \x03(\v2\x16.hive.v1.TaskExclusionR\bexcluded\x1ac\n" +
 	"\bFinished\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x18\n" +
@@ -3782,7 +3919,7 @@ func file_hive_v1_swarm_proto_rawDescGZIP() []byte {
 	return file_hive_v1_swarm_proto_rawDescData
 }
 
-var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_hive_v1_swarm_proto_goTypes = []any{
 	(*SwarmWeights)(nil),           // 0: hive.v1.SwarmWeights
 	(*SwarmCreated)(nil),           // 1: hive.v1.SwarmCreated
@@ -3794,62 +3931,67 @@ var file_hive_v1_swarm_proto_goTypes = []any{
 	(*SwarmLeaderChanged)(nil),     // 7: hive.v1.SwarmLeaderChanged
 	(*TaskQueued)(nil),             // 8: hive.v1.TaskQueued
 	(*TaskAssigned)(nil),           // 9: hive.v1.TaskAssigned
-	(*TaskCompleted)(nil),          // 10: hive.v1.TaskCompleted
-	(*TaskAttemptFailed)(nil),      // 11: hive.v1.TaskAttemptFailed
-	(*TaskFailed)(nil),             // 12: hive.v1.TaskFailed
-	(*TaskFailure)(nil),            // 13: hive.v1.TaskFailure
-	(*TaskRequeued)(nil),           // 14: hive.v1.TaskRequeued
-	(*TaskCancelled)(nil),          // 15: hive.v1.TaskCancelled
-	(*SwarmRunPaused)(nil),         // 16: hive.v1.SwarmRunPaused
-	(*SwarmRunResumed)(nil),        // 17: hive.v1.SwarmRunResumed
-	(*SwarmBudgetExhausted)(nil),   // 18: hive.v1.SwarmBudgetExhausted
-	(*SwarmBudgetChanged)(nil),     // 19: hive.v1.SwarmBudgetChanged
-	(*ProposalOpened)(nil),         // 20: hive.v1.ProposalOpened
-	(*VoteCast)(nil),               // 21: hive.v1.VoteCast
-	(*ProposalDecided)(nil),        // 22: hive.v1.ProposalDecided
-	(*SwarmSnapshot)(nil),          // 23: hive.v1.SwarmSnapshot
-	(*TaskAssigned_Candidate)(nil), // 24: hive.v1.TaskAssigned.Candidate
-	(*ProposalDecided_Ballot)(nil), // 25: hive.v1.ProposalDecided.Ballot
-	(*ProposalDecided_Tally)(nil),  // 26: hive.v1.ProposalDecided.Tally
-	(*SwarmSnapshot_Member)(nil),   // 27: hive.v1.SwarmSnapshot.Member
-	(*SwarmSnapshot_Task)(nil),     // 28: hive.v1.SwarmSnapshot.Task
-	(*SwarmSnapshot_Finished)(nil), // 29: hive.v1.SwarmSnapshot.Finished
-	(*SwarmSnapshot_Proposal)(nil), // 30: hive.v1.SwarmSnapshot.Proposal
-	(*SwarmSnapshot_Decided)(nil),  // 31: hive.v1.SwarmSnapshot.Decided
-	nil,                            // 32: hive.v1.SwarmSnapshot.AgentVersionsEntry
-	(*Budget)(nil),                 // 33: hive.v1.Budget
-	(*Usage)(nil),                  // 34: hive.v1.Usage
+	(*TaskExclusion)(nil),          // 10: hive.v1.TaskExclusion
+	(*TaskCompleted)(nil),          // 11: hive.v1.TaskCompleted
+	(*TaskAttemptFailed)(nil),      // 12: hive.v1.TaskAttemptFailed
+	(*TaskFailed)(nil),             // 13: hive.v1.TaskFailed
+	(*TaskFailure)(nil),            // 14: hive.v1.TaskFailure
+	(*TaskRequeued)(nil),           // 15: hive.v1.TaskRequeued
+	(*TaskCancelled)(nil),          // 16: hive.v1.TaskCancelled
+	(*SwarmRunPaused)(nil),         // 17: hive.v1.SwarmRunPaused
+	(*SwarmRunResumed)(nil),        // 18: hive.v1.SwarmRunResumed
+	(*SwarmBudgetExhausted)(nil),   // 19: hive.v1.SwarmBudgetExhausted
+	(*SwarmBudgetChanged)(nil),     // 20: hive.v1.SwarmBudgetChanged
+	(*ProposalOpened)(nil),         // 21: hive.v1.ProposalOpened
+	(*VoteCast)(nil),               // 22: hive.v1.VoteCast
+	(*ProposalDecided)(nil),        // 23: hive.v1.ProposalDecided
+	(*SwarmSnapshot)(nil),          // 24: hive.v1.SwarmSnapshot
+	(*TaskAssigned_Candidate)(nil), // 25: hive.v1.TaskAssigned.Candidate
+	(*ProposalDecided_Ballot)(nil), // 26: hive.v1.ProposalDecided.Ballot
+	(*ProposalDecided_Tally)(nil),  // 27: hive.v1.ProposalDecided.Tally
+	(*SwarmSnapshot_Member)(nil),   // 28: hive.v1.SwarmSnapshot.Member
+	(*SwarmSnapshot_Task)(nil),     // 29: hive.v1.SwarmSnapshot.Task
+	(*SwarmSnapshot_Finished)(nil), // 30: hive.v1.SwarmSnapshot.Finished
+	(*SwarmSnapshot_Proposal)(nil), // 31: hive.v1.SwarmSnapshot.Proposal
+	(*SwarmSnapshot_Decided)(nil),  // 32: hive.v1.SwarmSnapshot.Decided
+	nil,                            // 33: hive.v1.SwarmSnapshot.AgentVersionsEntry
+	(*Budget)(nil),                 // 34: hive.v1.Budget
+	(*TrackRecord)(nil),            // 35: hive.v1.TrackRecord
+	(*Usage)(nil),                  // 36: hive.v1.Usage
 }
 var file_hive_v1_swarm_proto_depIdxs = []int32{
 	0,  // 0: hive.v1.SwarmCreated.weights:type_name -> hive.v1.SwarmWeights
-	33, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
-	24, // 2: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
-	0,  // 3: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
-	34, // 4: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
-	13, // 5: hive.v1.TaskFailed.failure:type_name -> hive.v1.TaskFailure
-	33, // 6: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
-	34, // 7: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
-	33, // 8: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
-	33, // 9: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
-	25, // 10: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	26, // 11: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
-	0,  // 12: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
-	33, // 13: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
-	34, // 14: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
-	27, // 15: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
-	28, // 16: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
-	29, // 17: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
-	30, // 18: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
-	31, // 19: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
-	32, // 20: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
-	20, // 21: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
-	21, // 22: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
-	25, // 23: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	34, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
+	35, // 2: hive.v1.SwarmMemberJoined.record:type_name -> hive.v1.TrackRecord
+	25, // 3: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
+	0,  // 4: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
+	10, // 5: hive.v1.TaskAssigned.excluded:type_name -> hive.v1.TaskExclusion
+	36, // 6: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
+	14, // 7: hive.v1.TaskFailed.failure:type_name -> hive.v1.TaskFailure
+	34, // 8: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
+	36, // 9: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
+	34, // 10: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
+	34, // 11: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
+	26, // 12: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	27, // 13: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
+	0,  // 14: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
+	34, // 15: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
+	36, // 16: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
+	28, // 17: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
+	29, // 18: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
+	30, // 19: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
+	31, // 20: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
+	32, // 21: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
+	33, // 22: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
+	10, // 23: hive.v1.SwarmSnapshot.Task.excluded:type_name -> hive.v1.TaskExclusion
+	21, // 24: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
+	22, // 25: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
+	26, // 26: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_swarm_proto_init() }
@@ -3857,6 +3999,7 @@ func file_hive_v1_swarm_proto_init() {
 	if File_hive_v1_swarm_proto != nil {
 		return
 	}
+	file_hive_v1_agent_proto_init()
 	file_hive_v1_usage_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3864,7 +4007,7 @@ func file_hive_v1_swarm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_swarm_proto_rawDesc), len(file_hive_v1_swarm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   33,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
