@@ -81,15 +81,21 @@ func newTokenListCommand(o *remoteOptions) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var list struct {
-				Tokens []tokenView `json:"tokens"`
+				Tokens []json.RawMessage `json:"tokens"`
 			}
 			if err := o.call(cmd.Context(), http.MethodGet, "/v1/tokens", nil, &list); err != nil {
 				return err
 			}
 			if o.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), list)
+				return writeRawList(cmd.OutOrStdout(), list.Tokens, func(t json.RawMessage) []byte { return t })
 			}
-			return writeTokens(cmd.OutOrStdout(), list.Tokens)
+			tokens := make([]tokenView, len(list.Tokens))
+			for i, raw := range list.Tokens {
+				if err := json.Unmarshal(raw, &tokens[i]); err != nil {
+					return fmt.Errorf("token list: %w", err)
+				}
+			}
+			return writeTokens(cmd.OutOrStdout(), tokens)
 		},
 	}
 }
