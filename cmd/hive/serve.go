@@ -49,6 +49,9 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.taskTimeout <= 0 || o.taskTimeout > swarm.MaxTimeout {
+				return fmt.Errorf("--task-timeout must be positive and at most %s", swarm.MaxTimeout)
+			}
 			logger, err := o.log.logger()
 			if err != nil {
 				return err
@@ -74,9 +77,6 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 
 // serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
-	if o.taskTimeout <= 0 || o.taskTimeout > swarm.MaxTimeout {
-		return fmt.Errorf("--task-timeout must be positive and at most %s", swarm.MaxTimeout)
-	}
 	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout,
 		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth,
 			FailureLimit: o.failureLimit, FailureBurst: o.failureBurst, FailureClients: o.failureClients}}, logger)

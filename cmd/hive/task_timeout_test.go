@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,4 +70,20 @@ func TestHeldTaskTimesOutAndIsRetried(t *testing.T) {
 	}
 	s.must(t, http.MethodPost, "/v1/tasks/"+tasks.Tasks[0].ID+"/complete", map[string]any{"agent_id": doer, "output": "done"}, nil)
 	s.waitStatus(t, run.ID, "completed")
+}
+
+// TestServeRefusesABadTaskTimeout: --task-timeout must be positive and at
+// most the longest timeout a task may have; serve says so before it opens
+// anything.
+func TestServeRefusesABadTaskTimeout(t *testing.T) {
+	for _, value := range []string{"0s", "-1m", "169h"} {
+		dir := t.TempDir()
+		_, err := runHive(t, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--task-timeout", value)
+		if err == nil || !strings.Contains(err.Error(), "--task-timeout") {
+			t.Errorf("--task-timeout %s: %v, want an error naming the flag", value, err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("--task-timeout %s: the data dir was written", value)
+		}
+	}
 }
