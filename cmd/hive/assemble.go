@@ -63,11 +63,11 @@ func (h *hive) close() error {
 // its deadlines, and how to wake it when one passes.
 func kinds() ([]actors.Kind, []timers.Kind) {
 	return []actors.Kind{
-			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }},
-			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }},
-			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }},
-			{Name: definition.Kind, New: func() actors.Entity { return &definition.State{} }},
-			{Name: token.Kind, New: func() actors.Entity { return &token.State{} }},
+			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }, Commands: agent.Commands()},
+			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }, Commands: swarm.Commands()},
+			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }, Commands: workflow.Commands()},
+			{Name: definition.Kind, New: func() actors.Entity { return &definition.State{} }, Commands: definition.Commands()},
+			{Name: token.Kind, New: func() actors.Entity { return &token.State{} }, Commands: token.Commands()},
 		}, []timers.Kind{
 			{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }},
 			{Name: swarm.Kind, Deadlines: swarm.Deadlines, Wake: func(now time.Time) actors.Body { return swarm.Tick{Now: now} }},

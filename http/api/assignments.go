@@ -67,7 +67,9 @@ func (s *Server) assignments(c *gin.Context) {
 		w := s.work.Since(id, after)
 		if w.News(after) || wait == 0 {
 			stop()
-			c.JSON(http.StatusOK, w)
+			if s.tokenValidAt(c, w.Cursor) {
+				c.JSON(http.StatusOK, w)
+			}
 			return
 		}
 		select {
@@ -171,7 +173,7 @@ func (s *Server) assignmentStream(c *gin.Context) {
 	for {
 		wake, stop := s.work.Watch(id)
 		w := s.work.Since(id, after)
-		if !s.writeNews(c, w, after) {
+		if !s.tokenValidAt(c, w.Cursor) || !s.writeNews(c, w, after) {
 			stop()
 			return
 		}
