@@ -1,6 +1,7 @@
 package swarm_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,15 @@ func retrying(q *hivev1.TaskQueued, attempts int32, backoff time.Duration) *hive
 	return q
 }
 
+// fullSwarm is a mesh swarm without a MaxSize, with MaxMembers members.
+func fullSwarm() []proto.Message {
+	evs := []proto.Message{created(swarm.Mesh)}
+	for n := range swarm.MaxMembers {
+		evs = append(evs, joined(n+1, 1))
+	}
+	return evs
+}
+
 func TestAddMember(t *testing.T) {
 	runCases(t, []decisionCase{
 		{
@@ -55,6 +65,12 @@ func TestAddMember(t *testing.T) {
 			given:   []proto.Message{withMaxSize(created(swarm.Mesh), 1), joined(1, 1)},
 			when:    swarm.AddMember{AgentID: ag(2), At: t0},
 			wantErr: swarm.ErrSwarmFull, msg: "1 members",
+		},
+		{
+			name:    "a swarm without a maximum admits MaxMembers",
+			given:   fullSwarm(),
+			when:    swarm.AddMember{AgentID: ag(swarm.MaxMembers + 1), At: t0},
+			wantErr: swarm.ErrSwarmFull, msg: fmt.Sprintf("%d members", swarm.MaxMembers),
 		},
 		{
 			name:  "the first member of a star swarm leads it",
