@@ -87,4 +87,8 @@ type Kind struct {
 	Name string
 	// New returns the empty state of a new entity of this kind.
 	New func() Entity
+	// Commands are the commands its entities decide (Inspect, which every
+	// kind answers, aside): hive_commands_total has a series, at 0, for
+	// each of them and each outcome from the start.
+	Commands []Body
 }

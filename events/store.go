@@ -31,6 +31,15 @@ type AppendResult struct {
 // Store is Hive's event log. Implementations are safe for concurrent use;
 // see the package documentation for ordering, atomicity, durability and
 // idempotency guarantees, and storetest for the suite that checks them.
+//
+// A store shares no memory with its callers: it keeps no reference to the
+// events (and their payloads) passed to Append once it returns, and the
+// envelopes and payloads it returns (reads, subscriptions, snapshots) are
+// the caller's, each payload its own allocation, to modify or append to
+// without changing what is stored. Invalid arguments (a malformed stream
+// name, a non-positive limit, an unknown direction) fail with
+// ErrInvalidArgument before anything is looked up; after Close every
+// method fails with ErrClosed.
 type Store interface {
 	// Append appends evs, atomically, to the end of stream if its current
 	// version satisfies expected. It returns once the events are durable.
@@ -41,7 +50,8 @@ type Store interface {
 	// ReadStream returns up to limit events of stream, starting at version
 	// from (inclusive) and going in direction dir. A backward read from End,
 	// or from beyond the newest version, starts at the newest event. Fails
-	// with ErrStreamNotFound if the stream has no events.
+	// with ErrStreamNotFound if the stream has no events, and with
+	// ErrInvalidArgument for a malformed stream name, such as "".
 	ReadStream(ctx context.Context, stream string, from uint64, dir Direction, limit int) ([]Envelope, error)
 
 	// ReadAll returns up to limit events with a global position greater than

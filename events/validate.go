@@ -79,6 +79,19 @@ func ValidateStreamName(stream string) error {
 	return nil
 }
 
+// ValidateStreamRead checks the arguments of a stream read that every
+// store checks before it looks for the stream: a well-formed stream name
+// (ValidateStreamName) and a known direction.
+func ValidateStreamRead(stream string, dir Direction) error {
+	if err := ValidateStreamName(stream); err != nil {
+		return err
+	}
+	if dir != Forward && dir != Backward {
+		return fmt.Errorf("%w: read direction %d is neither forward nor backward", ErrInvalidArgument, dir)
+	}
+	return nil
+}
+
 // ClampLimit checks a read limit and lowers it to MaxReadLimit.
 func ClampLimit(limit int) (int, error) {
 	if limit <= 0 {

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"hive/actors/swarm"
 	"hive/events"
 	"hive/projections"
 	hivev1 "hive/proto/hive/v1"
@@ -50,6 +51,15 @@ var readModels = []readModel{
 		func(p projections.Persistent) any { return p.(*projections.Feed).Items(1000) }},
 	{"principals", func() projections.Persistent { return projections.NewPrincipals() },
 		func(p projections.Persistent) any { return p.(*projections.Principals).All() }},
+	{"tasks", func() projections.Persistent { return projections.NewTaskIndex() },
+		func(p projections.Persistent) any {
+			var out [][]uint64
+			for seq := range uint64(20) {
+				positions, _ := p.(*projections.TaskIndex).Positions(swarm.TaskID(crew, seq+1))
+				out = append(out, positions)
+			}
+			return out
+		}},
 }
 
 // everything is the fleet's history and a few token events after it.

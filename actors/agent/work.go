@@ -84,6 +84,11 @@ type FinishTask struct {
 	Outcome      string
 	At           time.Time
 	Usage        ledger.Usage
+	// Duration is the attempt's duration as the swarm measured it, from
+	// assignment to result, so that the agent's record and the swarm's
+	// statistics agree; if zero, the time since the agent recorded the
+	// start.
+	Duration time.Duration
 }
 
 // CommandName implements the runtime's command naming.
@@ -99,6 +104,7 @@ func (s *State) joinSwarm(c JoinSwarm) ([]proto.Message, error) {
 	case "":
 		return []proto.Message{&hivev1.AgentJoinedSwarm{
 			AgentId: s.ID, SwarmId: c.SwarmID, Capabilities: s.Capabilities, MaxConcurrency: s.MaxConcurrency,
+			Record: s.Stats.trackRecord(),
 		}}, nil
 	}
 	return nil, fmt.Errorf("%w: %s is in swarm %s", ErrInOtherSwarm, s.ID, s.Swarm)
@@ -140,9 +146,13 @@ func (s *State) finishTask(c FinishTask) ([]proto.Message, error) {
 	if c.Usage != (ledger.Usage{}) {
 		usage = c.Usage.Proto()
 	}
+	d := c.Duration
+	if d <= 0 {
+		d = max(c.At.Sub(t.StartedAt), 0)
+	}
 	return []proto.Message{&hivev1.AgentTaskFinished{
 		AgentId: s.ID, TaskId: c.TaskID, Outcome: c.Outcome,
-		DurationNanos: max(c.At.Sub(t.StartedAt), 0).Nanoseconds(), Usage: usage, SwarmVersion: c.SwarmVersion,
+		DurationNanos: d.Nanoseconds(), Usage: usage, SwarmVersion: c.SwarmVersion,
 	}}, nil
 }
 
@@ -185,6 +195,15 @@ func (s *State) applyWork(env *events.Envelope, msg proto.Message) bool {
 		return false
 	}
 	return true
+}
+
+// trackRecord is what a swarm the agent joins scores it on; nil for an
+// agent without results.
+func (st *Stats) trackRecord() *hivev1.TrackRecord {
+	if st.Completed == 0 && st.Failed == 0 {
+		return nil
+	}
+	return &hivev1.TrackRecord{Completed: st.Completed, Failed: st.Failed, CompletedDurationNanos: int64(st.TotalDuration)}
 }
 
 func (st *Stats) record(m *hivev1.AgentTaskFinished) {

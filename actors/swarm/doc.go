@@ -45,8 +45,17 @@
 // fit (1/number of the member's capabilities: specialists are preferred,
 // which keeps versatile members free for what only they can do), free
 // capacity (1 − load/max), success rate ((completed+1)/(completed+failed+2),
-// 0.5 for a new member) and speed (swarm mean/(swarm mean + member mean)
-// of completed task durations, 0.5 while either is unknown).
+// 0.5 for an agent without results) and speed (swarm mean/(swarm mean +
+// member mean) of completed task durations, 0.5 while either is unknown).
+//
+// A member's completed and failed counts and durations are its agent's
+// whole track record, not only its results in this swarm: the agent keeps
+// its record (its AgentTaskFinished events, timed as the swarm measured
+// them) and carries it into every swarm it joins (AgentJoinedSwarm.record,
+// SwarmMemberJoined.record), so an agent that changes swarm is not scored
+// as a newcomer. Results the agent had not yet recorded when it joined
+// (the reactions to its last tasks still under way) stay with the swarm
+// they were reached in.
 //
 // The topology decides among eligible members:
 //

@@ -17,10 +17,36 @@ type AddMember struct {
 	Capabilities []string
 	// MaxConcurrency is how many tasks the member runs at once; 0 means 1.
 	MaxConcurrency int
+	// Record is the agent's results before it joined, which the member's
+	// statistics (and so its success and speed scores) start from.
+	Record Record
 	// AgentVersion is the version of the agent's event that caused the
 	// command, 0 if none (see AgentVersion on the other member commands).
 	AgentVersion uint64
 	At           time.Time
+}
+
+// Record is an agent's results over its life, which it carries into every
+// swarm it joins.
+type Record struct {
+	Completed uint64
+	// Failed counts failed and timed-out attempts.
+	Failed uint64
+	// CompletedDuration is the total duration of the completed attempts.
+	CompletedDuration time.Duration
+}
+
+// RecordFromProto reads a TrackRecord; nil is no record.
+func RecordFromProto(p *hivev1.TrackRecord) Record {
+	return Record{Completed: p.GetCompleted(), Failed: p.GetFailed(), CompletedDuration: time.Duration(p.GetCompletedDurationNanos())}
+}
+
+// proto records r; nil if it is empty.
+func (r Record) proto() *hivev1.TrackRecord {
+	if r == (Record{}) {
+		return nil
+	}
+	return &hivev1.TrackRecord{Completed: r.Completed, Failed: r.Failed, CompletedDurationNanos: int64(r.CompletedDuration)}
 }
 
 // CommandName implements the runtime's command naming.
@@ -33,6 +59,9 @@ func (c AddMember) Validate() error {
 	f.Capabilities("capabilities", c.Capabilities)
 	if c.MaxConcurrency < 0 || c.MaxConcurrency > MaxConcurrency {
 		f.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d (0 means 1)", MaxConcurrency))
+	}
+	if c.Record.CompletedDuration < 0 {
+		f.Add("record.completed_duration", "must not be negative")
 	}
 	checkAt(&f, "at", c.At)
 	return f.Err()
@@ -104,6 +133,7 @@ func (s *State) addMember(c AddMember) error {
 	s.emit(&hivev1.SwarmMemberJoined{
 		SwarmId: s.id, AgentId: c.AgentID, Capabilities: slices.Clone(c.Capabilities),
 		MaxConcurrency: uint32(max(c.MaxConcurrency, 1)), AtUnixNano: nanos(c.At), AgentVersion: c.AgentVersion,
+		Record: c.Record.proto(),
 	})
 	if s.leader == "" && s.topology.led() {
 		s.emit(&hivev1.SwarmLeaderChanged{
@@ -224,9 +254,10 @@ func (s *State) applyMember(msg any) bool {
 	}
 	switch m := msg.(type) {
 	case *hivev1.SwarmMemberJoined:
+		r := RecordFromProto(m.GetRecord())
 		s.insertMember(&member{
 			id: m.GetAgentId(), caps: m.GetCapabilities(), maxConcurrency: int(m.GetMaxConcurrency()),
-			joinedAt: unixNano(m.GetAtUnixNano()),
+			joinedAt: unixNano(m.GetAtUnixNano()), completed: r.Completed, failed: r.Failed, totalDuration: r.CompletedDuration,
 		})
 	case *hivev1.SwarmMemberLeft:
 		if i := s.member(m.GetAgentId()); i >= 0 {

@@ -63,11 +63,11 @@ func (h *hive) close() error {
 // its deadlines, and how to wake it when one passes.
 func kinds() ([]actors.Kind, []timers.Kind) {
 	return []actors.Kind{
-			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }},
-			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }},
-			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }},
-			{Name: definition.Kind, New: func() actors.Entity { return &definition.State{} }},
-			{Name: token.Kind, New: func() actors.Entity { return &token.State{} }},
+			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }, Commands: agent.Commands()},
+			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }, Commands: swarm.Commands()},
+			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }, Commands: workflow.Commands()},
+			{Name: definition.Kind, New: func() actors.Entity { return &definition.State{} }, Commands: definition.Commands()},
+			{Name: token.Kind, New: func() actors.Entity { return &token.State{} }, Commands: token.Commands()},
 		}, []timers.Kind{
 			{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }},
 			{Name: swarm.Kind, Deadlines: swarm.Deadlines, Wake: func(now time.Time) actors.Body { return swarm.Tick{Now: now} }},
@@ -88,6 +88,7 @@ type readModels struct {
 	throughput  *projections.Throughput
 	feed        *projections.Feed
 	principals  *projections.Principals
+	tasks       *projections.TaskIndex
 }
 
 func newReadModels() *readModels {
@@ -96,13 +97,14 @@ func newReadModels() *readModels {
 		assignments: projections.NewAssignments(), tokens: projections.NewTokens(),
 		swarms: projections.NewSwarms(), runs: projections.NewRuns(), queue: projections.NewQueue(),
 		throughput: projections.NewThroughput(), feed: projections.NewFeed(), principals: projections.NewPrincipals(),
+		tasks: projections.NewTaskIndex(),
 	}
 }
 
 // all lists the read models for the runner.
 func (rm *readModels) all() []projections.Projection {
 	return []projections.Projection{rm.agents, rm.directory, rm.assignments, rm.tokens,
-		rm.swarms, rm.runs, rm.queue, rm.throughput, rm.feed, rm.principals}
+		rm.swarms, rm.runs, rm.queue, rm.throughput, rm.feed, rm.principals, rm.tasks}
 }
 
 // views are the read models of the API's views.
@@ -110,8 +112,9 @@ func (rm *readModels) views() api.Views {
 	return api.Views{Swarms: rm.swarms, Runs: rm.runs, Queue: rm.queue, Throughput: rm.throughput, Feed: rm.feed, Principals: rm.principals}
 }
 
-// assemble wires Hive together on the embedded store in s.dataDir. On
-// error, whatever it opened is closed.
+// assemble wires Hive together on the embedded store in s.dataDir. When
+// ctx ends, long polls and streams end at once, so that the shutdown that
+// follows does not wait for them. On error, whatever it opened is closed.
 func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, err error) {
 	h := &hive{}
 	defer func() {
@@ -173,8 +176,8 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 
 	gin.SetMode(gin.ReleaseMode)
 	h.handler, err = api.New(api.Config{HeartbeatTimeout: s.heartbeatTimeout, Auth: s.auth}, api.Deps{
-		Commands: system, ReadSide: runner, Reactions: router, Agents: rm.agents, Directory: rm.directory, Log: store, Records: store, Assignments: rm.assignments, Gatherer: reg, Logger: logger.With("component", "api"),
-		Tokens: rm.tokens, Views: rm.views(), Live: hub,
+		Commands: system, ReadSide: runner, Reactions: router, Agents: rm.agents, Tasks: rm.tasks, Directory: rm.directory, Log: store, Records: store, Assignments: rm.assignments, Gatherer: reg, Logger: logger.With("component", "api"),
+		Tokens: rm.tokens, Views: rm.views(), Live: hub, Stopping: ctx.Done(),
 	})
 	if err != nil {
 		return nil, err

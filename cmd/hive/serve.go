@@ -57,7 +57,7 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (env HIVE_ADDR)")
 	cmd.Flags().StringVar(&o.dataDir, "data-dir", "./data", "directory of the event store, the saved read models and the first admin token (env HIVE_DATA_DIR)")
 	envFlags(cmd.Flags(), map[string]string{"addr": "HIVE_ADDR", "data-dir": "HIVE_DATA_DIR"})
-	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let requests in flight finish on shutdown")
+	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let commands in flight finish on shutdown; long polls and streams end at once")
 	cmd.Flags().DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "how long an agent may stay silent before it is lost")
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", 10000, "requests per second each token may make on average (0: no limit); more are answered 429 with Retry-After")
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", 20000, "requests a token may make at once, above --rate-limit")

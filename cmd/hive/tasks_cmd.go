@@ -13,7 +13,7 @@ func newTasksCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tasks",
 		Short: "Read a task, and report its result by hand, in a running Hive",
-		Long: `Read an unfinished task of a running Hive at --server (env HIVE_SERVER), or
+		Long: `Read a task of a running Hive at --server (env HIVE_SERVER), finished or not, or
 report a task's result as its agent would (a worker does that itself: these
 are for operators standing in for an agent, and for tests). Only the agent
 the task is assigned to may report; reporting the same result again changes
@@ -32,7 +32,7 @@ Output is a table, or with -o json the server's JSON.`,
 func newTasksGetCommand(o *remoteOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:     "get ID",
-		Short:   "Show an unfinished task (a finished one's result is in its run's steps and in the log)",
+		Short:   "Show a task, finished or not (with -o json: its output, failure and every attempt)",
 		Example: "  hive tasks get <task id> -o json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -126,9 +126,9 @@ func (o *remoteOptions) reportCommand(cmd *cobra.Command, call func(*client.Clie
 }
 
 func writeTasks(w io.Writer, tasks ...client.Task) error {
-	t := newTable(w, "TASK", "STATUS", "CAPABILITY", "AGENT", "ATTEMPT", "PRIORITY", "RUN", "STEP", "SUBMITTED")
+	t := newTable(w, "TASK", "STATUS", "CAPABILITY", "AGENT", "ATTEMPT", "PRIORITY", "RUN", "STEP", "SUBMITTED", "FINISHED")
 	for _, k := range tasks {
-		t.row(k.ID, k.Status, k.Capability, k.AgentID, k.Attempt, k.Priority, k.RunID, k.StepID, timeText(k.SubmittedAt))
+		t.row(k.ID, k.Status, k.Capability, k.AgentID, k.Attempt, k.Priority, k.RunID, k.StepID, timeText(k.SubmittedAt), timeText(k.FinishedAt))
 	}
 	return t.flush()
 }

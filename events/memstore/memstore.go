@@ -8,6 +8,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -146,6 +147,9 @@ func (s *Store) beginRead(ctx context.Context, limit int) (int, error) {
 
 // ReadStream implements events.Store.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
+	if err := events.ValidateStreamRead(stream, dir); err != nil {
+		return nil, err
+	}
 	limit, err := s.beginRead(ctx, limit)
 	if err != nil {
 		return nil, err
@@ -159,12 +163,12 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	if dir == events.Backward {
 		start := min(from, uint64(len(idx)))
 		for v := start; v >= 1 && len(out) < limit; v-- {
-			out = append(out, s.log[idx[v-1]])
+			out = append(out, owned(s.log[idx[v-1]]))
 		}
 		return out, nil
 	}
 	for v := max(from, 1); v <= uint64(len(idx)) && len(out) < limit; v++ {
-		out = append(out, s.log[idx[v-1]])
+		out = append(out, owned(s.log[idx[v-1]]))
 	}
 	return out, nil
 }
@@ -178,13 +182,29 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]events.
 	defer s.mu.RUnlock()
 	i := sort.Search(len(s.log), func(i int) bool { return s.log[i].Position > after })
 	end := min(i+limit, len(s.log))
-	return append([]events.Envelope(nil), s.log[i:end]...), nil
+	out := make([]events.Envelope, 0, end-i)
+	for _, e := range s.log[i:end] {
+		out = append(out, owned(e))
+	}
+	return out, nil
+}
+
+// owned returns e with a copy of its payload, for a caller to own: the
+// store's memory never leaves it.
+func owned(e events.Envelope) events.Envelope {
+	e.Payload = bytes.Clone(e.Payload)
+	return e
 }
 
 // SubscribeAll implements events.Store.
 func (s *Store) SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, events.ErrClosed
 	}
 	return events.NewSubscription(s, s.commits, s.done, after, 512), nil
 }
@@ -196,6 +216,9 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, events.ErrClosed
+	}
 	if len(s.log) == 0 {
 		return 0, nil
 	}
@@ -227,6 +250,9 @@ func (s *Store) LoadSnapshot(ctx context.Context, stream string) (events.Snapsho
 	if err := ctx.Err(); err != nil {
 		return events.Snapshot{}, err
 	}
+	if err := events.ValidateStreamName(stream); err != nil {
+		return events.Snapshot{}, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -236,6 +262,7 @@ func (s *Store) LoadSnapshot(ctx context.Context, stream string) (events.Snapsho
 	if !ok {
 		return events.Snapshot{}, fmt.Errorf("%w: %q", events.ErrSnapshotNotFound, stream)
 	}
+	snap.Payload = bytes.Clone(snap.Payload)
 	return snap, nil
 }
 

@@ -77,7 +77,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (out []eve
 // and reads each event from the global log, ignoring entries beyond the
 // committed head.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) (out []events.Envelope, err error) {
-	if err := events.ValidateStreamName(stream); err != nil {
+	if err := events.ValidateStreamRead(stream, dir); err != nil {
 		return nil, err
 	}
 	if limit, err = s.beginRead(ctx, limit); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,11 +200,45 @@ func testInvalidArguments(t *testing.T, s events.Store) {
 	if h := head(t, s); h != 0 {
 		t.Errorf("invalid appends moved head to %d", h)
 	}
-	if _, err := s.ReadAll(ctx, 0, 0); !errors.Is(err, events.ErrInvalidArgument) {
-		t.Errorf("ReadAll with limit 0: err = %v, want ErrInvalidArgument", err)
+	testInvalidReads(t, s)
+}
+
+// testInvalidReads checks that every store refuses the same bad read
+// arguments with ErrInvalidArgument, and before it looks for the stream:
+// an invalid name is not a stream that does not exist.
+func testInvalidReads(t *testing.T, s events.Store) {
+	ctx := context.Background()
+	MustAppend(t, s, "s", events.NoStream(), NewEvents(t, "s", 1))
+	for _, limit := range []int{0, -1} {
+		if _, err := s.ReadAll(ctx, 0, limit); !errors.Is(err, events.ErrInvalidArgument) {
+			t.Errorf("ReadAll with limit %d: err = %v, want ErrInvalidArgument", limit, err)
+		}
 	}
-	if _, err := s.ReadStream(ctx, "s", 1, events.Forward, -1); !errors.Is(err, events.ErrInvalidArgument) {
-		t.Errorf("ReadStream with limit -1: err = %v, want ErrInvalidArgument", err)
+	reads := []struct {
+		name   string
+		stream string
+		dir    events.Direction
+		limit  int
+	}{
+		{"limit 0", "s", events.Forward, 0},
+		{"limit -1", "s", events.Backward, -1},
+		{"empty stream name", "", events.Forward, 10},
+		{"empty stream name backward", "", events.Backward, 10},
+		{"NUL in stream name", "s\x00", events.Forward, 10},
+		{"stream name not UTF-8", "s\xff", events.Forward, 10},
+		{"stream name too long", strings.Repeat("s", events.MaxStreamNameLength+1), events.Forward, 10},
+		{"unknown direction", "s", events.Direction(7), 10},
+		{"unknown direction, absent stream", "absent", events.Direction(7), 10},
+	}
+	for _, tc := range reads {
+		if _, err := s.ReadStream(ctx, tc.stream, 1, tc.dir, tc.limit); !errors.Is(err, events.ErrInvalidArgument) {
+			t.Errorf("ReadStream with %s: err = %v, want ErrInvalidArgument", tc.name, err)
+		}
+	}
+	if ss, ok := s.(events.SnapshotStore); ok {
+		if _, err := ss.LoadSnapshot(ctx, ""); !errors.Is(err, events.ErrInvalidArgument) {
+			t.Errorf("LoadSnapshot of the empty stream name: err = %v, want ErrInvalidArgument", err)
+		}
 	}
 }
 

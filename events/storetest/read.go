@@ -46,6 +46,7 @@ func testReadStreamDirections(t *testing.T, s events.Store) {
 		{"backward from beyond", 99, events.Backward, 2, []uint64{5, 4}},
 		{"backward from middle", 3, events.Backward, 10, []uint64{3, 2, 1}},
 		{"backward limited", 4, events.Backward, 1, []uint64{4}},
+		{"backward from zero", 0, events.Backward, 10, []uint64{}},
 	}
 	for _, tc := range tests {
 		got, err := s.ReadStream(context.Background(), "rs", tc.from, tc.dir, tc.limit)

@@ -8,8 +8,10 @@
 // The suite checks the guarantees the events package documents: ordering,
 // optimistic concurrency under racing writers, idempotency, paging,
 // subscriptions switching from catch-up to live under concurrent appends,
-// cancellation, size limits and hash-chain continuity; and, for stores that
-// keep snapshots, the SnapshotStore capability.
+// cancellation, size limits, the same error for the same bad argument,
+// hash-chain continuity, and that callers own the memory they pass in and
+// get back; and, for stores that keep snapshots, the SnapshotStore
+// capability.
 package storetest
 
 import (
@@ -51,6 +53,7 @@ func Run(t *testing.T, open Open) {
 		{"EventTooLarge", testEventTooLarge},
 		{"InvalidArguments", testInvalidArguments},
 		{"HashChain", testHashChain},
+		{"CallersOwnTheirMemory", testCallersOwnTheirMemory},
 		{"Closed", testClosed},
 		{"Snapshots", testSnapshots},
 	}

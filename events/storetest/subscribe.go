@@ -138,6 +138,20 @@ func testCanceledContext(t *testing.T, s events.Store) {
 	if _, err := s.SubscribeAll(ctx, 0); !errors.Is(err, context.Canceled) {
 		t.Errorf("SubscribeAll with a canceled context = %v, want context.Canceled", err)
 	}
+	if _, err := s.ReadStream(ctx, "x", 1, events.Forward, 10); !errors.Is(err, context.Canceled) {
+		t.Errorf("ReadStream with a canceled context = %v, want context.Canceled", err)
+	}
+	if _, err := s.Head(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Head with a canceled context = %v, want context.Canceled", err)
+	}
+	if ss, ok := s.(events.SnapshotStore); ok {
+		if _, err := ss.LoadSnapshot(ctx, "x"); !errors.Is(err, context.Canceled) {
+			t.Errorf("LoadSnapshot with a canceled context = %v, want context.Canceled", err)
+		}
+		if err := ss.SaveSnapshot(ctx, events.Snapshot{Stream: "x", Version: 1, Type: "test.State"}); !errors.Is(err, context.Canceled) {
+			t.Errorf("SaveSnapshot with a canceled context = %v, want context.Canceled", err)
+		}
+	}
 }
 
 func testClosed(t *testing.T, s events.Store) {
@@ -171,5 +185,22 @@ func testClosed(t *testing.T, s events.Store) {
 	}
 	if _, err := s.ReadAll(ctx, 0, 10); !errors.Is(err, events.ErrClosed) {
 		t.Errorf("ReadAll after Close = %v, want ErrClosed", err)
+	}
+	if _, err := s.ReadStream(ctx, "z", 1, events.Forward, 10); !errors.Is(err, events.ErrClosed) {
+		t.Errorf("ReadStream after Close = %v, want ErrClosed", err)
+	}
+	if _, err := s.Head(ctx); !errors.Is(err, events.ErrClosed) {
+		t.Errorf("Head after Close = %v, want ErrClosed", err)
+	}
+	if _, err := s.SubscribeAll(ctx, 0); !errors.Is(err, events.ErrClosed) {
+		t.Errorf("SubscribeAll after Close = %v, want ErrClosed", err)
+	}
+	if ss, ok := s.(events.SnapshotStore); ok {
+		if _, err := ss.LoadSnapshot(ctx, "z"); !errors.Is(err, events.ErrClosed) {
+			t.Errorf("LoadSnapshot after Close = %v, want ErrClosed", err)
+		}
+		if err := ss.SaveSnapshot(ctx, events.Snapshot{Stream: "z", Version: 1, Type: "test.State"}); !errors.Is(err, events.ErrClosed) {
+			t.Errorf("SaveSnapshot after Close = %v, want ErrClosed", err)
+		}
 	}
 }

@@ -43,7 +43,8 @@ const writeSlack = 10 * time.Second
 // assignments answers a worker's long poll: the agent's assignments in
 // flight, at once if one of them, or a revocation, is newer than the
 // cursor `after` (0, the default, for a worker that knows nothing yet), or
-// else as soon as one is, waiting at most `wait`. The request counts as a
+// else as soon as one is, waiting at most `wait`, and no longer once the
+// server begins to stop. The request counts as a
 // heartbeat, and so does every third of the heartbeat timeout it waits.
 func (s *Server) assignments(c *gin.Context) {
 	id := c.Param("id")
@@ -66,12 +67,16 @@ func (s *Server) assignments(c *gin.Context) {
 		w := s.work.Since(id, after)
 		if w.News(after) || wait == 0 {
 			stop()
-			c.JSON(http.StatusOK, w)
+			if s.tokenValidAt(c, w.Cursor) {
+				c.JSON(http.StatusOK, w)
+			}
 			return
 		}
 		select {
 		case <-wake:
 		case <-expired.C:
+			wait = 0
+		case <-s.stopping:
 			wait = 0
 		case <-beat.C:
 			if beats && !s.beat(c, id) {
@@ -144,6 +149,7 @@ type streamEvent struct {
 // event when one is taken away. Event ids are positions in the log, so a
 // client that reconnects with Last-Event-ID misses nothing. A comment
 // keeps the stream alive; the open stream counts as the agent's heartbeat.
+// The stream ends when the server begins to stop.
 func (s *Server) assignmentStream(c *gin.Context) {
 	id := c.Param("id")
 	after, err := lastEventID(c)
@@ -167,7 +173,7 @@ func (s *Server) assignmentStream(c *gin.Context) {
 	for {
 		wake, stop := s.work.Watch(id)
 		w := s.work.Since(id, after)
-		if !s.writeNews(c, w, after) {
+		if !s.tokenValidAt(c, w.Cursor) || !s.writeNews(c, w, after) {
 			stop()
 			return
 		}
@@ -179,6 +185,9 @@ func (s *Server) assignmentStream(c *gin.Context) {
 				stop()
 				return
 			}
+		case <-s.stopping:
+			stop()
+			return
 		case <-c.Request.Context().Done():
 			stop()
 			return

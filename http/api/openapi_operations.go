@@ -200,8 +200,10 @@ func workflowOperations() []operation {
 
 func taskOperations() []operation {
 	return []operation{
-		{method: "GET", path: "/v1/tasks/:id", id: "getTask", tag: "tasks", summary: "Read an unfinished task",
-			responses: []response{ok(http.StatusOK, swarm.Task{}, etagHeader)}},
+		{method: "GET", path: "/v1/tasks/:id", id: "getTask", tag: "tasks", summary: "Read a task, finished or not",
+			description: "Folded from the task's events in the log: where it is, or its final state (completed, failed, cancelled) " +
+				"with its output, usage, failure or cancellation reason; and every attempt with its agent, times and outcome.",
+			responses: []response{ok(http.StatusOK, projections.Task{})}},
 		{method: "POST", path: "/v1/tasks/:id/complete", id: "completeTask", tag: "workers", summary: "Report a task's result",
 			description: "Only the assigned agent may; sending the same result again changes nothing. An output over 256 KiB is 413 naming output.",
 			command:     true, body: completeTaskRequest{},

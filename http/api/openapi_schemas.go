@@ -154,6 +154,8 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[projections.Assignment](): "Assignment",
 	reflect.TypeFor[projections.Revocation](): "Revocation",
 	reflect.TypeFor[projections.Progress]():   "TaskProgress",
+	reflect.TypeFor[projections.Task]():       "TaskDetail",
+	reflect.TypeFor[projections.Usage]():      "TaskUsage",
 }
 
 // schemaName names t's component: from schemaNames, else the type's name

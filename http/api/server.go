@@ -69,6 +69,13 @@ type AgentsView interface {
 	Counts() (total int, byStatus map[string]int, position uint64)
 }
 
+// TasksView is the task index: where each task's events are in the log.
+type TasksView interface {
+	// Positions returns the log positions of the task's events, and
+	// whether there is such a task.
+	Positions(id string) ([]uint64, bool)
+}
+
 // Config configures the API.
 type Config struct {
 	// MaxBodyBytes limits request bodies; larger ones get 413.
@@ -128,6 +135,7 @@ type Server struct {
 	read      ReadSide
 	reactions Reactions
 	agents    AgentsView
+	tasks     TasksView
 	directory Directory
 	log       EventLog
 	records   Records
@@ -138,6 +146,7 @@ type Server struct {
 	tokens    TokensView
 	views     Views
 	live      LiveHub
+	stopping  <-chan struct{}
 	limits    *limiters
 	clients   *clientLimits
 	// openapi is the OpenAPI document, built once.
@@ -152,6 +161,8 @@ type Deps struct {
 	ReadSide  ReadSide
 	Reactions Reactions
 	Agents    AgentsView
+	// Tasks is the task index; without it GET /v1/tasks/{id} answers 503.
+	Tasks     TasksView
 	Directory Directory
 	Log       EventLog
 	// Records keeps the responses to commands sent with an Idempotency-Key.
@@ -167,6 +178,10 @@ type Deps struct {
 	// Live streams read-model changes (GET /v1/live); without it the
 	// route answers 503.
 	Live LiveHub
+	// Stopping is closed when the server begins to shut down: long polls
+	// then answer at once with what there is, and streams end, so that
+	// the shutdown does not wait for them. Nil never closes.
+	Stopping <-chan struct{}
 }
 
 // New returns the API's http.Handler.
@@ -175,11 +190,11 @@ func New(cfg Config, d Deps) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, directory: d.Directory, log: d.Log, records: d.Records, work: d.Assignments, gatherer: d.Gatherer, logger: d.Logger}
+	s := &Server{cfg: cfg, commands: d.Commands, read: d.ReadSide, reactions: d.Reactions, agents: d.Agents, tasks: d.Tasks, directory: d.Directory, log: d.Log, records: d.Records, work: d.Assignments, gatherer: d.Gatherer, logger: d.Logger}
 	if d.Tokens == nil {
 		return nil, errors.New("api: Deps.Tokens is required")
 	}
-	s.tokens, s.limits, s.views, s.live = d.Tokens, newLimiters(cfg.Auth), d.Views, d.Live
+	s.tokens, s.limits, s.views, s.live, s.stopping = d.Tokens, newLimiters(cfg.Auth), d.Views, d.Live, d.Stopping
 	s.clients = newClientLimits(cfg.Auth)
 	doc, err := openAPIDocument(cfg.Auth.Metrics)
 	if err != nil {
@@ -214,8 +229,8 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/agents/:id/drain", s.drainAgent)
 	v1.DELETE("/agents/:id", s.deregisterAgent)
 	v1.GET("/agents/:id/tasks", s.agentTasks)
-	v1.GET("/agents/:id/assignments", s.assignments)
-	v1.GET("/agents/:id/assignments/stream", s.assignmentStream)
+	v1.GET("/agents/:id/assignments", s.endOnRevocation, s.assignments)
+	v1.GET("/agents/:id/assignments/stream", s.endOnRevocation, s.assignmentStream)
 	v1.POST("/swarms", s.createSwarm)
 	v1.GET("/swarms", s.listSwarms)
 	v1.GET("/swarms/:id", s.getSwarm)
@@ -228,7 +243,7 @@ func (s *Server) routes() *gin.Engine {
 	s.workflowRoutes(v1)
 	s.tokenRoutes(v1)
 	s.viewRoutes(v1)
-	v1.GET("/live", s.liveStream)
+	v1.GET("/live", s.endOnRevocation, s.liveStream)
 	v1.GET("/events", s.listEvents)
 	v1.GET("/streams/:stream", s.readStream)
 	v1.GET("/tasks/:id", s.getTask)

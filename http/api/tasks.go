@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"hive/actors/agent"
 	"hive/actors/ledger"
 	"hive/actors/swarm"
+	"hive/projections"
 )
 
 // taskSwarm routes a task id to its swarm, answering 404 for an id that no
@@ -104,18 +106,23 @@ func findTask(v swarm.View, id string) (swarm.Task, bool) {
 	return swarm.Task{}, false
 }
 
+// getTask answers a task, finished or not, folded from its events.
 func (s *Server) getTask(c *gin.Context) {
-	swarmID, ok := taskSwarm(c)
-	if !ok {
+	if _, ok := taskSwarm(c); !ok {
 		return
 	}
-	res, ok := s.inspect(c, swarmRef(swarmID), "swarm")
-	if !ok {
+	if s.tasks == nil {
+		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable, Detail: "this server keeps no task index"})
 		return
 	}
-	t, ok := findTask(res.State.(swarm.View), c.Param("id"))
+	positions, ok := s.tasks.Positions(c.Param("id"))
 	if !ok {
-		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no unfinished task with id " + c.Param("id")})
+		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no task with id " + strconv.Quote(c.Param("id"))})
+		return
+	}
+	t, err := projections.ReadTask(c.Request.Context(), s.log, positions)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, t)

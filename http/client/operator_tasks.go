@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// Task is an unfinished task as its swarm shows it.
+// Task is a task, finished or not.
 type Task struct {
 	ID          string          `json:"id"`
+	SwarmID     string          `json:"swarm_id"`
 	RunID       string          `json:"run_id,omitempty"`
 	StepID      string          `json:"step_id,omitempty"`
 	Capability  string          `json:"capability,omitempty"`
@@ -24,8 +25,32 @@ type Task struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 	AssignedAt  time.Time `json:"assigned_at,omitzero"`
 	Deadline    time.Time `json:"deadline,omitzero"`
+	FinishedAt  time.Time `json:"finished_at,omitzero"`
+	// Output is a completed task's result.
+	Output json.RawMessage `json:"output,omitempty"`
+	// Failure is why a failed task failed.
+	Failure *struct {
+		Cause  string `json:"cause"`
+		Reason string `json:"reason"`
+	} `json:"failure,omitempty"`
+	// Reason is why a cancelled task was cancelled.
+	Reason string `json:"reason,omitempty"`
+	// Attempts are the task's attempts, in order.
+	Attempts []TaskAttempt `json:"attempts"`
 	// Raw is the task's JSON as Hive answered it, with every field.
 	Raw json.RawMessage `json:"-"`
+}
+
+// TaskAttempt is one attempt of a task.
+type TaskAttempt struct {
+	Attempt    int       `json:"attempt"`
+	AgentID    string    `json:"agent_id"`
+	AssignedAt time.Time `json:"assigned_at"`
+	EndedAt    time.Time `json:"ended_at,omitzero"`
+	// Outcome is "assigned" while it runs, then "completed", "cancelled"
+	// or the cause of its failure.
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // UnmarshalJSON decodes a task, keeping its JSON in Raw.
@@ -36,8 +61,8 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 
 func taskPath(id string) string { return "/v1/tasks/" + url.PathEscape(id) }
 
-// Task returns the unfinished task id; a finished one is not found (its
-// run's steps, and the log, keep its result).
+// Task returns the task id, finished or not, with its attempts and, once
+// it ended, its output or failure.
 func (c *Client) Task(ctx context.Context, id string) (Task, error) {
 	var t Task
 	err := c.do(ctx, retrying, http.MethodGet, taskPath(id), nil, &t)
