@@ -89,7 +89,7 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		return fmt.Errorf("swarm: cannot restore from %T", msg)
 	}
 	r := State{
-		id: snap.GetSwarmId(), name: snap.GetName(), topology: Topology(snap.GetTopology()), leader: snap.GetLeaderId(),
+		cfg: s.cfg, id: snap.GetSwarmId(), name: snap.GetName(), topology: Topology(snap.GetTopology()), leader: snap.GetLeaderId(),
 		weights: weightsFromProto(snap.GetWeights()), minSize: int(snap.GetMinSize()), maxSize: int(snap.GetMaxSize()),
 		budget: ledger.BudgetFromProto(snap.GetBudget()), spent: ledger.FromProto(snap.GetSpent()),
 		exhausted: snap.GetBudgetExhausted(), createdAt: unixNano(snap.GetCreatedAtUnixNano()), version: version,

@@ -29,7 +29,8 @@ type SubmitTask struct {
 	// Backoff is the wait before the first retry, doubled for each later
 	// one, at most MaxRetryWait.
 	Backoff time.Duration
-	// Timeout is how long one attempt may run; 0 is no limit.
+	// Timeout is how long one attempt may run; 0 is the swarm's default
+	// (Config.TaskTimeout).
 	Timeout time.Duration
 	// Planner marks a planning task (see Hierarchical).
 	Planner bool
@@ -59,7 +60,7 @@ func (c SubmitTask) Validate() error {
 		f.Add("backoff", fmt.Sprintf("must be between 0 and %s", MaxRetryWait))
 	}
 	if c.Timeout < 0 || c.Timeout > MaxTimeout {
-		f.Add("timeout", fmt.Sprintf("must be between 0 (none) and %s", MaxTimeout))
+		f.Add("timeout", fmt.Sprintf("must be between 0 (the server's default) and %s", MaxTimeout))
 	}
 	checkAt(&f, "at", c.At)
 	return f.Err()

@@ -38,6 +38,9 @@ func IDFor(name string) string {
 // State is what Hive knows about one swarm, rebuilt from its events. The
 // zero State is a swarm not yet created. It is not safe for concurrent use.
 type State struct {
+	// cfg is the server's defaults, kept across the resets of creation
+	// and Restore.
+	cfg       Config
 	id, name  string
 	topology  Topology
 	leader    string

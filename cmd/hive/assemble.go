@@ -35,9 +35,12 @@ import (
 type settings struct {
 	dataDir          string
 	heartbeatTimeout time.Duration
-	// timerInterval is how often passed deadlines are looked for (0: the
-	// timers package's default).
+	// timerInterval is how soon an entity is woken again while a deadline
+	// stays set after a wake-up (0: the timers package's default).
 	timerInterval time.Duration
+	// taskTimeout bounds an attempt of a task without a timeout of its own
+	// (0: no bound).
+	taskTimeout time.Duration
 	// auth configures tokens: rate limits, and whether /metrics needs one.
 	auth api.AuthConfig
 }
@@ -59,12 +62,13 @@ func (h *hive) close() error {
 	return errors.Join(errs...)
 }
 
-// kinds are the kinds of entity Hive hosts: how to create each, how to read
-// its deadlines, and how to wake it when one passes.
-func kinds() ([]actors.Kind, []timers.Kind) {
+// kinds are the kinds of entity Hive hosts: how to create each (a swarm
+// deciding with sc), how to read its deadlines, and how to wake it when one
+// passes.
+func kinds(sc swarm.Config) ([]actors.Kind, []timers.Kind) {
 	return []actors.Kind{
 			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }, Commands: agent.Commands()},
-			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }, Commands: swarm.Commands()},
+			{Name: swarm.Kind, New: func() actors.Entity { return swarm.New(sc) }, Commands: swarm.Commands()},
 			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }, Commands: workflow.Commands()},
 			{Name: definition.Kind, New: func() actors.Entity { return &definition.State{} }, Commands: definition.Commands()},
 			{Name: token.Kind, New: func() actors.Entity { return &token.State{} }, Commands: token.Commands()},
@@ -136,7 +140,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 		return nil, err
 	}
 
-	entityKinds, timerKinds := kinds()
+	entityKinds, timerKinds := kinds(swarm.Config{TaskTimeout: s.taskTimeout})
 	rm := newReadModels()
 	deadlines := timers.NewIndex(timerKinds...)
 	bus := newBus(logger, h)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hive/actors/swarm"
 	"hive/http/api"
 )
 
@@ -21,6 +22,7 @@ type serveOptions struct {
 	dataDir          string
 	shutdownTimeout  time.Duration
 	heartbeatTimeout time.Duration
+	taskTimeout      time.Duration
 	rateLimit        float64
 	rateBurst        int
 	metricsAuth      bool
@@ -47,6 +49,9 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.taskTimeout <= 0 || o.taskTimeout > swarm.MaxTimeout {
+				return fmt.Errorf("--task-timeout must be positive and at most %s", swarm.MaxTimeout)
+			}
 			logger, err := o.log.logger()
 			if err != nil {
 				return err
@@ -59,6 +64,7 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 	envFlags(cmd.Flags(), map[string]string{"addr": "HIVE_ADDR", "data-dir": "HIVE_DATA_DIR"})
 	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let commands in flight finish on shutdown; long polls and streams end at once")
 	cmd.Flags().DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "how long an agent may stay silent before it is lost")
+	cmd.Flags().DurationVar(&o.taskTimeout, "task-timeout", time.Hour, "how long one attempt of a task (or workflow step) without a timeout of its own may stay assigned without a result; then it fails and is retried if attempts remain (at most 168h)")
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", 10000, "requests per second each token may make on average (0: no limit); more are answered 429 with Retry-After")
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", 20000, "requests a token may make at once, above --rate-limit")
 	cmd.Flags().BoolVar(&o.metricsAuth, "metrics-auth", false, "make /metrics need a token (of any role)")
@@ -71,7 +77,7 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 
 // serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
-	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout,
+	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout,
 		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth,
 			FailureLimit: o.failureLimit, FailureBurst: o.failureBurst, FailureClients: o.failureClients}}, logger)
 	if err != nil {
