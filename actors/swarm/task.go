@@ -1,7 +1,6 @@
 package swarm
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -104,7 +103,7 @@ func ParseTaskID(id string) (swarmID string, seq uint64, err error) {
 	}
 	if i < 0 || err != nil || seq == 0 || !isUUID(swarmID) || TaskID(swarmID, seq) != id {
 		var f decision.Fields
-		f.Add("task_id", fmt.Sprintf("%q is not a task id (<swarm id>.<sequence number>)", id))
+		f.Add("task_id", decision.Quote(id)+" is not a task id (<swarm id>.<sequence number>)")
 		return "", 0, f.Err()
 	}
 	return swarmID, seq, nil

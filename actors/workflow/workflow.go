@@ -49,7 +49,7 @@
 //
 // # Scale
 //
-// A run holds at most MaxSteps steps. Each step knows its dependents and how
+// A run holds at most decision.MaxSteps steps. Each step knows its dependents and how
 // many of its dependencies are not completed, so that recording a completion
 // costs in proportion to the step's dependents, not to the run. Pause,
 // resume, retry, budget changes and Tick scan the run's steps once. View
