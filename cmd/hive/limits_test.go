@@ -146,3 +146,40 @@ func stepChain(n int) []map[string]any {
 	}
 	return steps
 }
+
+// TestLargeBadRequestsGetSmallAnswers sends a run of as many steps as a
+// run may have, each wrong in several ways, and a definition with a long
+// wrong step id, and wants answers of at most 100 field errors
+// (errors_omitted counts the rest) that repeat no long value.
+func TestLargeBadRequestsGetSmallAnswers(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	sw := createSwarm(t, s, map[string]any{"name": "errors", "topology": "mesh"})
+	bad := make([]map[string]any, decision.MaxSteps)
+	for i := range bad {
+		bad[i] = map[string]any{"id": strings.Repeat("!", 600), "capability": "a b", "priority": 99, "depends_on": []string{"x", "x"}}
+	}
+	tests := []struct {
+		name, path string
+		body       any
+		errors     int
+	}{
+		{"a run wrong everywhere", "/v1/workflows", map[string]any{"name": "bad", "swarm_id": sw, "steps": bad}, 100},
+		{"a long step id", "/v1/workflow-definitions", map[string]any{"name": "bad", "steps": []any{map[string]any{"id": strings.Repeat("i", 900_000)}}}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, err := json.Marshal(tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, _, body := s.send(t, s, http.MethodPost, tc.path, raw)
+			p := readProblem(t, status, body)
+			if status != http.StatusUnprocessableEntity || len(p.Errors) != tc.errors || (tc.errors == 100) != (p.Omitted > 0) {
+				t.Errorf("%d errors, %d omitted; want %d", len(p.Errors), p.Omitted, tc.errors)
+			}
+			if len(body) > 32<<10 {
+				t.Errorf("a %d-byte request answered %d bytes: %.300s", len(raw), len(body), body)
+			}
+		})
+	}
+}
