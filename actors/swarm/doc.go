@@ -110,6 +110,13 @@
 // budget and a task could be assigned, SwarmBudgetExhausted is decided once
 // and nothing is assigned until RaiseBudget sets a budget not yet reached.
 //
+// # Correlation
+//
+// A task's events after TaskQueued carry the correlation id of the
+// request that submitted it (for a workflow step, the run's), whoever sent
+// the command that decided them: State is an actors.Correlator, and each
+// task keeps the correlation id of its TaskQueued.
+//
 // # Consensus
 //
 // Propose opens a question with options, a rule and a quorum; members vote

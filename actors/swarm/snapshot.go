@@ -78,7 +78,7 @@ func taskProto(t *task) *hivev1.SwarmSnapshot_Task {
 		TimeoutNanos: int64(t.timeout), Planner: t.planner, Status: string(t.status), Attempt: int32(t.attempt),
 		AgentId: t.agent, SubmittedAtUnixNano: nanos(t.submittedAt), QueuedAtUnixNano: nanos(t.queuedAt),
 		AssignedAtUnixNano: nanos(t.assignedAt), DeadlineUnixNano: nanos(t.deadline), RetryAtUnixNano: nanos(t.retryAt),
-		LastAgentId: t.lastAgent, LastCause: t.lastCause, Excluded: exclusionsProto(t.excluded),
+		LastAgentId: t.lastAgent, LastCause: t.lastCause, Excluded: exclusionsProto(t.excluded), CorrelationId: t.correlation,
 	}
 }
 
@@ -153,7 +153,7 @@ func (s *State) restoreTask(p *hivev1.SwarmSnapshot_Task) {
 		submittedAt: unixNano(p.GetSubmittedAtUnixNano()), queuedAt: unixNano(p.GetQueuedAtUnixNano()),
 		assignedAt: unixNano(p.GetAssignedAtUnixNano()), deadline: unixNano(p.GetDeadlineUnixNano()),
 		retryAt: unixNano(p.GetRetryAtUnixNano()), lastAgent: p.GetLastAgentId(), lastCause: p.GetLastCause(),
-		excluded: exclusionsFrom(p.GetExcluded()),
+		excluded: exclusionsFrom(p.GetExcluded()), correlation: p.GetCorrelationId(),
 	}
 	s.tasks.set(t.seq, t)
 	if t.key != "" {

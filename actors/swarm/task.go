@@ -53,6 +53,9 @@ type task struct {
 	// lastAgent and lastCause tell how the previous attempt ended, so that
 	// a failure reported again is recognized.
 	lastAgent, lastCause string
+	// correlation is the correlation id of the request that submitted
+	// the task, which its later events keep (see CorrelationOf).
+	correlation string
 	// excluded are the members later attempts pass over (see
 	// TaskAttemptFailed.exclude_agent). Drafts share it: append to a
 	// clipped copy.
