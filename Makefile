@@ -37,7 +37,7 @@ BENCHTIME  ?= 3s
 # `make soak`: how many times the crash campaign kills the server.
 SOAK_KILLS ?= 20
 
-.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check bench chromium soak
+.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check mod-check bench chromium soak
 
 help: ## List targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -115,11 +115,17 @@ fmt-check: ## Fail if any Go file is not gofmt-clean.
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
 
+mod-check: ## Fail if go.mod or go.sum is not what `go mod tidy` makes (does not touch them).
+	@if ! $(GO) mod tidy -diff; then \
+		echo "mod-check: go.mod or go.sum is not tidy: run 'go mod tidy' and commit the result." >&2; \
+		exit 1; \
+	fi
+
 vet: ## Run go vet (the soak campaign's build tag included).
 	$(GO) vet ./...
 	$(GO) vet -tags soak ./cmd/hive/
 
-test: proto-check fmt-check vet chromium ## Run every check and test, with the race detector (what CI runs; installs Chromium if missing).
+test: proto-check fmt-check mod-check vet chromium ## Run every check and test, with the race detector (what CI runs; installs Chromium if missing).
 	$(GO) test -race -count=1 -timeout 8m $(RACE_PKGS)
 
 test-short: ## Run the fast tests only (no crash tests), without the race detector.

@@ -23,7 +23,11 @@ type metrics struct {
 	live     *prometheus.GaugeVec
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+// newMetrics registers the runtime's metrics with reg, with a series of
+// hive_commands_total, at 0, for each command of kinds (and Inspect) and
+// each outcome, so that a failure is a change of a listed series rather
+// than a new one.
+func newMetrics(reg prometheus.Registerer, kinds []Kind) (*metrics, error) {
 	m := &metrics{
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hive_commands_total",
@@ -42,6 +46,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, c := range []prometheus.Collector{m.commands, m.duration, m.live} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register actor metrics: %w", err)
+		}
+	}
+	for _, k := range kinds {
+		for _, body := range append([]Body{Inspect{}}, k.Commands...) {
+			for _, outcome := range []string{outcomeAccepted, outcomeRejected, outcomeFailed} {
+				m.commands.WithLabelValues(k.Name, body.CommandName(), outcome)
+			}
 		}
 	}
 	return m, nil

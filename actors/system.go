@@ -135,7 +135,7 @@ func New(cfg Config, store EventStore, kinds []Kind, logger *slog.Logger, reg pr
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m, err := newMetrics(reg)
+	m, err := newMetrics(reg, kinds)
 	if err != nil {
 		return nil, err
 	}

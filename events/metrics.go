@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,9 @@ func WithMetrics(s Store, reg prometheus.Registerer) (Store, error) {
 			return nil, fmt.Errorf("register store metrics: %w", err)
 		}
 	}
+	for _, k := range failureKinds() {
+		m.failures.WithLabelValues(k.reason) // listed, at 0, before the first failure
+	}
 	if ss, ok := s.(SnapshotStore); ok {
 		return &meteredSnapshots{metered: m, SnapshotStore: ss}, nil
 	}
@@ -69,21 +73,35 @@ func (m *metered) Append(ctx context.Context, stream string, expected ExpectedVe
 	return res, nil
 }
 
-func failureReason(err error) string {
-	switch {
-	case errors.Is(err, ErrWrongExpectedVersion):
-		return "wrong_expected_version"
-	case errors.Is(err, ErrDuplicateEventID):
-		return "duplicate_event_id"
-	case errors.Is(err, ErrEventTooLarge):
-		return "event_too_large"
-	case errors.Is(err, ErrInvalidArgument):
-		return "invalid_argument"
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return "canceled"
-	case errors.Is(err, ErrClosed):
-		return "closed"
-	default:
-		return "error"
+// failureKind is a reason hive_store_append_failures_total counts an
+// append's error under, and the errors it stands for.
+type failureKind struct {
+	reason string
+	errs   []error
+}
+
+// otherFailure is the reason of an append error of no other kind.
+const otherFailure = "error"
+
+// failureKinds are the reasons of append errors, in the order
+// failureReason tries them; the last, otherFailure, matches none.
+func failureKinds() []failureKind {
+	return []failureKind{
+		{"wrong_expected_version", []error{ErrWrongExpectedVersion}},
+		{"duplicate_event_id", []error{ErrDuplicateEventID}},
+		{"event_too_large", []error{ErrEventTooLarge}},
+		{"invalid_argument", []error{ErrInvalidArgument}},
+		{"canceled", []error{context.Canceled, context.DeadlineExceeded}},
+		{"closed", []error{ErrClosed}},
+		{otherFailure, nil},
 	}
+}
+
+func failureReason(err error) string {
+	for _, k := range failureKinds() {
+		if slices.ContainsFunc(k.errs, func(target error) bool { return errors.Is(err, target) }) {
+			return k.reason
+		}
+	}
+	return otherFailure
 }

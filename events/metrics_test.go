@@ -36,6 +36,12 @@ func TestWithMetricsCountsAppendsAndFailures(t *testing.T) {
 hive_store_events_appended_total 2
 # HELP hive_store_append_failures_total Appends refused or failed, by reason.
 # TYPE hive_store_append_failures_total counter
+hive_store_append_failures_total{reason="canceled"} 0
+hive_store_append_failures_total{reason="closed"} 0
+hive_store_append_failures_total{reason="duplicate_event_id"} 0
+hive_store_append_failures_total{reason="error"} 0
+hive_store_append_failures_total{reason="event_too_large"} 0
+hive_store_append_failures_total{reason="invalid_argument"} 0
 hive_store_append_failures_total{reason="wrong_expected_version"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hive_store_events_appended_total", "hive_store_append_failures_total"); err != nil {

@@ -44,6 +44,8 @@ type Agent struct {
 	// SuccessRate is Completed over Completed plus Failed; null before the
 	// agent finished a task.
 	SuccessRate *float64 `json:"success_rate" jsonschema:"nullable"`
+	// Usage is what the agent's completed tasks consumed.
+	Usage UsageTotals `json:"usage"`
 	// Version is the version of the agent's stream the row reflects.
 	Version uint64 `json:"version"`
 	// Position is the log position of the last event that changed the row.
@@ -155,6 +157,7 @@ func (ag *Agent) finished(env *events.Envelope, m *hivev1.AgentTaskFinished) {
 	switch m.GetOutcome() {
 	case "completed":
 		ag.Completed++
+		ag.Usage.count(m.GetUsage())
 		ag.totalDuration += time.Duration(m.GetDurationNanos())
 		ag.MeanDuration = ag.totalDuration / time.Duration(ag.Completed)
 		ag.LastHeartbeat = env.RecordedAt

@@ -30,12 +30,16 @@ type RunRow struct {
 	SwarmID string `json:"swarm_id"`
 	// Status is running, paused, budget_exhausted, completed, failed or
 	// cancelled.
-	Status         string    `json:"status"`
-	StepsTotal     int       `json:"steps_total"`
-	StepsCompleted int       `json:"steps_completed"`
-	StepsFailed    int       `json:"steps_failed"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	Status         string `json:"status"`
+	StepsTotal     int    `json:"steps_total"`
+	StepsCompleted int    `json:"steps_completed"`
+	StepsFailed    int    `json:"steps_failed"`
+	// Usage is what the run's tasks consumed.
+	Usage UsageTotals `json:"usage"`
+	// Budget is the run's budget and what is left of it.
+	Budget    BudgetStatus `json:"budget"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 	// Position is the log position of the last event that changed the run.
 	Position uint64 `json:"position"`
 }
@@ -161,6 +165,7 @@ func (r *Runs) apply(env *events.Envelope, msg proto.Message) {
 	if run == nil {
 		return
 	}
+	run.spend(msg)
 	text, stepID, changed := run.applyRun(env, msg)
 	if !changed {
 		text, stepID, changed = run.applyStep(env, msg)
@@ -168,6 +173,7 @@ func (r *Runs) apply(env *events.Envelope, msg proto.Message) {
 	if !changed {
 		return
 	}
+	run.Budget = budgetStatus(run.Budget.Limit, run.Usage, run.Status == "budget_exhausted")
 	if text != "" {
 		run.note(env, stepID, text)
 	}
@@ -180,7 +186,7 @@ func (r *Runs) start(env *events.Envelope, m *hivev1.RunStarted) {
 		return
 	}
 	run := &runState{RunRow: RunRow{ID: m.GetRunId(), Name: m.GetName(), SwarmID: m.GetSwarmId(), Status: "running",
-		CreatedAt: env.RecordedAt, UpdatedAt: env.RecordedAt, Position: env.Position},
+		Budget: budgetStatus(amountOf(m.GetBudget()), UsageTotals{}, false), CreatedAt: env.RecordedAt, UpdatedAt: env.RecordedAt, Position: env.Position},
 		Steps: []*stepView{}, Timeline: []RunTimelineEntry{}, stepByID: map[string]*stepView{}}
 	run.addSteps(m.GetSteps())
 	run.note(env, "", "run "+quote(m.GetName())+" started with "+plural(len(m.GetSteps()), "step")+" on swarm "+m.GetSwarmId())

@@ -34,7 +34,8 @@ func (run *runState) applyRun(env *events.Envelope, msg proto.Message) (text, st
 		run.Status = "budget_exhausted"
 		return "budget exhausted: " + m.GetReason(), "", true
 	case *hivev1.RunBudgetChanged:
-		if run.Status == "budget_exhausted" {
+		run.Budget.Limit = amountOf(m.GetBudget())
+		if run.Status == "budget_exhausted" && !run.Budget.Limit.reached(run.Usage) {
 			run.Status = "running"
 		}
 		return verbBy("budget changed", m.GetBy()), "", true
@@ -49,6 +50,20 @@ func (run *runState) applyRun(env *events.Envelope, msg proto.Message) (text, st
 		return plural(len(m.GetSteps()), "step") + " added by step " + quote(m.GetByStep()), m.GetByStep(), true
 	}
 	return "", "", false
+}
+
+// spend adds what a step's task consumed to the run's usage: a completed
+// step's, and a failed one's whose task completed but whose result the
+// run refused.
+func (run *runState) spend(msg proto.Message) {
+	switch m := msg.(type) {
+	case *hivev1.StepCompleted:
+		run.Usage.count(m.GetUsage())
+	case *hivev1.StepFailed:
+		if m.GetByRun() {
+			run.Usage.count(m.GetUsage())
+		}
+	}
 }
 
 // applyStep applies an event about one step: the run's own, or the swarm's

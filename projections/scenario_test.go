@@ -9,6 +9,7 @@ import (
 
 	"hive/actors"
 	"hive/actors/agent"
+	"hive/actors/ledger"
 	"hive/actors/swarm"
 	"hive/actors/workflow"
 	"hive/events"
@@ -57,7 +58,8 @@ func fleet(t testing.TB) *world {
 	w.do(who, swarmRef(crew), swarm.FailTask{TaskID: task, AgentID: who, Reason: "flaky test", Retryable: true, At: w.now})
 	w.advance(time.Minute)
 	task, who = w.assignment(release, "build")
-	w.do(who, swarmRef(crew), swarm.CompleteTask{TaskID: task, AgentID: who, Output: []byte(`{"ok":true}`), At: w.now})
+	w.do(who, swarmRef(crew), swarm.CompleteTask{TaskID: task, AgentID: who, Output: []byte(`{"ok":true}`), At: w.now,
+		Usage: ledger.Usage{Model: "m", InputTokens: 120, OutputTokens: 30, CostMicros: 9}})
 	task, who = w.assignment(release, "review")
 	w.do(who, swarmRef(crew), swarm.CompleteTask{TaskID: task, AgentID: who, At: w.now})
 	w.do("carol", runRef(release), workflow.Approve{StepID: "ship", By: "carol", Comment: "go", At: w.now})

@@ -57,7 +57,11 @@ type SwarmRow struct {
 	// Running is how many of its tasks are assigned.
 	Running       int             `json:"running"`
 	OpenProposals []SwarmProposal `json:"open_proposals"`
-	CreatedAt     time.Time       `json:"created_at"`
+	// Usage is what the swarm's completed tasks consumed.
+	Usage UsageTotals `json:"usage"`
+	// Budget is the swarm's budget and what is left of it.
+	Budget    BudgetStatus `json:"budget"`
+	CreatedAt time.Time    `json:"created_at"`
 	// Position is the log position of the last event that changed the row.
 	Position uint64 `json:"position"`
 }
@@ -74,6 +78,9 @@ type swarmState struct {
 	Proposals  []*SwarmProposal `json:"proposals"`
 	Pending    int              `json:"pending"`
 	Running    int              `json:"running"`
+	Usage      UsageTotals      `json:"usage"`
+	Budget     Amount           `json:"budget"`
+	Exhausted  bool             `json:"exhausted,omitempty"`
 	CreatedAt  time.Time        `json:"created_at"`
 	Position   uint64           `json:"position"`
 	memberByID map[string]*memberState
@@ -150,7 +157,7 @@ func (s *Swarms) apply(env *events.Envelope, msg proto.Message) {
 			s.order = append(s.order, m.GetSwarmId())
 		}
 		s.byID[m.GetSwarmId()] = &swarmState{ID: m.GetSwarmId(), Name: m.GetName(), Topology: m.GetTopology(), Leader: m.GetLeaderId(),
-			MinSize: m.GetMinSize(), MaxSize: m.GetMaxSize(), Members: []*memberState{}, Proposals: []*SwarmProposal{},
+			MinSize: m.GetMinSize(), MaxSize: m.GetMaxSize(), Members: []*memberState{}, Proposals: []*SwarmProposal{}, Budget: amountOf(m.GetBudget()),
 			CreatedAt: env.RecordedAt, Position: env.Position, memberByID: map[string]*memberState{}}
 		s.touched.add(m.GetSwarmId())
 		return
@@ -163,7 +170,8 @@ func (s *Swarms) apply(env *events.Envelope, msg proto.Message) {
 	if sw == nil {
 		return
 	}
-	if sw.applyMember(msg) || sw.applyProposal(msg) || s.applyTask(sw, msg) {
+	spent := sw.applyLedger(msg)
+	if sw.applyMember(msg) || sw.applyProposal(msg) || s.applyTask(sw, msg) || spent {
 		sw.Position = env.Position
 		s.touched.add(sw.ID)
 	}
@@ -193,6 +201,22 @@ func phaseCounts(p taskPhase) (pending, running int) {
 		return 0, 1
 	}
 	return 0, 0
+}
+
+// applyLedger applies what changes the swarm's spending or budget; it
+// reports whether it was such an event.
+func (sw *swarmState) applyLedger(msg proto.Message) bool {
+	switch m := msg.(type) {
+	case *hivev1.TaskCompleted:
+		sw.Usage.count(m.GetUsage())
+	case *hivev1.SwarmBudgetExhausted:
+		sw.Exhausted = true
+	case *hivev1.SwarmBudgetChanged:
+		sw.Budget, sw.Exhausted = amountOf(m.GetBudget()), false
+	default:
+		return false
+	}
+	return true
 }
 
 // applyMember applies a membership event; it reports whether it was one.

@@ -6,7 +6,8 @@ import "slices"
 func (s *Swarms) row(sw *swarmState) SwarmRow {
 	r := SwarmRow{ID: sw.ID, Name: sw.Name, Topology: sw.Topology, LeaderID: sw.Leader, MinSize: sw.MinSize, MaxSize: sw.MaxSize,
 		Members: make([]SwarmMember, 0, len(sw.Members)), QueueDepth: sw.Pending, Running: sw.Running,
-		OpenProposals: make([]SwarmProposal, 0, len(sw.Proposals)), CreatedAt: sw.CreatedAt, Position: sw.Position}
+		OpenProposals: make([]SwarmProposal, 0, len(sw.Proposals)), Usage: sw.Usage, Budget: budgetStatus(sw.Budget, sw.Usage, sw.Exhausted),
+		CreatedAt: sw.CreatedAt, Position: sw.Position}
 	for _, ms := range sw.Members {
 		r.Members = append(r.Members, SwarmMember{AgentID: ms.AgentID, Name: s.names[ms.AgentID], Status: ms.status(), Role: sw.role(ms.AgentID)})
 	}
@@ -81,6 +82,20 @@ func (s *Swarms) Count() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.order)
+}
+
+// Totals returns what every swarm's completed tasks consumed, and how many
+// swarms stopped for their budget.
+func (s *Swarms) Totals() (usage UsageTotals, exhausted int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, sw := range s.byID {
+		usage = usage.plus(sw.Usage)
+		if sw.Exhausted {
+			exhausted++
+		}
+	}
+	return usage, exhausted
 }
 
 // Changed implements Live: the swarms changed since the last call, as GET

@@ -44,6 +44,7 @@ func TestTasksAreReadFinishedOrNot(t *testing.T) {
 
 	build := readTask(t, x, w.log, swarm.TaskID(crew, 1))
 	if build.Status != "completed" || string(build.Output) != `{"ok":true}` || build.RunID != release || build.StepID != "build" ||
+		build.Usage != (projections.Usage{Model: "m", InputTokens: 120, OutputTokens: 30, CostMicros: 9}) ||
 		build.Attempt != 2 || len(build.Attempts) != 2 || build.FinishedAt.IsZero() || !build.Deadline.IsZero() || !build.RetryAt.IsZero() {
 		t.Fatalf("build task = %+v", build)
 	}

@@ -23,6 +23,9 @@ type Task struct {
 	StartedAt time.Time `json:"started_at"`
 	// Deadline is when the assignment times out; zero if never.
 	Deadline time.Time `json:"deadline,omitzero"`
+	// CorrelationID is the correlation id of the assignment (a run's, for
+	// a workflow step), which the agent's events about the task keep.
+	CorrelationID string `json:"correlation_id,omitempty"`
 }
 
 // Stats are an agent's results, from its AgentTaskFinished events.
@@ -84,6 +87,11 @@ type FinishTask struct {
 	Outcome      string
 	At           time.Time
 	Usage        ledger.Usage
+	// Duration is the attempt's duration as the swarm measured it, from
+	// assignment to result, so that the agent's record and the swarm's
+	// statistics agree; if zero, the time since the agent recorded the
+	// start.
+	Duration time.Duration
 }
 
 // CommandName implements the runtime's command naming.
@@ -99,6 +107,7 @@ func (s *State) joinSwarm(c JoinSwarm) ([]proto.Message, error) {
 	case "":
 		return []proto.Message{&hivev1.AgentJoinedSwarm{
 			AgentId: s.ID, SwarmId: c.SwarmID, Capabilities: s.Capabilities, MaxConcurrency: s.MaxConcurrency,
+			Record: s.Stats.trackRecord(),
 		}}, nil
 	}
 	return nil, fmt.Errorf("%w: %s is in swarm %s", ErrInOtherSwarm, s.ID, s.Swarm)
@@ -140,9 +149,13 @@ func (s *State) finishTask(c FinishTask) ([]proto.Message, error) {
 	if c.Usage != (ledger.Usage{}) {
 		usage = c.Usage.Proto()
 	}
+	d := c.Duration
+	if d <= 0 {
+		d = max(c.At.Sub(t.StartedAt), 0)
+	}
 	return []proto.Message{&hivev1.AgentTaskFinished{
 		AgentId: s.ID, TaskId: c.TaskID, Outcome: c.Outcome,
-		DurationNanos: max(c.At.Sub(t.StartedAt), 0).Nanoseconds(), Usage: usage, SwarmVersion: c.SwarmVersion,
+		DurationNanos: d.Nanoseconds(), Usage: usage, SwarmVersion: c.SwarmVersion,
 	}}, nil
 }
 
@@ -171,7 +184,8 @@ func (s *State) applyWork(env *events.Envelope, msg proto.Message) bool {
 		if s.Tasks == nil {
 			s.Tasks = map[string]Task{}
 		}
-		s.Tasks[m.GetTaskId()] = Task{SwarmID: m.GetSwarmId(), StartedAt: env.RecordedAt, Deadline: unixNano(m.GetDeadlineUnixNano())}
+		s.Tasks[m.GetTaskId()] = Task{SwarmID: m.GetSwarmId(), StartedAt: env.RecordedAt, Deadline: unixNano(m.GetDeadlineUnixNano()),
+			CorrelationID: env.CorrelationID}
 		s.sawSwarm(m.GetSwarmId(), m.GetSwarmVersion())
 	case *hivev1.AgentTaskFinished:
 		if t, ok := s.Tasks[m.GetTaskId()]; ok {
@@ -185,6 +199,15 @@ func (s *State) applyWork(env *events.Envelope, msg proto.Message) bool {
 		return false
 	}
 	return true
+}
+
+// trackRecord is what a swarm the agent joins scores it on; nil for an
+// agent without results.
+func (st *Stats) trackRecord() *hivev1.TrackRecord {
+	if st.Completed == 0 && st.Failed == 0 {
+		return nil
+	}
+	return &hivev1.TrackRecord{Completed: st.Completed, Failed: st.Failed, CompletedDurationNanos: int64(st.TotalDuration)}
 }
 
 func (st *Stats) record(m *hivev1.AgentTaskFinished) {

@@ -38,6 +38,16 @@ func TestWorkDecisions(t *testing.T) {
 			when:  agent.JoinSwarm{SwarmID: swarmID},
 			then:  []proto.Message{joined()},
 		},
+		{
+			name: "an agent with results carries its track record into the swarm it joins",
+			given: []proto.Message{registeredAt(t0), started("t1", 5),
+				&hivev1.AgentTaskFinished{AgentId: id, TaskId: "t1", Outcome: agent.OutcomeCompleted, DurationNanos: int64(3 * time.Second), SwarmVersion: 6},
+				started("t2", 7), &hivev1.AgentTaskFinished{AgentId: id, TaskId: "t2", Outcome: agent.OutcomeTimedOut, SwarmVersion: 8},
+				started("t3", 9), &hivev1.AgentTaskFinished{AgentId: id, TaskId: "t3", Outcome: agent.OutcomeReleased, SwarmVersion: 10}},
+			when: agent.JoinSwarm{SwarmID: swarmID},
+			then: []proto.Message{&hivev1.AgentJoinedSwarm{AgentId: id, SwarmId: swarmID, MaxConcurrency: 1,
+				Record: &hivev1.TrackRecord{Completed: 1, Failed: 1, CompletedDurationNanos: int64(3 * time.Second)}}},
+		},
 		{name: "join the same swarm again changes nothing", given: []proto.Message{registeredAt(t0), joined()}, when: agent.JoinSwarm{SwarmID: swarmID}},
 		{
 			name: "join a second swarm", given: []proto.Message{registeredAt(t0), joined()},
@@ -71,6 +81,12 @@ func TestWorkDecisions(t *testing.T) {
 			name: "the end of an assignment finishes the task", given: []proto.Message{registeredAt(t0), started("t1", 5)},
 			when: agent.FinishTask{TaskID: "t1", SwarmID: swarmID, SwarmVersion: 7, Outcome: agent.OutcomeCompleted, Usage: ledger.Usage{InputTokens: 3}},
 			then: []proto.Message{&hivev1.AgentTaskFinished{AgentId: id, TaskId: "t1", Outcome: agent.OutcomeCompleted, SwarmVersion: 7, Usage: &hivev1.Usage{InputTokens: 3}}},
+		},
+		{
+			name:  "a completion takes the duration the swarm measured",
+			given: []proto.Message{registeredAt(t0), &hivev1.AgentTaskStarted{AgentId: id, TaskId: "t1", SwarmId: swarmID, SwarmVersion: 5}},
+			when:  agent.FinishTask{TaskID: "t1", SwarmID: swarmID, SwarmVersion: 7, Outcome: agent.OutcomeCompleted, At: t0.Add(time.Hour), Duration: 2 * time.Second},
+			then:  []proto.Message{&hivev1.AgentTaskFinished{AgentId: id, TaskId: "t1", Outcome: agent.OutcomeCompleted, SwarmVersion: 7, DurationNanos: int64(2 * time.Second)}},
 		},
 		{
 			name: "finishing a task not in flight changes nothing", given: []proto.Message{registeredAt(t0)},

@@ -6,6 +6,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// Results of sending a reaction, as counted in hive_reactions_total.
+const (
+	resultHandled  = "handled"  // the entity handled it
+	resultRejected = "rejected" // the entity decided no
+	resultRetried  = "retried"  // it failed otherwise, and is sent again
+)
+
 type metrics struct {
 	position prometheus.Gauge
 	sent     *prometheus.CounterVec
@@ -26,6 +33,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register reactions metrics: %w", err)
 		}
+	}
+	for _, result := range []string{resultHandled, resultRejected, resultRetried} {
+		m.sent.WithLabelValues(result) // listed, at 0, before the first
 	}
 	return m, nil
 }

@@ -216,10 +216,10 @@ func (r *Router) send(ctx context.Context, c caused) {
 		_, err := r.commands.Ask(ctx, c.To, cmd)
 		switch {
 		case err == nil:
-			r.metrics.sent.WithLabelValues("handled").Inc()
+			r.metrics.sent.WithLabelValues(resultHandled).Inc()
 			return
 		case isRejection(err):
-			r.metrics.sent.WithLabelValues("rejected").Inc()
+			r.metrics.sent.WithLabelValues(resultRejected).Inc()
 			r.logger.Warn("reaction rejected", "to", c.To.String(), "command", c.Body.CommandName(),
 				"cause_stream", c.by.Stream, "cause_version", c.by.Version, "err", err)
 			if c.Compensate != nil {
@@ -229,7 +229,7 @@ func (r *Router) send(ctx context.Context, c caused) {
 			}
 			return
 		}
-		r.metrics.sent.WithLabelValues("retried").Inc()
+		r.metrics.sent.WithLabelValues(resultRetried).Inc()
 		r.logger.Warn("reaction failed; retrying", "to", c.To.String(), "command", c.Body.CommandName(), "in", backoff, "err", err)
 		select {
 		case <-time.After(backoff):

@@ -52,7 +52,7 @@ func agentRules(env *events.Envelope, msg proto.Message) []Reaction {
 	switch m := msg.(type) {
 	case *hivev1.AgentJoinedSwarm:
 		join := toSwarm(m.GetSwarmId(), swarm.AddMember{AgentID: m.GetAgentId(), Capabilities: m.GetCapabilities(),
-			MaxConcurrency: int(m.GetMaxConcurrency()), AgentVersion: v, At: at})
+			MaxConcurrency: int(m.GetMaxConcurrency()), Record: swarm.RecordFromProto(m.GetRecord()), AgentVersion: v, At: at})
 		join.Compensate = func(rejection error) []Reaction {
 			return []Reaction{toAgent(m.GetAgentId(), agent.LeaveSwarm{SwarmID: m.GetSwarmId(), Reason: "the swarm refused: " + truncate(rejection.Error())})}
 		}
@@ -111,33 +111,34 @@ func swarmRules(env *events.Envelope, msg proto.Message) []Reaction {
 		return out
 	case *hivev1.TaskCompleted:
 		usage := ledger.FromProto(m.GetUsage())
-		out := finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, agent.OutcomeCompleted, at, usage)
+		out := finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, agent.OutcomeCompleted, at, usage, time.Duration(m.GetDurationNanos()))
 		if m.GetRunId() != "" {
 			out = append(out, toRun(m.GetRunId(), workflow.CompleteStep{Key: m.GetKey(), TaskID: m.GetTaskId(), AgentID: m.GetAgentId(),
 				Output: m.GetOutput(), Usage: usage, AddSteps: m.GetAddSteps(), At: at}))
 		}
 		return out
 	case *hivev1.TaskAttemptFailed:
-		return finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, outcome(m.GetCause()), at, ledger.Usage{})
+		return finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, outcome(m.GetCause()), at, ledger.Usage{}, 0)
 	case *hivev1.TaskFailed:
-		out := finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, outcome(m.GetFailure().GetCause()), at, ledger.Usage{})
+		out := finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, outcome(m.GetFailure().GetCause()), at, ledger.Usage{}, 0)
 		if m.GetRunId() != "" {
 			out = append(out, toRun(m.GetRunId(), workflow.FailStep{Key: m.GetKey(), TaskID: m.GetTaskId(), AgentID: m.GetAgentId(),
 				Reason: m.GetFailure().GetReason(), At: at}))
 		}
 		return out
 	case *hivev1.TaskCancelled:
-		return finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, agent.OutcomeCancelled, at, ledger.Usage{})
+		return finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, agent.OutcomeCancelled, at, ledger.Usage{}, 0)
 	}
 	return nil
 }
 
-// finished tells the agent whose assignment ended, if any.
-func finished(agentID, taskID, swarmID string, v uint64, outcome string, at time.Time, usage ledger.Usage) []Reaction {
+// finished tells the agent whose assignment ended, if any, with what it
+// used and (for a completion) how long it took.
+func finished(agentID, taskID, swarmID string, v uint64, outcome string, at time.Time, usage ledger.Usage, d time.Duration) []Reaction {
 	if agentID == "" {
 		return nil
 	}
-	return []Reaction{toAgent(agentID, agent.FinishTask{TaskID: taskID, SwarmID: swarmID, SwarmVersion: v, Outcome: outcome, At: at, Usage: usage})}
+	return []Reaction{toAgent(agentID, agent.FinishTask{TaskID: taskID, SwarmID: swarmID, SwarmVersion: v, Outcome: outcome, At: at, Usage: usage, Duration: d})}
 }
 
 // outcome is the agent's outcome for the cause of a failed attempt.

@@ -45,8 +45,17 @@
 // fit (1/number of the member's capabilities: specialists are preferred,
 // which keeps versatile members free for what only they can do), free
 // capacity (1 − load/max), success rate ((completed+1)/(completed+failed+2),
-// 0.5 for a new member) and speed (swarm mean/(swarm mean + member mean)
-// of completed task durations, 0.5 while either is unknown).
+// 0.5 for an agent without results) and speed (swarm mean/(swarm mean +
+// member mean) of completed task durations, 0.5 while either is unknown).
+//
+// A member's completed and failed counts and durations are its agent's
+// whole track record, not only its results in this swarm: the agent keeps
+// its record (its AgentTaskFinished events, timed as the swarm measured
+// them) and carries it into every swarm it joins (AgentJoinedSwarm.record,
+// SwarmMemberJoined.record), so an agent that changes swarm is not scored
+// as a newcomer. Results the agent had not yet recorded when it joined
+// (the reactions to its last tasks still under way) stay with the swarm
+// they were reached in.
 //
 // The topology decides among eligible members:
 //
@@ -85,6 +94,10 @@
 //
 // An assignment ends by completion (CompleteTask), failure (FailTask),
 // timeout (Tick after its deadline), or its member being lost or leaving.
+// Its deadline is the task's Timeout after the assignment, or, for a task
+// without one, the server's default (Config.TaskTimeout, which New gives
+// the swarm and TaskAssigned records as the deadline): a member that
+// heartbeats but never reports does not hold a task forever.
 // Unless it completed, the task is retried if attempts remain and the
 // failure is retryable (timeouts, lost and departed members always are):
 // TaskAttemptFailed makes it wait Backoff·2^(attempt−1), at most
@@ -96,6 +109,13 @@
 // Completed tasks' usage is the swarm's spending. When it has reached the
 // budget and a task could be assigned, SwarmBudgetExhausted is decided once
 // and nothing is assigned until RaiseBudget sets a budget not yet reached.
+//
+// # Correlation
+//
+// A task's events after TaskQueued carry the correlation id of the
+// request that submitted it (for a workflow step, the run's), whoever sent
+// the command that decided them: State is an actors.Correlator, and each
+// task keeps the correlation id of its TaskQueued.
 //
 // # Consensus
 //

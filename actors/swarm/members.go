@@ -17,10 +17,36 @@ type AddMember struct {
 	Capabilities []string
 	// MaxConcurrency is how many tasks the member runs at once; 0 means 1.
 	MaxConcurrency int
+	// Record is the agent's results before it joined, which the member's
+	// statistics (and so its success and speed scores) start from.
+	Record Record
 	// AgentVersion is the version of the agent's event that caused the
 	// command, 0 if none (see AgentVersion on the other member commands).
 	AgentVersion uint64
 	At           time.Time
+}
+
+// Record is an agent's results over its life, which it carries into every
+// swarm it joins.
+type Record struct {
+	Completed uint64
+	// Failed counts failed and timed-out attempts.
+	Failed uint64
+	// CompletedDuration is the total duration of the completed attempts.
+	CompletedDuration time.Duration
+}
+
+// RecordFromProto reads a TrackRecord; nil is no record.
+func RecordFromProto(p *hivev1.TrackRecord) Record {
+	return Record{Completed: p.GetCompleted(), Failed: p.GetFailed(), CompletedDuration: time.Duration(p.GetCompletedDurationNanos())}
+}
+
+// proto records r; nil if it is empty.
+func (r Record) proto() *hivev1.TrackRecord {
+	if r == (Record{}) {
+		return nil
+	}
+	return &hivev1.TrackRecord{Completed: r.Completed, Failed: r.Failed, CompletedDurationNanos: int64(r.CompletedDuration)}
 }
 
 // CommandName implements the runtime's command naming.
@@ -30,18 +56,12 @@ func (AddMember) CommandName() string { return "AddSwarmMember" }
 func (c AddMember) Validate() error {
 	var f decision.Fields
 	checkUUID(&f, "agent_id", c.AgentID, true)
-	if len(c.Capabilities) > MaxCapabilities {
-		f.Add("capabilities", fmt.Sprintf("at most %d capabilities", MaxCapabilities))
-	}
-	for i, capability := range c.Capabilities {
-		field := fmt.Sprintf("capabilities[%d]", i)
-		f.Token(field, capability, MaxCapabilityLength)
-		if slices.Contains(c.Capabilities[:i], capability) {
-			f.Add(field, fmt.Sprintf("duplicate capability %q", capability))
-		}
-	}
+	f.Capabilities("capabilities", c.Capabilities)
 	if c.MaxConcurrency < 0 || c.MaxConcurrency > MaxConcurrency {
 		f.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d (0 means 1)", MaxConcurrency))
+	}
+	if c.Record.CompletedDuration < 0 {
+		f.Add("record.completed_duration", "must not be negative")
 	}
 	checkAt(&f, "at", c.At)
 	return f.Err()
@@ -107,12 +127,13 @@ func (s *State) addMember(c AddMember) error {
 	if s.member(c.AgentID) >= 0 || s.followed(c.AgentID, c.AgentVersion) {
 		return nil
 	}
-	if s.maxSize > 0 && len(s.members) >= s.maxSize {
-		return fmt.Errorf("%w: %s has %d members, its maximum", ErrSwarmFull, s.id, s.maxSize)
+	if limit := s.memberLimit(); len(s.members) >= limit {
+		return fmt.Errorf("%w: %s has %d members, its maximum", ErrSwarmFull, s.id, limit)
 	}
 	s.emit(&hivev1.SwarmMemberJoined{
 		SwarmId: s.id, AgentId: c.AgentID, Capabilities: slices.Clone(c.Capabilities),
 		MaxConcurrency: uint32(max(c.MaxConcurrency, 1)), AtUnixNano: nanos(c.At), AgentVersion: c.AgentVersion,
+		Record: c.Record.proto(),
 	})
 	if s.leader == "" && s.topology.led() {
 		s.emit(&hivev1.SwarmLeaderChanged{
@@ -122,6 +143,15 @@ func (s *State) addMember(c AddMember) error {
 	}
 	s.assign(c.At)
 	return nil
+}
+
+// memberLimit is how many members the swarm admits: its MaxSize, or
+// MaxMembers if it has none.
+func (s *State) memberLimit() int {
+	if s.maxSize > 0 {
+		return s.maxSize
+	}
+	return MaxMembers
 }
 
 func (s *State) removeMember(c RemoveMember) error {
@@ -224,9 +254,10 @@ func (s *State) applyMember(msg any) bool {
 	}
 	switch m := msg.(type) {
 	case *hivev1.SwarmMemberJoined:
+		r := RecordFromProto(m.GetRecord())
 		s.insertMember(&member{
 			id: m.GetAgentId(), caps: m.GetCapabilities(), maxConcurrency: int(m.GetMaxConcurrency()),
-			joinedAt: unixNano(m.GetAtUnixNano()),
+			joinedAt: unixNano(m.GetAtUnixNano()), completed: r.Completed, failed: r.Failed, totalDuration: r.CompletedDuration,
 		})
 	case *hivev1.SwarmMemberLeft:
 		if i := s.member(m.GetAgentId()); i >= 0 {

@@ -1,6 +1,7 @@
 package swarm_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,15 @@ func retrying(q *hivev1.TaskQueued, attempts int32, backoff time.Duration) *hive
 	return q
 }
 
+// fullSwarm is a mesh swarm without a MaxSize, with MaxMembers members.
+func fullSwarm() []proto.Message {
+	evs := []proto.Message{created(swarm.Mesh)}
+	for n := range swarm.MaxMembers {
+		evs = append(evs, joined(n+1, 1))
+	}
+	return evs
+}
+
 func TestAddMember(t *testing.T) {
 	runCases(t, []decisionCase{
 		{
@@ -38,6 +48,16 @@ func TestAddMember(t *testing.T) {
 			given: []proto.Message{created(swarm.Mesh)},
 			when:  swarm.AddMember{AgentID: ag(1), Capabilities: []string{"code", "review"}, MaxConcurrency: 3, At: t0},
 			then:  []proto.Message{joined(1, 3, "code", "review")},
+		},
+		{
+			name:  "an agent's track record joins with it",
+			given: []proto.Message{created(swarm.Mesh)},
+			when:  swarm.AddMember{AgentID: ag(1), Record: swarm.Record{Completed: 8, Failed: 2, CompletedDuration: time.Minute}, At: t0},
+			then: []proto.Message{func() proto.Message {
+				j := joined(1, 1)
+				j.Record = &hivev1.TrackRecord{Completed: 8, Failed: 2, CompletedDurationNanos: int64(time.Minute)}
+				return j
+			}()},
 		},
 		{
 			name:  "max concurrency defaults to one",
@@ -55,6 +75,12 @@ func TestAddMember(t *testing.T) {
 			given:   []proto.Message{withMaxSize(created(swarm.Mesh), 1), joined(1, 1)},
 			when:    swarm.AddMember{AgentID: ag(2), At: t0},
 			wantErr: swarm.ErrSwarmFull, msg: "1 members",
+		},
+		{
+			name:    "a swarm without a maximum admits MaxMembers",
+			given:   fullSwarm(),
+			when:    swarm.AddMember{AgentID: ag(swarm.MaxMembers + 1), At: t0},
+			wantErr: swarm.ErrSwarmFull, msg: fmt.Sprintf("%d members", swarm.MaxMembers),
 		},
 		{
 			name:  "the first member of a star swarm leads it",
@@ -272,4 +298,23 @@ func TestMemberCommandsDeliveredAgainAreIgnored(t *testing.T) {
 			when:  swarm.MemberLost{AgentID: ag(1), AgentVersion: 8, At: t0},
 		},
 	})
+}
+
+// TestAJoiningMemberIsScoredOnItsRecord: a member that joins with a track
+// record starts with its statistics, and its success rate counts from its
+// first assignment in the swarm.
+func TestAJoiningMemberIsScoredOnItsRecord(t *testing.T) {
+	s := given(t, created(swarm.Mesh))
+	decide(t, &s, swarm.AddMember{AgentID: ag(1), At: t0})
+	decide(t, &s, swarm.AddMember{AgentID: ag(2), Record: swarm.Record{Completed: 9, Failed: 1, CompletedDuration: 9 * time.Minute}, At: t0})
+	got := view(&s).Members[1].Stats
+	want := swarm.MemberStats{Completed: 9, Failed: 1, SuccessRate: 10.0 / 12, MeanDuration: time.Minute}
+	if got != want {
+		t.Fatalf("stats = %+v, want %+v", got, want)
+	}
+	evs := decide(t, &s, swarm.SubmitTask{At: t0})
+	a := evs[len(evs)-1].(*hivev1.TaskAssigned)
+	if a.GetAgentId() != ag(2) || a.GetCandidates()[0].GetSuccess() != 10.0/12 {
+		t.Fatalf("assigned %v, want the veteran scored on its record", a)
+	}
 }

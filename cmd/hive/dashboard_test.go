@@ -297,8 +297,9 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Skip("-short: the browser test runs headless Chromium")
 	}
 	s := startInProcess(t, time.Minute)
-	crew, _ := swarmOf(t, s, "release-crew", "hierarchical", map[string][]string{"lead": {"plan", "code"}, "coder-1": {"code"}, "coder-2": {"code"}, "reviewer": {"review"}},
+	crew, members := swarmOf(t, s, "release-crew", "hierarchical", map[string][]string{"lead": {"plan", "code"}, "coder-1": {"code"}, "coder-2": {"code"}, "reviewer": {"review"}},
 		"lead", "coder-1", "coder-2", "reviewer")
+	s.must(t, http.MethodPost, "/v1/swarms/"+crew+"/budget", map[string]any{"tokens": 100000}, nil)
 	seedFleet(t, s)
 
 	p := openBrowser(t, *s.url.Load())
@@ -311,6 +312,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	runID := followRun(t, p, s, crew)
 	decideGate(t, p, s, runID)
 	tour(t, p, s, crew)
+	usageShown(t, p, crew, members[3])
 	p.noJSErrors()
 }
 
@@ -339,7 +341,8 @@ func followRun(t *testing.T, p *browserPage, s *sim, swarmID string) string {
 	var run struct {
 		ID string `json:"id"`
 	}
-	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "release 1.4", "swarm_id": swarmID, "steps": releaseSteps}, &run)
+	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "release 1.4", "swarm_id": swarmID, "steps": releaseSteps,
+		"budget": map[string]any{"tokens": 50000}}, &run)
 	p.click("the runs page", `a[data-nav="runs"]`)
 	p.visible("the run in the list", 5*time.Second, fmt.Sprintf(`tr[data-run-id=%q]`, run.ID))
 	p.shot("runs")
@@ -412,7 +415,38 @@ func decideGate(t *testing.T, p *browserPage, s *sim, runID string) {
 	p.visible("ship completed", 5*time.Second, stepIn("ship", "completed"))
 	p.visible("the run completed", 5*time.Second, `.page-head .pill.status-completed`)
 	p.visible("the approval in the timeline", time.Second, `.timeline li[data-type="step_approved"]`)
+	// Five steps, each reporting 900 input and 200 output tokens.
+	p.visible("the run's usage", 5*time.Second, `.run-usage [data-usage="tasks"]`)
+	if got := p.eval("the run's usage", `document.querySelector('.run-usage [data-usage="tokens"]').textContent + ' / ' +
+		document.querySelector('.run-usage .budget [data-bound="tokens"]').textContent`); got != "5,500 / 5,500 of 50,000 tokens · 44,500 left" {
+		t.Errorf("the run page shows usage and budget %q, want 5,500 tokens of a 50,000 budget", got)
+	}
 	p.shot("run-completed")
+}
+
+// usageShown reads the usage of the swarm and of one agent (which did one
+// step of the run) on their pages.
+func usageShown(t *testing.T, p *browserPage, swarmID, agentID string) {
+	t.Helper()
+	p.click("the swarms page", `a[data-nav="swarms"]`)
+	card := fmt.Sprintf(`#swarm-%s`, swarmID)
+	p.visible("the swarm's budget", 5*time.Second, card+` .budget[data-exhausted="false"] [data-bound="tokens"]`)
+	if got := p.eval("the swarm's usage", `document.querySelector('`+card+` [data-usage="tokens"]').textContent + ' / ' +
+		document.querySelector('`+card+` [data-usage="tasks"]').textContent + ' / ' + document.querySelector('`+card+` [data-bound="tokens"]').textContent`); got != "5,500 / 5 / 5,500 of 100,000 tokens · 94,500 left" {
+		t.Errorf("the swarm's card shows %q, want 5,500 tokens over 5 tasks of a 100,000 budget", got)
+	}
+	p.click("the agents page", `a[data-nav="agents"]`)
+	agent := fmt.Sprintf(`.agent[data-agent-id=%q] [data-usage="tokens"]`, agentID)
+	p.visible("the reviewer's usage", 5*time.Second, agent)
+	if got := p.eval("the reviewer's usage", `document.querySelector('`+agent+`').textContent`); got != "1,100 tokens · cost 0.00" {
+		t.Errorf("the reviewer's card shows usage %q, want its one step's 1,100 tokens", got)
+	}
+	p.click("the overview", `a[data-nav="overview"]`)
+	p.visible("the tokens on the overview", 5*time.Second, `[data-stat="tokens"]`)
+	if got := p.eval("the total tokens", `document.querySelector('[data-stat="tokens"]').textContent`); got != "5,500" {
+		t.Errorf("the overview shows %q tokens, want 5,500", got)
+	}
+	p.shot("overview-usage")
 }
 
 // tour filters the runs by status, and visits the swarms, the feed (where
@@ -420,6 +454,7 @@ func decideGate(t *testing.T, p *browserPage, s *sim, runID string) {
 func tour(t *testing.T, p *browserPage, s *sim, swarmID string) {
 	t.Helper()
 	p.click("the runs page", `a[data-nav="runs"]`)
+	p.visible("the runs' status filter", 5*time.Second, `select[name="status"]:has(option[value="budget_exhausted"])`)
 	for status, want := range map[string]string{"running": "0", "completed": "1"} {
 		p.eval("filter runs by status", `(() => { const s = document.querySelector('select[name="status"]');
 			s.value = '`+status+`'; s.dispatchEvent(new Event('change')); return ''; })()`)

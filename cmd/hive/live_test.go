@@ -25,9 +25,17 @@ type sseEvent struct {
 // closed when the test ends.
 func openLive(t *testing.T, s *sim, topics, lastID string) (*http.Response, <-chan sseEvent) {
 	t.Helper()
+	return openStream(t, s, "/v1/live?topics="+topics, lastID)
+}
+
+// openStream opens the server-sent events at path as s, resuming after
+// lastID if it is not empty, and returns the response and its events,
+// closed when the stream ends; the stream is closed when the test ends.
+func openStream(t *testing.T, s *sim, path, lastID string) (*http.Response, <-chan sseEvent) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *s.url.Load()+"/v1/live?topics="+topics, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *s.url.Load()+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -62,6 +63,9 @@ func TestOpenAPIExamplesAgainstTheServer(t *testing.T) {
 	status, header, raw := s.send(t, s.as(""), http.MethodGet, "/openapi.json", nil)
 	if status != http.StatusOK || !strings.HasPrefix(header.Get("Content-Type"), "application/json") {
 		t.Fatalf("GET /openapi.json without a token: %d %s", status, header.Get("Content-Type"))
+	}
+	if base := documentServer(t, raw, *s.url.Load()+"/openapi.json"); base != *s.url.Load() {
+		t.Fatalf("the document's server, resolved against where it was read, is %q, not the server that serves it, %q", base, *s.url.Load())
 	}
 	ops, compiler := readDocument(t, raw)
 	subst := exampleIDs(t, ops, openAPIFixtures(t, s))
@@ -119,6 +123,33 @@ func (s *sim) send(t *testing.T, c *sim, method, path string, body []byte) (int,
 
 // readDocument returns the document's operations, reads first and then
 // the commands in exampleOrder, and a compiler of its schemas.
+// documentServer returns the URL the first of the document's servers
+// names, resolved against docURL, where the document was read, without a
+// trailing slash: the URL an operation's path is appended to.
+func documentServer(t *testing.T, raw []byte, docURL string) string {
+	t.Helper()
+	var doc struct {
+		Servers []struct {
+			URL string `json:"url"`
+		} `json:"servers"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Servers) == 0 {
+		t.Fatal("the document has no servers")
+	}
+	base, err := url.Parse(docURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := url.Parse(doc.Servers[0].URL)
+	if err != nil {
+		t.Fatalf("server url %q: %v", doc.Servers[0].URL, err)
+	}
+	return strings.TrimSuffix(base.ResolveReference(server).String(), "/")
+}
+
 func readDocument(t *testing.T, raw []byte) ([]docOperation, *jsonschema.Compiler) {
 	t.Helper()
 	var doc struct {

@@ -21,6 +21,8 @@ type tokenView struct {
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
 	Revoked   bool      `json:"revoked"`
+	// Reason is why it was revoked.
+	Reason string `json:"reason,omitempty"`
 	// Token is the bearer token, only in the answer to its creation.
 	Token string `json:"token,omitempty"`
 }
@@ -81,15 +83,21 @@ func newTokenListCommand(o *remoteOptions) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var list struct {
-				Tokens []tokenView `json:"tokens"`
+				Tokens []json.RawMessage `json:"tokens"`
 			}
 			if err := o.call(cmd.Context(), http.MethodGet, "/v1/tokens", nil, &list); err != nil {
 				return err
 			}
 			if o.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), list)
+				return writeRawList(cmd.OutOrStdout(), list.Tokens, func(t json.RawMessage) []byte { return t })
 			}
-			return writeTokens(cmd.OutOrStdout(), list.Tokens)
+			tokens := make([]tokenView, len(list.Tokens))
+			for i, raw := range list.Tokens {
+				if err := json.Unmarshal(raw, &tokens[i]); err != nil {
+					return fmt.Errorf("token list: %w", err)
+				}
+			}
+			return writeTokens(cmd.OutOrStdout(), tokens)
 		},
 	}
 }
@@ -120,9 +128,17 @@ func writeTokens(w io.Writer, tokens []tokenView) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tROLE\tAGENT\tCREATED\tREVOKED")
 	for _, t := range tokens {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", t.ID, orDash(t.Name), t.Role, orDash(t.AgentID), t.CreatedAt.Format(time.RFC3339), t.Revoked)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", t.ID, orDash(t.Name), t.Role, orDash(t.AgentID), t.CreatedAt.Format(time.RFC3339), revokedText(t))
 	}
 	return tw.Flush()
+}
+
+// revokedText is the REVOKED column: false, true, or true with the reason.
+func revokedText(t tokenView) string {
+	if t.Revoked && t.Reason != "" {
+		return "true (" + t.Reason + ")"
+	}
+	return fmt.Sprint(t.Revoked)
 }
 
 func orDash(s string) string {

@@ -169,3 +169,42 @@ func checkActivity(t *testing.T, viewer *sim) {
 		t.Fatalf("overview = %+v", overview)
 	}
 }
+
+// TestUsageAndBudgetsInTheViews completes tasks that report usage and reads
+// it back per agent, swarm and run, with each budget and what is left.
+func TestUsageAndBudgetsInTheViews(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	swarmID := createSwarm(t, s, map[string]any{"name": "metered", "topology": "mesh", "budget": map[string]any{"tokens": 10000, "cost_micros": 500}})
+	a := registerAgent(t, s, "meter", "code")
+	s.must(t, http.MethodPost, "/v1/swarms/"+swarmID+"/members", map[string]any{"agent_id": a}, nil)
+	var run struct {
+		ID string `json:"id"`
+	}
+	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "metered run", "swarm_id": swarmID, "budget": map[string]any{"tokens": 2000},
+		"steps": []any{map[string]any{"id": "only", "capability": "code"}}}, &run)
+	tasks := tasksInFlight(t, s, a, 1)
+	s.must(t, http.MethodPost, "/v1/tasks/"+tasks[0].ID+"/complete", map[string]any{"agent_id": a, "output": map[string]any{"ok": true},
+		"usage": map[string]any{"model": "m", "input_tokens": 1200, "output_tokens": 300, "cost_micros": 120}}, nil)
+	want := projections.UsageTotals{InputTokens: 1200, OutputTokens: 300, CostMicros: 120, Tasks: 1}
+
+	var ag projections.Agent
+	waitView(t, s, "/v1/agents/"+a, &ag, "the agent's usage", func() bool { return ag.Usage == want })
+	var detail projections.RunDetail
+	waitView(t, s, "/v1/views/runs/"+run.ID, &detail, "the run's usage", func() bool { return detail.Usage == want })
+	if b := detail.Budget; b.Limit.Tokens != 2000 || b.Spent.Tokens != 1500 || *b.Remaining.Tokens != 500 || b.Remaining.CostMicros != nil || b.Exhausted {
+		t.Fatalf("run budget = %+v", b)
+	}
+	var sw projections.SwarmRow
+	waitView(t, s, "/v1/views/swarms/"+swarmID, &sw, "the swarm's usage", func() bool { return sw.Usage == want })
+	if b := sw.Budget; b.Limit != (projections.Amount{Tokens: 10000, CostMicros: 500}) || *b.Remaining.Tokens != 8500 || *b.Remaining.CostMicros != 380 || b.Exhausted {
+		t.Fatalf("swarm budget = %+v", b)
+	}
+	var overview struct {
+		Usage   projections.UsageTotals `json:"usage"`
+		Budgets struct {
+			SwarmsExhausted int `json:"swarms_exhausted"`
+			RunsExhausted   int `json:"runs_exhausted"`
+		} `json:"budgets"`
+	}
+	waitView(t, s, "/v1/views/overview", &overview, "the total usage", func() bool { return overview.Usage == want })
+}

@@ -153,13 +153,14 @@ func logBytes(dir string) (uint64, error) {
 // keeps the failures that causes (pebble's background errors) out of the
 // log: full-disk pauses are logged instead, at most once a minute.
 func (d *disk) watch(opts *pebble.Options) {
-	opts.FS = vfs.OnDiskFull(vfs.Default, d.full)
-	opts.EventListener = &pebble.EventListener{
-		BackgroundError: func(err error) {
-			if !isNoSpace(err) {
-				d.log.Error("pebble background error", "err", err)
-			}
-		},
+	opts.FS = vfs.OnDiskFull(opts.FS, d.full)
+	if opts.EventListener == nil {
+		opts.EventListener = &pebble.EventListener{}
+	}
+	opts.EventListener.BackgroundError = func(err error) {
+		if !isNoSpace(err) {
+			d.log.Error("pebble background error", "err", err)
+		}
 	}
 }
 

@@ -47,6 +47,7 @@ const writeSlack = 10 * time.Second
 // server begins to stop. The request counts as a
 // heartbeat, and so does every third of the heartbeat timeout it waits.
 func (s *Server) assignments(c *gin.Context) {
+	defer s.endOnRevocation(c)()
 	id := c.Param("id")
 	wait, after, err := assignmentsQuery(c)
 	if err != nil {
@@ -67,7 +68,9 @@ func (s *Server) assignments(c *gin.Context) {
 		w := s.work.Since(id, after)
 		if w.News(after) || wait == 0 {
 			stop()
-			c.JSON(http.StatusOK, w)
+			if s.tokenValidAt(c, w.Cursor) {
+				c.JSON(http.StatusOK, w)
+			}
 			return
 		}
 		select {
@@ -149,6 +152,7 @@ type streamEvent struct {
 // keeps the stream alive; the open stream counts as the agent's heartbeat.
 // The stream ends when the server begins to stop.
 func (s *Server) assignmentStream(c *gin.Context) {
+	defer s.endOnRevocation(c)()
 	id := c.Param("id")
 	after, err := lastEventID(c)
 	if err != nil {
@@ -171,7 +175,7 @@ func (s *Server) assignmentStream(c *gin.Context) {
 	for {
 		wake, stop := s.work.Watch(id)
 		w := s.work.Since(id, after)
-		if !s.writeNews(c, w, after) {
+		if !s.tokenValidAt(c, w.Cursor) || !s.writeNews(c, w, after) {
 			stop()
 			return
 		}

@@ -32,6 +32,11 @@ type TokensView interface {
 	Lookup(id string) (projections.Token, bool)
 	// List returns every token, in creation order.
 	List() []projections.Token
+	// Watch calls ended, without blocking, once the token id can no longer
+	// be used, at once if it already cannot; stop forgets the watch.
+	Watch(id string, ended func()) (stop func())
+	// Checkpoint is the position of the last event the index applied.
+	Checkpoint() uint64
 }
 
 // AuthConfig configures authentication.
@@ -169,9 +174,9 @@ func (s *Server) principalFor(header string) (Principal, error) {
 		return Principal{}, &unauthenticatedError{"the token is not valid"}
 	}
 	if t.Revoked {
-		return Principal{}, &unauthenticatedError{"the token was revoked"}
+		return Principal{}, revokedError(t.Reason)
 	}
-	return Principal{ID: "token:" + t.ID, Role: t.Role, AgentID: t.AgentID}, nil
+	return Principal{ID: "token:" + t.ID, Role: t.Role, AgentID: t.AgentID, tokenID: t.ID}, nil
 }
 
 // guardMetrics authenticates requests for /metrics when Auth.Metrics is set.

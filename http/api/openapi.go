@@ -29,6 +29,7 @@ const openAPIPath = "/openapi.json"
 type document struct {
 	OpenAPI    string                              `json:"openapi"`
 	Info       docInfo                             `json:"info"`
+	Servers    []docServer                         `json:"servers"`
 	Tags       []docTag                            `json:"tags"`
 	Security   []map[string][]string               `json:"security"`
 	Paths      map[string]map[string]*docOperation `json:"paths"`
@@ -38,6 +39,14 @@ type document struct {
 type docInfo struct {
 	Title       string `json:"title"`
 	Version     string `json:"version"`
+	Description string `json:"description"`
+}
+
+// docServer is where the API is served. Hive cannot know the address
+// its clients reach it at (proxies, port mappings), so the document names
+// the relative URL "/": the origin the document itself was read from.
+type docServer struct {
+	URL         string `json:"url"`
 	Description string `json:"description"`
 }
 
@@ -120,6 +129,7 @@ func openAPIDocument(metricsAuth bool) ([]byte, error) {
 			"Every error is an RFC 9457 problem (application/problem+json). Every /v1 request needs a bearer token; each operation lists " +
 			"the roles that may call it (x-hive-roles). Commands answer the entity with the global position of their last event " +
 			"(\"position\" and Hive-Position), to read with ?min_position=."},
+		Servers:    []docServer{{URL: "/", Description: "the server that serves this document"}},
 		Tags:       docTags,
 		Security:   []map[string][]string{{"bearer": {}}},
 		Paths:      map[string]map[string]*docOperation{},

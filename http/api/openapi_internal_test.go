@@ -89,6 +89,15 @@ func TestOpenAPIDocumentIsWellFormed(t *testing.T) {
 	if info["title"] == "" || info["version"] == "" {
 		t.Errorf("info = %v", info)
 	}
+	servers, _ := doc["servers"].([]any)
+	if len(servers) == 0 {
+		t.Error("the document has no servers")
+	}
+	for _, s := range servers {
+		if u, _ := s.(map[string]any)["url"].(string); u == "" || (u != "/" && strings.HasSuffix(u, "/")) {
+			t.Errorf("server %v: want a url without a trailing slash (or /)", s)
+		}
+	}
 	ids := map[string]string{}
 	param := regexp.MustCompile(`\{([^}]+)\}`)
 	for route, op := range docOperations(doc) {

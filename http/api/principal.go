@@ -11,6 +11,8 @@ type Principal struct {
 	Role string `json:"role"`
 	// AgentID is the agent an agent token acts as.
 	AgentID string `json:"agent_id,omitempty"`
+	// tokenID is the token the request authenticated with.
+	tokenID string
 }
 
 // principalKey is where the authenticated principal sits in a gin context.

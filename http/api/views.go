@@ -18,6 +18,9 @@ type (
 		Get(id string) (projections.SwarmRow, bool)
 		Page(from, limit int) ([]projections.SwarmRow, int)
 		Count() int
+		// Totals returns what every swarm's tasks consumed, and how many
+		// swarms stopped for their budget.
+		Totals() (usage projections.UsageTotals, exhausted int)
 		Checkpoint() uint64
 	}
 	// RunsView is the workflow runs read model.
@@ -74,6 +77,14 @@ type (
 		Queue      projections.TaskCounts     `json:"queue"`
 		Throughput projections.ThroughputView `json:"throughput"`
 		Lag        []projections.Lag          `json:"lag"`
+		// Usage is what every completed task consumed.
+		Usage   projections.UsageTotals `json:"usage"`
+		Budgets budgetCounts            `json:"budgets"`
+	}
+	// budgetCounts count the swarms and runs stopped for their budget.
+	budgetCounts struct {
+		SwarmsExhausted int `json:"swarms_exhausted"`
+		RunsExhausted   int `json:"runs_exhausted"`
 	}
 	statusCounts struct {
 		Total    int            `json:"total"`
@@ -127,11 +138,13 @@ func (s *Server) overview(c *gin.Context) {
 	if lag == nil {
 		lag = []projections.Lag{}
 	}
+	usage, exhausted := s.views.Swarms.Totals()
 	c.JSON(http.StatusOK, overview{
 		Position: min(position, s.views.Swarms.Checkpoint(), s.views.Runs.Checkpoint(), s.views.Queue.Checkpoint()),
 		Agents:   statusCounts{Total: total, ByStatus: byStatus}, Swarms: s.views.Swarms.Count(),
 		Runs: statusCounts{Total: runs, ByStatus: runsByStatus}, Queue: s.views.Queue.View().Totals,
 		Throughput: s.views.Throughput.View(), Lag: lag,
+		Usage: usage, Budgets: budgetCounts{SwarmsExhausted: exhausted, RunsExhausted: runsByStatus["budget_exhausted"]},
 	})
 }
 

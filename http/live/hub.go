@@ -14,7 +14,8 @@ import (
 // ErrClosed is returned by Subscribe once the hub has stopped.
 var ErrClosed = errors.New("live: hub stopped")
 
-// Reasons a stream ends with a resync event.
+// Reasons a stream ends with a resync event. hive_live_clients_dropped_total
+// lists each from the start (newMetrics).
 const (
 	// ReasonSlow: the client's buffer filled; it fell too far behind.
 	ReasonSlow = "slow"

@@ -36,5 +36,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			return nil, fmt.Errorf("register live metrics: %w", err)
 		}
 	}
+	for _, reason := range []string{ReasonSlow, ReasonTooOld, ReasonUnknownID} {
+		m.dropped.WithLabelValues(reason) // listed, at 0, before the first
+	}
 	return m, nil
 }

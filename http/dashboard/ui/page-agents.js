@@ -1,8 +1,9 @@
 // The agents board: every agent as a card with its status, load,
-// capabilities, last heartbeat and success rate, filtered by status and
+// capabilities, last heartbeat, success rate and usage, filtered by status and
 // capability, updated live.
 
 import {empty, h, percent, pill, replace, short, since} from './dom.js';
+import {usageText} from './usage.js';
 import {views} from './views.js';
 
 const statuses = ['idle', 'busy', 'draining', 'lost', 'gone'];
@@ -19,6 +20,8 @@ function card(a, swarmName) {
     h('dl', {},
       h('dt', {}, 'heartbeat'), h('dd', {}, since(a.last_heartbeat)),
       h('dt', {}, 'success'), h('dd', {title: `${a.tasks_completed ?? 0} completed, ${a.tasks_failed ?? 0} failed`}, percent(a.success_rate)),
+      h('dt', {}, 'usage'), h('dd', {dataset: {usage: 'tokens'}, title: `${a.usage?.input_tokens ?? 0} in, ${a.usage?.output_tokens ?? 0} out, over ${a.usage?.tasks ?? 0} tasks`},
+        usageText(a.usage)),
       h('dt', {}, 'swarm'), h('dd', {}, a.swarm_id ? h('a', {href: `#/swarms?focus=${a.swarm_id}`}, swarmName(a.swarm_id)) : '—')));
 }
 

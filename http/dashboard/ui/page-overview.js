@@ -1,8 +1,9 @@
-// The overview: counts of agents, swarms, runs and queued work, throughput
+// The overview: counts of agents, swarms, runs and queued work, usage and budgets, throughput
 // over the last hour, and how far each read model is behind the log.
 
 import {h, replace, clock} from './dom.js';
 import {hour, legend, throughputChart} from './chart.js';
+import {cost, count} from './usage.js';
 import {views} from './views.js';
 
 // breakdown is a bar split by status, with its legend.
@@ -76,6 +77,9 @@ export function overviewPage(root, ctx) {
           stat('Agents', o.agents?.total, breakdown(o.agents?.by_status, 'status'), '#/agents'),
           stat('Swarms', o.swarms, swarmList(swarms.values()), '#/swarms'),
           stat('Runs', o.runs?.total, breakdown(o.runs?.by_status, 'status'), '#/runs'),
+          stat('Tokens', count((o.usage?.input_tokens ?? 0) + (o.usage?.output_tokens ?? 0)),
+            h('p', {class: 'muted'}, `cost ${cost(o.usage?.cost_micros)} · ${count(o.usage?.tasks)} tasks · budgets exhausted: `,
+              `${o.budgets?.swarms_exhausted ?? 0} swarms, ${o.budgets?.runs_exhausted ?? 0} runs`), '#/swarms'),
           h('a', {class: 'card stat', href: '#/runs'}, h('span', {class: 'label'}, 'Task queue'),
             h('div', {class: 'queue'}, ['pending', 'assigned', 'running'].map((k) => h('div', {}, h('span', {class: 'value', dataset: {stat: k}}, String(q[k] ?? '—')), h('span', {class: 'label'}, k)))))),
         h('section', {class: 'card'},

@@ -1,4 +1,4 @@
-// One workflow run: its DAG with each step's live state, the steps awaiting
+// One workflow run: its usage and budget, its DAG with each step's live state, the steps awaiting
 // approval with buttons to approve or reject them, the steps on a time axis
 // and the run's timeline.
 
@@ -8,6 +8,7 @@ import {drawDAG} from './dag.js';
 import {drawGantt} from './gantt.js';
 import {namer} from './names.js';
 import {progress} from './page-runs.js';
+import {budgetBlock, usageFacts} from './usage.js';
 import {runTopic, views} from './views.js';
 
 // gate is one step awaiting approval: a comment, and the two decisions.
@@ -65,12 +66,13 @@ export function runPage(root, ctx) {
   let selected = ctx.params.get('step') || '';
   let gatesKey = null;
   const head = h('header', {class: 'page-head'});
+  const spend = h('section', {class: 'card usage-line run-usage'});
   const gates = h('section', {class: 'gates'});
   const dag = h('div', {class: 'dag-scroll'});
   const facts = h('aside', {class: 'card step-facts'});
   const gantt = h('section', {class: 'card'});
   const events = h('section', {class: 'card'});
-  replace(root, h('p', {}, h('a', {href: '#/runs'}, '← all runs')), head, gates,
+  replace(root, h('p', {}, h('a', {href: '#/runs'}, '← all runs')), head, spend, gates,
     h('section', {class: 'card dag-card'}, h('h2', {}, 'Steps'), dag), h('div', {class: 'run-main'}, facts, gantt), events);
   // The time axis moves on while steps run: it is redrawn every second.
   const drawTimes = () => {
@@ -102,6 +104,7 @@ export function runPage(root, ctx) {
       const nameOf = (aid) => agents.get(aid)?.name || short(aid);
       replace(head, h('h1', {}, run.name), pill(run.status), progress(run),
         h('span', {class: 'muted'}, 'started ', since(run.created_at), ' · updated ', since(run.updated_at)));
+      replace(spend, h('dl', {class: 'facts'}, usageFacts(run.usage)), budgetBlock(run.budget));
       const waiting = (run.steps || []).filter((st) => st.state === 'awaiting_approval');
       const key = waiting.map((st) => st.id).join(',');
       if (key !== gatesKey) {

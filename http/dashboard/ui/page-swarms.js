@@ -1,8 +1,9 @@
-// Swarms: each swarm's members drawn as its topology, its queue, and its
-// open proposals with the votes cast so far.
+// Swarms: each swarm's members drawn as its topology, its queue, its usage
+// and budget, and its open proposals with the votes cast so far.
 
 import {clock, empty, h, pill, replace} from './dom.js';
 import {drawTopology} from './topology.js';
+import {budgetBlock, usageFacts} from './usage.js';
 import {views} from './views.js';
 
 // tally sums the weights of the votes for each option.
@@ -37,7 +38,9 @@ function swarmCard(sw, focus) {
         h('dl', {class: 'facts'},
           h('dt', {}, 'members'), h('dd', {}, `${members.length} (min ${sw.min_size}, max ${sw.max_size || '∞'})`),
           h('dt', {}, 'queued'), h('dd', {dataset: {stat: 'queue'}}, String(sw.queue_depth ?? 0)),
-          h('dt', {}, 'running'), h('dd', {}, String(sw.running ?? 0))),
+          h('dt', {}, 'running'), h('dd', {}, String(sw.running ?? 0)),
+          usageFacts(sw.usage),
+          h('dt', {}, 'budget'), h('dd', {}, budgetBlock(sw.budget))),
         h('ul', {class: 'members'}, members.map((m) => h('li', {}, h('span', {class: ['dot', `member-${m.status}`]}), m.name || m.agent_id.slice(0, 8),
           m.role !== 'member' ? h('span', {class: 'muted'}, ` ${m.role}`) : null))))),
     h('section', {class: 'proposals'}, h('h3', {}, 'Open proposals'),

@@ -455,8 +455,11 @@ type AgentJoinedSwarm struct {
 	Capabilities []string `protobuf:"bytes,3,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
 	// How many tasks the agent runs at once.
 	MaxConcurrency uint32 `protobuf:"varint,4,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The agent's results so far, which the swarm scores it on from the
+	// start; unset in events recorded before the record was carried.
+	Record        *TrackRecord `protobuf:"bytes,5,opt,name=record,proto3" json:"record,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AgentJoinedSwarm) Reset() {
@@ -517,6 +520,80 @@ func (x *AgentJoinedSwarm) GetMaxConcurrency() uint32 {
 	return 0
 }
 
+func (x *AgentJoinedSwarm) GetRecord() *TrackRecord {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+// TrackRecord is an agent's results over its life, kept by the agent and
+// carried into every swarm it joins, so that its success and speed scores
+// follow it from swarm to swarm.
+type TrackRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Attempts it completed.
+	Completed uint64 `protobuf:"varint,1,opt,name=completed,proto3" json:"completed,omitempty"`
+	// Attempts that failed or timed out on it.
+	Failed uint64 `protobuf:"varint,2,opt,name=failed,proto3" json:"failed,omitempty"`
+	// The total duration of the attempts it completed, from assignment to
+	// result.
+	CompletedDurationNanos int64 `protobuf:"varint,3,opt,name=completed_duration_nanos,json=completedDurationNanos,proto3" json:"completed_duration_nanos,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *TrackRecord) Reset() {
+	*x = TrackRecord{}
+	mi := &file_hive_v1_agent_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrackRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrackRecord) ProtoMessage() {}
+
+func (x *TrackRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_agent_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrackRecord.ProtoReflect.Descriptor instead.
+func (*TrackRecord) Descriptor() ([]byte, []int) {
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TrackRecord) GetCompleted() uint64 {
+	if x != nil {
+		return x.Completed
+	}
+	return 0
+}
+
+func (x *TrackRecord) GetFailed() uint64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *TrackRecord) GetCompletedDurationNanos() int64 {
+	if x != nil {
+		return x.CompletedDurationNanos
+	}
+	return 0
+}
+
 // AgentLeftSwarm records that the agent is no longer a member of a swarm.
 type AgentLeftSwarm struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -532,7 +609,7 @@ type AgentLeftSwarm struct {
 
 func (x *AgentLeftSwarm) Reset() {
 	*x = AgentLeftSwarm{}
-	mi := &file_hive_v1_agent_proto_msgTypes[7]
+	mi := &file_hive_v1_agent_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +621,7 @@ func (x *AgentLeftSwarm) String() string {
 func (*AgentLeftSwarm) ProtoMessage() {}
 
 func (x *AgentLeftSwarm) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_agent_proto_msgTypes[7]
+	mi := &file_hive_v1_agent_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +634,7 @@ func (x *AgentLeftSwarm) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentLeftSwarm.ProtoReflect.Descriptor instead.
 func (*AgentLeftSwarm) Descriptor() ([]byte, []int) {
-	return file_hive_v1_agent_proto_rawDescGZIP(), []int{7}
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AgentLeftSwarm) GetAgentId() string {
@@ -601,7 +678,7 @@ type AgentTaskStarted struct {
 
 func (x *AgentTaskStarted) Reset() {
 	*x = AgentTaskStarted{}
-	mi := &file_hive_v1_agent_proto_msgTypes[8]
+	mi := &file_hive_v1_agent_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -613,7 +690,7 @@ func (x *AgentTaskStarted) String() string {
 func (*AgentTaskStarted) ProtoMessage() {}
 
 func (x *AgentTaskStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_agent_proto_msgTypes[8]
+	mi := &file_hive_v1_agent_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -626,7 +703,7 @@ func (x *AgentTaskStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentTaskStarted.ProtoReflect.Descriptor instead.
 func (*AgentTaskStarted) Descriptor() ([]byte, []int) {
-	return file_hive_v1_agent_proto_rawDescGZIP(), []int{8}
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AgentTaskStarted) GetAgentId() string {
@@ -686,7 +763,7 @@ type AgentTaskFinished struct {
 
 func (x *AgentTaskFinished) Reset() {
 	*x = AgentTaskFinished{}
-	mi := &file_hive_v1_agent_proto_msgTypes[9]
+	mi := &file_hive_v1_agent_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +775,7 @@ func (x *AgentTaskFinished) String() string {
 func (*AgentTaskFinished) ProtoMessage() {}
 
 func (x *AgentTaskFinished) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_agent_proto_msgTypes[9]
+	mi := &file_hive_v1_agent_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +788,7 @@ func (x *AgentTaskFinished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentTaskFinished.ProtoReflect.Descriptor instead.
 func (*AgentTaskFinished) Descriptor() ([]byte, []int) {
-	return file_hive_v1_agent_proto_rawDescGZIP(), []int{9}
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AgentTaskFinished) GetAgentId() string {
@@ -774,7 +851,7 @@ type AgentTaskProgress struct {
 
 func (x *AgentTaskProgress) Reset() {
 	*x = AgentTaskProgress{}
-	mi := &file_hive_v1_agent_proto_msgTypes[10]
+	mi := &file_hive_v1_agent_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +863,7 @@ func (x *AgentTaskProgress) String() string {
 func (*AgentTaskProgress) ProtoMessage() {}
 
 func (x *AgentTaskProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_agent_proto_msgTypes[10]
+	mi := &file_hive_v1_agent_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +876,7 @@ func (x *AgentTaskProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentTaskProgress.ProtoReflect.Descriptor instead.
 func (*AgentTaskProgress) Descriptor() ([]byte, []int) {
-	return file_hive_v1_agent_proto_rawDescGZIP(), []int{10}
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AgentTaskProgress) GetAgentId() string {
@@ -874,7 +951,7 @@ type AgentSnapshot struct {
 
 func (x *AgentSnapshot) Reset() {
 	*x = AgentSnapshot{}
-	mi := &file_hive_v1_agent_proto_msgTypes[11]
+	mi := &file_hive_v1_agent_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -886,7 +963,7 @@ func (x *AgentSnapshot) String() string {
 func (*AgentSnapshot) ProtoMessage() {}
 
 func (x *AgentSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_agent_proto_msgTypes[11]
+	mi := &file_hive_v1_agent_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -899,7 +976,7 @@ func (x *AgentSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentSnapshot.ProtoReflect.Descriptor instead.
 func (*AgentSnapshot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_agent_proto_rawDescGZIP(), []int{11}
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AgentSnapshot) GetAgentId() string {
@@ -1032,13 +1109,16 @@ type AgentSnapshot_Task struct {
 	StartedAtUnixNano int64 `protobuf:"varint,3,opt,name=started_at_unix_nano,json=startedAtUnixNano,proto3" json:"started_at_unix_nano,omitempty"`
 	// When it times out (Unix nanoseconds), 0 if never.
 	DeadlineUnixNano int64 `protobuf:"varint,4,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The correlation id of the task's assignment, which the agent's
+	// events about the task keep.
+	CorrelationId string `protobuf:"bytes,5,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AgentSnapshot_Task) Reset() {
 	*x = AgentSnapshot_Task{}
-	mi := &file_hive_v1_agent_proto_msgTypes[13]
+	mi := &file_hive_v1_agent_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1050,7 +1130,7 @@ func (x *AgentSnapshot_Task) String() string {
 func (*AgentSnapshot_Task) ProtoMessage() {}
 
 func (x *AgentSnapshot_Task) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_agent_proto_msgTypes[13]
+	mi := &file_hive_v1_agent_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1063,7 +1143,7 @@ func (x *AgentSnapshot_Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentSnapshot_Task.ProtoReflect.Descriptor instead.
 func (*AgentSnapshot_Task) Descriptor() ([]byte, []int) {
-	return file_hive_v1_agent_proto_rawDescGZIP(), []int{11, 0}
+	return file_hive_v1_agent_proto_rawDescGZIP(), []int{12, 0}
 }
 
 func (x *AgentSnapshot_Task) GetTaskId() string {
@@ -1092,6 +1172,13 @@ func (x *AgentSnapshot_Task) GetDeadlineUnixNano() int64 {
 		return x.DeadlineUnixNano
 	}
 	return 0
+}
+
+func (x *AgentSnapshot_Task) GetCorrelationId() string {
+	if x != nil {
+		return x.CorrelationId
+	}
+	return ""
 }
 
 var File_hive_v1_agent_proto protoreflect.FileDescriptor
@@ -1128,12 +1215,17 @@ const file_hive_v1_agent_proto_rawDesc = "" +
 	"\x11AgentDeregistered\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x19\n" +
-	"\bswarm_id\x18\x03 \x01(\tR\aswarmId\"\x95\x01\n" +
+	"\bswarm_id\x18\x03 \x01(\tR\aswarmId\"\xc3\x01\n" +
 	"\x10AgentJoinedSwarm\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x19\n" +
 	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12\"\n" +
 	"\fcapabilities\x18\x03 \x03(\tR\fcapabilities\x12'\n" +
-	"\x0fmax_concurrency\x18\x04 \x01(\rR\x0emaxConcurrency\"^\n" +
+	"\x0fmax_concurrency\x18\x04 \x01(\rR\x0emaxConcurrency\x12,\n" +
+	"\x06record\x18\x05 \x01(\v2\x14.hive.v1.TrackRecordR\x06record\"}\n" +
+	"\vTrackRecord\x12\x1c\n" +
+	"\tcompleted\x18\x01 \x01(\x04R\tcompleted\x12\x16\n" +
+	"\x06failed\x18\x02 \x01(\x04R\x06failed\x128\n" +
+	"\x18completed_duration_nanos\x18\x03 \x01(\x03R\x16completedDurationNanos\"^\n" +
 	"\x0eAgentLeftSwarm\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x19\n" +
 	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12\x16\n" +
@@ -1155,7 +1247,7 @@ const file_hive_v1_agent_proto_rawDesc = "" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x18\n" +
-	"\apercent\x18\x04 \x01(\x01R\apercent\"\xbd\a\n" +
+	"\apercent\x18\x04 \x01(\x01R\apercent\"\xe4\a\n" +
 	"\rAgentSnapshot\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\"\n" +
@@ -1174,12 +1266,13 @@ const file_hive_v1_agent_proto_rawDesc = "" +
 	"\x05ended\x18\x0e \x01(\x04R\x05ended\x120\n" +
 	"\x14total_duration_nanos\x18\x0f \x01(\x03R\x12totalDurationNanos\x12$\n" +
 	"\x05usage\x18\x10 \x01(\v2\x0e.hive.v1.UsageR\x05usage\x12P\n" +
-	"\x0eswarm_versions\x18\x11 \x03(\v2).hive.v1.AgentSnapshot.SwarmVersionsEntryR\rswarmVersions\x1a\x99\x01\n" +
+	"\x0eswarm_versions\x18\x11 \x03(\v2).hive.v1.AgentSnapshot.SwarmVersionsEntryR\rswarmVersions\x1a\xc0\x01\n" +
 	"\x04Task\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x19\n" +
 	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12/\n" +
 	"\x14started_at_unix_nano\x18\x03 \x01(\x03R\x11startedAtUnixNano\x12,\n" +
-	"\x12deadline_unix_nano\x18\x04 \x01(\x03R\x10deadlineUnixNano\x1a9\n" +
+	"\x12deadline_unix_nano\x18\x04 \x01(\x03R\x10deadlineUnixNano\x12%\n" +
+	"\x0ecorrelation_id\x18\x05 \x01(\tR\rcorrelationId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a@\n" +
@@ -1199,7 +1292,7 @@ func file_hive_v1_agent_proto_rawDescGZIP() []byte {
 	return file_hive_v1_agent_proto_rawDescData
 }
 
-var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_hive_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_hive_v1_agent_proto_goTypes = []any{
 	(*AgentRegistered)(nil),        // 0: hive.v1.AgentRegistered
 	(*AgentHeartbeatExtended)(nil), // 1: hive.v1.AgentHeartbeatExtended
@@ -1208,29 +1301,31 @@ var file_hive_v1_agent_proto_goTypes = []any{
 	(*AgentDraining)(nil),          // 4: hive.v1.AgentDraining
 	(*AgentDeregistered)(nil),      // 5: hive.v1.AgentDeregistered
 	(*AgentJoinedSwarm)(nil),       // 6: hive.v1.AgentJoinedSwarm
-	(*AgentLeftSwarm)(nil),         // 7: hive.v1.AgentLeftSwarm
-	(*AgentTaskStarted)(nil),       // 8: hive.v1.AgentTaskStarted
-	(*AgentTaskFinished)(nil),      // 9: hive.v1.AgentTaskFinished
-	(*AgentTaskProgress)(nil),      // 10: hive.v1.AgentTaskProgress
-	(*AgentSnapshot)(nil),          // 11: hive.v1.AgentSnapshot
-	nil,                            // 12: hive.v1.AgentRegistered.LabelsEntry
-	(*AgentSnapshot_Task)(nil),     // 13: hive.v1.AgentSnapshot.Task
-	nil,                            // 14: hive.v1.AgentSnapshot.LabelsEntry
-	nil,                            // 15: hive.v1.AgentSnapshot.SwarmVersionsEntry
-	(*Usage)(nil),                  // 16: hive.v1.Usage
+	(*TrackRecord)(nil),            // 7: hive.v1.TrackRecord
+	(*AgentLeftSwarm)(nil),         // 8: hive.v1.AgentLeftSwarm
+	(*AgentTaskStarted)(nil),       // 9: hive.v1.AgentTaskStarted
+	(*AgentTaskFinished)(nil),      // 10: hive.v1.AgentTaskFinished
+	(*AgentTaskProgress)(nil),      // 11: hive.v1.AgentTaskProgress
+	(*AgentSnapshot)(nil),          // 12: hive.v1.AgentSnapshot
+	nil,                            // 13: hive.v1.AgentRegistered.LabelsEntry
+	(*AgentSnapshot_Task)(nil),     // 14: hive.v1.AgentSnapshot.Task
+	nil,                            // 15: hive.v1.AgentSnapshot.LabelsEntry
+	nil,                            // 16: hive.v1.AgentSnapshot.SwarmVersionsEntry
+	(*Usage)(nil),                  // 17: hive.v1.Usage
 }
 var file_hive_v1_agent_proto_depIdxs = []int32{
-	12, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
-	16, // 1: hive.v1.AgentTaskFinished.usage:type_name -> hive.v1.Usage
-	14, // 2: hive.v1.AgentSnapshot.labels:type_name -> hive.v1.AgentSnapshot.LabelsEntry
-	13, // 3: hive.v1.AgentSnapshot.tasks:type_name -> hive.v1.AgentSnapshot.Task
-	16, // 4: hive.v1.AgentSnapshot.usage:type_name -> hive.v1.Usage
-	15, // 5: hive.v1.AgentSnapshot.swarm_versions:type_name -> hive.v1.AgentSnapshot.SwarmVersionsEntry
-	6,  // [6:6] is the sub-list for method output_type
-	6,  // [6:6] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	13, // 0: hive.v1.AgentRegistered.labels:type_name -> hive.v1.AgentRegistered.LabelsEntry
+	7,  // 1: hive.v1.AgentJoinedSwarm.record:type_name -> hive.v1.TrackRecord
+	17, // 2: hive.v1.AgentTaskFinished.usage:type_name -> hive.v1.Usage
+	15, // 3: hive.v1.AgentSnapshot.labels:type_name -> hive.v1.AgentSnapshot.LabelsEntry
+	14, // 4: hive.v1.AgentSnapshot.tasks:type_name -> hive.v1.AgentSnapshot.Task
+	17, // 5: hive.v1.AgentSnapshot.usage:type_name -> hive.v1.Usage
+	16, // 6: hive.v1.AgentSnapshot.swarm_versions:type_name -> hive.v1.AgentSnapshot.SwarmVersionsEntry
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_agent_proto_init() }
@@ -1245,7 +1340,7 @@ func file_hive_v1_agent_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_agent_proto_rawDesc), len(file_hive_v1_agent_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -245,7 +245,10 @@ type SwarmMemberJoined struct {
 	AtUnixNano int64 `protobuf:"varint,5,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
 	// Version of the agent's event this follows (0 if none): the swarm
 	// ignores commands caused by agent events it has already followed.
-	AgentVersion  uint64 `protobuf:"varint,6,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
+	AgentVersion uint64 `protobuf:"varint,6,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
+	// The agent's results before it joined (see AgentJoinedSwarm.record):
+	// the member's statistics start from them.
+	Record        *TrackRecord `protobuf:"bytes,7,opt,name=record,proto3" json:"record,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,6 +323,13 @@ func (x *SwarmMemberJoined) GetAgentVersion() uint64 {
 		return x.AgentVersion
 	}
 	return 0
+}
+
+func (x *SwarmMemberJoined) GetRecord() *TrackRecord {
+	if x != nil {
+		return x.Record
+	}
+	return nil
 }
 
 // SwarmMemberLeft records that an agent is no longer a member of the swarm.
@@ -3178,7 +3188,10 @@ type SwarmSnapshot_Task struct {
 	// How that attempt ended.
 	LastCause string `protobuf:"bytes,21,opt,name=last_cause,json=lastCause,proto3" json:"last_cause,omitempty"`
 	// The members the task's later attempts pass over.
-	Excluded      []*TaskExclusion `protobuf:"bytes,22,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	Excluded []*TaskExclusion `protobuf:"bytes,22,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	// The correlation id of the request that submitted the task, which
+	// every later event of the task keeps.
+	CorrelationId string `protobuf:"bytes,23,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3365,6 +3378,13 @@ func (x *SwarmSnapshot_Task) GetExcluded() []*TaskExclusion {
 		return x.Excluded
 	}
 	return nil
+}
+
+func (x *SwarmSnapshot_Task) GetCorrelationId() string {
+	if x != nil {
+		return x.CorrelationId
+	}
+	return ""
 }
 
 // Finished is a recently finished task, remembered so that results and
@@ -3556,7 +3576,7 @@ var File_hive_v1_swarm_proto protoreflect.FileDescriptor
 
 const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\n" +
-	"\x13hive/v1/swarm.proto\x12\ahive.v1\x1a\x13hive/v1/usage.proto\"r\n" +
+	"\x13hive/v1/swarm.proto\x12\ahive.v1\x1a\x13hive/v1/agent.proto\x1a\x13hive/v1/usage.proto\"r\n" +
 	"\fSwarmWeights\x12\x1e\n" +
 	"\n" +
 	"capability\x18\x01 \x01(\x01R\n" +
@@ -3574,7 +3594,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\bmax_size\x18\a \x01(\rR\amaxSize\x12'\n" +
 	"\x06budget\x18\b \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12 \n" +
 	"\fat_unix_nano\x18\t \x01(\x03R\n" +
-	"atUnixNano\"\xdd\x01\n" +
+	"atUnixNano\"\x8b\x02\n" +
 	"\x11SwarmMemberJoined\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\"\n" +
@@ -3582,7 +3602,8 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x0fmax_concurrency\x18\x04 \x01(\rR\x0emaxConcurrency\x12 \n" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
 	"atUnixNano\x12#\n" +
-	"\ragent_version\x18\x06 \x01(\x04R\fagentVersion\"\xa6\x01\n" +
+	"\ragent_version\x18\x06 \x01(\x04R\fagentVersion\x12,\n" +
+	"\x06record\x18\a \x01(\v2\x14.hive.v1.TrackRecordR\x06record\"\xa6\x01\n" +
 	"\x0fSwarmMemberLeft\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\x16\n" +
@@ -3812,7 +3833,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x05Tally\x12\x16\n" +
 	"\x06option\x18\x01 \x01(\tR\x06option\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\rR\x05votes\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xe5\x13\n" +
+	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\x8c\x14\n" +
 	"\rSwarmSnapshot\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -3852,7 +3873,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x06failed\x18\b \x01(\x04R\x06failed\x120\n" +
 	"\x14total_duration_nanos\x18\t \x01(\x03R\x12totalDurationNanos\x12-\n" +
 	"\x13joined_at_unix_nano\x18\n" +
-	" \x01(\x03R\x10joinedAtUnixNano\x1a\xe9\x05\n" +
+	" \x01(\x03R\x10joinedAtUnixNano\x1a\x90\x06\n" +
 	"\x04Task\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x15\n" +
@@ -3879,7 +3900,8 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\rlast_agent_id\x18\x14 \x01(\tR\vlastAgentId\x12\x1d\n" +
 	"\n" +
 	"last_cause\x18\x15 \x01(\tR\tlastCause\x122\n" +
-	"\bexcluded\x18\x16 \x03(\v2\x16.hive.v1.TaskExclusionR\bexcluded\x1ac\n" +
+	"\bexcluded\x18\x16 \x03(\v2\x16.hive.v1.TaskExclusionR\bexcluded\x12%\n" +
+	"\x0ecorrelation_id\x18\x17 \x01(\tR\rcorrelationId\x1ac\n" +
 	"\bFinished\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x18\n" +
@@ -3945,40 +3967,42 @@ var file_hive_v1_swarm_proto_goTypes = []any{
 	(*SwarmSnapshot_Decided)(nil),  // 32: hive.v1.SwarmSnapshot.Decided
 	nil,                            // 33: hive.v1.SwarmSnapshot.AgentVersionsEntry
 	(*Budget)(nil),                 // 34: hive.v1.Budget
-	(*Usage)(nil),                  // 35: hive.v1.Usage
+	(*TrackRecord)(nil),            // 35: hive.v1.TrackRecord
+	(*Usage)(nil),                  // 36: hive.v1.Usage
 }
 var file_hive_v1_swarm_proto_depIdxs = []int32{
 	0,  // 0: hive.v1.SwarmCreated.weights:type_name -> hive.v1.SwarmWeights
 	34, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
-	25, // 2: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
-	0,  // 3: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
-	10, // 4: hive.v1.TaskAssigned.excluded:type_name -> hive.v1.TaskExclusion
-	35, // 5: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
-	14, // 6: hive.v1.TaskFailed.failure:type_name -> hive.v1.TaskFailure
-	34, // 7: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
-	35, // 8: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
-	34, // 9: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
-	34, // 10: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
-	26, // 11: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	27, // 12: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
-	0,  // 13: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
-	34, // 14: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
-	35, // 15: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
-	28, // 16: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
-	29, // 17: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
-	30, // 18: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
-	31, // 19: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
-	32, // 20: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
-	33, // 21: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
-	10, // 22: hive.v1.SwarmSnapshot.Task.excluded:type_name -> hive.v1.TaskExclusion
-	21, // 23: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
-	22, // 24: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
-	26, // 25: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	35, // 2: hive.v1.SwarmMemberJoined.record:type_name -> hive.v1.TrackRecord
+	25, // 3: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
+	0,  // 4: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
+	10, // 5: hive.v1.TaskAssigned.excluded:type_name -> hive.v1.TaskExclusion
+	36, // 6: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
+	14, // 7: hive.v1.TaskFailed.failure:type_name -> hive.v1.TaskFailure
+	34, // 8: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
+	36, // 9: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
+	34, // 10: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
+	34, // 11: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
+	26, // 12: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	27, // 13: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
+	0,  // 14: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
+	34, // 15: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
+	36, // 16: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
+	28, // 17: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
+	29, // 18: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
+	30, // 19: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
+	31, // 20: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
+	32, // 21: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
+	33, // 22: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
+	10, // 23: hive.v1.SwarmSnapshot.Task.excluded:type_name -> hive.v1.TaskExclusion
+	21, // 24: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
+	22, // 25: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
+	26, // 26: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_swarm_proto_init() }
@@ -3986,6 +4010,7 @@ func file_hive_v1_swarm_proto_init() {
 	if File_hive_v1_swarm_proto != nil {
 		return
 	}
+	file_hive_v1_agent_proto_init()
 	file_hive_v1_usage_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
