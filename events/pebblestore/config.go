@@ -75,8 +75,9 @@ type Config struct {
 	// writes work again once space is freed. The reserve is what pebble
 	// flushes its memtable into, and what it needs to open again (it writes
 	// its log into tables then), so keep it above MemTableSize. Negative
-	// disables the check; pebble may then run out of space itself, and the
-	// store refuses every write until it is reopened.
+	// disables the check of writes (Open still checks that it has room to
+	// open); pebble may then run out of space itself, and the store refuses
+	// every write until it is reopened.
 	MinFreeBytes int64
 	// Logger receives pebble's own log lines (Info as Debug, Errors as
 	// Error) and the store's. Nil discards them.
