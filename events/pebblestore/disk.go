@@ -193,7 +193,10 @@ func noSpace(err error) error {
 	return err
 }
 
-// mib formats n bytes in MiB.
+// mib formats n bytes in MiB, or KiB below one MiB.
 func mib(n uint64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d KiB", (n+1<<10-1)>>10)
+	}
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
