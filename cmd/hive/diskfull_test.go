@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"hive/events/pebblestore"
 	"hive/events/storetest"
 )
 
@@ -87,7 +88,13 @@ func TestSignalStopsAHangingStart(t *testing.T) {
 	}
 	bin := buildHive(t)
 	dataDir := t.TempDir()
-	stopServer(t, startAndWait(t, bin, dataDir))
+	store, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(dataDir, "events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
 	manifest := replaceWithFIFO(t, filepath.Join(dataDir, "events"), "MANIFEST-")
 
 	srv := startServer(t, bin, dataDir, "hanging")
@@ -101,14 +108,6 @@ func TestSignalStopsAHangingStart(t *testing.T) {
 	case <-time.After(startPatience):
 		t.Fatalf("hive serve still running %v after SIGTERM during its start", startPatience)
 	}
-}
-
-// startAndWait starts `hive serve` on dataDir and waits until it is ready.
-func startAndWait(t *testing.T, bin, dataDir string) *hiveServer {
-	t.Helper()
-	srv := startServer(t, bin, dataDir, "first")
-	waitReady(t, srv)
-	return srv
 }
 
 // replaceWithFIFO replaces the newest file of dir named with prefix by a
