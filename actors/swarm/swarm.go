@@ -23,6 +23,7 @@ const (
 	StatusForming         Status = "forming"
 	StatusActive          Status = "active"
 	StatusBudgetExhausted Status = "budget_exhausted"
+	StatusDissolved       Status = "dissolved"
 )
 
 // idNamespace scopes the name-derived ids of swarms.
@@ -52,6 +53,10 @@ type State struct {
 	// clock is the latest time the swarm's events carry: the time of a
 	// command that carries none (see ResumeRun).
 	clock time.Time
+	// dissolvedAt is when the swarm was dissolved (zero if it was not),
+	// and dissolveReason why.
+	dissolvedAt    time.Time
+	dissolveReason string
 
 	// lastSeq is the sequence number of the last task submitted.
 	lastSeq uint64
@@ -116,6 +121,8 @@ func (s *State) Status() Status {
 	switch {
 	case s.id == "":
 		return StatusNotCreated
+	case !s.dissolvedAt.IsZero():
+		return StatusDissolved
 	case s.exhausted:
 		return StatusBudgetExhausted
 	case len(s.members) < s.minSize:

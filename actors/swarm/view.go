@@ -24,6 +24,9 @@ type View struct {
 	// Usage is what the swarm's completed tasks consumed.
 	Usage     ledger.Usage `json:"usage"`
 	CreatedAt time.Time    `json:"created_at"`
+	// DissolvedAt is when the swarm was dissolved, and DissolveReason why.
+	DissolvedAt    time.Time `json:"dissolved_at,omitzero"`
+	DissolveReason string    `json:"dissolve_reason,omitempty"`
 	// Members are in join order.
 	Members    []Member `json:"members"`
 	QueueDepth int      `json:"queue_depth"`
@@ -130,6 +133,7 @@ func (s *State) View() any {
 	v := View{
 		ID: s.id, Name: s.name, Topology: s.topology, Leader: s.leader, Status: s.Status(), Weights: s.weights,
 		MinSize: s.minSize, MaxSize: s.maxSize, Budget: s.budget, Usage: s.spent, CreatedAt: s.createdAt,
+		DissolvedAt: s.dissolvedAt, DissolveReason: s.dissolveReason,
 		Members: make([]Member, len(s.members)), QueueDepth: len(s.queue), Tasks: []Task{},
 		TaskCounts: TaskCounts{Completed: s.counts.completed, Failed: s.counts.failed, Cancelled: s.counts.cancelled},
 		PausedRuns: []string{}, Proposals: []Proposal{}, Version: s.version,

@@ -346,7 +346,10 @@ type SwarmMemberLeft struct {
 	AtUnixNano int64 `protobuf:"varint,4,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
 	// Version of the agent's event this follows (0 if none): the swarm
 	// ignores commands caused by agent events it has already followed.
-	AgentVersion  uint64 `protobuf:"varint,5,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
+	AgentVersion uint64 `protobuf:"varint,5,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
+	// Whether the member left because the swarm was dissolved (the agent is
+	// then told to leave; otherwise it left first).
+	Dissolved     bool `protobuf:"varint,6,opt,name=dissolved,proto3" json:"dissolved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -414,6 +417,13 @@ func (x *SwarmMemberLeft) GetAgentVersion() uint64 {
 		return x.AgentVersion
 	}
 	return 0
+}
+
+func (x *SwarmMemberLeft) GetDissolved() bool {
+	if x != nil {
+		return x.Dissolved
+	}
+	return false
 }
 
 // SwarmMemberLost records that the swarm learned a member is lost: it gets
@@ -1790,9 +1800,12 @@ type TaskCancelled struct {
 	// Why, as given by whoever cancelled.
 	Reason string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When.
-	AtUnixNano    int64 `protobuf:"varint,9,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AtUnixNano int64 `protobuf:"varint,9,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// Whether the task was cancelled because the swarm was dissolved, not by
+	// its run: a run's step then fails.
+	SwarmDissolved bool `protobuf:"varint,10,opt,name=swarm_dissolved,json=swarmDissolved,proto3" json:"swarm_dissolved,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *TaskCancelled) Reset() {
@@ -1886,6 +1899,13 @@ func (x *TaskCancelled) GetAtUnixNano() int64 {
 		return x.AtUnixNano
 	}
 	return 0
+}
+
+func (x *TaskCancelled) GetSwarmDissolved() bool {
+	if x != nil {
+		return x.SwarmDissolved
+	}
+	return false
 }
 
 // SwarmRunPaused records that the queued tasks of a run are not assigned
@@ -2176,6 +2196,261 @@ func (x *SwarmBudgetChanged) GetAtUnixNano() int64 {
 	return 0
 }
 
+// SwarmSettingsChanged records new settings of the swarm, as an operator
+// changed them: its topology, the weights of assignment scores and its
+// size bounds. Assignments follow the new settings from then on. A new
+// leader is recorded by SwarmLeaderChanged.
+type SwarmSettingsChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The swarm.
+	SwarmId string `protobuf:"bytes,1,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// The settings changed, by their names in the API, in this order:
+	// "topology", "weights", "min_size", "max_size".
+	Changed []string `protobuf:"bytes,2,rep,name=changed,proto3" json:"changed,omitempty"`
+	// The topology now.
+	Topology string `protobuf:"bytes,3,opt,name=topology,proto3" json:"topology,omitempty"`
+	// The weights now (resolved: never all zero).
+	Weights *SwarmWeights `protobuf:"bytes,4,opt,name=weights,proto3" json:"weights,omitempty"`
+	// Members the swarm needs before it assigns tasks, now.
+	MinSize uint32 `protobuf:"varint,5,opt,name=min_size,json=minSize,proto3" json:"min_size,omitempty"`
+	// Most members the swarm admits, now; 0 is no limit.
+	MaxSize uint32 `protobuf:"varint,6,opt,name=max_size,json=maxSize,proto3" json:"max_size,omitempty"`
+	// The topology before.
+	PreviousTopology string `protobuf:"bytes,7,opt,name=previous_topology,json=previousTopology,proto3" json:"previous_topology,omitempty"`
+	// The weights before.
+	PreviousWeights *SwarmWeights `protobuf:"bytes,8,opt,name=previous_weights,json=previousWeights,proto3" json:"previous_weights,omitempty"`
+	// The minimum size before.
+	PreviousMinSize uint32 `protobuf:"varint,9,opt,name=previous_min_size,json=previousMinSize,proto3" json:"previous_min_size,omitempty"`
+	// The maximum size before.
+	PreviousMaxSize uint32 `protobuf:"varint,10,opt,name=previous_max_size,json=previousMaxSize,proto3" json:"previous_max_size,omitempty"`
+	// Why, as given by whoever changed them.
+	Reason string `protobuf:"bytes,11,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When.
+	AtUnixNano    int64 `protobuf:"varint,12,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwarmSettingsChanged) Reset() {
+	*x = SwarmSettingsChanged{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwarmSettingsChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwarmSettingsChanged) ProtoMessage() {}
+
+func (x *SwarmSettingsChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwarmSettingsChanged.ProtoReflect.Descriptor instead.
+func (*SwarmSettingsChanged) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *SwarmSettingsChanged) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *SwarmSettingsChanged) GetChanged() []string {
+	if x != nil {
+		return x.Changed
+	}
+	return nil
+}
+
+func (x *SwarmSettingsChanged) GetTopology() string {
+	if x != nil {
+		return x.Topology
+	}
+	return ""
+}
+
+func (x *SwarmSettingsChanged) GetWeights() *SwarmWeights {
+	if x != nil {
+		return x.Weights
+	}
+	return nil
+}
+
+func (x *SwarmSettingsChanged) GetMinSize() uint32 {
+	if x != nil {
+		return x.MinSize
+	}
+	return 0
+}
+
+func (x *SwarmSettingsChanged) GetMaxSize() uint32 {
+	if x != nil {
+		return x.MaxSize
+	}
+	return 0
+}
+
+func (x *SwarmSettingsChanged) GetPreviousTopology() string {
+	if x != nil {
+		return x.PreviousTopology
+	}
+	return ""
+}
+
+func (x *SwarmSettingsChanged) GetPreviousWeights() *SwarmWeights {
+	if x != nil {
+		return x.PreviousWeights
+	}
+	return nil
+}
+
+func (x *SwarmSettingsChanged) GetPreviousMinSize() uint32 {
+	if x != nil {
+		return x.PreviousMinSize
+	}
+	return 0
+}
+
+func (x *SwarmSettingsChanged) GetPreviousMaxSize() uint32 {
+	if x != nil {
+		return x.PreviousMaxSize
+	}
+	return 0
+}
+
+func (x *SwarmSettingsChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SwarmSettingsChanged) GetAtUnixNano() int64 {
+	if x != nil {
+		return x.AtUnixNano
+	}
+	return 0
+}
+
+// SwarmDissolved records that the swarm was dissolved. The events before
+// it in the same decision end what it had: its unfinished tasks cancelled
+// (TaskCancelled with swarm_dissolved), its open proposals decided without
+// an outcome, and each member's membership (SwarmMemberLeft with
+// dissolved). A dissolved swarm takes no members, tasks, proposals, votes
+// or budgets, and its name is not given to another swarm.
+type SwarmDissolved struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The swarm.
+	SwarmId string `protobuf:"bytes,1,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// Why, as given by whoever dissolved it.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Whether unfinished tasks were cancelled: dissolving a swarm with
+	// unfinished tasks needs force.
+	Forced bool `protobuf:"varint,3,opt,name=forced,proto3" json:"forced,omitempty"`
+	// How many members left.
+	MembersLeft uint32 `protobuf:"varint,4,opt,name=members_left,json=membersLeft,proto3" json:"members_left,omitempty"`
+	// How many unfinished tasks were cancelled.
+	TasksCancelled uint32 `protobuf:"varint,5,opt,name=tasks_cancelled,json=tasksCancelled,proto3" json:"tasks_cancelled,omitempty"`
+	// How many open proposals were closed.
+	ProposalsClosed uint32 `protobuf:"varint,6,opt,name=proposals_closed,json=proposalsClosed,proto3" json:"proposals_closed,omitempty"`
+	// When.
+	AtUnixNano    int64 `protobuf:"varint,7,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwarmDissolved) Reset() {
+	*x = SwarmDissolved{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwarmDissolved) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwarmDissolved) ProtoMessage() {}
+
+func (x *SwarmDissolved) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwarmDissolved.ProtoReflect.Descriptor instead.
+func (*SwarmDissolved) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SwarmDissolved) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *SwarmDissolved) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SwarmDissolved) GetForced() bool {
+	if x != nil {
+		return x.Forced
+	}
+	return false
+}
+
+func (x *SwarmDissolved) GetMembersLeft() uint32 {
+	if x != nil {
+		return x.MembersLeft
+	}
+	return 0
+}
+
+func (x *SwarmDissolved) GetTasksCancelled() uint32 {
+	if x != nil {
+		return x.TasksCancelled
+	}
+	return 0
+}
+
+func (x *SwarmDissolved) GetProposalsClosed() uint32 {
+	if x != nil {
+		return x.ProposalsClosed
+	}
+	return 0
+}
+
+func (x *SwarmDissolved) GetAtUnixNano() int64 {
+	if x != nil {
+		return x.AtUnixNano
+	}
+	return 0
+}
+
 // ProposalOpened records a question put to the swarm's members.
 type ProposalOpened struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2204,7 +2479,7 @@ type ProposalOpened struct {
 
 func (x *ProposalOpened) Reset() {
 	*x = ProposalOpened{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	mi := &file_hive_v1_swarm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2491,7 @@ func (x *ProposalOpened) String() string {
 func (*ProposalOpened) ProtoMessage() {}
 
 func (x *ProposalOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	mi := &file_hive_v1_swarm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2504,7 @@ func (x *ProposalOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalOpened.ProtoReflect.Descriptor instead.
 func (*ProposalOpened) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ProposalOpened) GetSwarmId() string {
@@ -2317,7 +2592,7 @@ type VoteCast struct {
 
 func (x *VoteCast) Reset() {
 	*x = VoteCast{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	mi := &file_hive_v1_swarm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2604,7 @@ func (x *VoteCast) String() string {
 func (*VoteCast) ProtoMessage() {}
 
 func (x *VoteCast) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	mi := &file_hive_v1_swarm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2342,7 +2617,7 @@ func (x *VoteCast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoteCast.ProtoReflect.Descriptor instead.
 func (*VoteCast) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *VoteCast) GetSwarmId() string {
@@ -2419,7 +2694,7 @@ type ProposalDecided struct {
 
 func (x *ProposalDecided) Reset() {
 	*x = ProposalDecided{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	mi := &file_hive_v1_swarm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2431,7 +2706,7 @@ func (x *ProposalDecided) String() string {
 func (*ProposalDecided) ProtoMessage() {}
 
 func (x *ProposalDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	mi := &file_hive_v1_swarm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2444,7 +2719,7 @@ func (x *ProposalDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided.ProtoReflect.Descriptor instead.
 func (*ProposalDecided) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ProposalDecided) GetSwarmId() string {
@@ -2578,13 +2853,17 @@ type SwarmSnapshot struct {
 	ClockUnixNano int64 `protobuf:"varint,24,opt,name=clock_unix_nano,json=clockUnixNano,proto3" json:"clock_unix_nano,omitempty"`
 	// Per agent, the version of the newest agent event the swarm followed.
 	AgentVersions map[string]uint64 `protobuf:"bytes,25,rep,name=agent_versions,json=agentVersions,proto3" json:"agent_versions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// When the swarm was dissolved; 0 if it was not.
+	DissolvedAtUnixNano int64 `protobuf:"varint,26,opt,name=dissolved_at_unix_nano,json=dissolvedAtUnixNano,proto3" json:"dissolved_at_unix_nano,omitempty"`
+	// Why it was dissolved.
+	DissolveReason string `protobuf:"bytes,27,opt,name=dissolve_reason,json=dissolveReason,proto3" json:"dissolve_reason,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *SwarmSnapshot) Reset() {
 	*x = SwarmSnapshot{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	mi := &file_hive_v1_swarm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +2875,7 @@ func (x *SwarmSnapshot) String() string {
 func (*SwarmSnapshot) ProtoMessage() {}
 
 func (x *SwarmSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	mi := &file_hive_v1_swarm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +2888,7 @@ func (x *SwarmSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SwarmSnapshot) GetSwarmId() string {
@@ -2787,6 +3066,20 @@ func (x *SwarmSnapshot) GetAgentVersions() map[string]uint64 {
 	return nil
 }
 
+func (x *SwarmSnapshot) GetDissolvedAtUnixNano() int64 {
+	if x != nil {
+		return x.DissolvedAtUnixNano
+	}
+	return 0
+}
+
+func (x *SwarmSnapshot) GetDissolveReason() string {
+	if x != nil {
+		return x.DissolveReason
+	}
+	return ""
+}
+
 // Candidate is one eligible member and its score for the task.
 type TaskAssigned_Candidate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2810,7 +3103,7 @@ type TaskAssigned_Candidate struct {
 
 func (x *TaskAssigned_Candidate) Reset() {
 	*x = TaskAssigned_Candidate{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[25]
+	mi := &file_hive_v1_swarm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2822,7 +3115,7 @@ func (x *TaskAssigned_Candidate) String() string {
 func (*TaskAssigned_Candidate) ProtoMessage() {}
 
 func (x *TaskAssigned_Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[25]
+	mi := &file_hive_v1_swarm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2902,7 +3195,7 @@ type ProposalDecided_Ballot struct {
 
 func (x *ProposalDecided_Ballot) Reset() {
 	*x = ProposalDecided_Ballot{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[26]
+	mi := &file_hive_v1_swarm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2914,7 +3207,7 @@ func (x *ProposalDecided_Ballot) String() string {
 func (*ProposalDecided_Ballot) ProtoMessage() {}
 
 func (x *ProposalDecided_Ballot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[26]
+	mi := &file_hive_v1_swarm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2927,7 +3220,7 @@ func (x *ProposalDecided_Ballot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided_Ballot.ProtoReflect.Descriptor instead.
 func (*ProposalDecided_Ballot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 0}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{25, 0}
 }
 
 func (x *ProposalDecided_Ballot) GetAgentId() string {
@@ -2966,7 +3259,7 @@ type ProposalDecided_Tally struct {
 
 func (x *ProposalDecided_Tally) Reset() {
 	*x = ProposalDecided_Tally{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[27]
+	mi := &file_hive_v1_swarm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2978,7 +3271,7 @@ func (x *ProposalDecided_Tally) String() string {
 func (*ProposalDecided_Tally) ProtoMessage() {}
 
 func (x *ProposalDecided_Tally) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[27]
+	mi := &file_hive_v1_swarm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2991,7 +3284,7 @@ func (x *ProposalDecided_Tally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided_Tally.ProtoReflect.Descriptor instead.
 func (*ProposalDecided_Tally) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 1}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{25, 1}
 }
 
 func (x *ProposalDecided_Tally) GetOption() string {
@@ -3044,7 +3337,7 @@ type SwarmSnapshot_Member struct {
 
 func (x *SwarmSnapshot_Member) Reset() {
 	*x = SwarmSnapshot_Member{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[28]
+	mi := &file_hive_v1_swarm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3056,7 +3349,7 @@ func (x *SwarmSnapshot_Member) String() string {
 func (*SwarmSnapshot_Member) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Member) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[28]
+	mi := &file_hive_v1_swarm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3069,7 +3362,7 @@ func (x *SwarmSnapshot_Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Member.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Member) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 0}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{26, 0}
 }
 
 func (x *SwarmSnapshot_Member) GetAgentId() string {
@@ -3195,7 +3488,7 @@ type SwarmSnapshot_Task struct {
 
 func (x *SwarmSnapshot_Task) Reset() {
 	*x = SwarmSnapshot_Task{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[29]
+	mi := &file_hive_v1_swarm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3207,7 +3500,7 @@ func (x *SwarmSnapshot_Task) String() string {
 func (*SwarmSnapshot_Task) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Task) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[29]
+	mi := &file_hive_v1_swarm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3220,7 +3513,7 @@ func (x *SwarmSnapshot_Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Task.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Task) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 1}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{26, 1}
 }
 
 func (x *SwarmSnapshot_Task) GetSeq() uint64 {
@@ -3395,7 +3688,7 @@ type SwarmSnapshot_Finished struct {
 
 func (x *SwarmSnapshot_Finished) Reset() {
 	*x = SwarmSnapshot_Finished{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[30]
+	mi := &file_hive_v1_swarm_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3407,7 +3700,7 @@ func (x *SwarmSnapshot_Finished) String() string {
 func (*SwarmSnapshot_Finished) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Finished) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[30]
+	mi := &file_hive_v1_swarm_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3420,7 +3713,7 @@ func (x *SwarmSnapshot_Finished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Finished.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Finished) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 2}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{26, 2}
 }
 
 func (x *SwarmSnapshot_Finished) GetSeq() uint64 {
@@ -3464,7 +3757,7 @@ type SwarmSnapshot_Proposal struct {
 
 func (x *SwarmSnapshot_Proposal) Reset() {
 	*x = SwarmSnapshot_Proposal{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[31]
+	mi := &file_hive_v1_swarm_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3476,7 +3769,7 @@ func (x *SwarmSnapshot_Proposal) String() string {
 func (*SwarmSnapshot_Proposal) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Proposal) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[31]
+	mi := &file_hive_v1_swarm_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3489,7 +3782,7 @@ func (x *SwarmSnapshot_Proposal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Proposal.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Proposal) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 3}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{26, 3}
 }
 
 func (x *SwarmSnapshot_Proposal) GetOpened() *ProposalOpened {
@@ -3520,7 +3813,7 @@ type SwarmSnapshot_Decided struct {
 
 func (x *SwarmSnapshot_Decided) Reset() {
 	*x = SwarmSnapshot_Decided{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[32]
+	mi := &file_hive_v1_swarm_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3532,7 +3825,7 @@ func (x *SwarmSnapshot_Decided) String() string {
 func (*SwarmSnapshot_Decided) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Decided) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[32]
+	mi := &file_hive_v1_swarm_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3545,7 +3838,7 @@ func (x *SwarmSnapshot_Decided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Decided.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Decided) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 4}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{26, 4}
 }
 
 func (x *SwarmSnapshot_Decided) GetProposalId() string {
@@ -3593,14 +3886,15 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
 	"atUnixNano\x12#\n" +
 	"\ragent_version\x18\x06 \x01(\x04R\fagentVersion\x12,\n" +
-	"\x06record\x18\a \x01(\v2\x14.hive.v1.TrackRecordR\x06record\"\xa6\x01\n" +
+	"\x06record\x18\a \x01(\v2\x14.hive.v1.TrackRecordR\x06record\"\xc4\x01\n" +
 	"\x0fSwarmMemberLeft\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\x04 \x01(\x03R\n" +
 	"atUnixNano\x12#\n" +
-	"\ragent_version\x18\x05 \x01(\x04R\fagentVersion\"\x8e\x01\n" +
+	"\ragent_version\x18\x05 \x01(\x04R\fagentVersion\x12\x1c\n" +
+	"\tdissolved\x18\x06 \x01(\bR\tdissolved\"\x8e\x01\n" +
 	"\x0fSwarmMemberLost\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12 \n" +
@@ -3742,7 +4036,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x03key\x18\x05 \x01(\tR\x03key\x12\x18\n" +
 	"\aattempt\x18\x06 \x01(\x05R\aattempt\x12 \n" +
 	"\fat_unix_nano\x18\a \x01(\x03R\n" +
-	"atUnixNano\"\xf4\x01\n" +
+	"atUnixNano\"\x9d\x02\n" +
 	"\rTaskCancelled\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x19\n" +
@@ -3753,7 +4047,9 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\aattempt\x18\a \x01(\x05R\aattempt\x12\x16\n" +
 	"\x06reason\x18\b \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\t \x01(\x03R\n" +
-	"atUnixNano\"d\n" +
+	"atUnixNano\x12'\n" +
+	"\x0fswarm_dissolved\x18\n" +
+	" \x01(\bR\x0eswarmDissolved\"d\n" +
 	"\x0eSwarmRunPaused\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x15\n" +
 	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12 \n" +
@@ -3776,6 +4072,30 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\bprevious\x18\x02 \x01(\v2\x0f.hive.v1.BudgetR\bprevious\x12'\n" +
 	"\x06budget\x18\x03 \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12 \n" +
 	"\fat_unix_nano\x18\x04 \x01(\x03R\n" +
+	"atUnixNano\"\xcf\x03\n" +
+	"\x14SwarmSettingsChanged\x12\x19\n" +
+	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x18\n" +
+	"\achanged\x18\x02 \x03(\tR\achanged\x12\x1a\n" +
+	"\btopology\x18\x03 \x01(\tR\btopology\x12/\n" +
+	"\aweights\x18\x04 \x01(\v2\x15.hive.v1.SwarmWeightsR\aweights\x12\x19\n" +
+	"\bmin_size\x18\x05 \x01(\rR\aminSize\x12\x19\n" +
+	"\bmax_size\x18\x06 \x01(\rR\amaxSize\x12+\n" +
+	"\x11previous_topology\x18\a \x01(\tR\x10previousTopology\x12@\n" +
+	"\x10previous_weights\x18\b \x01(\v2\x15.hive.v1.SwarmWeightsR\x0fpreviousWeights\x12*\n" +
+	"\x11previous_min_size\x18\t \x01(\rR\x0fpreviousMinSize\x12*\n" +
+	"\x11previous_max_size\x18\n" +
+	" \x01(\rR\x0fpreviousMaxSize\x12\x16\n" +
+	"\x06reason\x18\v \x01(\tR\x06reason\x12 \n" +
+	"\fat_unix_nano\x18\f \x01(\x03R\n" +
+	"atUnixNano\"\xf4\x01\n" +
+	"\x0eSwarmDissolved\x12\x19\n" +
+	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06forced\x18\x03 \x01(\bR\x06forced\x12!\n" +
+	"\fmembers_left\x18\x04 \x01(\rR\vmembersLeft\x12'\n" +
+	"\x0ftasks_cancelled\x18\x05 \x01(\rR\x0etasksCancelled\x12)\n" +
+	"\x10proposals_closed\x18\x06 \x01(\rR\x0fproposalsClosed\x12 \n" +
+	"\fat_unix_nano\x18\a \x01(\x03R\n" +
 	"atUnixNano\"\x9f\x02\n" +
 	"\x0eProposalOpened\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x1f\n" +
@@ -3823,7 +4143,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x05Tally\x12\x16\n" +
 	"\x06option\x18\x01 \x01(\tR\x06option\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\rR\x05votes\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xe5\x13\n" +
+	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xc3\x14\n" +
 	"\rSwarmSnapshot\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -3851,7 +4171,9 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x0ftasks_cancelled\x18\x16 \x01(\x04R\x0etasksCancelled\x128\n" +
 	"\x18completed_duration_nanos\x18\x17 \x01(\x03R\x16completedDurationNanos\x12&\n" +
 	"\x0fclock_unix_nano\x18\x18 \x01(\x03R\rclockUnixNano\x12P\n" +
-	"\x0eagent_versions\x18\x19 \x03(\v2).hive.v1.SwarmSnapshot.AgentVersionsEntryR\ragentVersions\x1a\xcb\x02\n" +
+	"\x0eagent_versions\x18\x19 \x03(\v2).hive.v1.SwarmSnapshot.AgentVersionsEntryR\ragentVersions\x123\n" +
+	"\x16dissolved_at_unix_nano\x18\x1a \x01(\x03R\x13dissolvedAtUnixNano\x12'\n" +
+	"\x0fdissolve_reason\x18\x1b \x01(\tR\x0edissolveReason\x1a\xcb\x02\n" +
 	"\x06Member\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\"\n" +
 	"\fcapabilities\x18\x02 \x03(\tR\fcapabilities\x12'\n" +
@@ -3919,7 +4241,7 @@ func file_hive_v1_swarm_proto_rawDescGZIP() []byte {
 	return file_hive_v1_swarm_proto_rawDescData
 }
 
-var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_hive_v1_swarm_proto_goTypes = []any{
 	(*SwarmWeights)(nil),           // 0: hive.v1.SwarmWeights
 	(*SwarmCreated)(nil),           // 1: hive.v1.SwarmCreated
@@ -3942,56 +4264,60 @@ var file_hive_v1_swarm_proto_goTypes = []any{
 	(*SwarmRunResumed)(nil),        // 18: hive.v1.SwarmRunResumed
 	(*SwarmBudgetExhausted)(nil),   // 19: hive.v1.SwarmBudgetExhausted
 	(*SwarmBudgetChanged)(nil),     // 20: hive.v1.SwarmBudgetChanged
-	(*ProposalOpened)(nil),         // 21: hive.v1.ProposalOpened
-	(*VoteCast)(nil),               // 22: hive.v1.VoteCast
-	(*ProposalDecided)(nil),        // 23: hive.v1.ProposalDecided
-	(*SwarmSnapshot)(nil),          // 24: hive.v1.SwarmSnapshot
-	(*TaskAssigned_Candidate)(nil), // 25: hive.v1.TaskAssigned.Candidate
-	(*ProposalDecided_Ballot)(nil), // 26: hive.v1.ProposalDecided.Ballot
-	(*ProposalDecided_Tally)(nil),  // 27: hive.v1.ProposalDecided.Tally
-	(*SwarmSnapshot_Member)(nil),   // 28: hive.v1.SwarmSnapshot.Member
-	(*SwarmSnapshot_Task)(nil),     // 29: hive.v1.SwarmSnapshot.Task
-	(*SwarmSnapshot_Finished)(nil), // 30: hive.v1.SwarmSnapshot.Finished
-	(*SwarmSnapshot_Proposal)(nil), // 31: hive.v1.SwarmSnapshot.Proposal
-	(*SwarmSnapshot_Decided)(nil),  // 32: hive.v1.SwarmSnapshot.Decided
-	nil,                            // 33: hive.v1.SwarmSnapshot.AgentVersionsEntry
-	(*Budget)(nil),                 // 34: hive.v1.Budget
-	(*TrackRecord)(nil),            // 35: hive.v1.TrackRecord
-	(*Usage)(nil),                  // 36: hive.v1.Usage
+	(*SwarmSettingsChanged)(nil),   // 21: hive.v1.SwarmSettingsChanged
+	(*SwarmDissolved)(nil),         // 22: hive.v1.SwarmDissolved
+	(*ProposalOpened)(nil),         // 23: hive.v1.ProposalOpened
+	(*VoteCast)(nil),               // 24: hive.v1.VoteCast
+	(*ProposalDecided)(nil),        // 25: hive.v1.ProposalDecided
+	(*SwarmSnapshot)(nil),          // 26: hive.v1.SwarmSnapshot
+	(*TaskAssigned_Candidate)(nil), // 27: hive.v1.TaskAssigned.Candidate
+	(*ProposalDecided_Ballot)(nil), // 28: hive.v1.ProposalDecided.Ballot
+	(*ProposalDecided_Tally)(nil),  // 29: hive.v1.ProposalDecided.Tally
+	(*SwarmSnapshot_Member)(nil),   // 30: hive.v1.SwarmSnapshot.Member
+	(*SwarmSnapshot_Task)(nil),     // 31: hive.v1.SwarmSnapshot.Task
+	(*SwarmSnapshot_Finished)(nil), // 32: hive.v1.SwarmSnapshot.Finished
+	(*SwarmSnapshot_Proposal)(nil), // 33: hive.v1.SwarmSnapshot.Proposal
+	(*SwarmSnapshot_Decided)(nil),  // 34: hive.v1.SwarmSnapshot.Decided
+	nil,                            // 35: hive.v1.SwarmSnapshot.AgentVersionsEntry
+	(*Budget)(nil),                 // 36: hive.v1.Budget
+	(*TrackRecord)(nil),            // 37: hive.v1.TrackRecord
+	(*Usage)(nil),                  // 38: hive.v1.Usage
 }
 var file_hive_v1_swarm_proto_depIdxs = []int32{
 	0,  // 0: hive.v1.SwarmCreated.weights:type_name -> hive.v1.SwarmWeights
-	34, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
-	35, // 2: hive.v1.SwarmMemberJoined.record:type_name -> hive.v1.TrackRecord
-	25, // 3: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
+	36, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
+	37, // 2: hive.v1.SwarmMemberJoined.record:type_name -> hive.v1.TrackRecord
+	27, // 3: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
 	0,  // 4: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
 	10, // 5: hive.v1.TaskAssigned.excluded:type_name -> hive.v1.TaskExclusion
-	36, // 6: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
+	38, // 6: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
 	14, // 7: hive.v1.TaskFailed.failure:type_name -> hive.v1.TaskFailure
-	34, // 8: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
-	36, // 9: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
-	34, // 10: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
-	34, // 11: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
-	26, // 12: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	27, // 13: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
-	0,  // 14: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
-	34, // 15: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
-	36, // 16: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
-	28, // 17: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
-	29, // 18: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
-	30, // 19: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
-	31, // 20: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
-	32, // 21: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
-	33, // 22: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
-	10, // 23: hive.v1.SwarmSnapshot.Task.excluded:type_name -> hive.v1.TaskExclusion
-	21, // 24: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
-	22, // 25: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
-	26, // 26: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	36, // 8: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
+	38, // 9: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
+	36, // 10: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
+	36, // 11: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
+	0,  // 12: hive.v1.SwarmSettingsChanged.weights:type_name -> hive.v1.SwarmWeights
+	0,  // 13: hive.v1.SwarmSettingsChanged.previous_weights:type_name -> hive.v1.SwarmWeights
+	28, // 14: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	29, // 15: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
+	0,  // 16: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
+	36, // 17: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
+	38, // 18: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
+	30, // 19: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
+	31, // 20: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
+	32, // 21: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
+	33, // 22: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
+	34, // 23: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
+	35, // 24: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
+	10, // 25: hive.v1.SwarmSnapshot.Task.excluded:type_name -> hive.v1.TaskExclusion
+	23, // 26: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
+	24, // 27: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
+	28, // 28: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_swarm_proto_init() }
@@ -4007,7 +4333,7 @@ func file_hive_v1_swarm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_swarm_proto_rawDesc), len(file_hive_v1_swarm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   34,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
