@@ -72,6 +72,21 @@ type Entity interface {
 	View() any
 }
 
+// Correlator is an Entity some of whose events belong to an earlier
+// request than the command that decides them: a workflow run's events keep
+// the correlation id of the request that started the run, and a task's
+// events that of the request that submitted it, whoever sends the command
+// (a worker's result, an operator's approval). The command's id remains
+// their causation id.
+type Correlator interface {
+	// CorrelationOf returns the correlation id of msg, an event the entity
+	// decided on its current state (before any of the decision's events are
+	// applied), or "" for the command's. An event about something the
+	// same decision created (a run just started, a task just queued)
+	// therefore carries the command's.
+	CorrelationOf(msg proto.Message) string
+}
+
 // Snapshotter is an Entity whose state can be snapshotted, so that its
 // recovery applies only the events after the newest snapshot.
 type Snapshotter interface {

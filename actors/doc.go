@@ -68,6 +68,18 @@
 // Result.LastPosition is the position of the batch's last event: at or
 // after its own, so a read that waits for it sees the command.
 //
+// # Metadata
+//
+// Every event records its command's principal, its command's id as its
+// causation id and, as its correlation id, the command's (the command's own
+// id if it has none), unless the entity is a Correlator and gives the
+// event another: the events of a workflow run, of a task and of an agent's
+// task in flight keep the correlation id of the request that started the
+// run or submitted the task, whoever sends the command that decides them.
+// A reaction carries the correlation id of the event it reacts to, and
+// that event's id as its causation id, so one run's correlation id ties
+// the run, its tasks and its agents' work together.
+//
 // # Snapshots
 //
 // An entity that is a Snapshotter, on a store that is an

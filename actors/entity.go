@@ -183,7 +183,7 @@ func (a *entityActor) decideAll(batch []pending) (replies []*reply, evs []events
 			replies[i] = &reply{err: err}
 			continue
 		}
-		decided, err := toEvents(msgs, cmd, now)
+		decided, err := toEvents(msgs, cmd, now, a.correlator())
 		if err != nil {
 			replies[i] = &reply{err: err}
 			continue
@@ -283,11 +283,24 @@ func (a *entityActor) apply(env *events.Envelope) error {
 	return nil
 }
 
-// toEvents encodes decided messages as events of cmd, decided at now.
-func toEvents(msgs []proto.Message, cmd Command, now time.Time) ([]events.Event, error) {
-	md := events.Metadata{CorrelationID: cmd.CorrelationID, CausationID: cmd.ID, Principal: cmd.Principal}
+// correlator is the entity's Correlator, nil if it is none.
+func (a *entityActor) correlator() Correlator {
+	c, _ := a.entity.(Correlator)
+	return c
+}
+
+// toEvents encodes decided messages as events of cmd, decided at now,
+// each with the correlation id c gives it (if c is not nil and gives one)
+// or the command's.
+func toEvents(msgs []proto.Message, cmd Command, now time.Time, c Correlator) ([]events.Event, error) {
 	evs := make([]events.Event, len(msgs))
 	for i, m := range msgs {
+		md := events.Metadata{CorrelationID: cmd.CorrelationID, CausationID: cmd.ID, Principal: cmd.Principal}
+		if c != nil {
+			if id := c.CorrelationOf(m); id != "" {
+				md.CorrelationID = id
+			}
+		}
 		e, err := events.NewEvent(m, md)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,8 @@ package agent_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +78,16 @@ func TestDecide(t *testing.T) {
 			when:    agent.Register{Name: "x", Labels: map[string]string{"": "v", "ok": strings.Repeat("v", 257)}},
 			wantErr: decision.ErrInvalid, fields: []string{"labels", "labels.ok"},
 		},
+		{
+			name:    "too many capabilities, all bad: only their number is reported",
+			when:    agent.Register{Name: "x", Capabilities: slices.Repeat([]string{"has space"}, decision.MaxCapabilities+1)},
+			wantErr: decision.ErrInvalid, fields: []string{"capabilities"},
+		},
+		{
+			name:    "too many labels, all bad: only their number is reported",
+			when:    agent.Register{Name: "x", Labels: manyLabels(decision.MaxLabels + 1)},
+			wantErr: decision.ErrInvalid, fields: []string{"labels"},
+		},
 		{name: "unknown command", when: struct{}{}, wantErr: decision.ErrInvalid},
 	}
 	for _, tc := range tests {
@@ -142,4 +154,13 @@ func TestIDForIsStableAndDistinct(t *testing.T) {
 	if agent.IDFor("a") == agent.IDFor("A") {
 		t.Error("distinct names share an id")
 	}
+}
+
+// manyLabels is n labels with bad keys and values too long.
+func manyLabels(n int) map[string]string {
+	labels := make(map[string]string, n)
+	for i := range n {
+		labels[fmt.Sprintf("bad key %d", i)] = strings.Repeat("v", decision.MaxLabelValueLength+1)
+	}
+	return labels
 }

@@ -48,9 +48,6 @@ type Deregister struct{ Reason string }
 // CommandName implements the runtime's command naming.
 func (Deregister) CommandName() string { return "DeregisterAgent" }
 
-// MaxReasonLength bounds the reasons given to Drain and Deregister.
-const MaxReasonLength = 1000
-
 func deadline(at time.Time, timeout time.Duration) int64 {
 	if at.IsZero() || timeout <= 0 {
 		return 0
@@ -121,9 +118,9 @@ func (s *State) deregister(c Deregister) ([]proto.Message, error) {
 }
 
 func checkReason(reason string) error {
-	if len([]rune(reason)) > MaxReasonLength {
+	if len([]rune(reason)) > decision.MaxReasonLength {
 		var f decision.Fields
-		f.Add("reason", fmt.Sprintf("must be at most %d characters", MaxReasonLength))
+		f.Add("reason", fmt.Sprintf("must be at most %d characters", decision.MaxReasonLength))
 		return f.Err()
 	}
 	return nil

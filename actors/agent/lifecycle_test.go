@@ -91,7 +91,7 @@ func TestLifecycleDecisions(t *testing.T) {
 		{
 			name:    "drain with a reason too long",
 			given:   []proto.Message{registeredAt(t0)},
-			when:    agent.Drain{Reason: strings.Repeat("r", agent.MaxReasonLength+1)},
+			when:    agent.Drain{Reason: strings.Repeat("r", decision.MaxReasonLength+1)},
 			wantErr: decision.ErrInvalid,
 		},
 		{

@@ -15,9 +15,6 @@ import (
 // flight (it finished, went to another agent, or never was the agent's).
 var ErrTaskNotInFlight = fmt.Errorf("%w: task not in flight for the agent", decision.ErrConflict)
 
-// MaxProgressMessageLength bounds the message of ReportProgress.
-const MaxProgressMessageLength = 1000
-
 // ReportProgress records what the agent says about a task it works on. It
 // decides nothing: it is a note for the timeline.
 type ReportProgress struct {
@@ -36,8 +33,8 @@ func (c ReportProgress) Validate() error {
 	if c.TaskID == "" {
 		f.Add("task_id", "is required")
 	}
-	if utf8.RuneCountInString(c.Message) > MaxProgressMessageLength || !utf8.ValidString(c.Message) {
-		f.Add("message", fmt.Sprintf("must be valid UTF-8 of at most %d characters", MaxProgressMessageLength))
+	if utf8.RuneCountInString(c.Message) > decision.MaxReasonLength || !utf8.ValidString(c.Message) {
+		f.Add("message", fmt.Sprintf("must be valid UTF-8 of at most %d characters", decision.MaxReasonLength))
 	}
 	if math.IsNaN(c.Percent) || c.Percent < 0 || c.Percent > 100 {
 		f.Add("percent", "must be between 0 and 100")

@@ -13,16 +13,8 @@ import (
 	hivev1 "hive/proto/hive/v1"
 )
 
-// Limits on what an agent is registered with.
-const (
-	MaxNameLength       = 200
-	MaxCapabilities     = 64
-	MaxCapabilityLength = 64
-	MaxLabels           = 64
-	MaxLabelKeyLength   = 63
-	MaxLabelValueLength = 256
-	MaxConcurrency      = 1024
-)
+// MaxConcurrency bounds how many tasks an agent runs at once.
+const MaxConcurrency = 1024
 
 // ErrAlreadyRegistered: an agent with that name is registered.
 var ErrAlreadyRegistered = fmt.Errorf("%w: agent name already registered", decision.ErrConflict)
@@ -46,33 +38,29 @@ func (Register) CommandName() string { return "RegisterAgent" }
 // Validate checks the command on its own, before it reaches the entity.
 func (c Register) Validate() error {
 	var f decision.Fields
-	f.Name("name", c.Name, MaxNameLength)
-	if len(c.Capabilities) > MaxCapabilities {
-		f.Add("capabilities", fmt.Sprintf("at most %d capabilities", MaxCapabilities))
-	}
-	seen := make(map[string]bool, len(c.Capabilities))
-	for i, capability := range c.Capabilities {
-		field := fmt.Sprintf("capabilities[%d]", i)
-		f.Token(field, capability, MaxCapabilityLength)
-		if seen[capability] {
-			f.Add(field, fmt.Sprintf("duplicate capability %q", capability))
-		}
-		seen[capability] = true
-	}
-	if len(c.Labels) > MaxLabels {
-		f.Add("labels", fmt.Sprintf("at most %d labels", MaxLabels))
-	}
-	for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
-		v := c.Labels[k]
-		f.Token("labels", k, MaxLabelKeyLength)
-		if utf8.RuneCountInString(v) > MaxLabelValueLength || !utf8.ValidString(v) {
-			f.Add("labels."+k, fmt.Sprintf("must be valid UTF-8 of at most %d characters", MaxLabelValueLength))
-		}
-	}
+	f.Name("name", c.Name, decision.MaxNameLength)
+	f.Capabilities("capabilities", c.Capabilities)
+	checkLabels(&f, c.Labels)
 	if c.MaxConcurrency < 0 || c.MaxConcurrency > MaxConcurrency {
 		f.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d (0 means 1)", MaxConcurrency))
 	}
 	return f.Err()
+}
+
+// checkLabels checks an agent's labels: their number first, then, if it is
+// within the limit, each key and value.
+func checkLabels(f *decision.Fields, labels map[string]string) {
+	if len(labels) > decision.MaxLabels {
+		f.Add("labels", fmt.Sprintf("at most %d labels, not %d", decision.MaxLabels, len(labels)))
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		v := labels[k]
+		f.Token("labels", k, decision.MaxLabelKeyLength)
+		if utf8.RuneCountInString(v) > decision.MaxLabelValueLength || !utf8.ValidString(v) {
+			f.Add("labels."+k, fmt.Sprintf("must be valid UTF-8 of at most %d characters", decision.MaxLabelValueLength))
+		}
+	}
 }
 
 func (s *State) register(c Register) ([]proto.Message, error) {

@@ -26,6 +26,7 @@ func (s *State) Snapshot() (proto.Message, error) {
 		t := s.Tasks[id]
 		snap.Tasks = append(snap.Tasks, &hivev1.AgentSnapshot_Task{
 			TaskId: id, SwarmId: t.SwarmID, StartedAtUnixNano: nanos(t.StartedAt), DeadlineUnixNano: nanos(t.Deadline),
+			CorrelationId: t.CorrelationID,
 		})
 	}
 	return snap, nil
@@ -50,7 +51,8 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		r.Stats.MeanDuration = r.Stats.TotalDuration / time.Duration(r.Stats.Completed)
 	}
 	for _, t := range snap.GetTasks() {
-		r.Tasks[t.GetTaskId()] = Task{SwarmID: t.GetSwarmId(), StartedAt: unixNano(t.GetStartedAtUnixNano()), Deadline: unixNano(t.GetDeadlineUnixNano())}
+		r.Tasks[t.GetTaskId()] = Task{SwarmID: t.GetSwarmId(), StartedAt: unixNano(t.GetStartedAtUnixNano()), Deadline: unixNano(t.GetDeadlineUnixNano()),
+			CorrelationID: t.GetCorrelationId()}
 	}
 	*s = r
 	return nil

@@ -23,6 +23,9 @@ type Task struct {
 	StartedAt time.Time `json:"started_at"`
 	// Deadline is when the assignment times out; zero if never.
 	Deadline time.Time `json:"deadline,omitzero"`
+	// CorrelationID is the correlation id of the assignment (a run's, for
+	// a workflow step), which the agent's events about the task keep.
+	CorrelationID string `json:"correlation_id,omitempty"`
 }
 
 // Stats are an agent's results, from its AgentTaskFinished events.
@@ -181,7 +184,8 @@ func (s *State) applyWork(env *events.Envelope, msg proto.Message) bool {
 		if s.Tasks == nil {
 			s.Tasks = map[string]Task{}
 		}
-		s.Tasks[m.GetTaskId()] = Task{SwarmID: m.GetSwarmId(), StartedAt: env.RecordedAt, Deadline: unixNano(m.GetDeadlineUnixNano())}
+		s.Tasks[m.GetTaskId()] = Task{SwarmID: m.GetSwarmId(), StartedAt: env.RecordedAt, Deadline: unixNano(m.GetDeadlineUnixNano()),
+			CorrelationID: env.CorrelationID}
 		s.sawSwarm(m.GetSwarmId(), m.GetSwarmVersion())
 	case *hivev1.AgentTaskFinished:
 		if t, ok := s.Tasks[m.GetTaskId()]; ok {

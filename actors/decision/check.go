@@ -34,9 +34,28 @@ func (f *Fields) Token(field, s string, max int) {
 	}
 	for _, r := range s {
 		if !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-/", r))) {
-			f.Add(field, fmt.Sprintf("%q: only ASCII letters, digits and . _ - / are allowed", s))
+			f.Add(field, Quote(s)+": only ASCII letters, digits and . _ - / are allowed")
 			return
 		}
+	}
+}
+
+// Capabilities checks a list of capabilities: at most MaxCapabilities
+// (a longer list is reported alone), each a Token of at most
+// MaxCapabilityLength bytes, none twice.
+func (f *Fields) Capabilities(field string, capabilities []string) {
+	if len(capabilities) > MaxCapabilities {
+		f.Add(field, fmt.Sprintf("at most %d capabilities, not %d", MaxCapabilities, len(capabilities)))
+		return
+	}
+	seen := make(map[string]bool, len(capabilities))
+	for i, c := range capabilities {
+		item := fmt.Sprintf("%s[%d]", field, i)
+		f.Token(item, c, MaxCapabilityLength)
+		if seen[c] {
+			f.Add(item, fmt.Sprintf("duplicate capability %s", Quote(c)))
+		}
+		seen[c] = true
 	}
 }
 

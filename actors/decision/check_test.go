@@ -1,6 +1,9 @@
 package decision_test
 
 import (
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"hive/actors/decision"
@@ -34,6 +37,48 @@ func TestChecks(t *testing.T) {
 			}
 			if tc.bad && f[0].Reason == "" {
 				t.Fatal("a rejection without a reason")
+			}
+		})
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	tests := []struct {
+		name   string
+		caps   []string
+		fields []string
+	}{
+		{"none", nil, nil},
+		{"distinct", []string{"code", "review"}, nil},
+		{"bad and duplicate", []string{"code", "a b", "code"}, []string{"capabilities[1]", "capabilities[2]"}},
+		{"too many: only their number", slices.Repeat([]string{"a b"}, decision.MaxCapabilities+1), []string{"capabilities"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var f decision.Fields
+			f.Capabilities("capabilities", tc.caps)
+			var got []string
+			for _, e := range f {
+				got = append(got, e.Field)
+			}
+			if !slices.Equal(got, tc.fields) {
+				t.Fatalf("fields = %v, want %v", got, tc.fields)
+			}
+		})
+	}
+}
+
+func TestQuote(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"short", "a\"b", `"a\"b"`},
+		{"exactly the limit", strings.Repeat("x", decision.MaxQuoted), strconv.Quote(strings.Repeat("x", decision.MaxQuoted))},
+		{"long", strings.Repeat("x", 1<<20), strconv.Quote(strings.Repeat("x", decision.MaxQuoted)) + "..."},
+		{"cut before a character", strings.Repeat("x", decision.MaxQuoted-1) + "é", strconv.Quote(strings.Repeat("x", decision.MaxQuoted-1)) + "..."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := decision.Quote(tc.in); got != tc.want {
+				t.Fatalf("Quote = %s, want %s", got, tc.want)
 			}
 		})
 	}

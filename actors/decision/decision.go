@@ -6,7 +6,9 @@ package decision
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 var (
@@ -57,4 +59,22 @@ func (f Fields) Err() error {
 		return nil
 	}
 	return &InvalidError{Fields: f}
+}
+
+// MaxQuoted bounds, in bytes, how much of a value a client sent a reason
+// repeats (see Quote).
+const MaxQuoted = 64
+
+// Quote quotes a value a client sent, as %q does, for a reason to name it:
+// at most MaxQuoted bytes of it (cut at a character's start), followed by
+// "..." when there was more, so that an error never repeats a large value.
+func Quote(s string) string {
+	if len(s) <= MaxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := MaxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
 }

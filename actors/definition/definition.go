@@ -22,12 +22,6 @@ import (
 // "definition-<id>".
 const Kind = "definition"
 
-// Limits on a definition.
-const (
-	MaxNameLength        = 200
-	MaxDescriptionLength = 2000
-)
-
 var (
 	// ErrNotFound: no definition of that name was saved.
 	ErrNotFound = fmt.Errorf("%w: workflow definition", decision.ErrNotFound)
@@ -70,8 +64,8 @@ func (Save) CommandName() string { return "SaveDefinition" }
 // Validate checks the command on its own, before it reaches the entity.
 func (c Save) Validate() error {
 	var f decision.Fields
-	f.Name("name", c.Name, MaxNameLength)
-	f.Text("description", c.Description, MaxDescriptionLength, true)
+	f.Name("name", c.Name, decision.MaxNameLength)
+	f.Text("description", c.Description, decision.MaxDescriptionLength, true)
 	if len(c.Steps) == 0 {
 		f.Add("steps", "at least one step is required")
 	}

@@ -14,7 +14,6 @@ import (
 
 // Limits on reported usage.
 const (
-	MaxModelLength = 200
 	// MaxTokens bounds one report's token counts, far above any model's
 	// context, so that sums cannot overflow.
 	MaxTokens = int64(1) << 40
@@ -53,8 +52,8 @@ func (u Usage) Add(v Usage) Usage {
 
 // Validate checks a reported usage, naming fields under prefix (e.g. "usage").
 func (u Usage) Validate(f *decision.Fields, prefix string) {
-	if !utf8.ValidString(u.Model) || utf8.RuneCountInString(u.Model) > MaxModelLength || strings.ContainsAny(u.Model, "\x00\n\r") {
-		f.Add(prefix+".model", fmt.Sprintf("must be valid UTF-8 of at most %d characters on one line", MaxModelLength))
+	if !utf8.ValidString(u.Model) || utf8.RuneCountInString(u.Model) > decision.MaxNameLength || strings.ContainsAny(u.Model, "\x00\n\r") {
+		f.Add(prefix+".model", fmt.Sprintf("must be valid UTF-8 of at most %d characters on one line", decision.MaxNameLength))
 	}
 	checkRange(f, prefix+".input_tokens", u.InputTokens, MaxTokens)
 	checkRange(f, prefix+".output_tokens", u.OutputTokens, MaxTokens)

@@ -264,8 +264,8 @@ func (s *State) ringNext(capID int, c *choice) (int, string) {
 // assigned is the TaskAssigned of choice c for task t.
 func (s *State) assigned(t *task, c *choice, now time.Time) *hivev1.TaskAssigned {
 	var deadline time.Time
-	if t.timeout > 0 {
-		deadline = now.Add(t.timeout)
+	if timeout := s.timeoutOf(t); timeout > 0 {
+		deadline = now.Add(timeout)
 	}
 	m := s.mem(c.winner)
 	ev := &hivev1.TaskAssigned{

@@ -1,6 +1,7 @@
 package swarm_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -61,6 +62,13 @@ func TestPropose(t *testing.T) {
 			name:    "one option",
 			given:   members3(),
 			when:    swarm.Propose{ProposalID: pid, Question: "q", Options: []string{"a"}, Rule: swarm.Majority, Deadline: at(1), At: t0},
+			wantErr: decision.ErrInvalid, fields: []string{"options"},
+		},
+		{
+			name:  "too many options, all the same: only their number is reported",
+			given: members3(),
+			when: swarm.Propose{ProposalID: pid, Question: "q", Options: slices.Repeat([]string{"a"}, decision.MaxOptions+1),
+				Rule: swarm.Majority, Deadline: at(1), At: t0},
 			wantErr: decision.ErrInvalid, fields: []string{"options"},
 		},
 	})

@@ -52,9 +52,9 @@ func (Create) CommandName() string { return "CreateSwarm" }
 // Validate checks the command on its own, before it reaches the entity.
 func (c Create) Validate() error {
 	var f decision.Fields
-	f.Name("name", c.Name, MaxNameLength)
+	f.Name("name", c.Name, decision.MaxNameLength)
 	if !c.Topology.valid() {
-		f.Add("topology", fmt.Sprintf("%q: must be one of mesh, ring, star, hierarchical", c.Topology))
+		f.Add("topology", decision.Quote(string(c.Topology))+": must be one of mesh, ring, star, hierarchical")
 	}
 	checkUUID(&f, "leader", c.Leader, false)
 	c.Weights.Validate(&f, "weights")
@@ -92,7 +92,7 @@ func (s *State) applyCreated(m *hivev1.SwarmCreated) {
 		id: m.GetSwarmId(), name: m.GetName(), topology: Topology(m.GetTopology()), leader: m.GetLeaderId(),
 		weights: weightsFromProto(m.GetWeights()).resolved(), minSize: int(m.GetMinSize()), maxSize: int(m.GetMaxSize()),
 		budget: ledger.BudgetFromProto(m.GetBudget()), createdAt: unixNano(m.GetAtUnixNano()),
-		ov: s.ov,
+		ov: s.ov, cfg: s.cfg,
 	}
 	if s.ov != nil {
 		s.tasks, s.keys, s.paused, s.proposals = s.tasks.draft(), s.keys.draft(), s.paused.draft(), s.proposals.draft()

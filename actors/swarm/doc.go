@@ -94,6 +94,10 @@
 //
 // An assignment ends by completion (CompleteTask), failure (FailTask),
 // timeout (Tick after its deadline), or its member being lost or leaving.
+// Its deadline is the task's Timeout after the assignment, or, for a task
+// without one, the server's default (Config.TaskTimeout, which New gives
+// the swarm and TaskAssigned records as the deadline): a member that
+// heartbeats but never reports does not hold a task forever.
 // Unless it completed, the task is retried if attempts remain and the
 // failure is retryable (timeouts, lost and departed members always are):
 // TaskAttemptFailed makes it wait Backoff·2^(attempt−1), at most
@@ -105,6 +109,13 @@
 // Completed tasks' usage is the swarm's spending. When it has reached the
 // budget and a task could be assigned, SwarmBudgetExhausted is decided once
 // and nothing is assigned until RaiseBudget sets a budget not yet reached.
+//
+// # Correlation
+//
+// A task's events after TaskQueued carry the correlation id of the
+// request that submitted it (for a workflow step, the run's), whoever sent
+// the command that decided them: State is an actors.Correlator, and each
+// task keeps the correlation id of its TaskQueued.
 //
 // # Consensus
 //

@@ -56,16 +56,7 @@ func (AddMember) CommandName() string { return "AddSwarmMember" }
 func (c AddMember) Validate() error {
 	var f decision.Fields
 	checkUUID(&f, "agent_id", c.AgentID, true)
-	if len(c.Capabilities) > MaxCapabilities {
-		f.Add("capabilities", fmt.Sprintf("at most %d capabilities", MaxCapabilities))
-	}
-	for i, capability := range c.Capabilities {
-		field := fmt.Sprintf("capabilities[%d]", i)
-		f.Token(field, capability, MaxCapabilityLength)
-		if slices.Contains(c.Capabilities[:i], capability) {
-			f.Add(field, fmt.Sprintf("duplicate capability %q", capability))
-		}
-	}
+	f.Capabilities("capabilities", c.Capabilities)
 	if c.MaxConcurrency < 0 || c.MaxConcurrency > MaxConcurrency {
 		f.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d (0 means 1)", MaxConcurrency))
 	}
@@ -136,8 +127,8 @@ func (s *State) addMember(c AddMember) error {
 	if s.member(c.AgentID) >= 0 || s.followed(c.AgentID, c.AgentVersion) {
 		return nil
 	}
-	if s.maxSize > 0 && len(s.members) >= s.maxSize {
-		return fmt.Errorf("%w: %s has %d members, its maximum", ErrSwarmFull, s.id, s.maxSize)
+	if limit := s.memberLimit(); len(s.members) >= limit {
+		return fmt.Errorf("%w: %s has %d members, its maximum", ErrSwarmFull, s.id, limit)
 	}
 	s.emit(&hivev1.SwarmMemberJoined{
 		SwarmId: s.id, AgentId: c.AgentID, Capabilities: slices.Clone(c.Capabilities),
@@ -152,6 +143,15 @@ func (s *State) addMember(c AddMember) error {
 	}
 	s.assign(c.At)
 	return nil
+}
+
+// memberLimit is how many members the swarm admits: its MaxSize, or
+// MaxMembers if it has none.
+func (s *State) memberLimit() int {
+	if s.maxSize > 0 {
+		return s.maxSize
+	}
+	return MaxMembers
 }
 
 func (s *State) removeMember(c RemoveMember) error {

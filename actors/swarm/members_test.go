@@ -1,6 +1,7 @@
 package swarm_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,15 @@ func leaderChanged(to, from string, reason string) *hivev1.SwarmLeaderChanged {
 func retrying(q *hivev1.TaskQueued, attempts int32, backoff time.Duration) *hivev1.TaskQueued {
 	q.MaxAttempts, q.BackoffNanos = attempts, int64(backoff)
 	return q
+}
+
+// fullSwarm is a mesh swarm without a MaxSize, with MaxMembers members.
+func fullSwarm() []proto.Message {
+	evs := []proto.Message{created(swarm.Mesh)}
+	for n := range swarm.MaxMembers {
+		evs = append(evs, joined(n+1, 1))
+	}
+	return evs
 }
 
 func TestAddMember(t *testing.T) {
@@ -65,6 +75,12 @@ func TestAddMember(t *testing.T) {
 			given:   []proto.Message{withMaxSize(created(swarm.Mesh), 1), joined(1, 1)},
 			when:    swarm.AddMember{AgentID: ag(2), At: t0},
 			wantErr: swarm.ErrSwarmFull, msg: "1 members",
+		},
+		{
+			name:    "a swarm without a maximum admits MaxMembers",
+			given:   fullSwarm(),
+			when:    swarm.AddMember{AgentID: ag(swarm.MaxMembers + 1), At: t0},
+			wantErr: swarm.ErrSwarmFull, msg: fmt.Sprintf("%d members", swarm.MaxMembers),
 		},
 		{
 			name:  "the first member of a star swarm leads it",

@@ -20,12 +20,8 @@ const (
 	Weighted  Rule = "weighted"
 )
 
-// Limits on proposals.
+// Defaults and limits of proposals.
 const (
-	MaxQuestionLength = 2000
-	MinOptions        = 2
-	MaxOptions        = 20
-	MaxOptionLength   = 200
 	// DefaultQuorum is the quorum of a proposal that names none.
 	DefaultQuorum = 0.5
 	// MinVoteWeight is the least weight of a vote under the weighted rule.
@@ -60,23 +56,10 @@ func (c Propose) Validate() error {
 	if c.Question == "" {
 		f.Add("question", "is required")
 	}
-	f.Text("question", c.Question, MaxQuestionLength, true)
-	if len(c.Options) < MinOptions || len(c.Options) > MaxOptions {
-		f.Add("options", fmt.Sprintf("must be %d to %d options", MinOptions, MaxOptions))
-	}
-	for i, o := range c.Options {
-		field := fmt.Sprintf("options[%d]", i)
-		switch {
-		case o == "":
-			f.Add(field, "is required")
-		case slices.Contains(c.Options[:i], o):
-			f.Add(field, fmt.Sprintf("duplicate option %q", o))
-		default:
-			f.Text(field, o, MaxOptionLength, false)
-		}
-	}
+	f.Text("question", c.Question, decision.MaxDescriptionLength, true)
+	checkOptions(&f, c.Options)
 	if c.Rule != Majority && c.Rule != Unanimous && c.Rule != Weighted {
-		f.Add("rule", fmt.Sprintf("%q: must be one of majority, unanimous, weighted", c.Rule))
+		f.Add("rule", decision.Quote(string(c.Rule))+": must be one of majority, unanimous, weighted")
 	}
 	if !(c.Quorum >= 0 && c.Quorum <= 1) {
 		f.Add("quorum", "must be more than 0 and at most 1 (0 means 0.5)")
@@ -84,9 +67,31 @@ func (c Propose) Validate() error {
 	if !c.Deadline.After(c.At) {
 		f.Add("deadline", "must be after at")
 	}
-	f.Text("proposed_by", c.ProposedBy, MaxNameLength, false)
+	f.Text("proposed_by", c.ProposedBy, decision.MaxNameLength, false)
 	checkAt(&f, "at", c.At)
 	return f.Err()
+}
+
+// checkOptions checks a proposal's options: their number first, then, if
+// it is within the limits, each option.
+func checkOptions(f *decision.Fields, options []string) {
+	if len(options) < decision.MinOptions || len(options) > decision.MaxOptions {
+		f.Add("options", fmt.Sprintf("must be %d to %d options, not %d", decision.MinOptions, decision.MaxOptions, len(options)))
+		return
+	}
+	seen := make(map[string]bool, len(options))
+	for i, o := range options {
+		field := fmt.Sprintf("options[%d]", i)
+		switch {
+		case o == "":
+			f.Add(field, "is required")
+		case seen[o]:
+			f.Add(field, fmt.Sprintf("duplicate option %s", decision.Quote(o)))
+		default:
+			f.Text(field, o, decision.MaxOptionLength, false)
+		}
+		seen[o] = true
+	}
 }
 
 // Vote casts a member's vote on an open proposal. Casting the same vote
@@ -170,7 +175,7 @@ func (s *State) vote(c Vote) error {
 	}
 	if !slices.Contains(p.opened.GetOptions(), c.Option) {
 		var f decision.Fields
-		f.Add("option", fmt.Sprintf("%q is not one of the proposal's options", c.Option))
+		f.Add("option", decision.Quote(c.Option)+" is not one of the proposal's options")
 		return f.Err()
 	}
 	weight := 1.0

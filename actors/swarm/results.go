@@ -14,12 +14,12 @@ import (
 // to. A result the agent already reported is ignored.
 type CompleteTask struct {
 	TaskID, AgentID string
-	// Output is the task's result (JSON), at most MaxJSONBytes; optional.
+	// Output is the task's result (JSON), at most decision.MaxJSONBytes; optional.
 	Output []byte
 	// Usage is what the work consumed; it counts against the budget.
 	Usage ledger.Usage
 	// AddSteps are steps to add to the task's workflow run (JSON, at most
-	// MaxJSONBytes), passed through to the run; optional.
+	// decision.MaxJSONBytes), passed through to the run; optional.
 	AddSteps []byte
 	At       time.Time
 }
@@ -35,6 +35,7 @@ func (c CompleteTask) Validate() error {
 	checkJSON(&f, "output", c.Output)
 	c.Usage.Validate(&f, "usage")
 	checkJSON(&f, "add_steps", c.AddSteps)
+	checkAddedSteps(&f, c.AddSteps)
 	checkAt(&f, "at", c.At)
 	return f.Err()
 }
@@ -63,7 +64,7 @@ func (c FailTask) Validate() error {
 
 func checkTaskID(f *decision.Fields, id string) {
 	if _, _, err := ParseTaskID(id); err != nil {
-		f.Add("task_id", fmt.Sprintf("%q is not a task id (<swarm id>.<sequence number>)", id))
+		f.Add("task_id", decision.Quote(id)+" is not a task id (<swarm id>.<sequence number>)")
 	}
 }
 

@@ -44,7 +44,7 @@ func checkRun(runID string, at time.Time, needAt bool) decision.Fields {
 	if runID == "" {
 		f.Add("run_id", "is required")
 	}
-	f.Text("run_id", runID, MaxKeyLength, false)
+	f.Text("run_id", runID, decision.MaxKeyLength, false)
 	if needAt {
 		checkAt(&f, "at", at)
 	}

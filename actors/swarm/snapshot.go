@@ -79,7 +79,7 @@ func taskProto(t *task) *hivev1.SwarmSnapshot_Task {
 		TimeoutNanos: int64(t.timeout), Planner: t.planner, Status: string(t.status), Attempt: int32(t.attempt),
 		AgentId: t.agent, SubmittedAtUnixNano: nanos(t.submittedAt), QueuedAtUnixNano: nanos(t.queuedAt),
 		AssignedAtUnixNano: nanos(t.assignedAt), DeadlineUnixNano: nanos(t.deadline), RetryAtUnixNano: nanos(t.retryAt),
-		LastAgentId: t.lastAgent, LastCause: t.lastCause, Excluded: exclusionsProto(t.excluded),
+		LastAgentId: t.lastAgent, LastCause: t.lastCause, Excluded: exclusionsProto(t.excluded), CorrelationId: t.correlation,
 	}
 }
 
@@ -90,7 +90,7 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		return fmt.Errorf("swarm: cannot restore from %T", msg)
 	}
 	r := State{
-		id: snap.GetSwarmId(), name: snap.GetName(), topology: Topology(snap.GetTopology()), leader: snap.GetLeaderId(),
+		cfg: s.cfg, id: snap.GetSwarmId(), name: snap.GetName(), topology: Topology(snap.GetTopology()), leader: snap.GetLeaderId(),
 		weights: weightsFromProto(snap.GetWeights()), minSize: int(snap.GetMinSize()), maxSize: int(snap.GetMaxSize()),
 		budget: ledger.BudgetFromProto(snap.GetBudget()), spent: ledger.FromProto(snap.GetSpent()),
 		exhausted: snap.GetBudgetExhausted(), createdAt: unixNano(snap.GetCreatedAtUnixNano()), version: version,
@@ -155,7 +155,7 @@ func (s *State) restoreTask(p *hivev1.SwarmSnapshot_Task) {
 		submittedAt: unixNano(p.GetSubmittedAtUnixNano()), queuedAt: unixNano(p.GetQueuedAtUnixNano()),
 		assignedAt: unixNano(p.GetAssignedAtUnixNano()), deadline: unixNano(p.GetDeadlineUnixNano()),
 		retryAt: unixNano(p.GetRetryAtUnixNano()), lastAgent: p.GetLastAgentId(), lastCause: p.GetLastCause(),
-		excluded: exclusionsFrom(p.GetExcluded()),
+		excluded: exclusionsFrom(p.GetExcluded()), correlation: p.GetCorrelationId(),
 	}
 	s.tasks.set(t.seq, t)
 	if t.key != "" {

@@ -20,7 +20,7 @@ type SubmitTask struct {
 	RunID, StepID string
 	// Capability is the capability a member needs; "" is any.
 	Capability string
-	// Input is the task's input (JSON), at most MaxJSONBytes; optional.
+	// Input is the task's input (JSON), at most decision.MaxJSONBytes; optional.
 	Input []byte
 	// Priority is 0 (lowest) to MaxPriority.
 	Priority int
@@ -29,7 +29,8 @@ type SubmitTask struct {
 	// Backoff is the wait before the first retry, doubled for each later
 	// one, at most MaxRetryWait.
 	Backoff time.Duration
-	// Timeout is how long one attempt may run; 0 is no limit.
+	// Timeout is how long one attempt may run; 0 is the swarm's default
+	// (Config.TaskTimeout).
 	Timeout time.Duration
 	// Planner marks a planning task (see Hierarchical).
 	Planner bool
@@ -42,11 +43,11 @@ func (SubmitTask) CommandName() string { return "SubmitTask" }
 // Validate checks the command on its own, before it reaches the entity.
 func (c SubmitTask) Validate() error {
 	var f decision.Fields
-	f.Text("key", c.Key, MaxKeyLength, false)
-	f.Text("run_id", c.RunID, MaxKeyLength, false)
-	f.Text("step_id", c.StepID, MaxKeyLength, false)
+	f.Text("key", c.Key, decision.MaxKeyLength, false)
+	f.Text("run_id", c.RunID, decision.MaxKeyLength, false)
+	f.Text("step_id", c.StepID, decision.MaxKeyLength, false)
 	if c.Capability != "" {
-		f.Token("capability", c.Capability, MaxCapabilityLength)
+		f.Token("capability", c.Capability, decision.MaxCapabilityLength)
 	}
 	checkJSON(&f, "input", c.Input)
 	if c.Priority < 0 || c.Priority > MaxPriority {
@@ -59,7 +60,7 @@ func (c SubmitTask) Validate() error {
 		f.Add("backoff", fmt.Sprintf("must be between 0 and %s", MaxRetryWait))
 	}
 	if c.Timeout < 0 || c.Timeout > MaxTimeout {
-		f.Add("timeout", fmt.Sprintf("must be between 0 (none) and %s", MaxTimeout))
+		f.Add("timeout", fmt.Sprintf("must be between 0 (the server's default) and %s", MaxTimeout))
 	}
 	checkAt(&f, "at", c.At)
 	return f.Err()

@@ -9,6 +9,7 @@ import (
 
 	"hive/actors/ledger"
 	"hive/events"
+	hivev1 "hive/proto/hive/v1"
 )
 
 // Kind is the entity kind of swarms; a swarm's stream is "swarm-<id>".
@@ -39,6 +40,9 @@ func IDFor(name string) string {
 // State is what Hive knows about one swarm, rebuilt from its events. The
 // zero State is a swarm not yet created. It is not safe for concurrent use.
 type State struct {
+	// cfg is the server's defaults, kept across the resets of creation
+	// and Restore.
+	cfg       Config
 	id, name  string
 	topology  Topology
 	leader    string
@@ -105,6 +109,11 @@ type counts struct {
 func (s *State) Apply(env *events.Envelope, msg proto.Message) error {
 	if !s.apply(msg) {
 		return fmt.Errorf("swarm %s: %w: %s", s.id, events.ErrUnknownType, env.Type)
+	}
+	if m, ok := msg.(*hivev1.TaskQueued); ok {
+		if t, ok := s.tasks.get(m.GetSeq()); ok {
+			t.correlation = env.CorrelationID
+		}
 	}
 	s.version = env.Version
 	return nil

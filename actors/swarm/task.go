@@ -1,7 +1,6 @@
 package swarm
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +53,9 @@ type task struct {
 	// lastAgent and lastCause tell how the previous attempt ended, so that
 	// a failure reported again is recognized.
 	lastAgent, lastCause string
+	// correlation is the correlation id of the request that submitted
+	// the task, which its later events keep (see CorrelationOf).
+	correlation string
 	// excluded are the members later attempts pass over (see
 	// TaskAttemptFailed.exclude_agent). Drafts share it: append to a
 	// clipped copy.
@@ -101,7 +103,7 @@ func ParseTaskID(id string) (swarmID string, seq uint64, err error) {
 	}
 	if i < 0 || err != nil || seq == 0 || !isUUID(swarmID) || TaskID(swarmID, seq) != id {
 		var f decision.Fields
-		f.Add("task_id", fmt.Sprintf("%q is not a task id (<swarm id>.<sequence number>)", id))
+		f.Add("task_id", decision.Quote(id)+" is not a task id (<swarm id>.<sequence number>)")
 		return "", 0, f.Err()
 	}
 	return swarmID, seq, nil

@@ -29,7 +29,7 @@ func (s *State) tick(c Tick) error {
 	due := func(at time.Time) bool { return !at.IsZero() && !c.Now.Before(at) }
 	for _, seq := range s.taskSeqs(func(t *task) bool { return t.status == TaskStatusAssigned && due(t.deadline) }) {
 		t, _ := s.tasks.get(seq)
-		s.endAssignment(seq, CauseTimeout, fmt.Sprintf("no result within %s", t.timeout), true, c.Now)
+		s.endAssignment(seq, CauseTimeout, fmt.Sprintf("no result within %s", t.deadline.Sub(t.assignedAt)), true, c.Now)
 	}
 	for _, seq := range s.taskSeqs(func(t *task) bool { return t.status == TaskStatusWaiting && due(t.retryAt) }) {
 		s.requeue(seq, c.Now)

@@ -10,21 +10,15 @@ import (
 	"hive/actors/decision"
 )
 
-// Limits on what commands carry.
+// Ranges of the values commands carry; their sizes are bounded by the
+// limits in package decision.
 const (
-	MaxNameLength       = 200
-	MaxCapabilities     = 64
-	MaxCapabilityLength = 64
-	MaxConcurrency      = 1024
-	// MaxMembers bounds MinSize and MaxSize.
-	MaxMembers = 10_000
-	// MaxJSONBytes bounds a task's input, output and added steps.
-	MaxJSONBytes = 256 << 10
-	// MaxKeyLength bounds a task's key, run id and step id.
-	MaxKeyLength    = 512
-	MaxReasonLength = 1000
-	MaxPriority     = 9
-	MaxAttempts     = 100
+	MaxConcurrency = 1024
+	// MaxMembers bounds MinSize and MaxSize, and how many members a swarm
+	// without a MaxSize admits.
+	MaxMembers  = 10_000
+	MaxPriority = 9
+	MaxAttempts = 100
 	// MaxTimeout bounds a task's timeout.
 	MaxTimeout = 7 * 24 * time.Hour
 	// MaxRetryWait bounds the wait before a retry, and so Backoff.
@@ -45,17 +39,30 @@ func checkUUID(f *decision.Fields, field, s string, required bool) {
 	case s == "":
 		f.Add(field, "is required")
 	case !isUUID(s):
-		f.Add(field, fmt.Sprintf("%q is not a UUID", s))
+		f.Add(field, decision.Quote(s)+" is not a UUID")
 	}
 }
 
-// checkJSON checks an optional JSON value of at most MaxJSONBytes.
+// checkJSON checks an optional JSON value of at most decision.MaxJSONBytes.
 func checkJSON(f *decision.Fields, field string, b []byte) {
 	switch {
-	case len(b) > MaxJSONBytes:
-		f.Add(field, fmt.Sprintf("must be at most %d bytes", MaxJSONBytes))
+	case len(b) > decision.MaxJSONBytes:
+		f.Add(field, fmt.Sprintf("must be at most %d bytes", decision.MaxJSONBytes))
 	case len(b) > 0 && !json.Valid(b):
 		f.Add(field, "must be valid JSON")
+	}
+}
+
+// checkAddedSteps refuses a JSON array of more than decision.MaxSteps steps
+// to add to a run. The run checks the steps themselves, and the size of the
+// run they would make; whatever is not an array is left for it to refuse.
+func checkAddedSteps(f *decision.Fields, b []byte) {
+	var steps []json.RawMessage
+	if len(b) == 0 || len(b) > decision.MaxJSONBytes || json.Unmarshal(b, &steps) != nil {
+		return
+	}
+	if len(steps) > decision.MaxSteps {
+		f.Add("add_steps", fmt.Sprintf("a run has at most %d steps, not %d added ones", decision.MaxSteps, len(steps)))
 	}
 }
 
@@ -66,5 +73,5 @@ func checkAt(f *decision.Fields, field string, at time.Time) {
 }
 
 func checkReason(f *decision.Fields, reason string) {
-	f.Text("reason", reason, MaxReasonLength, true)
+	f.Text("reason", reason, decision.MaxReasonLength, true)
 }

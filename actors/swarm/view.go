@@ -87,6 +87,9 @@ type Task struct {
 	// member is eligible: earlier attempts failed, timed out or were lost
 	// on them.
 	Excluded []Exclusion `json:"excluded,omitempty"`
+	// CorrelationID is the correlation id of the request that submitted
+	// the task (a run's, for a step), which its events carry.
+	CorrelationID string `json:"correlation_id,omitempty"`
 }
 
 // Exclusion is a member a task's later attempts pass over, and why.
@@ -172,6 +175,7 @@ func (s *State) taskView(t *task) Task {
 		Input: slices.Clone(t.input), Priority: t.priority, MaxAttempts: t.maxAttempts, Backoff: t.backoff,
 		Timeout: t.timeout, Planner: t.planner, Status: t.status, Attempt: t.attempt, AgentID: t.agent,
 		SubmittedAt: t.submittedAt, QueuedAt: t.queuedAt, AssignedAt: t.assignedAt, Deadline: t.deadline, RetryAt: t.retryAt,
+		CorrelationID: t.correlation,
 	}
 	for _, e := range t.excluded {
 		v.Excluded = append(v.Excluded, Exclusion{AgentID: e.agent, Cause: e.cause, Attempt: e.attempt})

@@ -43,9 +43,6 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// MaxNameLength limits a token's name.
-const MaxNameLength = 200
-
 var (
 	// ErrNotFound: no token with that id was created.
 	ErrNotFound = fmt.Errorf("%w: token", decision.ErrNotFound)
@@ -88,7 +85,7 @@ func (c Create) Validate() error {
 	if _, err := uuid.Parse(c.TokenID); err != nil {
 		f.Add("id", "must be a UUID")
 	}
-	f.Text("name", c.Name, MaxNameLength, false)
+	f.Text("name", c.Name, decision.MaxNameLength, false)
 	switch {
 	case !c.Role.Valid():
 		f.Add("role", "must be admin, operator, agent or viewer")

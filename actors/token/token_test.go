@@ -59,7 +59,7 @@ func TestDecide(t *testing.T) {
 		{name: "an operator token with an agent", when: create(token.RoleOperator, agentID), wantErr: decision.ErrInvalid, wantField: "agent_id"},
 		{name: "an unknown role", when: create("root", ""), wantErr: decision.ErrInvalid, wantField: "role"},
 		{
-			name: "a name too long", when: token.Create{TokenID: id, Name: strings.Repeat("n", token.MaxNameLength+1), Role: token.RoleViewer, SecretHash: hash, At: t0},
+			name: "a name too long", when: token.Create{TokenID: id, Name: strings.Repeat("n", decision.MaxNameLength+1), Role: token.RoleViewer, SecretHash: hash, At: t0},
 			wantErr: decision.ErrInvalid, wantField: "name",
 		},
 		{name: "no hash", when: token.Create{TokenID: id, Role: token.RoleViewer, At: t0}, wantErr: decision.ErrInvalid, wantField: "secret_hash"},

@@ -20,6 +20,7 @@ func (s *State) Apply(env *events.Envelope, msg proto.Message) error {
 	switch m := msg.(type) {
 	case *hivev1.RunStarted:
 		err = s.applyStarted(m, at(env, m.GetAtUnixNano()))
+		s.CorrelationID = env.CorrelationID
 	case *hivev1.StepsAdded:
 		err = s.addSteps(m.GetSteps(), m.GetByStep(), at(env, m.GetAtUnixNano()))
 		s.note(m.GetAtUnixNano(), env, "steps_added", m.GetByStep(), "", fmt.Sprintf("planner added %d steps", len(m.GetSteps())))

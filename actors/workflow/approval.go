@@ -48,8 +48,8 @@ func checkDecision(stepID, by, comment string) error {
 	if stepID == "" {
 		f.Add("step_id", "is required")
 	}
-	f.Text("by", by, MaxByLength, true)
-	f.Text("comment", comment, MaxReasonLength, true)
+	f.Text("by", by, decision.MaxNameLength, true)
+	f.Text("comment", comment, decision.MaxReasonLength, true)
 	return f.Err()
 }
 

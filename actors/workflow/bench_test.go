@@ -4,32 +4,34 @@ import (
 	"fmt"
 	"testing"
 
+	"hive/actors/decision"
 	"hive/actors/workflow"
 	"hive/events"
 	hivev1 "hive/proto/hive/v1"
 )
 
-// BenchmarkRun1000Steps drives the pure decisions of whole runs: Start,
+// BenchmarkRun100Steps drives the pure decisions of whole runs: Start,
 // then CompleteStep for each dispatched step, applying every decided event,
 // until the run completes. It reports steps completed per second.
+func BenchmarkRun100Steps(b *testing.B) {
+	b.Run("wide", func(b *testing.B) { benchmarkRun(b, wide(100)) })
+	b.Run("deep", func(b *testing.B) { benchmarkRun(b, chain(100)) })
+}
+
+// BenchmarkRun1000Steps is BenchmarkRun100Steps at decision.MaxSteps:
+// steps/s close to the 100-step figures show the cost per step does not
+// grow with the run.
 func BenchmarkRun1000Steps(b *testing.B) {
-	b.Run("wide", func(b *testing.B) { benchmarkRun(b, wide(1000)) })
-	b.Run("deep", func(b *testing.B) { benchmarkRun(b, chain(1000)) })
+	b.Run("wide", func(b *testing.B) { benchmarkRun(b, wide(decision.MaxSteps)) })
+	b.Run("deep", func(b *testing.B) { benchmarkRun(b, chain(decision.MaxSteps)) })
+	b.Run("fan-in", func(b *testing.B) { benchmarkRun(b, fanIn(decision.MaxSteps)) })
 }
 
-// BenchmarkRun10000Steps is BenchmarkRun1000Steps at MaxSteps: steps/s
-// close to the 1,000-step figures show the cost per step does not grow
-// with the run.
-func BenchmarkRun10000Steps(b *testing.B) {
-	b.Run("wide", func(b *testing.B) { benchmarkRun(b, wide(10_000)) })
-	b.Run("deep", func(b *testing.B) { benchmarkRun(b, chain(10_000)) })
-	b.Run("fan-in", func(b *testing.B) { benchmarkRun(b, fanIn(10_000)) })
-}
-
-// BenchmarkView10000Steps measures View of a completed run of MaxSteps
-// steps with small outputs; the runtime takes a view after every command.
-func BenchmarkView10000Steps(b *testing.B) {
-	s := runToCompletion(b, wide(10_000))
+// BenchmarkView1000Steps measures View of a completed run of
+// decision.MaxSteps steps with small outputs; the runtime takes a view
+// after every command.
+func BenchmarkView1000Steps(b *testing.B) {
+	s := runToCompletion(b, wide(decision.MaxSteps))
 	b.ResetTimer()
 	for b.Loop() {
 		_ = s.View()

@@ -27,7 +27,7 @@ func (RaiseBudget) workflowCommand()    {}
 func (s *State) raiseBudget(c RaiseBudget) ([]proto.Message, error) {
 	var f decision.Fields
 	c.Budget.Validate(&f, "budget")
-	f.Text("by", c.By, MaxByLength, true)
+	f.Text("by", c.By, decision.MaxNameLength, true)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

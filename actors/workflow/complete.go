@@ -7,12 +7,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"hive/actors/decision"
 	"hive/actors/ledger"
 	hivev1 "hive/proto/hive/v1"
 )
-
-// MaxOutputBytes bounds a step's output.
-const MaxOutputBytes = 256 << 10
 
 // CompleteStep records that the task Key completed with Output. The usage
 // is added to the run's ledger, the step's dependents that waited only for
@@ -31,7 +29,7 @@ type CompleteStep struct {
 	Key     string
 	TaskID  string
 	AgentID string
-	// Output is the step's output, JSON of at most MaxOutputBytes; empty
+	// Output is the step's output, JSON of at most decision.MaxJSONBytes; empty
 	// means null.
 	Output   json.RawMessage
 	Usage    ledger.Usage
@@ -93,8 +91,8 @@ func checkOutput(out json.RawMessage) (json.RawMessage, string) {
 	switch {
 	case len(out) == 0:
 		return json.RawMessage("null"), ""
-	case len(out) > MaxOutputBytes:
-		return nil, fmt.Sprintf("its output is %d bytes, over the limit of %d", len(out), MaxOutputBytes)
+	case len(out) > decision.MaxJSONBytes:
+		return nil, fmt.Sprintf("its output is %d bytes, over the limit of %d", len(out), decision.MaxJSONBytes)
 	case !json.Valid(out):
 		return nil, "its output is not valid JSON"
 	}

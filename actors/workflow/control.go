@@ -53,8 +53,8 @@ func (Cancel) workflowCommand()    {}
 
 func checkByReason(by, reason string) error {
 	var f decision.Fields
-	f.Text("by", by, MaxByLength, true)
-	f.Text("reason", reason, MaxReasonLength, true)
+	f.Text("by", by, decision.MaxNameLength, true)
+	f.Text("reason", reason, decision.MaxReasonLength, true)
 	return f.Err()
 }
 

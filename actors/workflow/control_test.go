@@ -37,7 +37,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		{name: "pause a failed run", given: with(failed("a", 1, "x"), runFailed("a", "x")), when: workflow.Pause{}, wantErr: decision.ErrConflict},
 		{name: "pause a cancelled run", given: with(cancelled("", "", nil)), when: workflow.Pause{}, wantErr: workflow.ErrRunFinished},
 		{
-			name: "pause with a reason too long", given: run, when: workflow.Pause{Reason: strings.Repeat("r", workflow.MaxReasonLength+1)},
+			name: "pause with a reason too long", given: run, when: workflow.Pause{Reason: strings.Repeat("r", decision.MaxReasonLength+1)},
 			wantErr: decision.ErrInvalid, fields: []string{"reason"},
 		},
 		{

@@ -4,7 +4,7 @@ package workflow
 // dependencies in ids (new steps by id; steps of the run never depend on new
 // ones). It returns the step and the index of its dependency that closes the
 // first cycle found, and the cycle's path from its first step back to it,
-// or a nil path. The search is iterative, so a chain of MaxSteps steps does
+// or a nil path. The search is iterative, so a chain of decision.MaxSteps steps does
 // not grow the stack, and visits each step and dependency once.
 func findCycle(steps []Step, ids map[string]int) (step, dep int, path []string) {
 	const (

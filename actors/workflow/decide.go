@@ -75,7 +75,7 @@ type command interface {
 func (s *State) namedStep(id string) (*stepState, error) {
 	st := s.step(id)
 	if st == nil {
-		return nil, fmt.Errorf("%w: run %s has no step %q", ErrStepNotFound, s.ID, id)
+		return nil, fmt.Errorf("%w: run %s has no step %s", ErrStepNotFound, s.ID, decision.Quote(id))
 	}
 	return st, nil
 }

@@ -35,7 +35,7 @@ func (s *State) additions(st *stepState, raw json.RawMessage) ([]Step, string) {
 	var f decision.Fields
 	checkSteps(&f, func(id string) bool { return s.step(id) != nil }, len(s.steps), steps, "add_steps")
 	if len(f) > 0 {
-		return nil, truncate("invalid steps added: "+describe(f), MaxReasonLength)
+		return nil, truncate("invalid steps added: "+describe(f), decision.MaxReasonLength)
 	}
 	for i := range steps {
 		steps[i] = steps[i].normalized()

@@ -106,7 +106,7 @@ func (s *State) failStep(c FailStep) ([]proto.Message, error) {
 	p.failStep(&hivev1.StepFailed{
 		RunId: s.ID, StepId: st.def.ID, Generation: int32(st.generation), Key: c.Key,
 		TaskId: truncate(c.TaskID, MaxIDLength), AgentId: truncate(c.AgentID, MaxIDLength),
-		Reason: truncate(c.Reason, MaxReasonLength), Usage: c.Usage.Proto(), AtUnixNano: unixNano(c.At),
+		Reason: truncate(c.Reason, decision.MaxReasonLength), Usage: c.Usage.Proto(), AtUnixNano: unixNano(c.At),
 	})
 	return p.events, nil
 }

@@ -90,7 +90,7 @@ func TestCompleteStep(t *testing.T) {
 			then: []proto.Message{failedByRun("a", "its output is not valid JSON"), runFailed("a", `step "a" failed: its output is not valid JSON`)},
 		},
 		{
-			name: "output too large", given: run, when: complete("a", 1, `"`+strings.Repeat("x", workflow.MaxOutputBytes)+`"`),
+			name: "output too large", given: run, when: complete("a", 1, `"`+strings.Repeat("x", decision.MaxJSONBytes)+`"`),
 			then: []proto.Message{
 				failedByRun("a", "its output is 262146 bytes, over the limit of 262144"),
 				runFailed("a", `step "a" failed: its output is 262146 bytes, over the limit of 262144`),
@@ -114,7 +114,7 @@ func TestFailStep(t *testing.T) {
 	fail := func(stepID, reason string) workflow.FailStep {
 		return workflow.FailStep{Key: key(stepID, 1), TaskID: "task-" + stepID, AgentID: "agent-1", Reason: reason, At: t0}
 	}
-	long := fail("a", strings.Repeat("é", workflow.MaxReasonLength+10))
+	long := fail("a", strings.Repeat("é", decision.MaxReasonLength+10))
 	runDecisions(t, []decisionCase{
 		{
 			name: "failure fails the run, naming the step", given: run, when: fail("a", "3 attempts timed out"),
@@ -130,8 +130,8 @@ func TestFailStep(t *testing.T) {
 		{
 			name: "a long reason is truncated, not refused", given: run, when: long,
 			then: []proto.Message{
-				failed("a", 1, strings.Repeat("é", workflow.MaxReasonLength-1)+"…"),
-				runFailed("a", `step "a" failed: `+strings.Repeat("é", workflow.MaxReasonLength-1)+"…"),
+				failed("a", 1, strings.Repeat("é", decision.MaxReasonLength-1)+"…"),
+				runFailed("a", `step "a" failed: `+strings.Repeat("é", decision.MaxReasonLength-1)+"…"),
 			},
 		},
 		{
@@ -198,7 +198,7 @@ func TestDispatchInputTooLargeFailsTheStep(t *testing.T) {
 	join := step("join", "r0", "r1", "r2", "r3")
 	s := given(t)
 	decide(t, s, startCmd(append(roots, join)...))
-	big := `"` + strings.Repeat("x", workflow.MaxOutputBytes-2) + `"`
+	big := `"` + strings.Repeat("x", decision.MaxJSONBytes-2) + `"`
 	for _, r := range roots[:3] {
 		decide(t, s, complete(r.ID, 1, big))
 	}

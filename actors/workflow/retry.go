@@ -30,7 +30,7 @@ func (s *State) retryStep(c RetryStep) ([]proto.Message, error) {
 	if c.StepID == "" {
 		f.Add("step_id", "is required")
 	}
-	f.Text("by", c.By, MaxByLength, true)
+	f.Text("by", c.By, decision.MaxNameLength, true)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

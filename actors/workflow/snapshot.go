@@ -22,7 +22,7 @@ func (s *State) Snapshot() (proto.Message, error) {
 		Budget: s.Budget.Proto(), Usage: s.Usage.Proto(), CreatedAtUnixNano: unixNano(s.CreatedAt),
 		StartedAtUnixNano: unixNano(s.StartedAt), FinishedAtUnixNano: unixNano(s.FinishedAt),
 		Steps: make([]*hivev1.WorkflowStepState, len(s.steps)), Timeline: make([]*hivev1.WorkflowTimelineEntry, len(entries)),
-		TimelineDropped: dropped,
+		TimelineDropped: dropped, CorrelationId: s.CorrelationID,
 	}
 	for i, st := range s.steps {
 		snap.Steps[i] = st.proto()
@@ -56,7 +56,7 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		ID: snap.GetRunId(), Name: snap.GetName(), SwarmID: snap.GetSwarmId(), Status: Status(snap.GetStatus()),
 		StatusReason: snap.GetStatusReason(), Budget: ledger.BudgetFromProto(snap.GetBudget()), Usage: ledger.FromProto(snap.GetUsage()),
 		CreatedAt: fromUnixNano(snap.GetCreatedAtUnixNano()), StartedAt: fromUnixNano(snap.GetStartedAtUnixNano()),
-		FinishedAt: fromUnixNano(snap.GetFinishedAtUnixNano()), Version: version,
+		FinishedAt: fromUnixNano(snap.GetFinishedAtUnixNano()), CorrelationID: snap.GetCorrelationId(), Version: version,
 		steps: make([]*stepState, len(snap.GetSteps())), index: make(map[string]int, len(snap.GetSteps())),
 	}
 	for i, p := range snap.GetSteps() {

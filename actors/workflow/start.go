@@ -12,15 +12,8 @@ import (
 	hivev1 "hive/proto/hive/v1"
 )
 
-// Limits on the text of commands.
-const (
-	MaxNameLength    = 200
-	MaxSwarmIDLength = 128
-	MaxByLength      = 200
-	// MaxReasonLength bounds reasons and comments given by people; longer
-	// reasons reported by the swarm are truncated instead.
-	MaxReasonLength = 1000
-)
+// MaxSwarmIDLength bounds the swarm id a run is started on.
+const MaxSwarmIDLength = 128
 
 // Start starts a run of a DAG of steps on a swarm. Steps without
 // dependencies are dispatched at once (or await approval).
@@ -45,7 +38,7 @@ func (c Start) Validate() error {
 	if _, err := uuid.Parse(c.RunID); err != nil {
 		f.Add("run_id", "must be a UUID")
 	}
-	f.Text("name", c.Name, MaxNameLength, true)
+	f.Text("name", c.Name, decision.MaxNameLength, true)
 	if !isToken(c.SwarmID, MaxSwarmIDLength, "._-:") {
 		f.Add("swarm_id", fmt.Sprintf("must be 1 to %d ASCII letters, digits, '.', '_', '-' or ':'", MaxSwarmIDLength))
 	}

@@ -24,7 +24,7 @@ func TestStart(t *testing.T) {
 	gate := gated("gate", time.Hour)
 	huge := make([]workflow.Step, 4)
 	for i := range huge {
-		huge[i] = workflow.Step{ID: fmt.Sprintf("h%d", i), Input: json.RawMessage(`"` + strings.Repeat("x", workflow.MaxInputBytes-2) + `"`)}
+		huge[i] = workflow.Step{ID: fmt.Sprintf("h%d", i), Input: json.RawMessage(`"` + strings.Repeat("x", decision.MaxJSONBytes-2) + `"`)}
 	}
 	runDecisions(t, []decisionCase{
 		{

@@ -15,7 +15,7 @@ type Step struct {
 	ID string
 	// Capability is what an agent needs to do the step; "" means any agent.
 	Capability string
-	// Input is the step's own input (JSON, at most MaxInputBytes); empty
+	// Input is the step's own input (JSON, at most decision.MaxJSONBytes); empty
 	// means null.
 	Input json.RawMessage
 	// DependsOn lists the steps that must complete first; their outputs
@@ -47,12 +47,9 @@ type RetryPolicy struct {
 	Backoff time.Duration
 }
 
-// Limits on a run's definition.
+// Ranges of a step's values; the sizes of a run's definition are bounded by
+// the limits in package decision.
 const (
-	MaxSteps           = 10_000
-	MaxStepIDLength    = 64
-	MaxCapability      = 64
-	MaxInputBytes      = 256 << 10
 	MaxAttempts        = 100
 	MaxBackoff         = time.Hour
 	MaxTimeout         = 24 * time.Hour

@@ -15,8 +15,10 @@ import (
 // Step ids must be tokens, unique within the run; dependencies must name a
 // step of the run or of steps; steps must not depend on each other in a
 // cycle (reported as its path, "a -> b -> a", where "->" reads "depends
-// on"); the run may not exceed MaxSteps; and every field must be within its
-// limit (see Step). The error is a *decision.InvalidError.
+// on"); the run may not exceed decision.MaxSteps, nor a step
+// decision.MaxDependencies; and every field must be within its limit (see
+// Step). A list over its limit is reported alone, without its items. The
+// error is a *decision.InvalidError.
 func ValidateSteps(existing map[string]bool, steps []Step, fieldPrefix string) error {
 	var f decision.Fields
 	checkSteps(&f, func(id string) bool { return existing[id] }, len(existing), steps, fieldPrefix)
@@ -27,8 +29,8 @@ func ValidateSteps(existing map[string]bool, steps []Step, fieldPrefix string) e
 // exists is true. Steps that exist never depend on new ones, so a cycle can
 // only be among the new steps.
 func checkSteps(f *decision.Fields, exists func(string) bool, count int, steps []Step, prefix string) {
-	if count+len(steps) > MaxSteps {
-		f.Add(prefix, fmt.Sprintf("a run has at most %d steps, not %d", MaxSteps, count+len(steps)))
+	if count+len(steps) > decision.MaxSteps {
+		f.Add(prefix, fmt.Sprintf("a run has at most %d steps, not %d", decision.MaxSteps, count+len(steps)))
 		return
 	}
 	ids := make(map[string]int, len(steps))
@@ -37,10 +39,10 @@ func checkSteps(f *decision.Fields, exists func(string) bool, count int, steps [
 		at := stepField{f, prefix, i}
 		checkStep(at, st)
 		if j, dup := ids[st.ID]; dup {
-			at.add(".id", fmt.Sprintf("duplicate step id %q (also %s[%d])", st.ID, prefix, j))
+			at.add(".id", fmt.Sprintf("duplicate step id %s (also %s[%d])", decision.Quote(st.ID), prefix, j))
 			unique = false
 		} else if st.ID != "" && exists(st.ID) {
-			at.add(".id", fmt.Sprintf("step %q already exists", st.ID))
+			at.add(".id", fmt.Sprintf("step %s already exists", decision.Quote(st.ID)))
 		} else {
 			ids[st.ID] = i
 		}
@@ -69,14 +71,14 @@ func (s stepField) add(sub, reason string) {
 
 func checkStep(at stepField, st Step) {
 	if !isStepID(st.ID) {
-		at.add(".id", fmt.Sprintf("%q: must be 1 to %d ASCII letters, digits, '-' or '_'", st.ID, MaxStepIDLength))
+		at.add(".id", fmt.Sprintf("%s: must be 1 to %d ASCII letters, digits, '-' or '_'", decision.Quote(st.ID), decision.MaxStepIDLength))
 	}
 	if st.Capability != "" && !isCapability(st.Capability) {
-		at.add(".capability", fmt.Sprintf("%q: must be 1 to %d ASCII letters, digits, '.', '_', '-' or '/' (or empty for any agent)", st.Capability, MaxCapability))
+		at.add(".capability", fmt.Sprintf("%s: must be 1 to %d ASCII letters, digits, '.', '_', '-' or '/' (or empty for any agent)", decision.Quote(st.Capability), decision.MaxCapabilityLength))
 	}
 	switch {
-	case len(st.Input) > MaxInputBytes:
-		at.add(".input", fmt.Sprintf("must be at most %d bytes, not %d", MaxInputBytes, len(st.Input)))
+	case len(st.Input) > decision.MaxJSONBytes:
+		at.add(".input", fmt.Sprintf("must be at most %d bytes, not %d", decision.MaxJSONBytes, len(st.Input)))
 	case len(st.Input) > 0 && !json.Valid(st.Input):
 		at.add(".input", "must be valid JSON")
 	}
@@ -101,14 +103,18 @@ func checkStep(at stepField, st Step) {
 }
 
 func checkDependencies(at stepField, st Step, ids map[string]int, exists func(string) bool) {
+	if len(st.DependsOn) > decision.MaxDependencies {
+		at.add(".depends_on", fmt.Sprintf("a step has at most %d dependencies, not %d", decision.MaxDependencies, len(st.DependsOn)))
+		return
+	}
 	seen := make(map[string]bool, len(st.DependsOn))
 	for j, dep := range st.DependsOn {
 		_, isNew := ids[dep]
 		switch {
 		case seen[dep]:
-			at.add(fmt.Sprintf(".depends_on[%d]", j), fmt.Sprintf("duplicate dependency %q", dep))
+			at.add(fmt.Sprintf(".depends_on[%d]", j), fmt.Sprintf("duplicate dependency %s", decision.Quote(dep)))
 		case !isNew && !exists(dep):
-			at.add(fmt.Sprintf(".depends_on[%d]", j), fmt.Sprintf("unknown step %q", dep))
+			at.add(fmt.Sprintf(".depends_on[%d]", j), fmt.Sprintf("unknown step %s", decision.Quote(dep)))
 		}
 		seen[dep] = true
 	}
@@ -117,12 +123,12 @@ func checkDependencies(at stepField, st Step, ids map[string]int, exists func(st
 // isStepID reports whether id is 1 to MaxStepIDLength ASCII letters, digits,
 // '-' and '_'. Step ids never contain '/', which separates a task key.
 func isStepID(id string) bool {
-	return isToken(id, MaxStepIDLength, "-_")
+	return isToken(id, decision.MaxStepIDLength, "-_")
 }
 
 // isCapability reports whether c is a capability as agents advertise them.
 func isCapability(c string) bool {
-	return isToken(c, MaxCapability, "._-/")
+	return isToken(c, decision.MaxCapabilityLength, "._-/")
 }
 
 func isToken(s string, maxLen int, extra string) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 )
 
 func TestValidateSteps(t *testing.T) {
-	many := make([]workflow.Step, workflow.MaxSteps+1)
+	many := make([]workflow.Step, decision.MaxSteps+1)
 	for i := range many {
 		many[i] = workflow.Step{ID: fmt.Sprintf("s%d", i)}
 	}
@@ -33,7 +34,7 @@ func TestValidateSteps(t *testing.T) {
 		{name: "no steps", steps: nil},
 		{name: "dependency on an existing step", existing: map[string]bool{"x": true}, steps: []workflow.Step{step("a", "x")}},
 		{name: "dependency declared later", steps: []workflow.Step{step("b", "a"), step("a")}},
-		{name: "exactly MaxSteps", steps: many[:workflow.MaxSteps]},
+		{name: "exactly MaxSteps", steps: many[:decision.MaxSteps]},
 		{
 			name: "unknown dependency", steps: []workflow.Step{step("a"), step("b", "a", "ghost")},
 			fields: []string{"steps[1].depends_on[1]"}, reason: `unknown step "ghost"`,
@@ -56,16 +57,24 @@ func TestValidateSteps(t *testing.T) {
 			fields: []string{"steps[0].id"}, reason: `step "a" already exists`,
 		},
 		{name: "duplicate dependency", steps: []workflow.Step{step("a"), step("b", "a", "a")}, fields: []string{"steps[1].depends_on[1]"}},
-		{name: "too many steps", steps: many, fields: []string{"steps"}, reason: "at most 10000 steps"},
+		{name: "too many steps", steps: many, fields: []string{"steps"}, reason: fmt.Sprintf("at most %d steps", decision.MaxSteps)},
 		{
-			name: "too many with the existing", existing: map[string]bool{"x": true}, steps: many[:workflow.MaxSteps],
+			name: "too many invalid steps: only their number is reported", steps: invalidSteps(decision.MaxSteps + 1),
+			fields: []string{"steps"},
+		},
+		{
+			name: "too many dependencies", steps: append(slices.Clone(many[:2]), workflow.Step{ID: "join", DependsOn: manyIDs(decision.MaxDependencies + 1)}),
+			fields: []string{"steps[2].depends_on"}, reason: fmt.Sprintf("at most %d dependencies", decision.MaxDependencies),
+		},
+		{
+			name: "too many with the existing", existing: map[string]bool{"x": true}, steps: many[:decision.MaxSteps],
 			fields: []string{"steps"},
 		},
 		{name: "bad input JSON", steps: with(func(s *workflow.Step) { s.Input = json.RawMessage(`{"a":`) }), fields: []string{"steps[0].input"}, reason: "valid JSON"},
 		{
 			name: "input too large",
 			steps: with(func(s *workflow.Step) {
-				s.Input = json.RawMessage(`"` + strings.Repeat("x", workflow.MaxInputBytes) + `"`)
+				s.Input = json.RawMessage(`"` + strings.Repeat("x", decision.MaxJSONBytes) + `"`)
 			}),
 			fields: []string{"steps[0].input"},
 		},
@@ -112,15 +121,34 @@ func TestValidateSteps(t *testing.T) {
 }
 
 func TestValidateStepsDeepChainHasNoCycle(t *testing.T) {
-	steps := chain(workflow.MaxSteps)
+	steps := chain(decision.MaxSteps)
 	if err := workflow.ValidateSteps(nil, steps, "steps"); err != nil {
 		t.Fatal(err)
 	}
 	steps[0].DependsOn = []string{steps[len(steps)-1].ID}
 	err := workflow.ValidateSteps(nil, steps, "steps")
-	if err == nil || !strings.Contains(err.Error(), "dependency cycle: s0 -> s9999 -> s9998") {
+	want := fmt.Sprintf("dependency cycle: s0 -> s%d -> s%d", decision.MaxSteps-1, decision.MaxSteps-2)
+	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %.200v", err)
 	}
+}
+
+// invalidSteps is n steps with the same invalid id.
+func invalidSteps(n int) []workflow.Step {
+	steps := make([]workflow.Step, n)
+	for i := range steps {
+		steps[i] = workflow.Step{ID: "!", DependsOn: []string{"!", "!"}}
+	}
+	return steps
+}
+
+// manyIDs is n ids, all unknown but for the first.
+func manyIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("s%d", i)
+	}
+	return ids
 }
 
 // chain is n steps, each depending on the one before.

@@ -22,6 +22,9 @@ type RunView struct {
 	CreatedAt    time.Time     `json:"created_at,omitzero"`
 	StartedAt    time.Time     `json:"started_at,omitzero"`
 	FinishedAt   time.Time     `json:"finished_at,omitzero"`
+	// CorrelationID is the correlation id of the request that started
+	// the run, which every event of the run and of its tasks carries.
+	CorrelationID string `json:"correlation_id,omitempty"`
 	// StepsTotal and StepsCompleted count the steps.
 	StepsTotal     int        `json:"steps_total"`
 	StepsCompleted int        `json:"steps_completed"`
@@ -85,7 +88,7 @@ func (s *State) View() any {
 	v := RunView{
 		ID: s.ID, Name: s.Name, SwarmID: s.SwarmID, Status: s.Status, StatusReason: s.StatusReason,
 		Budget: s.Budget, Usage: s.Usage, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
-		StepsTotal: len(s.steps), StepsCompleted: s.done, Steps: make([]StepView, len(s.steps)),
+		CorrelationID: s.CorrelationID, StepsTotal: len(s.steps), StepsCompleted: s.done, Steps: make([]StepView, len(s.steps)),
 		Timeline: append([]TimelineEntry{}, entries...), TimelineDropped: dropped, Version: s.Version,
 	}
 	var c viewCopier

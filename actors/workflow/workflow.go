@@ -25,6 +25,13 @@
 // tasks in flight finish and their results are recorded, so that RetryStep
 // continues from them.
 //
+// # Correlation
+//
+// Every event of a run after RunStarted carries the correlation id of the
+// request that started it (State is an actors.Correlator), so the router's
+// commands to the swarm, and the swarm's events about the run's tasks,
+// carry it too.
+//
 // # Timers
 //
 // Deadlines lists the timers an event sets or clears (approval timeouts);
@@ -42,7 +49,7 @@
 //
 // # Scale
 //
-// A run holds at most MaxSteps steps. Each step knows its dependents and how
+// A run holds at most decision.MaxSteps steps. Each step knows its dependents and how
 // many of its dependencies are not completed, so that recording a completion
 // costs in proportion to the step's dependents, not to the run. Pause,
 // resume, retry, budget changes and Tick scan the run's steps once. View
@@ -121,6 +128,9 @@ type State struct {
 	CreatedAt    time.Time
 	StartedAt    time.Time
 	FinishedAt   time.Time
+	// CorrelationID is the correlation id of the request that started the
+	// run: every later event of the run keeps it (see CorrelationOf).
+	CorrelationID string
 	// Version is the version of the run's stream this state reflects.
 	Version uint64
 

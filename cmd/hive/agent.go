@@ -2,7 +2,12 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +28,7 @@ func newAgentCommand() *cobra.Command {
 // agentRunOptions are the flags of `hive agent run`.
 type agentRunOptions struct {
 	server, token, name, swarm, exec string
+	stateDir                         string
 	capabilities                     []string
 	maxConcurrency                   int
 	timeout, pollWait                time.Duration
@@ -44,10 +50,19 @@ if it is JSON, else as a JSON string); a non-zero exit fails the task
 than --timeout is killed with its whole process group and failed. A task
 cancelled or taken away is killed and not reported.
 
+Every result is written to an outbox in --state-dir (synced to disk) before it
+is sent, and kept until Hive takes it, or answers that the task is no longer
+the agent's: while Hive is unreachable (a restart, an outage) the worker
+keeps trying, waiting 1s at first and doubling up to 30s, with jitter. A
+worker restarted with the same state dir sends what its outbox holds first,
+and does not run those tasks again. Only one worker may use a state dir.
+
 The agent joins no swarm unless --swarm is given: membership is an
 operator's decision. On SIGTERM or SIGINT the worker drains: it takes no new
-task, asks Hive to drain the agent, finishes the running tasks, deregisters
-the agent and exits 0.`,
+task, asks Hive to drain the agent, finishes the running tasks, waits up to
+30s for Hive to take their results, deregisters the agent and exits 0. If
+Hive has not taken every result by then, the agent stays registered, the
+results stay in the outbox, and the worker exits 1.`,
 		Example: `  hive agent run --name upper-1 --capability text --exec 'tr a-z A-Z' --server http://127.0.0.1:8080`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,8 +78,13 @@ the agent and exits 0.`,
 			if o.exec == "" {
 				return errors.New("--exec is required")
 			}
+			stateDir, err := o.stateDirOrDefault()
+			if err != nil {
+				return err
+			}
 			w, err := worker.New(worker.Config{Name: o.name, Capabilities: o.capabilities, MaxConcurrency: o.maxConcurrency,
-				SwarmID: o.swarm, Timeout: o.timeout, PollWait: o.pollWait}, api, worker.Shell{Command: o.exec}, logger.With("agent", o.name))
+				SwarmID: o.swarm, Timeout: o.timeout, PollWait: o.pollWait, StateDir: stateDir, Server: strings.TrimRight(o.server, "/")},
+				api, worker.Shell{Command: o.exec}, logger.With("agent", o.name))
 			if err != nil {
 				return err
 			}
@@ -82,9 +102,27 @@ the agent and exits 0.`,
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long one task may run")
 	f.StringVar(&o.swarm, "swarm", "", "a swarm to join, if any")
 	f.DurationVar(&o.pollWait, "poll-wait", 30*time.Second, "how long one assignments poll waits (at most 1m)")
+	f.StringVar(&o.stateDir, "state-dir", "", "directory of the worker's outbox of results Hive has not taken yet (default $XDG_STATE_HOME/hive/agents/<name>, or ~/.local/state/hive/agents/<name>)")
 	o.log.register(cmd)
 	for _, name := range []string{"name", "exec"} {
 		_ = cmd.MarkFlagRequired(name) // the flag exists
 	}
 	return cmd
+}
+
+// stateDirOrDefault is --state-dir, or else the agent's directory under the
+// user's state directory ($XDG_STATE_HOME, or ~/.local/state).
+func (o agentRunOptions) stateDirOrDefault() (string, error) {
+	if o.stateDir != "" {
+		return o.stateDir, nil
+	}
+	base := os.Getenv("XDG_STATE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no --state-dir, and no home directory for its default: %w", err)
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(base, "hive", "agents", url.PathEscape(o.name)), nil
 }

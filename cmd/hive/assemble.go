@@ -35,11 +35,17 @@ import (
 type settings struct {
 	dataDir          string
 	heartbeatTimeout time.Duration
-	// timerInterval is how often passed deadlines are looked for (0: the
-	// timers package's default).
+	// timerInterval is how soon an entity is woken again while a deadline
+	// stays set after a wake-up (0: the timers package's default).
 	timerInterval time.Duration
+	// taskTimeout bounds an attempt of a task without a timeout of its own
+	// (0: no bound).
+	taskTimeout time.Duration
 	// auth configures tokens: rate limits, and whether /metrics needs one.
 	auth api.AuthConfig
+	// acceptLogLoss starts on a damaged event log instead of refusing to
+	// (see pebblestore.Config.AcceptLogLoss and readModelEvidence).
+	acceptLogLoss bool
 }
 
 // hive is one assembled Hive server: its store, runtime, read side,
@@ -59,12 +65,13 @@ func (h *hive) close() error {
 	return errors.Join(errs...)
 }
 
-// kinds are the kinds of entity Hive hosts: how to create each, how to read
-// its deadlines, and how to wake it when one passes.
-func kinds() ([]actors.Kind, []timers.Kind) {
+// kinds are the kinds of entity Hive hosts: how to create each (a swarm
+// deciding with sc), how to read its deadlines, and how to wake it when one
+// passes.
+func kinds(sc swarm.Config) ([]actors.Kind, []timers.Kind) {
 	return []actors.Kind{
 			{Name: agent.Kind, New: func() actors.Entity { return &agent.State{} }, Commands: agent.Commands()},
-			{Name: swarm.Kind, New: func() actors.Entity { return &swarm.State{} }, Commands: swarm.Commands()},
+			{Name: swarm.Kind, New: func() actors.Entity { return swarm.New(sc) }, Commands: swarm.Commands()},
 			{Name: workflow.Kind, New: func() actors.Entity { return &workflow.State{} }, Commands: workflow.Commands()},
 			{Name: definition.Kind, New: func() actors.Entity { return &definition.State{} }, Commands: definition.Commands()},
 			{Name: token.Kind, New: func() actors.Entity { return &token.State{} }, Commands: token.Commands()},
@@ -126,9 +133,22 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger.With("component", "store")})
+	if err := makeDataDir(s.dataDir, logger); err != nil {
+		return nil, err
+	}
+	// The read models are restored first: their positions are evidence
+	// of how far the log went, which the store checks before it opens.
+	rm := newReadModels()
+	statesDir := filepath.Join(s.dataDir, "projections")
+	states, err := projections.OpenDir(statesDir)
 	if err != nil {
-		return nil, fmt.Errorf("open event store: %w", err)
+		return nil, err
+	}
+	saved := projections.Restore(states, logger.With("component", "projections"), rm.all()...)
+	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger.With("component", "store"),
+		Evidence: readModelEvidence(saved, statesDir), AcceptLogLoss: s.acceptLogLoss})
+	if err != nil {
+		return nil, fmt.Errorf("open event store: %w", explainLogDamage(err))
 	}
 	h.closers = append(h.closers, raw.Close)
 	store, err := instrument(raw, reg)
@@ -136,14 +156,9 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 		return nil, err
 	}
 
-	entityKinds, timerKinds := kinds()
-	rm := newReadModels()
+	entityKinds, timerKinds := kinds(swarm.Config{TaskTimeout: s.taskTimeout})
 	deadlines := timers.NewIndex(timerKinds...)
 	bus := newBus(logger, h)
-	states, err := projections.OpenDir(filepath.Join(s.dataDir, "projections"))
-	if err != nil {
-		return nil, err
-	}
 	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, append(rm.all(), deadlines)...)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"hive/actors"
 	"hive/actors/replay"
+	"hive/actors/swarm"
 )
 
 func newAuditCommand() *cobra.Command {
@@ -154,8 +155,9 @@ func writeLines[T any](w io.Writer, items []T) error {
 	return nil
 }
 
-// kindsOnly are the kinds of entity Hive hosts, for replay.
+// kindsOnly are the kinds of entity Hive hosts, for replay, which decides
+// nothing and so needs none of a swarm's defaults.
 func kindsOnly() []actors.Kind {
-	k, _ := kinds()
+	k, _ := kinds(swarm.Config{})
 	return k
 }

@@ -27,7 +27,10 @@ JSON and as its exact bytes in payload_base64) or in the compact binary
 form (length-prefixed hive.v1.StoredEvent records). Either keeps
 everything the hash chains cover: hive import restores identical events
 and hashes. Offline (--data-dir DIR and no --server, read-only) or online
-through the API.`,
+through the API, with an admin token: the server gives other tokens no
+bytes of events holding secrets (token creations), so their export is
+refused. An archive holds those secrets' hashes: keep it as private as
+the data dir.`,
 		Example: `  hive export --data-dir ./data --out hive.ndjson
   hive export --format binary --server http://hive:8080 --out hive.log`,
 		Args: cobra.NoArgs,
@@ -106,12 +109,31 @@ func exportLog(ctx context.Context, src logSource, w io.Writer, f archive.Format
 		if len(page) == 0 {
 			return n, aw.Close()
 		}
+		if err := refuseRedacted(src, page); err != nil {
+			return n, err
+		}
 		if err := writePage(aw, page); err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
 		n += uint64(len(page))
 		after = page[len(page)-1].Position
 	}
+}
+
+// refuseRedacted fails at the first event of page that src served
+// without its exact bytes: an archive holds every event exactly, as hive
+// import restores it and verifies its hash.
+func refuseRedacted(src logSource, page []events.Envelope) error {
+	rd, ok := src.(redactions)
+	if !ok {
+		return nil
+	}
+	for i := range page {
+		if e := &page[i]; rd.Redacted(e.Position) {
+			return fmt.Errorf("export: the event at position %d (%s) holds secrets, whose bytes the server gives only to an admin token: export with an admin token, or offline (--data-dir)", e.Position, e.Type)
+		}
+	}
+	return nil
 }
 
 // storedScanner is a log that hands out its events' stored bytes: the

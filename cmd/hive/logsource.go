@@ -5,10 +5,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"hive/events"
 	"hive/events/pebblestore"
@@ -47,35 +53,60 @@ func (o *remoteOptions) offline(cmd *cobra.Command) bool {
 // it); otherwise the server at --server, with the token.
 func (o *remoteOptions) logSource(cmd *cobra.Command) (logSource, error) {
 	if o.offline(cmd) {
-		return openOfflineLog(o.dataDir)
+		return openOfflineLog(o.dataDir, toolLogger(cmd.ErrOrStderr()))
 	}
 	api, err := o.client()
 	if err != nil {
 		return nil, err
 	}
-	return &onlineLog{api: api}, nil
+	return &onlineLog{api: api, redacted: map[uint64]bool{}}, nil
 }
 
-// openOfflineLog opens the event store of the data dir read-only.
-func openOfflineLog(dataDir string) (*pebblestore.Store, error) {
-	store, err := pebblestore.OpenReadOnly(pebblestore.Config{Dir: filepath.Join(dataDir, "events")})
+// openOfflineLog opens the event store of the data dir read-only, the
+// store logging to logger: pebble's own complaints (such as the file it
+// found corrupt), and a log that lost acknowledged events.
+func openOfflineLog(dataDir string, logger *slog.Logger) (*pebblestore.Store, error) {
+	store, err := pebblestore.OpenReadOnly(pebblestore.Config{Dir: filepath.Join(dataDir, "events"), Logger: logger})
 	if errors.Is(err, pebblestore.ErrInUse) {
 		return nil, fmt.Errorf("%w: read it through the server instead (--server URL)", err)
 	}
-	return store, err
+	return store, explainLogDamage(err)
+}
+
+// toolLogger is the logger of an offline tool: warnings and errors, as
+// text, to w (standard error).
+func toolLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // onlineLog reads the log through the API, asking for the payload bytes.
+// The server gives a token other than an admin's no bytes of an event that
+// holds secrets (see api.EventJSON): such an event's envelope carries its
+// redacted payload, encoded again from its JSON, so that the tools show
+// it; Redacted reports it, so that they neither verify its hash nor
+// archive it.
 type onlineLog struct {
 	api *client.Client
+	// redacted are the positions of the events read without their bytes.
+	redacted map[uint64]bool
 }
+
+// redactions is a log that may serve events without their exact bytes.
+type redactions interface {
+	// Redacted reports whether the event at pos was served without its
+	// exact payload bytes, its secrets left out.
+	Redacted(pos uint64) bool
+}
+
+// Redacted implements redactions.
+func (l *onlineLog) Redacted(pos uint64) bool { return l.redacted[pos] }
 
 func (l *onlineLog) ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error) {
 	page, err := l.api.ReadLog(ctx, client.LogRead{After: after, Limit: min(limit, maxOnlinePage), Raw: true})
 	if err != nil {
 		return nil, err
 	}
-	return toEnvelopes(page.Events)
+	return l.toEnvelopes(page.Events)
 }
 
 func (l *onlineLog) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
@@ -91,7 +122,7 @@ func (l *onlineLog) ReadStream(ctx context.Context, stream string, from uint64, 
 	if err != nil {
 		return nil, err
 	}
-	return toEnvelopes(evs)
+	return l.toEnvelopes(evs)
 }
 
 func (l *onlineLog) Head(ctx context.Context) (uint64, error) {
@@ -101,15 +132,43 @@ func (l *onlineLog) Head(ctx context.Context) (uint64, error) {
 
 func (l *onlineLog) Close() error { return nil }
 
-// toEnvelopes turns the API's events back into envelopes.
-func toEnvelopes(evs []client.Event) ([]events.Envelope, error) {
+// toEnvelopes turns the API's events back into envelopes, noting those
+// served redacted.
+func (l *onlineLog) toEnvelopes(evs []client.Event) ([]events.Envelope, error) {
 	out := make([]events.Envelope, len(evs))
 	for i := range evs {
-		if err := toEnvelope(&evs[i], &out[i]); err != nil {
+		e := &evs[i]
+		if err := toEnvelope(e, &out[i]); err != nil {
 			return nil, err
 		}
+		if len(e.Redacted) == 0 || e.PayloadBase64 != nil {
+			continue
+		}
+		if err := redactedPayload(e, &out[i]); err != nil {
+			return nil, err
+		}
+		l.redacted[e.Position] = true
 	}
 	return out, nil
+}
+
+// redactedPayload gives env, the envelope of an event served without its
+// bytes, the payload of e's redacted JSON, at its type's current schema
+// version (the JSON is upcast).
+func redactedPayload(e *client.Event, env *events.Envelope) error {
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(e.Type))
+	if err != nil {
+		return fmt.Errorf("event at position %d: %w: %s", e.Position, events.ErrUnknownType, e.Type)
+	}
+	msg := mt.New().Interface()
+	if err := protojson.Unmarshal(e.Payload, msg); err != nil {
+		return fmt.Errorf("event at position %d: its payload: %w", e.Position, err)
+	}
+	if env.Payload, err = proto.Marshal(msg); err != nil {
+		return fmt.Errorf("event at position %d: %w", e.Position, err)
+	}
+	env.SchemaVersion = events.SchemaVersion(e.Type)
+	return nil
 }
 
 func toEnvelope(e *client.Event, env *events.Envelope) error {

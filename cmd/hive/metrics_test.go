@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hive/actors"
+	"hive/actors/swarm"
 )
 
 // TestFreshMetricsListEveryCounter: a server that has done (almost)
@@ -35,7 +36,7 @@ func TestFreshMetricsListEveryCounter(t *testing.T) {
 	series("hive_store_append_failures_total", "reason", "wrong_expected_version", "duplicate_event_id", "event_too_large", "invalid_argument", "canceled", "closed", "error")
 	series("hive_live_clients_dropped_total", "reason", "slow", "too_old", "unknown_id")
 	series("hive_reactions_total", "result", "handled", "rejected", "retried")
-	entityKinds, _ := kinds()
+	entityKinds, _ := kinds(swarm.Config{})
 	for _, k := range entityKinds {
 		if len(k.Commands) == 0 {
 			t.Errorf("kind %s lists no commands", k.Name)
@@ -57,7 +58,7 @@ func TestFreshMetricsListEveryCounter(t *testing.T) {
 // names (a type with a CommandName method), so that a command added later
 // has its hive_commands_total series from the start too.
 func TestEveryCommandIsListed(t *testing.T) {
-	entityKinds, _ := kinds()
+	entityKinds, _ := kinds(swarm.Config{})
 	for _, k := range entityKinds {
 		listed := map[string]bool{}
 		for _, c := range k.Commands {

@@ -5,9 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -158,4 +162,43 @@ func (s *sim) get(t *testing.T, path string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(body)
+}
+
+// TestLogToolsOnlineWithoutSecrets runs the online log tools with a viewer
+// token, which the server gives no secret's hash: events list shows the
+// token events without it, verify checks everything else and says what it
+// could not, and export refuses rather than write an archive that cannot
+// be restored. An admin's export holds the exact bytes.
+func TestLogToolsOnlineWithoutSecrets(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	someActivity(t, s)
+	var created struct {
+		Token string `json:"token"`
+	}
+	s.must(t, http.MethodPost, "/v1/tokens", map[string]any{"role": "viewer", "name": "auditor"}, &created)
+	_, secret, _ := strings.Cut(strings.TrimPrefix(created.Token, "hive_"), "_")
+	hash := base64.StdEncoding.EncodeToString(tokenHash(t, secret))
+	asViewer := []string{"--server", *s.url.Load(), "--token", created.Token}
+
+	out, err := runHive(t, append([]string{"events", "list", "--all", "-o", "jsonl", "--type", "TokenCreated"}, asViewer...)...)
+	if err != nil || !strings.Contains(out, `"name":"auditor"`) || strings.Contains(out, "secretHash") || strings.Contains(out, hash) {
+		t.Fatalf("events list as a viewer: %v\n%s", err, out)
+	}
+	out, err = runHive(t, append([]string{"verify"}, asViewer...)...)
+	if err != nil || !strings.HasPrefix(out, "ok: ") || !strings.Contains(out, "2 events holding secrets") {
+		t.Fatalf("verify as a viewer: %v\n%s", err, out)
+	}
+	file := filepath.Join(t.TempDir(), "viewer.ndjson")
+	if _, err := runHive(t, append([]string{"export", "--out", file}, asViewer...)...); err == nil || !strings.Contains(err.Error(), "admin") {
+		t.Fatalf("export as a viewer: %v, want a refusal naming the admin token", err)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the refused export left %s: %v", file, err)
+	}
+	if _, err := runHive(t, "export", "--out", file, "--server", *s.url.Load(), "--token", s.token); err != nil {
+		t.Fatalf("export as the admin: %v", err)
+	}
+	if out, err := runHive(t, "verify", "--archive", file); err != nil {
+		t.Fatalf("verify the admin's archive: %v\n%s", err, out)
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hive/actors/swarm"
 	"hive/http/api"
 )
 
@@ -21,12 +22,14 @@ type serveOptions struct {
 	dataDir          string
 	shutdownTimeout  time.Duration
 	heartbeatTimeout time.Duration
+	taskTimeout      time.Duration
 	rateLimit        float64
 	rateBurst        int
 	metricsAuth      bool
 	failureLimit     float64
 	failureBurst     int
 	failureClients   int
+	acceptLogLoss    bool
 	log              logOptions
 }
 
@@ -43,10 +46,20 @@ they reached in <data-dir>/projections so that a restart resumes them; their
 live changes (GET /v1/live); and the dashboard at / (sign in with a token;
 the first start writes an admin token to <data-dir>/admin.token). Stop it
 with SIGINT or SIGTERM; every command that was answered with a 2xx is
-durable, and a run in progress goes on after a restart, also after a crash.`,
+durable, and a run in progress goes on after a restart, also after a crash.
+
+The data dir and what is in it are its owner's alone (0700 and 0600). A
+data dir that another process holds is refused, naming that process. An
+event log that lost acknowledged events (a damaged, truncated or deleted
+write-ahead log), as its head mark or the saved read models show, is
+refused: hive serve exits with status 1, saying which evidence is how far
+ahead and what to do; --accept-log-loss starts on what is left instead.`,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.taskTimeout <= 0 || o.taskTimeout > swarm.MaxTimeout {
+				return fmt.Errorf("--task-timeout must be positive and at most %s", swarm.MaxTimeout)
+			}
 			logger, err := o.log.logger()
 			if err != nil {
 				return err
@@ -59,19 +72,21 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 	envFlags(cmd.Flags(), map[string]string{"addr": "HIVE_ADDR", "data-dir": "HIVE_DATA_DIR"})
 	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let commands in flight finish on shutdown; long polls and streams end at once")
 	cmd.Flags().DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "how long an agent may stay silent before it is lost")
+	cmd.Flags().DurationVar(&o.taskTimeout, "task-timeout", time.Hour, "how long one attempt of a task (or workflow step) without a timeout of its own may stay assigned without a result; then it fails and is retried if attempts remain (at most 168h)")
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", 10000, "requests per second each token may make on average (0: no limit); more are answered 429 with Retry-After")
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", 20000, "requests a token may make at once, above --rate-limit")
 	cmd.Flags().BoolVar(&o.metricsAuth, "metrics-auth", false, "make /metrics need a token (of any role)")
 	cmd.Flags().Float64Var(&o.failureLimit, "auth-failure-limit", 10, "requests failing authentication (401) each client address may make per second on average (0: no limit); beyond that and --auth-failure-burst, the address's requests are answered 429 with Retry-After before any token is looked at")
 	cmd.Flags().IntVar(&o.failureBurst, "auth-failure-burst", 100, "requests failing authentication a client address may make at once, above --auth-failure-limit")
 	cmd.Flags().IntVar(&o.failureClients, "auth-failure-clients", api.DefaultFailureClients, "client addresses the failure limit tracks at once (about 100 bytes each); when full, the others share one limit")
+	cmd.Flags().BoolVar(&o.acceptLogLoss, "accept-log-loss", false, "start on a damaged event log, without the acknowledged events it lost, instead of refusing to (see Failure behaviour in the README)")
 	o.log.register(cmd)
 	return cmd
 }
 
 // serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
-	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout,
+	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout, acceptLogLoss: o.acceptLogLoss,
 		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth,
 			FailureLimit: o.failureLimit, FailureBurst: o.failureBurst, FailureClients: o.failureClients}}, logger)
 	if err != nil {

@@ -27,12 +27,13 @@ type hiveWorker struct {
 }
 
 // startWorker runs `hive agent run` as name against srv with token,
-// logging to a file printed if the test fails.
+// logging to a file printed if the test fails. Its state dir is a new
+// temporary one unless flags name one.
 func startWorker(t *testing.T, bin string, srv *hiveServer, name, token string, flags ...string) *hiveWorker {
 	t.Helper()
 	logFile := childLog(t, "hive agent run", name)
 	args := append([]string{"agent", "run", "--name", name, "--capability", "text", "--exec", workerScript,
-		"--server", srv.url, "--poll-wait", "5s", "--timeout", "1m", "--log-level", "debug"}, flags...)
+		"--server", srv.url, "--poll-wait", "5s", "--timeout", "1m", "--log-level", "debug", "--state-dir", t.TempDir()}, flags...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "HIVE_TOKEN="+token)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

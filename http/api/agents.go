@@ -36,10 +36,6 @@ func (s *Server) registerAgent(c *gin.Context) {
 	}
 	body := agent.Register{Name: req.Name, Capabilities: req.Capabilities, Labels: req.Labels, MaxConcurrency: req.MaxConcurrency,
 		At: time.Now().UTC(), HeartbeatTimeout: s.cfg.HeartbeatTimeout}
-	if err := body.Validate(); err != nil {
-		s.fail(c, err)
-		return
-	}
 	id := agent.IDFor(req.Name)
 	c.Header("Location", "/v1/agents/"+id)
 	s.send(c, actors.Ref{Kind: agent.Kind, ID: id}, body, http.StatusCreated)

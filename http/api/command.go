@@ -38,6 +38,10 @@ func (s *Server) sendNoState(c *gin.Context, ref actors.Ref, body actors.Body) (
 }
 
 func (s *Server) ask(c *gin.Context, ref actors.Ref, body actors.Body, skipState bool) (actors.Result, bool) {
+	if err := validate(body); err != nil {
+		s.fail(c, err)
+		return actors.Result{}, false
+	}
 	cmd, err := newCommand(c, body)
 	if err != nil {
 		s.fail(c, err)
@@ -56,6 +60,23 @@ func (s *Server) ask(c *gin.Context, ref actors.Ref, body actors.Body, skipState
 	c.Header(positionHeader, strconv.FormatUint(res.LastPosition, 10))
 	setETag(c, res.LastVersion)
 	return res, true
+}
+
+// validator is a command that can be checked on its own (see
+// decision/limits.go).
+type validator interface {
+	Validate() error
+}
+
+// validate checks body, if it can be checked on its own, before it reaches
+// the entity's actor: a command that is too large or malformed costs its
+// own request, never the time of the entity's other commands. The entity
+// checks it again, as it does the commands other entities send.
+func validate(body actors.Body) error {
+	if v, ok := body.(validator); ok {
+		return v.Validate()
+	}
+	return nil
 }
 
 // inspect returns the state of the entity ref, answering 404 (naming what)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"time"
 
 	"hive/actors/decision"
@@ -15,7 +14,7 @@ func parseDuration(f *decision.Fields, field, s string) time.Duration {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		f.Add(field, fmt.Sprintf("must be a non-negative duration such as \"30s\" or \"5m\", not %q", s))
+		f.Add(field, "must be a non-negative duration such as \"30s\" or \"5m\", not "+decision.Quote(s))
 		return 0
 	}
 	return d

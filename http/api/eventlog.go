@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"hive/actors/token"
 	"hive/events"
 )
 
@@ -25,7 +26,10 @@ const (
 // EventJSON is an event as the audit routes (and the CLI's JSON output)
 // show it: the envelope, and the payload as protobuf JSON (null for a type
 // this build does not know, with the raw payload in payload_base64, as for
-// every event when raw=true is asked).
+// every event when raw=true is asked). The JSON payload never shows a
+// secret (events.Redact, e.g. a token's secretHash): Redacted names the
+// fields left out, and only an admin's raw=true gets such an event's
+// exact bytes.
 type EventJSON struct {
 	ID            string          `json:"id"`
 	Stream        string          `json:"stream"`
@@ -39,7 +43,9 @@ type EventJSON struct {
 	SchemaVersion uint32          `json:"schema_version"`
 	Payload       json.RawMessage `json:"payload"`
 	PayloadBase64 []byte          `json:"payload_base64,omitempty"`
-	Hash          string          `json:"hash"`
+	// Redacted are the payload's fields left out of Payload, as secrets.
+	Redacted []string `json:"redacted,omitempty"`
+	Hash     string   `json:"hash"`
 }
 
 // NewEventJSON returns env as EventJSON.
@@ -51,6 +57,7 @@ func NewEventJSON(env *events.Envelope) EventJSON {
 	}
 	msg, err := events.Decode(env)
 	if err == nil {
+		out.Redacted = events.Redact(msg)
 		if raw, err := protojson.Marshal(msg); err == nil {
 			out.Payload = raw
 			return out
@@ -123,11 +130,14 @@ type logHead interface {
 type logQuery struct {
 	// raw: every event with its payload bytes.
 	raw bool
+	// secrets: the caller (an admin) may have the payload bytes of events
+	// that hold secrets too.
+	secrets bool
 }
 
 func (q logQuery) toJSON(env *events.Envelope) EventJSON {
 	out := NewEventJSON(env)
-	if q.raw {
+	if q.raw && (q.secrets || len(out.Redacted) == 0) {
 		out.PayloadBase64 = env.Payload
 	}
 	return out
@@ -157,13 +167,15 @@ func readLogQuery(c *gin.Context, p *pageRequest) (logQuery, error) {
 
 // readRaw reads the raw query parameter.
 func readRaw(c *gin.Context) (logQuery, error) {
+	q := logQuery{secrets: token.Role(principalOf(c).Role) == token.RoleAdmin}
 	switch c.DefaultQuery("raw", "false") {
 	case "false":
-		return logQuery{}, nil
+		return q, nil
 	case "true":
-		return logQuery{raw: true}, nil
+		q.raw = true
+		return q, nil
 	default:
-		return logQuery{}, malformed("raw", `must be "true" or "false"`)
+		return q, malformed("raw", `must be "true" or "false"`)
 	}
 }
 

@@ -241,7 +241,8 @@ func taskOperations() []operation {
 
 // rawQuery asks the log routes for every event's payload bytes.
 var rawQuery = docParameter{Name: "raw", In: "query", Description: "true: every event with its exact payload bytes in payload_base64, " +
-	"to verify its hash.", Schema: enumSchema("true", "false")}
+	"to verify its hash; an event holding secrets (its payload's `redacted` fields, e.g. a token's secretHash, are never in the JSON) " +
+	"gets them only with an admin token.", Schema: enumSchema("true", "false")}
 
 func otherOperations() []operation {
 	return []operation{

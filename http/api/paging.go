@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"hive/actors/decision"
 )
 
 // Paging of lists: ?limit=N (1 to maxPageLimit, default defaultPageLimit)
@@ -61,7 +63,7 @@ func decodeCursor(list, raw string) (int, error) {
 	}
 	n, err := strconv.Atoi(rest)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad cursor offset %q", rest)
+		return 0, fmt.Errorf("bad cursor offset %s", decision.Quote(rest))
 	}
 	return n, nil
 }

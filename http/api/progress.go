@@ -11,7 +11,6 @@ import (
 	"hive/actors"
 	"hive/actors/agent"
 	"hive/actors/decision"
-	"hive/actors/swarm"
 )
 
 // progressRequest is the body of POST /v1/tasks/{id}/progress.
@@ -57,7 +56,7 @@ func (s *Server) taskProgress(c *gin.Context) {
 // swarm's limit: the output travels in an event, and events stay small.
 func outputTooLarge(size int) error {
 	reason := fmt.Sprintf("is %s; at most %d bytes are accepted. Store large artifacts elsewhere "+
-		"(an object store, a repository) and put their URL and SHA-256 hash in the output", sizeOf(size), swarm.MaxJSONBytes)
+		"(an object store, a repository) and put their URL and SHA-256 hash in the output", sizeOf(size), decision.MaxJSONBytes)
 	return &badRequestError{status: http.StatusRequestEntityTooLarge, typ: problemTooLarge, detail: "output " + reason,
 		fields: []decision.FieldError{{Field: "output", Reason: reason}}}
 }
@@ -79,7 +78,7 @@ func checkOutput(decodeErr error, output []byte) error {
 		return outputTooLarge(-1)
 	case decodeErr != nil:
 		return decodeErr
-	case len(output) > swarm.MaxJSONBytes:
+	case len(output) > decision.MaxJSONBytes:
 		return outputTooLarge(len(output))
 	}
 	return nil

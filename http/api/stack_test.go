@@ -74,7 +74,7 @@ func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	handler, err := api.New(cfg, api.Deps{Commands: system, ReadSide: runner, Agents: agents, Assignments: assignments, Gatherer: reg, Logger: logger, Tokens: tokens})
+	handler, err := api.New(cfg, api.Deps{Commands: system, ReadSide: runner, Agents: agents, Assignments: assignments, Gatherer: reg, Logger: logger, Tokens: tokens, Log: store})
 	if err != nil {
 		tb.Fatal(err)
 	}

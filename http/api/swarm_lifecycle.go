@@ -106,7 +106,7 @@ func (s *Server) cancelRuns(c *gin.Context, swarmID, reason string, runs []strin
 	}
 	var last uint64
 	for _, run := range runs {
-		cmd, err := newCommand(c, workflow.Cancel{By: principalOf(c).ID, Reason: truncateText(why, workflow.MaxReasonLength), At: time.Now().UTC()})
+		cmd, err := newCommand(c, workflow.Cancel{By: principalOf(c).ID, Reason: truncateText(why, decision.MaxReasonLength), At: time.Now().UTC()})
 		if err != nil {
 			s.fail(c, err)
 			return false

@@ -24,9 +24,12 @@ type Event struct {
 	// Payload is null for a type the server does not know.
 	Payload json.RawMessage `json:"payload"`
 	// PayloadBase64 is the payload's exact bytes: given for a type the
-	// server does not know, and for every event read with Raw.
+	// server does not know, and for every event read with Raw, except to
+	// a token other than an admin's for an event that holds secrets.
 	PayloadBase64 []byte `json:"payload_base64,omitempty"`
-	Hash          string `json:"hash"`
+	// Redacted are the payload's fields left out of Payload, as secrets.
+	Redacted []string `json:"redacted,omitempty"`
+	Hash     string   `json:"hash"`
 	// Raw is the event's JSON as Hive answered it, with every field.
 	Raw json.RawMessage `json:"-"`
 }

@@ -2,20 +2,40 @@
 // (or resumes it), long-polls its assignments, runs each with a Runner, at
 // most MaxConcurrency at a time, and reports the results.
 //
+// # Results
+//
+// A finished task's result (its output, or why it failed) is written to an
+// outbox in the state dir, synced to disk, before it is sent, and stays
+// there until Hive answers for good: it took the result (also "already
+// recorded": results are idempotent), or the task is no longer the agent's
+// (404 or 409: finished, cancelled, taken away, reassigned). While Hive is
+// unreachable or unavailable the worker tries again, waiting ReportBackoff
+// at first and doubling up to MaxReportBackoff, with jitter; a task whose
+// result waits is not run again. A completion whose output Hive refuses as
+// invalid becomes a failure saying why. At start the worker first sends
+// what its outbox holds, so that neither a restart of Hive nor one of the
+// worker loses a result. One worker at a time may use a state dir
+// (ErrStateDirInUse).
+//
 // # Goroutines
 //
-// Run owns every goroutine it starts: the heartbeat loop and one goroutine
-// per running task; all have stopped when Run returns.
+// Run owns every goroutine it starts: the heartbeat loop, one goroutine per
+// running task and one per result being delivered; all have stopped when
+// Run returns.
 //
 // # Draining
 //
 // When Run's context ends, the worker drains: it takes no new task, asks
 // Hive to drain the agent, lets the running tasks finish (each within its
-// timeout; one taken away meanwhile is stopped), and deregisters the
-// agent, so that its name is free and a task assigned in the last moment
-// goes to another member. A worker restarted under the same name registers
-// again. A token that may not deregister (an agent token) leaves the agent
-// draining: Hive assigns it nothing until an operator deregisters it.
+// timeout; one taken away meanwhile is stopped), waits up to ReportTimeout
+// for Hive to take their results, and deregisters the agent, so that its
+// name is free and a task assigned in the last moment goes to another
+// member. A worker restarted under the same name registers again. A token
+// that may not deregister (an agent token) leaves the agent draining: Hive
+// assigns it nothing until an operator deregisters it. If results are
+// still unreported, the agent is not deregistered (that would take their
+// tasks away), they stay in the outbox for the next start, and Run returns
+// ErrResultsKept.
 package worker
 
 import (
@@ -75,9 +95,20 @@ type Config struct {
 	// HeartbeatInterval is how often the worker heartbeats while tasks
 	// run (default 5s); polls heartbeat too.
 	HeartbeatInterval time.Duration
-	// ReportTimeout bounds reporting a result and the drain's calls
+	// ReportTimeout bounds one try at reporting a result, the drain's
+	// calls, and how long the drain waits for results to be taken
 	// (default 30s).
 	ReportTimeout time.Duration
+	// ReportBackoff is the first wait before a result is sent again
+	// (default 1s); each later wait doubles, up to MaxReportBackoff
+	// (default 30s).
+	ReportBackoff, MaxReportBackoff time.Duration
+	// StateDir keeps what must outlive the process: the outbox of results
+	// Hive has not taken yet (required).
+	StateDir string
+	// Server names the Hive the worker works for: results kept for
+	// another are not sent to this one.
+	Server string
 }
 
 func (c *Config) setDefaults() {
@@ -96,6 +127,12 @@ func (c *Config) setDefaults() {
 	if c.ReportTimeout == 0 {
 		c.ReportTimeout = 30 * time.Second
 	}
+	if c.ReportBackoff == 0 {
+		c.ReportBackoff = time.Second
+	}
+	if c.MaxReportBackoff == 0 {
+		c.MaxReportBackoff = 30 * time.Second
+	}
 }
 
 // Validate reports every invalid setting.
@@ -113,6 +150,12 @@ func (c Config) Validate() error {
 	if c.Timeout <= 0 || c.HeartbeatInterval <= 0 || c.ReportTimeout <= 0 {
 		errs = append(errs, errors.New("worker: Timeout, HeartbeatInterval and ReportTimeout must be positive"))
 	}
+	if c.ReportBackoff <= 0 || c.MaxReportBackoff < c.ReportBackoff {
+		errs = append(errs, errors.New("worker: ReportBackoff must be positive and at most MaxReportBackoff"))
+	}
+	if c.StateDir == "" {
+		errs = append(errs, errors.New("worker: StateDir is required"))
+	}
 	if c.PollWait <= 0 || c.PollWait > client.MaxWait {
 		errs = append(errs, fmt.Errorf("worker: PollWait must be positive and at most %s", client.MaxWait))
 	}
@@ -128,9 +171,14 @@ type Worker struct {
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc // by task id
-	done    map[string]int                     // task id → attempt finished here, until Hive stops listing it
+	done    map[string]int                     // task id → attempt finished here, until Hive stops listing it and its result is delivered
+	pending map[string]delivery                // by task id: results being delivered
 	freed   chan struct{}                      // a task ended
+	settled chan struct{}                      // a delivery ended
 	tasks   sync.WaitGroup
+	reports sync.WaitGroup
+	// box is the outbox, open while Run runs.
+	box *outbox
 }
 
 // New returns a worker for cfg.
@@ -140,13 +188,31 @@ func New(cfg Config, api API, runner Runner, logger *slog.Logger) (*Worker, erro
 		return nil, err
 	}
 	return &Worker{cfg: cfg, api: api, runner: runner, logger: logger,
-		running: map[string]context.CancelCauseFunc{}, done: map[string]int{}, freed: make(chan struct{}, 1)}, nil
+		running: map[string]context.CancelCauseFunc{}, done: map[string]int{}, pending: map[string]delivery{},
+		freed: make(chan struct{}, 1), settled: make(chan struct{}, 1)}, nil
 }
 
-// Run registers or resumes the agent and runs its tasks until ctx ends,
-// then drains (see the package documentation). It returns nil after a
-// clean drain.
+// ErrResultsKept is returned by Run when it stops with results Hive has not
+// taken: they stay in the outbox and are sent at the next start.
+var ErrResultsKept = errors.New("worker: results not yet taken by Hive are kept in the outbox")
+
+// Run sends the results its outbox holds, registers or resumes the agent
+// and runs its tasks until ctx ends, then drains (see the package
+// documentation). It returns nil after a clean drain.
 func (w *Worker) Run(ctx context.Context) error {
+	box, held, err := openOutbox(w.cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	defer box.close()
+	w.box = box
+	// Tasks and results outlive ctx: draining lets them finish.
+	life, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer w.reports.Wait()
+	defer stop()
+	if err := w.resend(life, held); err != nil {
+		return err
+	}
 	agent, err := w.api.Register(ctx, client.Registration{Name: w.cfg.Name, Capabilities: w.cfg.Capabilities,
 		Labels: w.cfg.Labels, MaxConcurrency: w.cfg.MaxConcurrency})
 	if err != nil {
@@ -161,14 +227,11 @@ func (w *Worker) Run(ctx context.Context) error {
 			return fmt.Errorf("join swarm %s: %w", w.cfg.SwarmID, err)
 		}
 	}
-	// Tasks outlive ctx: draining lets them finish.
-	life, stop := context.WithCancel(context.WithoutCancel(ctx))
-	defer stop()
 	var beats sync.WaitGroup
 	beats.Go(func() { w.heartbeat(life, agent.ID) })
 	defer beats.Wait()
 	defer stop()
-	err = w.poll(ctx, agent.ID, true)
+	err = w.poll(ctx, life, agent.ID, true)
 	if err == nil {
 		err = w.drain(life, agent.ID)
 	}
@@ -176,9 +239,31 @@ func (w *Worker) Run(ctx context.Context) error {
 	return err
 }
 
+// resend delivers the results the outbox held at start, and marks their
+// tasks done so that they are not run again.
+func (w *Worker) resend(ctx context.Context, held []report) error {
+	for _, r := range held {
+		if r.Server != w.cfg.Server {
+			return fmt.Errorf("worker: the outbox in %s holds a result of task %s for %s, not %s: run the worker against that server, or give it another state dir",
+				w.cfg.StateDir, r.TaskID, r.Server, w.cfg.Server)
+		}
+	}
+	if len(held) > 0 {
+		w.logger.Info("sending the results kept in the outbox", "results", len(held))
+	}
+	for _, r := range held {
+		w.mu.Lock()
+		w.done[r.TaskID] = max(w.done[r.TaskID], r.Attempt)
+		w.mu.Unlock()
+		w.deliverInBackground(ctx, r)
+	}
+	return nil
+}
+
 // poll takes assignments until ctx ends (taking new ones if take) or no
-// task runs (if not), stopping tasks taken away.
-func (w *Worker) poll(ctx context.Context, agentID string, take bool) error {
+// task runs (if not), stopping tasks taken away. The tasks, and the
+// delivery of their results, run in tasks.
+func (w *Worker) poll(ctx, tasks context.Context, agentID string, take bool) error {
 	var cursor uint64
 	for ctx.Err() == nil && (take || w.busy()) {
 		work, err := w.api.Assignments(ctx, agentID, w.cfg.PollWait, cursor)
@@ -194,7 +279,7 @@ func (w *Worker) poll(ctx context.Context, agentID string, take bool) error {
 			continue
 		}
 		cursor = work.Cursor
-		if skipped := w.apply(ctx, agentID, work, take); skipped > 0 {
+		if skipped := w.apply(tasks, agentID, work, take); skipped > 0 {
 			cursor = min(cursor, skipped-1)
 			w.awaitSlot(ctx)
 		}
@@ -204,7 +289,8 @@ func (w *Worker) poll(ctx context.Context, agentID string, take bool) error {
 
 // apply stops the tasks taken away and starts the new ones; it returns the
 // position of the first one it could not start for want of a slot, or 0.
-func (w *Worker) apply(ctx context.Context, agentID string, work client.Work, take bool) uint64 {
+// The tasks, and the delivery of their results, run in tasks.
+func (w *Worker) apply(tasks context.Context, agentID string, work client.Work, take bool) uint64 {
 	listed := map[string]bool{}
 	for _, a := range work.Assignments {
 		listed[a.TaskID] = true
@@ -223,8 +309,13 @@ func (w *Worker) apply(ctx context.Context, agentID string, work client.Work, ta
 		}
 	}
 	for id := range w.done {
-		if !listed[id] {
+		if _, reporting := w.pending[id]; !listed[id] && !reporting {
 			delete(w.done, id)
+		}
+	}
+	for _, a := range work.Assignments {
+		if d, ok := w.pending[a.TaskID]; ok && a.Attempt > d.attempt {
+			d.cancel(errSuperseded)
 		}
 	}
 	var skipped uint64
@@ -239,11 +330,14 @@ func (w *Worker) apply(ctx context.Context, agentID string, work client.Work, ta
 			}
 			continue
 		}
-		taskCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+		taskCtx, cancel := context.WithCancelCause(tasks)
 		w.running[a.TaskID] = cancel
 		w.tasks.Go(func() {
 			defer cancel(nil)
-			w.do(taskCtx, agentID, a)
+			if r, ok := w.do(taskCtx, agentID, a); ok {
+				w.keep(tasks, r)
+			}
+			w.ended(a)
 		})
 	}
 	return skipped
@@ -269,8 +363,8 @@ func (w *Worker) awaitSlot(ctx context.Context) {
 	}
 }
 
-// do runs one task and reports how it went, unless it was taken away.
-func (w *Worker) do(ctx context.Context, agentID string, a client.Assignment) {
+// do runs one task and returns its report, unless it was taken away.
+func (w *Worker) do(ctx context.Context, agentID string, a client.Assignment) (report, bool) {
 	log := w.logger.With("task", a.TaskID, "attempt", a.Attempt, "step", a.StepID)
 	log.Info("task started")
 	runCtx, stop := context.WithTimeoutCause(ctx, w.cfg.Timeout, errTimedOut)
@@ -279,11 +373,15 @@ func (w *Worker) do(ctx context.Context, agentID string, a client.Assignment) {
 	switch cause := context.Cause(runCtx); {
 	case errors.Is(cause, errTakenAway):
 		log.Info("task stopped: taken away")
+		return report{}, false
 	case errors.Is(cause, errTimedOut):
-		w.report(log, agentID, a, nil, &Failure{Reason: fmt.Sprintf("timed out after %s", w.cfg.Timeout), Retryable: true})
-	default:
-		w.report(log, agentID, a, out, err)
+		err = &Failure{Reason: fmt.Sprintf("timed out after %s", w.cfg.Timeout), Retryable: true}
 	}
+	return reportOf(w.cfg.Server, agentID, a, out, err), true
+}
+
+// ended frees a's slot and remembers that its attempt ran here.
+func (w *Worker) ended(a client.Assignment) {
 	w.mu.Lock()
 	delete(w.running, a.TaskID)
 	w.done[a.TaskID] = a.Attempt
@@ -292,26 +390,6 @@ func (w *Worker) do(ctx context.Context, agentID string, a client.Assignment) {
 	case w.freed <- struct{}{}:
 	default:
 	}
-}
-
-func (w *Worker) report(log *slog.Logger, agentID string, a client.Assignment, out json.RawMessage, runErr error) {
-	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.ReportTimeout)
-	defer cancel()
-	if runErr == nil {
-		if err := w.api.Complete(ctx, a.TaskID, client.Result{AgentID: agentID, Output: out}); err != nil {
-			log.Warn("report completion", "err", err)
-			return
-		}
-		log.Info("task completed")
-		return
-	}
-	f := &Failure{Reason: runErr.Error(), Retryable: true}
-	errors.As(runErr, &f)
-	if err := w.api.Fail(ctx, a.TaskID, client.Failure{AgentID: agentID, Reason: f.Reason, Retryable: f.Retryable}); err != nil {
-		log.Warn("report failure", "err", err)
-		return
-	}
-	log.Info("task failed", "reason", f.Reason, "retryable", f.Retryable)
 }
 
 // heartbeat beats every HeartbeatInterval while tasks run, until ctx ends.
@@ -324,7 +402,7 @@ func (w *Worker) heartbeat(ctx context.Context, agentID string) {
 			return
 		case <-t.C:
 		}
-		if !w.busy() {
+		if !w.busy() && w.unreported() == 0 {
 			continue
 		}
 		if err := w.api.Heartbeat(ctx, agentID); err != nil && ctx.Err() == nil {
@@ -334,7 +412,8 @@ func (w *Worker) heartbeat(ctx context.Context, agentID string) {
 }
 
 // drain asks Hive to drain the agent, waits for the running tasks while
-// still stopping those taken away, and deregisters the agent.
+// still stopping those taken away, waits for Hive to take their results,
+// and deregisters the agent.
 func (w *Worker) drain(ctx context.Context, agentID string) error {
 	w.logger.Info("draining", "agent", agentID)
 	call, cancel := context.WithTimeout(ctx, w.cfg.ReportTimeout)
@@ -346,11 +425,14 @@ func (w *Worker) drain(ctx context.Context, agentID string) error {
 	polling, stopPolling := context.WithCancel(ctx)
 	var watcher sync.WaitGroup
 	watcher.Go(func() { w.tasks.Wait(); stopPolling() })
-	err := w.poll(polling, agentID, false)
+	err := w.poll(polling, ctx, agentID, false)
 	stopPolling()
 	watcher.Wait()
 	if err != nil {
 		return err
+	}
+	if n := w.flush(ctx); n > 0 {
+		return fmt.Errorf("%w: %d in %s, sent when the worker starts again; the agent stays registered", ErrResultsKept, n, w.cfg.StateDir)
 	}
 	call, cancel = context.WithTimeout(ctx, w.cfg.ReportTimeout)
 	defer cancel()

@@ -102,7 +102,11 @@ func (w *writer) do(ref actors.Ref, cmd any, c cause) ([]events.Envelope, []prot
 	}
 	evs := make([]events.Event, len(msgs))
 	for i, m := range msgs {
-		if evs[i], err = w.event(ref, i, m, c); err != nil {
+		ec := c
+		if corr, ok := ent.(actors.Correlator); ok && corr.CorrelationOf(m) != "" {
+			ec.correlation = corr.CorrelationOf(m) // as the runtime records it
+		}
+		if evs[i], err = w.event(ref, i, m, ec); err != nil {
 			return nil, nil, err
 		}
 	}

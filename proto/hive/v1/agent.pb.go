@@ -1109,8 +1109,11 @@ type AgentSnapshot_Task struct {
 	StartedAtUnixNano int64 `protobuf:"varint,3,opt,name=started_at_unix_nano,json=startedAtUnixNano,proto3" json:"started_at_unix_nano,omitempty"`
 	// When it times out (Unix nanoseconds), 0 if never.
 	DeadlineUnixNano int64 `protobuf:"varint,4,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The correlation id of the task's assignment, which the agent's
+	// events about the task keep.
+	CorrelationId string `protobuf:"bytes,5,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AgentSnapshot_Task) Reset() {
@@ -1169,6 +1172,13 @@ func (x *AgentSnapshot_Task) GetDeadlineUnixNano() int64 {
 		return x.DeadlineUnixNano
 	}
 	return 0
+}
+
+func (x *AgentSnapshot_Task) GetCorrelationId() string {
+	if x != nil {
+		return x.CorrelationId
+	}
+	return ""
 }
 
 var File_hive_v1_agent_proto protoreflect.FileDescriptor
@@ -1237,7 +1247,7 @@ const file_hive_v1_agent_proto_rawDesc = "" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x18\n" +
-	"\apercent\x18\x04 \x01(\x01R\apercent\"\xbd\a\n" +
+	"\apercent\x18\x04 \x01(\x01R\apercent\"\xe4\a\n" +
 	"\rAgentSnapshot\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\"\n" +
@@ -1256,12 +1266,13 @@ const file_hive_v1_agent_proto_rawDesc = "" +
 	"\x05ended\x18\x0e \x01(\x04R\x05ended\x120\n" +
 	"\x14total_duration_nanos\x18\x0f \x01(\x03R\x12totalDurationNanos\x12$\n" +
 	"\x05usage\x18\x10 \x01(\v2\x0e.hive.v1.UsageR\x05usage\x12P\n" +
-	"\x0eswarm_versions\x18\x11 \x03(\v2).hive.v1.AgentSnapshot.SwarmVersionsEntryR\rswarmVersions\x1a\x99\x01\n" +
+	"\x0eswarm_versions\x18\x11 \x03(\v2).hive.v1.AgentSnapshot.SwarmVersionsEntryR\rswarmVersions\x1a\xc0\x01\n" +
 	"\x04Task\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x19\n" +
 	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12/\n" +
 	"\x14started_at_unix_nano\x18\x03 \x01(\x03R\x11startedAtUnixNano\x12,\n" +
-	"\x12deadline_unix_nano\x18\x04 \x01(\x03R\x10deadlineUnixNano\x1a9\n" +
+	"\x12deadline_unix_nano\x18\x04 \x01(\x03R\x10deadlineUnixNano\x12%\n" +
+	"\x0ecorrelation_id\x18\x05 \x01(\tR\rcorrelationId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a@\n" +

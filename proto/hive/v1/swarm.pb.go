@@ -3481,7 +3481,10 @@ type SwarmSnapshot_Task struct {
 	// How that attempt ended.
 	LastCause string `protobuf:"bytes,21,opt,name=last_cause,json=lastCause,proto3" json:"last_cause,omitempty"`
 	// The members the task's later attempts pass over.
-	Excluded      []*TaskExclusion `protobuf:"bytes,22,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	Excluded []*TaskExclusion `protobuf:"bytes,22,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	// The correlation id of the request that submitted the task, which
+	// every later event of the task keeps.
+	CorrelationId string `protobuf:"bytes,23,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3668,6 +3671,13 @@ func (x *SwarmSnapshot_Task) GetExcluded() []*TaskExclusion {
 		return x.Excluded
 	}
 	return nil
+}
+
+func (x *SwarmSnapshot_Task) GetCorrelationId() string {
+	if x != nil {
+		return x.CorrelationId
+	}
+	return ""
 }
 
 // Finished is a recently finished task, remembered so that results and
@@ -4143,7 +4153,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x05Tally\x12\x16\n" +
 	"\x06option\x18\x01 \x01(\tR\x06option\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\rR\x05votes\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xc3\x14\n" +
+	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xea\x14\n" +
 	"\rSwarmSnapshot\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -4185,7 +4195,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x06failed\x18\b \x01(\x04R\x06failed\x120\n" +
 	"\x14total_duration_nanos\x18\t \x01(\x03R\x12totalDurationNanos\x12-\n" +
 	"\x13joined_at_unix_nano\x18\n" +
-	" \x01(\x03R\x10joinedAtUnixNano\x1a\xe9\x05\n" +
+	" \x01(\x03R\x10joinedAtUnixNano\x1a\x90\x06\n" +
 	"\x04Task\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x15\n" +
@@ -4212,7 +4222,8 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\rlast_agent_id\x18\x14 \x01(\tR\vlastAgentId\x12\x1d\n" +
 	"\n" +
 	"last_cause\x18\x15 \x01(\tR\tlastCause\x122\n" +
-	"\bexcluded\x18\x16 \x03(\v2\x16.hive.v1.TaskExclusionR\bexcluded\x1ac\n" +
+	"\bexcluded\x18\x16 \x03(\v2\x16.hive.v1.TaskExclusionR\bexcluded\x12%\n" +
+	"\x0ecorrelation_id\x18\x17 \x01(\tR\rcorrelationId\x1ac\n" +
 	"\bFinished\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x18\n" +

@@ -39,6 +39,8 @@ type TokenCreated struct {
 	// The agent an agent token acts as; empty for other roles.
 	AgentId string `protobuf:"bytes,4,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// SHA-256 of the token's secret; the secret itself is never recorded.
+	// Redacted wherever events are shown (events.Redact): only the exact
+	// payload bytes, for admins and offline tools, hold it.
 	SecretHash []byte `protobuf:"bytes,5,opt,name=secret_hash,json=secretHash,proto3" json:"secret_hash,omitempty"`
 	// The principal that issued the token.
 	CreatedBy string `protobuf:"bytes,6,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
@@ -204,13 +206,13 @@ var File_hive_v1_token_proto protoreflect.FileDescriptor
 
 const file_hive_v1_token_proto_rawDesc = "" +
 	"\n" +
-	"\x13hive/v1/token.proto\x12\ahive.v1\"\xce\x01\n" +
+	"\x13hive/v1/token.proto\x12\ahive.v1\"\xd3\x01\n" +
 	"\fTokenCreated\x12\x19\n" +
 	"\btoken_id\x18\x01 \x01(\tR\atokenId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
 	"\x04role\x18\x03 \x01(\tR\x04role\x12\x19\n" +
-	"\bagent_id\x18\x04 \x01(\tR\aagentId\x12\x1f\n" +
-	"\vsecret_hash\x18\x05 \x01(\fR\n" +
+	"\bagent_id\x18\x04 \x01(\tR\aagentId\x12$\n" +
+	"\vsecret_hash\x18\x05 \x01(\fB\x03\x80\x01\x01R\n" +
 	"secretHash\x12\x1d\n" +
 	"\n" +
 	"created_by\x18\x06 \x01(\tR\tcreatedBy\x12 \n" +

@@ -2195,8 +2195,11 @@ type WorkflowSnapshot struct {
 	Timeline []*WorkflowTimelineEntry `protobuf:"bytes,12,rep,name=timeline,proto3" json:"timeline,omitempty"`
 	// How many older timeline entries were dropped.
 	TimelineDropped uint64 `protobuf:"varint,13,opt,name=timeline_dropped,json=timelineDropped,proto3" json:"timeline_dropped,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The correlation id of the request that started the run, which every
+	// later event of the run keeps.
+	CorrelationId string `protobuf:"bytes,14,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WorkflowSnapshot) Reset() {
@@ -2318,6 +2321,13 @@ func (x *WorkflowSnapshot) GetTimelineDropped() uint64 {
 		return x.TimelineDropped
 	}
 	return 0
+}
+
+func (x *WorkflowSnapshot) GetCorrelationId() string {
+	if x != nil {
+		return x.CorrelationId
+	}
+	return ""
 }
 
 var File_hive_v1_workflow_proto protoreflect.FileDescriptor
@@ -2535,7 +2545,7 @@ const file_hive_v1_workflow_proto_rawDesc = "" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x17\n" +
 	"\astep_id\x18\x03 \x01(\tR\x06stepId\x12\x0e\n" +
 	"\x02by\x18\x04 \x01(\tR\x02by\x12\x18\n" +
-	"\amessage\x18\x05 \x01(\tR\amessage\"\x92\x04\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\"\xb9\x04\n" +
 	"\x10WorkflowSnapshot\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x19\n" +
@@ -2550,7 +2560,8 @@ const file_hive_v1_workflow_proto_rawDesc = "" +
 	" \x01(\x03R\x12finishedAtUnixNano\x120\n" +
 	"\x05steps\x18\v \x03(\v2\x1a.hive.v1.WorkflowStepStateR\x05steps\x12:\n" +
 	"\btimeline\x18\f \x03(\v2\x1e.hive.v1.WorkflowTimelineEntryR\btimeline\x12)\n" +
-	"\x10timeline_dropped\x18\r \x01(\x04R\x0ftimelineDroppedB\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
+	"\x10timeline_dropped\x18\r \x01(\x04R\x0ftimelineDropped\x12%\n" +
+	"\x0ecorrelation_id\x18\x0e \x01(\tR\rcorrelationIdB\x1bZ\x19hive/proto/hive/v1;hivev1b\x06proto3"
 
 var (
 	file_hive_v1_workflow_proto_rawDescOnce sync.Once
