@@ -201,36 +201,32 @@ func (r *Runner) Run(ctx context.Context) error {
 	return errors.Join(append(errs, sourceErr, publishErr)...)
 }
 
-// restore loads the saved state of each persistent projection. A state that
-// cannot be read is logged and the projection rebuilt from the log.
+// restore loads the saved state of each persistent projection still
+// empty (see Restore); one given to the runner already at a position is
+// taken as restored.
 func (r *Runner) restore() {
 	if r.opts.States == nil {
 		return
 	}
+	var empty []Projection
 	for _, t := range r.tracked {
-		p, ok := t.Projection.(Persistent)
-		if !ok {
-			continue
+		if p, ok := t.Projection.(Persistent); ok && p.Checkpoint() == 0 {
+			empty = append(empty, p)
 		}
-		data, err := r.opts.States.Load(p.Name())
-		if errors.Is(err, ErrNoState) {
-			continue
+	}
+	Restore(r.opts.States, r.logger, empty...)
+	for _, t := range r.tracked {
+		if _, ok := t.Projection.(Persistent); ok {
+			t.saved.Store(t.Checkpoint())
 		}
-		if err == nil {
-			err = p.UnmarshalState(data)
-		}
-		if err != nil {
-			r.logger.Warn("projection state unreadable: rebuilding from the log", "projection", p.Name(), "err", err)
-			continue
-		}
-		t.saved.Store(p.Checkpoint())
-		r.logger.Info("projection state restored", "projection", p.Name(), "checkpoint", p.Checkpoint())
 	}
 }
 
 // forgetFuture empties t if its restored state is beyond the head: the
-// state of another history (a log replaced under saved read models), which
-// is rebuilt from this one.
+// state of another history (a log replaced under saved read models, or
+// one that lost events, which its owner accepted), rebuilt from this one.
+// The empty state is saved at once, so that the saved position no longer
+// claims what the log does not hold.
 func (r *Runner) forgetFuture(t *tracked, head uint64) {
 	p, ok := t.Projection.(Persistent)
 	if !ok || p.Checkpoint() <= head {
@@ -238,7 +234,7 @@ func (r *Runner) forgetFuture(t *tracked, head uint64) {
 	}
 	r.logger.Warn("projection state is ahead of the log: rebuilding from the log", "projection", p.Name(), "checkpoint", p.Checkpoint(), "head", head)
 	_ = p.UnmarshalState(nil) // fails by design, leaving it empty at zero
-	t.saved.Store(0)
+	r.save(t)
 }
 
 // feed applies the log to one projection: what the store holds beyond its

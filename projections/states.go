@@ -48,7 +48,7 @@ type Dir struct {
 // OpenDir returns a state store in the directory at path, creating it if
 // needed.
 func OpenDir(path string) (*Dir, error) {
-	if err := os.MkdirAll(path, 0o750); err != nil {
+	if err := os.MkdirAll(path, 0o700); err != nil {
 		return nil, fmt.Errorf("projection states: %w", err)
 	}
 	return &Dir{path: path}, nil

@@ -43,6 +43,9 @@ type settings struct {
 	taskTimeout time.Duration
 	// auth configures tokens: rate limits, and whether /metrics needs one.
 	auth api.AuthConfig
+	// acceptLogLoss starts on a damaged event log instead of refusing to
+	// (see pebblestore.Config.AcceptLogLoss and readModelEvidence).
+	acceptLogLoss bool
 }
 
 // hive is one assembled Hive server: its store, runtime, read side,
@@ -130,9 +133,22 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger.With("component", "store")})
+	if err := makeDataDir(s.dataDir, logger); err != nil {
+		return nil, err
+	}
+	// The read models are restored first: their positions are evidence
+	// of how far the log went, which the store checks before it opens.
+	rm := newReadModels()
+	statesDir := filepath.Join(s.dataDir, "projections")
+	states, err := projections.OpenDir(statesDir)
 	if err != nil {
-		return nil, fmt.Errorf("open event store: %w", err)
+		return nil, err
+	}
+	saved := projections.Restore(states, logger.With("component", "projections"), rm.all()...)
+	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger.With("component", "store"),
+		Evidence: readModelEvidence(saved, statesDir), AcceptLogLoss: s.acceptLogLoss})
+	if err != nil {
+		return nil, fmt.Errorf("open event store: %w", explainLogDamage(err))
 	}
 	h.closers = append(h.closers, raw.Close)
 	store, err := instrument(raw, reg)
@@ -141,13 +157,8 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	}
 
 	entityKinds, timerKinds := kinds(swarm.Config{TaskTimeout: s.taskTimeout})
-	rm := newReadModels()
 	deadlines := timers.NewIndex(timerKinds...)
 	bus := newBus(logger, h)
-	states, err := projections.OpenDir(filepath.Join(s.dataDir, "projections"))
-	if err != nil {
-		return nil, err
-	}
 	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, append(rm.all(), deadlines)...)
 	if err != nil {
 		return nil, err

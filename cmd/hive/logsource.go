@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 
 	"github.com/google/uuid"
@@ -51,7 +53,7 @@ func (o *remoteOptions) offline(cmd *cobra.Command) bool {
 // it); otherwise the server at --server, with the token.
 func (o *remoteOptions) logSource(cmd *cobra.Command) (logSource, error) {
 	if o.offline(cmd) {
-		return openOfflineLog(o.dataDir)
+		return openOfflineLog(o.dataDir, toolLogger(cmd.ErrOrStderr()))
 	}
 	api, err := o.client()
 	if err != nil {
@@ -60,13 +62,21 @@ func (o *remoteOptions) logSource(cmd *cobra.Command) (logSource, error) {
 	return &onlineLog{api: api, redacted: map[uint64]bool{}}, nil
 }
 
-// openOfflineLog opens the event store of the data dir read-only.
-func openOfflineLog(dataDir string) (*pebblestore.Store, error) {
-	store, err := pebblestore.OpenReadOnly(pebblestore.Config{Dir: filepath.Join(dataDir, "events")})
+// openOfflineLog opens the event store of the data dir read-only, the
+// store logging to logger: pebble's own complaints (such as the file it
+// found corrupt), and a log that lost acknowledged events.
+func openOfflineLog(dataDir string, logger *slog.Logger) (*pebblestore.Store, error) {
+	store, err := pebblestore.OpenReadOnly(pebblestore.Config{Dir: filepath.Join(dataDir, "events"), Logger: logger})
 	if errors.Is(err, pebblestore.ErrInUse) {
 		return nil, fmt.Errorf("%w: read it through the server instead (--server URL)", err)
 	}
-	return store, err
+	return store, explainLogDamage(err)
+}
+
+// toolLogger is the logger of an offline tool: warnings and errors, as
+// text, to w (standard error).
+func toolLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // onlineLog reads the log through the API, asking for the payload bytes.

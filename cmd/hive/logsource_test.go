@@ -47,7 +47,7 @@ func TestLogSourceOnlineAndOfflineAgree(t *testing.T) {
 	dataDir := t.TempDir()
 	s, stop := launch(t, settings{dataDir: dataDir, heartbeatTimeout: time.Minute, timerInterval: 10 * time.Millisecond}, slog.New(slog.DiscardHandler))
 	someActivity(t, s)
-	if _, err := openOfflineLog(dataDir); !errors.Is(err, pebblestore.ErrInUse) {
+	if _, err := openOfflineLog(dataDir, slog.New(slog.DiscardHandler)); !errors.Is(err, pebblestore.ErrInUse) {
 		t.Fatalf("offline open while the server runs: %v, want ErrInUse", err)
 	}
 	api, err := client.New(client.Config{Server: *s.url.Load(), Token: s.token})
@@ -63,7 +63,7 @@ func TestLogSourceOnlineAndOfflineAgree(t *testing.T) {
 	checkChains(t, "online", online, onlineEvents)
 	stop()
 
-	offline, err := openOfflineLog(dataDir)
+	offline, err := openOfflineLog(dataDir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("offline open: %v", err)
 	}

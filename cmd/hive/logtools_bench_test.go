@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -35,6 +36,11 @@ var benchLog struct {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) != "" {
+		os.Args[0] = "hive"
+		main()
+		os.Exit(0)
+	}
 	code := m.Run()
 	if benchLog.dir != "" {
 		_ = os.RemoveAll(benchLog.dir) // a temporary directory: nothing to report
@@ -128,7 +134,7 @@ func fillBench(evs []events.Event, stream string, first int) error {
 // hash chains, versions, positions and both indexes.
 func BenchmarkVerify(b *testing.B) {
 	dir := benchDataDir(b)
-	src, err := openOfflineLog(dir)
+	src, err := openOfflineLog(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -149,7 +155,7 @@ func BenchmarkExport(b *testing.B) {
 	dir := benchDataDir(b)
 	for _, f := range []archive.Format{archive.Binary, archive.NDJSON} {
 		b.Run(string(f), func(b *testing.B) {
-			src, err := openOfflineLog(dir)
+			src, err := openOfflineLog(dir, slog.New(slog.DiscardHandler))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,7 +129,7 @@ func TestLogToolsGolden(t *testing.T) {
 // readStore returns every event of the event store in dataDir.
 func readStore(t *testing.T, dataDir string) []events.Envelope {
 	t.Helper()
-	src, err := openOfflineLog(dataDir)
+	src, err := openOfflineLog(dataDir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,7 @@ func (l endBefore) ReadAll(ctx context.Context, after uint64, limit int) ([]even
 // before the head the server tells fails verification, though its chains
 // are intact.
 func TestVerifyReadsToTheHead(t *testing.T) {
-	src, err := openOfflineLog(fixedHistory(t))
+	src, err := openOfflineLog(fixedHistory(t), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

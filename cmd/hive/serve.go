@@ -29,6 +29,7 @@ type serveOptions struct {
 	failureLimit     float64
 	failureBurst     int
 	failureClients   int
+	acceptLogLoss    bool
 	log              logOptions
 }
 
@@ -45,7 +46,14 @@ they reached in <data-dir>/projections so that a restart resumes them; their
 live changes (GET /v1/live); and the dashboard at / (sign in with a token;
 the first start writes an admin token to <data-dir>/admin.token). Stop it
 with SIGINT or SIGTERM; every command that was answered with a 2xx is
-durable, and a run in progress goes on after a restart, also after a crash.`,
+durable, and a run in progress goes on after a restart, also after a crash.
+
+The data dir and what is in it are its owner's alone (0700 and 0600). A
+data dir that another process holds is refused, naming that process. An
+event log that lost acknowledged events (a damaged, truncated or deleted
+write-ahead log), as its head mark or the saved read models show, is
+refused: hive serve exits with status 1, saying which evidence is how far
+ahead and what to do; --accept-log-loss starts on what is left instead.`,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -71,13 +79,14 @@ durable, and a run in progress goes on after a restart, also after a crash.`,
 	cmd.Flags().Float64Var(&o.failureLimit, "auth-failure-limit", 10, "requests failing authentication (401) each client address may make per second on average (0: no limit); beyond that and --auth-failure-burst, the address's requests are answered 429 with Retry-After before any token is looked at")
 	cmd.Flags().IntVar(&o.failureBurst, "auth-failure-burst", 100, "requests failing authentication a client address may make at once, above --auth-failure-limit")
 	cmd.Flags().IntVar(&o.failureClients, "auth-failure-clients", api.DefaultFailureClients, "client addresses the failure limit tracks at once (about 100 bytes each); when full, the others share one limit")
+	cmd.Flags().BoolVar(&o.acceptLogLoss, "accept-log-loss", false, "start on a damaged event log, without the acknowledged events it lost, instead of refusing to (see Failure behaviour in the README)")
 	o.log.register(cmd)
 	return cmd
 }
 
 // serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
-	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout,
+	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout, acceptLogLoss: o.acceptLogLoss,
 		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth,
 			FailureLimit: o.failureLimit, FailureBurst: o.failureBurst, FailureClients: o.failureClients}}, logger)
 	if err != nil {

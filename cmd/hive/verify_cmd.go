@@ -26,7 +26,11 @@ other than an admin's is not given those of events holding secrets (token
 creations), whose own hashes are then taken as given, and says so.
 
 On a tampered or truncated log it names the first bad stream and version
-and exits with status 1.
+and exits with status 1. Offline it also checks the log against the
+evidence of how far it went, kept outside it: the store's head mark and
+the positions of the read models saved in <data-dir>/projections. A log
+that lost acknowledged events (a damaged, truncated or deleted write-ahead
+log) is reported, with how many are missing, and exits with status 1.
 
 With --archive FILE it checks a file written by hive export instead, as
 hive import does before restoring it: hash chains, versions, positions,
@@ -42,6 +46,9 @@ payload is what payload_base64 decodes to; it names the first bad line
 				return verifyArchive(archivePath, cmd.OutOrStdout())
 			}
 			return withLog(cmd, &o, func(ctx context.Context, src logSource) error {
+				if o.offline(cmd) {
+					return verifyDataDir(ctx, src, o.dataDir, cmd.OutOrStdout(), toolLogger(cmd.ErrOrStderr()))
+				}
 				return verifyLog(ctx, src, cmd.OutOrStdout())
 			})
 		},

@@ -62,5 +62,6 @@ func (c *committer) publish(g *group) {
 	c.s.stats.appends.Add(uint64(g.appends))
 	c.s.stats.events.Add(g.next - g.first)
 	c.s.head.Store(g.next - 1)
+	c.s.recordMark(Mark{Position: g.next - 1, Hash: g.lastHash})
 	c.s.commits.Broadcast()
 }

@@ -69,6 +69,28 @@ type Config struct {
 	// Logger receives pebble's own log lines (Info as Debug, Errors as
 	// Error) and the store's. Nil discards them.
 	Logger *slog.Logger
+	// AcceptLogLoss makes Open accept a damaged log instead of refusing
+	// it: a write-ahead log that pebble cannot replay is cut where its
+	// damage starts (the files from there on are kept aside, in a
+	// directory named damaged-<time> in Dir), and the head mark is reset
+	// to where the log now ends. Open logs what it accepted. The events
+	// lost are lost; their positions are given to new events.
+	AcceptLogLoss bool
+	// Evidence are positions the log must reach, known from outside the
+	// store, such as the positions of read models saved elsewhere. Open
+	// refuses a log that ends before one of them as it refuses a log
+	// short of its head mark, before it writes anything.
+	Evidence []Evidence
+}
+
+// Evidence is a position the log reached once, known from outside the
+// store.
+type Evidence struct {
+	// Position is the position; Source says where it is known from, for
+	// errors and logs (for instance "the read model \"agents\" saved in
+	// data/projections").
+	Position uint64
+	Source   string
 }
 
 func (c *Config) setDefaults() {

@@ -93,6 +93,42 @@
 // holds the directory, and a server cannot open it meanwhile. Verify checks
 // the log and both indexes against each other (see its documentation);
 // ScanStored hands out the stored records undecoded, for a binary export.
+// A read-only store turns pebble's fatal errors into ErrFatal errors and
+// reports corrupt data as the error of the read that met it, so that an
+// offline tool always says why it stopped (see readOnlyLogger).
+//
+// # Log damage
+//
+// Pebble replays its write-ahead log on Open and, where it cannot tell
+// damage from a write torn by a crash (a damaged last block, a truncated
+// or deleted file), silently drops the rest: acknowledged events would be
+// lost, and their positions handed to new events. So the store keeps its
+// own evidence of how far the log went, the head mark (Mark, in the file
+// MarkFile beside pebble's): the committer records the position and hash
+// of each group's last event after the group's fsync and before answering
+// it, without an fsync of its own but with one at least every second and
+// on Close; two checksummed slots, written in turn, survive a torn write.
+// Open first opens pebble read-only (which writes nothing: a damaged log
+// stays as it is, to be looked at) and refuses, with ErrLogDamaged, a
+// write-ahead log pebble cannot replay and a log that ends before the mark
+// or holds another event at its position (*LogLossError). Only with
+// Config.AcceptLogLoss does it go on: it cuts a damaged write-ahead log
+// where the damage starts, keeping the files from there on aside, logs
+// what it accepted, and resets the mark. OpenReadOnly opens a damaged log
+// for reading what is left, and Verify reports the loss.
+//
+// The mark is never ahead of an intact log: it is written after the fsync.
+// A process crash leaves it exact (the page cache keeps it); a power loss
+// may take its last second, so damage within that last second of appends
+// after a power loss is caught only if pebble itself sees it.
+//
+// # Files
+//
+// Open makes the directory and what pebble creates in it its owner's
+// alone (0700 and 0600, whatever the umask; see privateFS), for the log
+// holds task inputs and outputs, and tightens a directory created before.
+// A directory another process holds is refused with ErrInUse, naming that
+// process when the system says which.
 //
 // # Crash guarantees
 //

@@ -19,3 +19,7 @@ var ErrInUse = errors.New("pebblestore: the data dir is in use by another proces
 
 // ErrNoStore: OpenReadOnly found no directory to open.
 var ErrNoStore = errors.New("pebblestore: no event store")
+
+// ErrLogDamaged: the log lost events it once acknowledged, or cannot be
+// read whole.
+var ErrLogDamaged = errors.New("pebblestore: the event log is damaged")

@@ -16,7 +16,9 @@ type group struct {
 	batch   *pebble.Batch
 	first   uint64 // position of the group's first event
 	next    uint64 // position after its last event
-	appends int    // requests that wrote events
+	// lastHash is the hash of its last event.
+	lastHash events.Hash
+	appends  int // requests that wrote events
 	// err fails every request of the group; the batch is then not committed.
 	err error
 
@@ -50,6 +52,7 @@ func (g *group) reset(first uint64) {
 	g.reqs, g.replies = g.reqs[:0], g.replies[:0]
 	g.batch, g.err = nil, nil
 	g.first, g.next, g.appends = first, first, 0
+	g.lastHash = events.Hash{}
 	clear(g.heads)
 	clear(g.ids)
 	g.idIndex = g.idIndex[:0]

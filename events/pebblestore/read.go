@@ -32,6 +32,7 @@ func (s *Store) beginRead(ctx context.Context, limit int) (int, error) {
 // to the committed head. Positions are dense, so the page is allocated at
 // its exact size.
 func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (out []events.Envelope, err error) {
+	defer recoverFatal(s, &err)
 	if limit, err = s.beginRead(ctx, limit); err != nil {
 		return nil, err
 	}
@@ -77,6 +78,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (out []eve
 // and reads each event from the global log, ignoring entries beyond the
 // committed head.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) (out []events.Envelope, err error) {
+	defer recoverFatal(s, &err)
 	if err := events.ValidateStreamRead(stream, dir); err != nil {
 		return nil, err
 	}

@@ -22,7 +22,13 @@ import (
 // any other Store) holds is refused with ErrInUse, and a server started
 // meanwhile fails to open it. A missing directory is refused with
 // ErrNoStore. Of cfg, only Dir, CacheSize and Logger matter.
-func OpenReadOnly(cfg Config) (*Store, error) {
+//
+// A write-ahead log that pebble cannot replay is refused with
+// ErrLogDamaged. A log that falls short of the head mark (see Mark) is
+// opened, with a warning logged, so that what is left can still be read;
+// Verify then fails with the *LogLossError. Pebble's fatal errors become
+// ErrFatal errors (see readOnlyLogger).
+func OpenReadOnly(cfg Config) (s *Store, err error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("pebblestore: invalid config: %w", err)
@@ -30,23 +36,32 @@ func OpenReadOnly(cfg Config) (*Store, error) {
 	if _, err := os.Stat(cfg.Dir); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrNoStore, cfg.Dir)
 	}
-	lock, err := pebble.LockDirectory(cfg.Dir, vfs.Default)
+	lock, err := lockDir(cfg.Dir, vfs.Default)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInUse, cfg.Dir, err)
+		return nil, err
 	}
-	opts := pebbleOptions(&cfg)
-	opts.ReadOnly = true
-	opts.ErrorIfNotExists = true
+	recorded, found, err := readMark(cfg.Dir)
+	if err != nil {
+		return nil, errors.Join(err, lock.Close())
+	}
+	defer recoverFatal(nil, &err) // leaves pebble and the lock: the process is to end
+	opts := readOnlyOptions(&cfg)
 	opts.Lock = lock
 	db, err := pebble.Open(cfg.Dir, opts)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("pebblestore: open %s read-only: %w", cfg.Dir, err), lock.Close())
+		return nil, errors.Join(openError(cfg.Dir, err), lock.Close())
 	}
 	head, err := recoverHead(db)
+	var lost error
+	if err == nil && found {
+		if lost = checkMark(db, cfg.Dir, head, recorded); !errors.Is(lost, ErrLogDamaged) {
+			err, lost = lost, nil
+		}
+	}
 	if err != nil {
 		return nil, errors.Join(joinClose(err, db), lock.Close())
 	}
-	s := &Store{
+	s = &Store{
 		cfg:      cfg,
 		db:       db,
 		log:      cfg.Logger,
@@ -55,9 +70,13 @@ func OpenReadOnly(cfg Config) (*Store, error) {
 		stopped:  make(chan struct{}),
 		readOnly: true,
 		unlock:   lock.Close,
+		lost:     lost,
 	}
 	close(s.stopped) // no writer to stop
 	s.head.Store(head)
 	s.log.Info("event store opened read-only", "dir", cfg.Dir, "head", head)
+	if lost != nil {
+		s.log.Warn("the event log is damaged: acknowledged events are missing", "err", lost)
+	}
 	return s, nil
 }

@@ -13,6 +13,7 @@ import (
 // valid only during the call. The scan stops at fn's first error, which it
 // returns.
 func (s *Store) ScanStored(ctx context.Context, after uint64, fn func(pos uint64, raw []byte) error) (err error) {
+	defer recoverFatal(s, &err)
 	if _, err := s.beginRead(ctx, 1); err != nil {
 		return err
 	}

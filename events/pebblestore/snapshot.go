@@ -56,7 +56,8 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap events.Snapshot) error {
 }
 
 // LoadSnapshot implements events.SnapshotStore.
-func (s *Store) LoadSnapshot(ctx context.Context, stream string) (events.Snapshot, error) {
+func (s *Store) LoadSnapshot(ctx context.Context, stream string) (_ events.Snapshot, err error) {
+	defer recoverFatal(s, &err)
 	if err := ctx.Err(); err != nil {
 		return events.Snapshot{}, err
 	}

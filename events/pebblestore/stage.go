@@ -69,6 +69,7 @@ func (w *writer) stageRequest(r *request) reply {
 		g.ids[r.evs[i].ID] = events.Location{Stream: r.stream, Version: v, Position: pos}
 	}
 	g.heads[r.stream] = last
+	g.lastHash = last.hash
 	g.next += uint64(len(r.evs))
 	g.appends++
 	w.next = g.next

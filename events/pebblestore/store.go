@@ -49,10 +49,19 @@ type Store struct {
 	// snapMu orders snapshot saves (see SaveSnapshot).
 	snapMu sync.Mutex
 
-	// readOnly is set by OpenReadOnly: there is no writer, and unlock
-	// releases the directory lock after pebble is closed.
+	// readOnly is set by OpenReadOnly: there is no writer.
 	readOnly bool
-	unlock   func() error
+	// unlock releases the directory lock after pebble is closed.
+	unlock func() error
+	// mark is the head mark, which the committer keeps up to date; nil
+	// when read-only.
+	mark *headMark
+	// lost is the *LogLossError a read-only open found, which Verify
+	// reports.
+	lost error
+	// broken is set once pebble failed fatally beneath a read-only
+	// store's method: Close then leaves pebble alone.
+	broken atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -62,31 +71,35 @@ var _ events.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the store in cfg.Dir, recovers its head
 // position and starts its writer and committer. Close releases it.
+//
+// The directory and what is in it are made private to their owner (0700
+// and 0600). A directory another process holds is refused with ErrInUse,
+// naming that process when the system says which. A damaged log is
+// refused with ErrLogDamaged (see Mark and LogLossError), before anything
+// is written, unless cfg.AcceptLogLoss.
 func Open(cfg Config) (*Store, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("pebblestore: invalid config: %w", err)
 	}
-	db, err := pebble.Open(cfg.Dir, pebbleOptions(&cfg))
+	o, err := openWritable(&cfg)
 	if err != nil {
-		return nil, fmt.Errorf("pebblestore: open %s: %w", cfg.Dir, err)
-	}
-	head, err := recoverHead(db)
-	if err != nil {
-		return nil, joinClose(err, db)
+		return nil, err
 	}
 	s := &Store{
 		cfg:     cfg,
-		db:      db,
+		db:      o.db,
 		log:     cfg.Logger,
 		commits: events.NewSignal(),
 		reqs:    make(chan *request),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
+		unlock:  o.lock.Close,
+		mark:    o.mark,
 	}
-	s.head.Store(head)
-	startWriter(s, head+1)
-	s.log.Info("event store opened", "dir", cfg.Dir, "head", head)
+	s.head.Store(o.head)
+	startWriter(s, o.head+1)
+	s.log.Info("event store opened", "dir", cfg.Dir, "head", o.head)
 	return s, nil
 }
 
@@ -224,8 +237,14 @@ func (s *Store) Close() error {
 		s.dbMu.Lock()
 		defer s.dbMu.Unlock()
 		s.closed = true
+		if s.mark != nil {
+			s.closeErr = s.mark.close()
+		}
+		if s.broken.Load() {
+			return // pebble may be stuck halfway: the process is to end
+		}
 		if err := s.db.Close(); err != nil {
-			s.closeErr = fmt.Errorf("pebblestore: close: %w", err)
+			s.closeErr = errors.Join(s.closeErr, fmt.Errorf("pebblestore: close: %w", err))
 		}
 		if s.unlock != nil {
 			if err := s.unlock(); err != nil {

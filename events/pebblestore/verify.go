@@ -38,8 +38,11 @@ type Checked struct {
 // when a digest disagrees are the index entries looked up one by one, to
 // name the first bad one. The first problem is returned: a
 // *events.ChainError naming the stream and version when one is known,
-// else an error wrapping ErrCorrupt naming the position.
-func (s *Store) Verify(ctx context.Context) (Checked, error) {
+// else an error wrapping ErrCorrupt naming the position. If a read-only
+// open found the log short of its head mark, that *LogLossError (see
+// OpenReadOnly) is joined to the outcome.
+func (s *Store) Verify(ctx context.Context) (_ Checked, err error) {
+	defer recoverFatal(s, &err)
 	if _, err := s.beginRead(ctx, 1); err != nil {
 		return Checked{}, err
 	}
@@ -50,12 +53,18 @@ func (s *Store) Verify(ctx context.Context) (Checked, error) {
 	// The two index scans run side by side after the log scan (beside
 	// it, they would slow the log scan, the longest, down more); their
 	// findings are then compared with the log's.
-	err := c.log(ctx)
+	err = c.log(ctx)
 	var streams streamIndexScan
 	var ids idIndexScan
 	var wg sync.WaitGroup
-	wg.Go(func() { streams = c.scanStreamIndex(ctx) })
-	wg.Go(func() { ids = c.scanIDIndex(ctx) })
+	wg.Go(func() {
+		defer recoverFatal(s, &streams.err)
+		streams = c.scanStreamIndex(ctx)
+	})
+	wg.Go(func() {
+		defer recoverFatal(s, &ids.err)
+		ids = c.scanIDIndex(ctx)
+	})
 	wg.Wait()
 	if err == nil {
 		err = c.streamIndex(ctx, &streams)
@@ -66,7 +75,7 @@ func (s *Store) Verify(ctx context.Context) (Checked, error) {
 	if err == nil && c.gap != 0 {
 		err = fmt.Errorf("%w: position %d is missing from the log, and no stream names it", ErrCorrupt, c.gap)
 	}
-	return Checked{Events: c.v.Events(), Streams: c.v.Streams()}, err
+	return Checked{Events: c.v.Events(), Streams: c.v.Streams()}, errors.Join(err, s.lost)
 }
 
 // check is the state of one Verify.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +15,14 @@ import (
 )
 
 // decodeJSON reads the request body, at most maxBody bytes, into v. The body
-// must be one JSON object with no fields v does not know.
+// must be one JSON object with no fields v does not know, and its strings
+// valid UTF-8 (see checkText).
 func decodeJSON(c *gin.Context, maxBody int64, v any) error {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		return decodeError(err, maxBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err, maxBody)
@@ -28,7 +33,7 @@ func decodeJSON(c *gin.Context, maxBody int64, v any) error {
 		}
 		return malformed("", "the body must hold exactly one JSON value")
 	}
-	return nil
+	return checkText(body)
 }
 
 func decodeError(err error, maxBody int64) error {
