@@ -33,7 +33,7 @@ func (s *State) apply(msg proto.Message) bool {
 	case *hivev1.SwarmDissolved:
 		s.applyDissolved(m)
 	default:
-		if !s.applyMember(msg) && !s.applyEnding(msg) && !s.applyProposal(msg) {
+		if !s.applyMember(msg) && !s.applyEnding(msg) && !s.applyProposal(msg) && !s.applyRunBudget(msg) {
 			return false
 		}
 	}
