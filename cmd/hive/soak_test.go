@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -66,7 +67,9 @@ func (a *soakAcks) add(run, task string) {
 // killed with SIGKILL -soak.kills times at random moments and restarted
 // on the same address after a random outage. Then every acknowledged run and task must be in the
 // log, every run completed, no task completed twice, no attempt executed
-// twice, and `hive verify` clean. It prints the figures.
+// twice, and `hive verify` clean; and each way of damaging the log's
+// newest write-ahead file must be refused by hive serve and hive verify.
+// It prints the figures.
 func TestSoak(t *testing.T) {
 	bin := buildHive(t)
 	dataDir := t.TempDir()
@@ -111,9 +114,62 @@ func TestSoak(t *testing.T) {
 	verify := soakVerify(t, bin, dataDir)
 	lost, dupes := checkSoakLog(t, dataDir, acks)
 	reruns := checkSoakExecutions(t, execLog)
+	refused := soakDamagedLogs(t, bin, dataDir)
 	fmt.Printf("soak: kills=%d acknowledged=%d (runs=%d tasks=%d, of %d sent) lost=%d duplicates=%d re-executed=%d runs_completed=%d verify=%s\n",
 		*soakKills, len(acks.runs)+len(acks.tasks), len(acks.runs), len(acks.tasks), acks.attempted,
 		lost, dupes, reruns, completed, verify)
+	fmt.Printf("soak: damaged write-ahead logs refused by serve and verify: %d of %d\n", refused, len(walDamages))
+}
+
+// soakDamagedLogs damages copies of the campaign's data dir the ways
+// walDamages lists and checks that hive serve refuses to start on each
+// (exit 1, naming --accept-log-loss) and hive verify fails; it returns how
+// many were refused by both.
+func soakDamagedLogs(t *testing.T, bin, dataDir string) (refused int) {
+	t.Helper()
+	for _, d := range walDamages {
+		dir := copyDir(t, dataDir)
+		if err := d.damage(newestWAL(t, dir)); err != nil {
+			t.Fatalf("%s: %v", d.name, err)
+		}
+		serve := exitOf(t, bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir)
+		verify := exitOf(t, bin, "verify", "--data-dir", dir)
+		if serve.code != 1 || !strings.Contains(serve.out, "--accept-log-loss") {
+			t.Errorf("%s: hive serve exited %d:\n%s", d.name, serve.code, serve.out)
+			continue
+		}
+		if verify.code != 1 {
+			t.Errorf("%s: hive verify exited %d:\n%s", d.name, verify.code, verify.out)
+			continue
+		}
+		refused++
+	}
+	return refused
+}
+
+// exited is how a hive process ended: its exit code and its output.
+type exited struct {
+	code int
+	out  string
+}
+
+// exitOf runs bin with args, killing it after 30 s, and returns how it
+// ended.
+func exitOf(t *testing.T, bin string, args ...string) exited {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return exited{0, string(out)}
+	case errors.As(err, &exit):
+		return exited{exit.ExitCode(), string(out)}
+	default:
+		t.Fatalf("hive %s: %v", args[0], err)
+		return exited{}
+	}
 }
 
 // submitUntil submits, until ctx ends, alternately a run of three steps in
