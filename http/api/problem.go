@@ -58,6 +58,8 @@ const (
 	// problemRateLimited: the token, or the client address, made too many
 	// requests (429).
 	problemRateLimited = "urn:hive:problem:rate-limited"
+	// problemNoSpace: the event store's disk is full (507).
+	problemNoSpace = "urn:hive:problem:insufficient-storage"
 )
 
 // Bounds of a problem, so that no request, however large, makes a large
