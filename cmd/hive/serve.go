@@ -52,8 +52,9 @@ The data dir and what is in it are its owner's alone (0700 and 0600). A
 data dir that another process holds is refused, naming that process. An
 event log that lost acknowledged events (a damaged, truncated or deleted
 write-ahead log), as its head mark or the saved read models show, is
-refused: hive serve exits with status 1, saying which evidence is how far
-ahead and what to do; --accept-log-loss starts on what is left instead.`,
+refused: hive serve exits with status 1, saying which evidence shows how
+many events are missing and what to do; --accept-log-loss starts on what
+is left instead.`,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
