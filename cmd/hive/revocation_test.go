@@ -90,6 +90,7 @@ func TestDeregisteringEndsTheAgentsTokens(t *testing.T) {
 
 	s.must(t, http.MethodDelete, "/v1/agents/"+id+"?reason=retired", nil, nil)
 	streamEnds(t, stream, "the old registration's assignment stream", "assignment")
+	s.problem(t, http.MethodPost, "/v1/tokens", map[string]any{"role": "agent", "agent_id": id}, http.StatusUnprocessableEntity, "agent_id")
 	if id2 := registerAgent(t, s, "reborn", "code"); id2 != id {
 		t.Fatalf("the name registered again is agent %s, want %s", id2, id)
 	}

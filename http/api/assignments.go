@@ -47,6 +47,7 @@ const writeSlack = 10 * time.Second
 // server begins to stop. The request counts as a
 // heartbeat, and so does every third of the heartbeat timeout it waits.
 func (s *Server) assignments(c *gin.Context) {
+	defer s.endOnRevocation(c)()
 	id := c.Param("id")
 	wait, after, err := assignmentsQuery(c)
 	if err != nil {
@@ -151,6 +152,7 @@ type streamEvent struct {
 // keeps the stream alive; the open stream counts as the agent's heartbeat.
 // The stream ends when the server begins to stop.
 func (s *Server) assignmentStream(c *gin.Context) {
+	defer s.endOnRevocation(c)()
 	id := c.Param("id")
 	after, err := lastEventID(c)
 	if err != nil {

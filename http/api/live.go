@@ -25,6 +25,7 @@ type LiveHub interface {
 // query's last_event_id, for clients that cannot set headers); see
 // package live for the events.
 func (s *Server) liveStream(c *gin.Context) {
+	defer s.endOnRevocation(c)()
 	if s.live == nil {
 		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable, Detail: "this server serves no live changes"})
 		return

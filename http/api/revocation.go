@@ -26,26 +26,28 @@ func revokedError(reason string) error {
 	return &unauthenticatedError{detail}
 }
 
-// endOnRevocation is the middleware of long-lived routes: the request's
-// context ends the moment the auth index applies the end of its token (a
-// revocation, or the end of its agent's registration), told by the index
-// rather than found by polling it, so that a stream ends and a long poll
-// not yet answered is answered 401.
-func (s *Server) endOnRevocation(c *gin.Context) {
+// endOnRevocation starts a long-lived request (a handler calls it first,
+// deferring done): the request's context ends the moment the auth index
+// applies the end of its token (a revocation, or the end of its agent's
+// registration), told by the index rather than found by polling it, so
+// that a stream ends; done answers 401 to a long poll that had not
+// answered yet. (A handler, not a middleware: one more frame between gin
+// and a waiting handler doubles the stack of every idle long poll.)
+func (s *Server) endOnRevocation(c *gin.Context) (done func()) {
 	id := principalOf(c).tokenID
 	if id == "" {
-		c.Next()
-		return
+		return func() {}
 	}
 	ctx, cancel := context.WithCancelCause(c.Request.Context())
-	defer cancel(nil)
 	stop := s.tokens.Watch(id, func() { cancel(errTokenEnded) })
-	defer stop()
 	c.Request = c.Request.WithContext(ctx)
-	c.Next()
-	if errors.Is(context.Cause(ctx), errTokenEnded) && !c.Writer.Written() {
-		t, _ := s.tokens.Lookup(id)
-		s.fail(c, revokedError(t.Reason))
+	return func() {
+		stop()
+		cancel(nil)
+		if errors.Is(context.Cause(ctx), errTokenEnded) && !c.Writer.Written() {
+			t, _ := s.tokens.Lookup(id)
+			s.fail(c, revokedError(t.Reason))
+		}
 	}
 }
 

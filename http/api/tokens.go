@@ -57,9 +57,9 @@ func (s *Server) createToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if _, ok := s.agents.Get(req.AgentID); body.Role == token.RoleAgent && !ok {
+	if ag, ok := s.agents.Get(req.AgentID); body.Role == token.RoleAgent && (!ok || ag.Status == "gone") {
 		var f decision.Fields
-		f.Add("agent_id", "no agent with this id is registered")
+		f.Add("agent_id", "no agent with this id is registered (an agent token is bound to its agent's registration)")
 		s.fail(c, f.Err())
 		return
 	}
