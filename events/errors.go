@@ -25,6 +25,10 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	// ErrClosed: the store or subscription has been closed.
 	ErrClosed = errors.New("closed")
+	// ErrNoSpace: the store's disk is full, or too full to write safely:
+	// the append or snapshot was not stored. Reads still work; whether
+	// writes work again once space is freed depends on the backend.
+	ErrNoSpace = errors.New("no space left for the event store")
 )
 
 // WrongExpectedVersionError reports an optimistic-concurrency conflict and

@@ -103,6 +103,9 @@ type tracked struct {
 	inbox     chan delivery
 	missed    chan struct{} // signalled when a delivery did not fit the inbox
 	changes   []Change
+	// saveFailing is set while saves fail (a full disk): the failure is
+	// logged once, not at every retry. Only the projection's feed uses it.
+	saveFailing bool
 }
 
 // delivery is a committed event and the position of the one before it in
@@ -354,7 +357,8 @@ func (r *Runner) seen(env *events.Envelope) {
 }
 
 // save stores t's state if it is persistent and changed since last saved.
-// A failed save is logged: the state can always be rebuilt from the log.
+// A failed save is logged, once until a save works again (the next
+// interval retries it): the state can always be rebuilt from the log.
 func (r *Runner) save(t *tracked) {
 	p, ok := t.Projection.(Persistent)
 	if !ok || r.opts.States == nil || p.Checkpoint() == t.saved.Load() {
@@ -366,8 +370,15 @@ func (r *Runner) save(t *tracked) {
 		err = r.opts.States.Save(p.Name(), data)
 	}
 	if err != nil {
-		r.logger.Error("save projection state", "projection", p.Name(), "checkpoint", cp, "err", err)
+		if !t.saveFailing {
+			r.logger.Error("save projection state", "projection", p.Name(), "checkpoint", cp, "err", err, "retry_every", r.opts.SaveInterval)
+		}
+		t.saveFailing = true
 		return
+	}
+	if t.saveFailing {
+		r.logger.Info("projection state saved again", "projection", p.Name(), "checkpoint", cp)
+		t.saveFailing = false
 	}
 	t.saved.Store(cp)
 }

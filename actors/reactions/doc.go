@@ -9,7 +9,9 @@
 // is the event's recorded time), so handling an event again gives the same
 // commands. The router saves its checkpoint, as an event of its own stream,
 // only after every reaction to the events before it was handled; after a
-// crash it resumes there and sends some commands a second time. Entities
+// crash it resumes there and sends some commands a second time; a
+// checkpoint the store refuses (a full disk) is saved later, which only
+// means more of them. Entities
 // make that harmless: every command a reaction sends is idempotent (a task
 // already submitted, an assignment already recorded, a swarm event already
 // seen is a no-op), so no task is submitted, assigned or finished twice.

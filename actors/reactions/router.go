@@ -94,7 +94,8 @@ func (r *Router) advance(pos uint64) {
 
 // Run follows the log from the saved checkpoint until ctx ends, then saves
 // the checkpoint once more. It returns nil when ctx ends, or the error that
-// stopped it (the store closed).
+// stopped it (the store closed). A checkpoint the store refuses (its disk
+// is full) is logged and saved after the next events.
 func (r *Router) Run(ctx context.Context) error {
 	from, err := r.loadCheckpoint(ctx)
 	if err != nil {
@@ -119,11 +120,10 @@ func (r *Router) Run(ctx context.Context) error {
 		}
 		last := page[len(page)-1].Position
 		r.advance(last)
-		if err := cp.maybeSave(ctx, page); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
+		if err := cp.maybeSave(ctx, page); err != nil && ctx.Err() == nil {
+			// A late checkpoint only means more reactions sent again
+			// after a restart; the next page tries again.
+			r.logger.Warn("checkpoint not saved; trying again after the next events", "err", err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,5 +202,42 @@ func TestIdleRouterSavesNoCheckpoints(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	if _, err := reactions.New(reactions.Config{PageSize: -1, Parallel: -1}, memstore.New(0), &recorder{}, rule, slog.New(slog.DiscardHandler), prometheus.NewRegistry()); err == nil {
 		t.Fatal("invalid config accepted")
+	}
+}
+
+// fullDisk is a store whose appends to the router's checkpoint stream are
+// refused with events.ErrNoSpace while full is set.
+type fullDisk struct {
+	events.Store
+	full    atomic.Bool
+	refused atomic.Int32
+}
+
+func (s *fullDisk) Append(ctx context.Context, stream string, exp events.ExpectedVersion, evs []events.Event) (events.AppendResult, error) {
+	if s.full.Load() && stream == "checkpoint-reactions" {
+		s.refused.Add(1)
+		return events.AppendResult{}, events.ErrNoSpace
+	}
+	return s.Store.Append(ctx, stream, exp, evs)
+}
+
+func TestCheckpointRefusedByAFullDiskDoesNotStopTheRouter(t *testing.T) {
+	s := &fullDisk{Store: memstore.New(0)}
+	s.full.Store(true)
+	rec := &recorder{}
+	r, _ := start(t, s, rec, reactions.Config{CheckpointEvery: 1})
+	waitFor(t, r, appendDraining(t, s, "src-1", "a1"))
+	for deadline := time.Now().Add(5 * time.Second); s.refused.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the router saved no checkpoint after a1")
+		}
+	}
+	s.full.Store(false)
+	waitFor(t, r, appendDraining(t, s, "src-1", "a2"))
+	if got := rec.notes(actors.Ref{Kind: "dst", ID: "a"}); !slices.Equal(got, []string{"a1", "a2"}) {
+		t.Fatalf("with a checkpoint refused in between, the router sent %v", got)
+	}
+	if _, err := s.ReadStream(context.Background(), "checkpoint-reactions", 1, events.Forward, 1); err != nil {
+		t.Fatalf("no checkpoint once the disk had room: %v", err)
 	}
 }

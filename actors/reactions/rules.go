@@ -20,6 +20,7 @@ import (
 //	    → the swarm's member list (a refused join makes the agent leave again)
 //	workflow step dispatched            → task submitted to the run's swarm
 //	workflow paused, resumed, cancelled → the run's tasks held, released, cancelled
+//	workflow budget changed             → the run's budget in its swarm
 //	swarm task assigned                 → task started on the agent; step assigned in the run
 //	swarm task completed                → task finished on the agent; step completed in the run
 //	swarm task attempt failed           → task finished on the agent
@@ -87,7 +88,10 @@ func workflowRules(env *events.Envelope, msg proto.Message) []Reaction {
 			Key: m.GetKey(), RunID: m.GetRunId(), StepID: m.GetStepId(), Capability: m.GetCapability(), Input: m.GetInput(),
 			Priority: int(m.GetPriority()), MaxAttempts: int(m.GetMaxAttempts()), Backoff: time.Duration(m.GetBackoffNanos()),
 			Timeout: time.Duration(m.GetTimeoutNanos()), Planner: m.GetPlanner(), At: at,
+			RunBudget: ledger.BudgetFromProto(m.GetRunBudget()), RunSpent: ledger.FromProto(m.GetRunSpent()), RunVersion: env.Version,
 		})}
+	case *hivev1.RunBudgetChanged:
+		return inSwarm(m.GetSwarmId(), swarm.SetRunBudget{RunID: m.GetRunId(), Budget: ledger.BudgetFromProto(m.GetBudget()), RunVersion: env.Version, At: at})
 	case *hivev1.RunPaused:
 		return []Reaction{toSwarm(m.GetSwarmId(), swarm.PauseRun{RunID: m.GetRunId(), At: at})}
 	case *hivev1.RunResumed:

@@ -29,7 +29,7 @@ func (s *State) apply(msg proto.Message) bool {
 	case *hivev1.SwarmBudgetChanged:
 		s.budget, s.exhausted = ledger.BudgetFromProto(m.GetBudget()), false
 	default:
-		if !s.applyMember(msg) && !s.applyEnding(msg) && !s.applyProposal(msg) {
+		if !s.applyMember(msg) && !s.applyEnding(msg) && !s.applyProposal(msg) && !s.applyRunBudget(msg) {
 			return false
 		}
 	}

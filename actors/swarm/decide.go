@@ -49,6 +49,8 @@ func (s *State) decideOn(c any) error {
 		return s.resumeRun(c)
 	case RaiseBudget:
 		return s.raiseBudget(c)
+	case SetRunBudget:
+		return s.setRunBudget(c)
 	case Tick:
 		return s.tick(c)
 	case Propose:

@@ -110,6 +110,20 @@
 // budget and a task could be assigned, SwarmBudgetExhausted is decided once
 // and nothing is assigned until RaiseBudget sets a budget not yet reached.
 //
+// A workflow run has a budget of its own, which the swarm enforces at
+// decision time too, for the run's tasks already queued: each task of a
+// run carries the run's budget and what the run had spent when it
+// dispatched the task (TaskQueued.run_budget, run_spent), and the swarm
+// adds the usage of the run's tasks completed since, keeping the larger
+// of the two counts. Once that reaches the run's budget, none of the run's
+// queued tasks is assigned (SwarmRunBudgetExhausted, decided the first time
+// one is held), while other runs' tasks are, until the run's new budget
+// arrives (SetRunBudget, sent by the router when the run records
+// RunBudgetChanged; SwarmRunBudgetChanged) and is not spent too. Budget
+// news from an older event of the run than the swarm has seen is stale and
+// ignored. The swarm keeps a run's budget while the run has unfinished
+// tasks in it.
+//
 // # Correlation
 //
 // A task's events after TaskQueued carry the correlation id of the

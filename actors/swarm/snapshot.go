@@ -45,6 +45,7 @@ func (s *State) Snapshot() (proto.Message, error) {
 		snap.AgentVersions[agent] = v
 	})
 	s.snapshotMemory(snap)
+	s.snapshotRuns(snap)
 	return snap, nil
 }
 
@@ -116,6 +117,7 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		r.paused.set(run, struct{}{})
 	}
 	r.restoreMemory(snap)
+	r.restoreRuns(snap)
 	*s = r
 	return nil
 }

@@ -81,6 +81,9 @@ type State struct {
 	keys     table[string, uint64]
 	finished recent[uint64, finished]
 	paused   table[string, struct{}]
+	// runs are the budgets of the runs with unfinished tasks (see
+	// runbudget.go).
+	runs table[string, runLedger]
 	// agentVersions is, per agent, the version of the newest agent event a
 	// member command followed (see MemberLost).
 	agentVersions table[string, uint64]

@@ -31,6 +31,10 @@ type View struct {
 	Tasks      []Task     `json:"tasks"`
 	TaskCounts TaskCounts `json:"task_counts"`
 	PausedRuns []string   `json:"paused_runs"`
+	// RunBudgets are the budgets of the runs with unfinished tasks, by
+	// run id: a run whose spending reached its budget has its queued
+	// tasks held.
+	RunBudgets []RunBudget `json:"run_budgets,omitempty"`
 	// Proposals are the open proposals, in the order opened.
 	Proposals []Proposal `json:"proposals"`
 	Version   uint64     `json:"version"`
@@ -159,6 +163,7 @@ func (s *State) View() any {
 	}
 	s.paused.each(func(run string, _ struct{}) { v.PausedRuns = append(v.PausedRuns, run) })
 	slices.Sort(v.PausedRuns)
+	v.RunBudgets = s.runBudgets()
 	for _, p := range s.openProposals() {
 		v.Proposals = append(v.Proposals, proposalView(p))
 	}

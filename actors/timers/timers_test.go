@@ -1,11 +1,14 @@
 package timers_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,4 +172,59 @@ func TestConfigValidate(t *testing.T) {
 	if _, err := timers.NewWatcher(timers.Config{Interval: -1, Parallel: -1}, timers.NewIndex(), &recorder{}, nil); err == nil {
 		t.Fatal("negative settings accepted")
 	}
+}
+
+// fullDisk is a fake Commands refusing every command as a full disk does.
+type fullDisk struct{ asked atomic.Int32 }
+
+func (f *fullDisk) Ask(context.Context, actors.Ref, actors.Command) (actors.Result, error) {
+	f.asked.Add(1)
+	return actors.Result{}, fmt.Errorf("agent: append: %w", events.ErrNoSpace)
+}
+
+// TestWakeUpsRefusedByAFullDiskDoNotFloodTheLog: while the disk is full,
+// the watcher retries a due wake-up every Interval; the store says once
+// that the disk is full, so the refusals are not warned about each time.
+func TestWakeUpsRefusedByAFullDiskDoNotFloodTheLog(t *testing.T) {
+	ix := timers.NewIndex(agentKind())
+	a := agent.IDFor("a")
+	if err := ix.Apply(envelope(t, "agent-"+a, 1, &hivev1.AgentRegistered{AgentId: a, DeadlineUnixNano: time.Now().Add(-time.Second).UnixNano()})); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	f := &fullDisk{}
+	w, err := timers.NewWatcher(timers.Config{Interval: time.Millisecond}, ix, f, slog.New(slog.NewTextHandler(lockedWriter{&mu, &logged}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	for deadline := time.Now().Add(5 * time.Second); f.asked.Load() < 5; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("fewer than 5 wake-ups in 5 s")
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if logged.Len() > 0 {
+		t.Errorf("wake-ups refused by a full disk were warned about:\n%s", logged.String())
+	}
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -128,7 +128,12 @@ func (w *Watcher) wakeOne(ctx context.Context, ref actors.Ref, now time.Time) {
 		return
 	}
 	_, err = w.commands.Ask(ctx, ref, actors.Command{ID: cmdID.String(), Principal: Principal, Body: kind.Wake(now), SkipState: true})
-	if err != nil && ctx.Err() == nil {
+	switch {
+	case err == nil, ctx.Err() != nil:
+	case errors.Is(err, events.ErrNoSpace):
+		// Retried every Interval; the store itself says the disk is full.
+		w.logger.Debug("wake-up refused: the event store's disk is full", "entity", ref.String(), "err", err)
+	default:
 		w.logger.Warn("wake-up failed", "entity", ref.String(), "err", err)
 	}
 }

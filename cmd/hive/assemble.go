@@ -46,6 +46,9 @@ type settings struct {
 	// acceptLogLoss starts on a damaged event log instead of refusing to
 	// (see pebblestore.Config.AcceptLogLoss and readModelEvidence).
 	acceptLogLoss bool
+	// minFreeBytes is the space the event store leaves free on its disk
+	// (0: its default; negative: no check).
+	minFreeBytes int64
 }
 
 // hive is one assembled Hive server: its store, runtime, read side,
@@ -146,7 +149,7 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	}
 	saved := projections.Restore(states, logger.With("component", "projections"), rm.all()...)
 	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger.With("component", "store"),
-		Evidence: readModelEvidence(saved, statesDir), AcceptLogLoss: s.acceptLogLoss})
+		Evidence: readModelEvidence(saved, statesDir), AcceptLogLoss: s.acceptLogLoss, MinFreeBytes: s.minFreeBytes})
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", explainLogDamage(err))
 	}

@@ -124,7 +124,9 @@ type hiveServer struct {
 	url     string
 	dataDir string
 	// token is the admin token, read from the data dir once the server is ready.
-	token   string
+	token string
+	// logPath is the file holding the process's output.
+	logPath string
 	client  *http.Client
 	exited  chan struct{} // closed once the process has been waited for
 	waitErr error         // set before exited is closed
@@ -150,7 +152,7 @@ func startServerAt(t *testing.T, bin, dataDir, name, addr string, flags ...strin
 	if err != nil {
 		t.Fatalf("start hive serve: %v", err)
 	}
-	s := &hiveServer{cmd: cmd, url: "http://" + addr, dataDir: dataDir, client: newClient(), exited: make(chan struct{})}
+	s := &hiveServer{cmd: cmd, url: "http://" + addr, dataDir: dataDir, logPath: logFile.Name(), client: newClient(), exited: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.exited)

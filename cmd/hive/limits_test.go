@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"hive/actors/decision"
 )
@@ -145,4 +146,116 @@ func stepChain(n int) []map[string]any {
 		}
 	}
 	return steps
+}
+
+// TestLargeBadRequestsGetSmallAnswers sends a run of as many steps as a
+// run may have, each wrong in several ways, and a definition with a long
+// wrong step id, and wants answers of at most 100 field errors
+// (errors_omitted counts the rest) that repeat no long value.
+func TestLargeBadRequestsGetSmallAnswers(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	sw := createSwarm(t, s, map[string]any{"name": "errors", "topology": "mesh"})
+	bad := make([]map[string]any, decision.MaxSteps)
+	for i := range bad {
+		bad[i] = map[string]any{"id": strings.Repeat("!", 600), "capability": "a b", "priority": 99, "depends_on": []string{"x", "x"}}
+	}
+	tests := []struct {
+		name, path string
+		body       any
+		errors     int
+	}{
+		{"a run wrong everywhere", "/v1/workflows", map[string]any{"name": "bad", "swarm_id": sw, "steps": bad}, 100},
+		{"a long step id", "/v1/workflow-definitions", map[string]any{"name": "bad", "steps": []any{map[string]any{"id": strings.Repeat("i", 900_000)}}}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, err := json.Marshal(tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, _, body := s.send(t, s, http.MethodPost, tc.path, raw)
+			p := readProblem(t, status, body)
+			if status != http.StatusUnprocessableEntity || len(p.Errors) != tc.errors || (tc.errors == 100) != (p.Omitted > 0) {
+				t.Errorf("%d errors, %d omitted; want %d", len(p.Errors), p.Omitted, tc.errors)
+			}
+			if len(body) > 32<<10 {
+				t.Errorf("a %d-byte request answered %d bytes: %.300s", len(raw), len(body), body)
+			}
+		})
+	}
+}
+
+// TestInvalidTextIsRefusedAtTheEdge sends bytes that are not UTF-8, and
+// unpaired surrogate escapes, in JSON bodies (in decoded fields and in the
+// raw JSON values that events carry), in query and path parameters and in
+// headers, and wants a 400 naming where, and nothing appended; the log
+// stays valid JSON.
+func TestInvalidTextIsRefusedAtTheEdge(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	sw := createSwarm(t, s, map[string]any{"name": "text", "topology": "mesh"})
+	agentID := registerAgent(t, s, "text-agent", "code")
+	s.must(t, http.MethodPost, "/v1/swarms/"+sw+"/members", map[string]any{"agent_id": agentID}, nil)
+	var run struct {
+		ID string `json:"id"`
+	}
+	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "text", "swarm_id": sw,
+		"steps": []any{map[string]any{"id": "gate", "approval": true}}}, &run)
+	task := sw + ".1"
+	tests := []struct {
+		name, method, path, body string
+		headers                  map[string]string
+		field                    string
+	}{
+		{name: "a task's input", method: "POST", path: "/v1/swarms/" + sw + "/tasks", body: "{\"input\":{\"n\":\"\xff\"}}", field: "input.n"},
+		{name: "a task's output", method: "POST", path: "/v1/tasks/" + task + "/complete", body: `{"agent_id":"` + agentID + "\",\"output\":{\"a\":[\"ok\",\"\xc0\xaf\"]}}", field: "output.a[1]"},
+		{name: "an unpaired surrogate in an output", method: "POST", path: "/v1/tasks/" + task + "/complete", body: `{"agent_id":"` + agentID + `","output":"\ud800"}`, field: "output"},
+		{name: "a step's input", method: "POST", path: "/v1/workflows", body: `{"swarm_id":"` + sw + "\",\"steps\":[{\"id\":\"a\",\"input\":{\"x\":\"\xfe\"}}]}", field: "steps[0].input.x"},
+		{name: "a proposal's option", method: "POST", path: "/v1/swarms/" + sw + "/proposals", body: "{\"question\":\"q\",\"options\":[\"a\",\"b\xff\"],\"rule\":\"majority\",\"voting_period\":\"1h\"}", field: "options[1]"},
+		{name: "a failure's reason", method: "POST", path: "/v1/tasks/" + task + "/fail", body: `{"agent_id":"` + agentID + "\",\"reason\":\"\xff\"}", field: "reason"},
+		{name: "a reason in the query", method: "DELETE", path: "/v1/swarms/" + sw + "/members/" + agentID + "?reason=%FF", field: "reason"},
+		{name: "a step id in the path", method: "POST", path: "/v1/workflows/" + run.ID + "/steps/%FF/approve", field: "step"},
+		{name: "a filter", method: "GET", path: "/v1/agents?label=k%3D%C3", field: "label"},
+		{name: "a correlation id", method: "POST", path: "/v1/agents/" + agentID + "/drain", headers: map[string]string{"Hive-Correlation-Id": "\xff"}, field: "Hive-Correlation-Id"},
+		{name: "an idempotency key", method: "POST", path: "/v1/agents/" + agentID + "/drain", headers: map[string]string{"Idempotency-Key": "k\xff"}, field: "Idempotency-Key"},
+	}
+	before := s.headPosition(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := s.do(t, tc.method, tc.path, tc.body, tc.headers)
+			errs, _ := body["errors"].([]any)
+			if status != http.StatusBadRequest || len(errs) != 1 || errs[0].(map[string]any)["field"] != tc.field {
+				t.Fatalf("%d %v; want 400 naming %s", status, body, tc.field)
+			}
+		})
+	}
+	if after := s.headPosition(t); after != before {
+		t.Errorf("refused requests appended events: head %d -> %d", before, after)
+	}
+	// Text that is valid, escaped or not, is kept as sent.
+	var queued struct {
+		TaskID string `json:"task_id"`
+	}
+	s.must(t, http.MethodPost, "/v1/swarms/"+sw+"/tasks", json.RawMessage(`{"input":{"n":"é \ud83d\ude00"}}`), &queued)
+	status, _, raw := s.send(t, s, http.MethodGet, "/v1/tasks/"+queued.TaskID, nil)
+	var got struct {
+		Input struct {
+			N string `json:"n"`
+		} `json:"input"`
+	}
+	if err := json.Unmarshal(raw, &got); status != http.StatusOK || err != nil || got.Input.N != "é 😀" {
+		t.Fatalf("the task read back: %d %v: %s", status, err, raw)
+	}
+	if status, _, raw := s.send(t, s, http.MethodGet, "/v1/events?limit=1000", nil); status != http.StatusOK || !utf8.Valid(raw) || !json.Valid(raw) {
+		t.Fatalf("the log read back: %d, valid UTF-8 %v, valid JSON %v", status, utf8.Valid(raw), json.Valid(raw))
+	}
+}
+
+// headPosition is the position of the log's newest event.
+func (s *sim) headPosition(t *testing.T) uint64 {
+	t.Helper()
+	var page struct {
+		Head uint64 `json:"head"`
+	}
+	s.must(t, http.MethodGet, "/v1/events?limit=1", nil, &page)
+	return page.Head
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hive/actors/swarm"
+	"hive/events/pebblestore"
 	"hive/http/api"
 )
 
@@ -30,6 +31,7 @@ type serveOptions struct {
 	failureBurst     int
 	failureClients   int
 	acceptLogLoss    bool
+	minFreeMiB       int64
 	log              logOptions
 }
 
@@ -54,7 +56,12 @@ event log that lost acknowledged events (a damaged, truncated or deleted
 write-ahead log), as its head mark or the saved read models show, is
 refused: hive serve exits with status 1, saying which evidence shows how
 many events are missing and what to do; --accept-log-loss starts on what
-is left instead.`,
+is left instead.
+
+When the disk is nearly full (--min-free-mib), commands are answered 507
+and change nothing while reads go on, and they work again once space is
+freed; a start on a disk without room for the store fails at once and says
+how much it needs.`,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -77,6 +84,7 @@ is left instead.`,
 	cmd.Flags().Float64Var(&o.rateLimit, "rate-limit", 10000, "requests per second each token may make on average (0: no limit); more are answered 429 with Retry-After")
 	cmd.Flags().IntVar(&o.rateBurst, "rate-burst", 20000, "requests a token may make at once, above --rate-limit")
 	cmd.Flags().BoolVar(&o.metricsAuth, "metrics-auth", false, "make /metrics need a token (of any role)")
+	cmd.Flags().Int64Var(&o.minFreeMiB, "min-free-mib", pebblestore.DefaultMinFreeBytes>>20, "MiB the event store leaves free on its disk: while writing would leave less, commands are answered 507 and change nothing, and they work again once space is freed (0: no check; keep it above 64, what the store flushes at once)")
 	cmd.Flags().Float64Var(&o.failureLimit, "auth-failure-limit", 10, "requests failing authentication (401) each client address may make per second on average (0: no limit); beyond that and --auth-failure-burst, the address's requests are answered 429 with Retry-After before any token is looked at")
 	cmd.Flags().IntVar(&o.failureBurst, "auth-failure-burst", 100, "requests failing authentication a client address may make at once, above --auth-failure-limit")
 	cmd.Flags().IntVar(&o.failureClients, "auth-failure-clients", api.DefaultFailureClients, "client addresses the failure limit tracks at once (about 100 bytes each); when full, the others share one limit")
@@ -87,7 +95,11 @@ is left instead.`,
 
 // serve runs Hive until ctx ends.
 func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error) {
-	h, err := assemble(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout, acceptLogLoss: o.acceptLogLoss,
+	if o.minFreeMiB < 0 {
+		return fmt.Errorf("--min-free-mib %d: must not be negative", o.minFreeMiB)
+	}
+	h, err := assembleUnlessStopped(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout,
+		acceptLogLoss: o.acceptLogLoss, minFreeBytes: minFreeBytes(o.minFreeMiB),
 		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth,
 			FailureLimit: o.failureLimit, FailureBurst: o.failureBurst, FailureClients: o.failureClients}}, logger)
 	if err != nil {
@@ -95,6 +107,43 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	}
 	defer func() { err = errors.Join(err, h.close()) }()
 	return run(ctx, o, logger, h.handler, h.workers)
+}
+
+// minFreeBytes is the event store's MinFreeBytes for --min-free-mib.
+func minFreeBytes(mib int64) int64 {
+	if mib == 0 {
+		return -1 // no check
+	}
+	return mib << 20
+}
+
+// assembleUnlessStopped assembles Hive, unless ctx ends first: a signal
+// stops a start that hangs (an event store that does not open) at once.
+// What assemble opens after that is closed as soon as it returns; the
+// process exits meanwhile.
+func assembleUnlessStopped(ctx context.Context, s settings, logger *slog.Logger) (*hive, error) {
+	type assembled struct {
+		h   *hive
+		err error
+	}
+	done := make(chan assembled, 1)
+	go func() {
+		h, err := assemble(ctx, s, logger)
+		done <- assembled{h, err}
+	}()
+	select {
+	case a := <-done:
+		return a.h, a.err
+	case <-ctx.Done():
+		go func() {
+			if a := <-done; a.err == nil {
+				if err := a.h.close(); err != nil {
+					logger.Warn("close what a stopped start opened", "err", err)
+				}
+			}
+		}()
+		return nil, fmt.Errorf("stopped before the server started: %w", ctx.Err())
+	}
 }
 
 // run serves HTTP and runs the background workers (projections, timers, relay)

@@ -52,7 +52,7 @@ func (c *committer) commit(g *group) {
 		g.failAll(g.err)
 	case g.batch != nil && !g.batch.Empty():
 		start := time.Now()
-		err := g.batch.Commit(pebble.Sync)
+		err := write(func() error { return g.batch.Commit(pebble.Sync) })
 		c.lastCommit.Store(int64(time.Since(start)))
 		if err != nil {
 			err = fmt.Errorf("pebblestore: commit: %w", err)

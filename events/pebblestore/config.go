@@ -24,6 +24,9 @@ const (
 	DefaultMemTableSize = 64 << 20
 	// DefaultMaxCommitDelay is the default Config.MaxCommitDelay.
 	DefaultMaxCommitDelay = 500 * time.Microsecond
+	// DefaultMinFreeBytes is the default Config.MinFreeBytes: room to flush
+	// a memtable and to commit a group, both of their default sizes.
+	DefaultMinFreeBytes = DefaultMemTableSize + DefaultMaxBatchBytes
 )
 
 // maxCommitDelayLimit bounds Config.MaxCommitDelay.
@@ -66,6 +69,15 @@ type Config struct {
 	// longer than the last commit took, nor when no other call is under
 	// way. Negative disables the wait.
 	MaxCommitDelay time.Duration
+	// MinFreeBytes is the space the store leaves free on its disk (default
+	// DefaultMinFreeBytes): an append or snapshot save that would leave
+	// less is refused with events.ErrNoSpace and changes nothing, and
+	// writes work again once space is freed. The reserve is what pebble
+	// flushes its memtable into, and what it needs to open again (it writes
+	// its log into tables then), so keep it above MemTableSize. Negative
+	// disables the check; pebble may then run out of space itself, and the
+	// store refuses every write until it is reopened.
+	MinFreeBytes int64
 	// Logger receives pebble's own log lines (Info as Debug, Errors as
 	// Error) and the store's. Nil discards them.
 	Logger *slog.Logger
@@ -114,6 +126,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxCommitDelay == 0 {
 		c.MaxCommitDelay = DefaultMaxCommitDelay
+	}
+	if c.MinFreeBytes == 0 {
+		c.MinFreeBytes = DefaultMinFreeBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -143,11 +143,41 @@
 //     events may or may not have committed, exactly as with a lost reply.
 //     Retrying with the same event ids is safe: a repeat returns the
 //     original result and writes nothing.
-//   - Pebble reports failures it cannot survive (a failed WAL write or
-//     fsync, detected corruption) through its logger's Fatalf; the store
-//     logs them and exits the process, because carrying on could
-//     acknowledge appends that are not durable (see pebbleLogger.Fatalf).
-//     The WAL recovers every acknowledged append on the next Open.
+//   - Pebble reports failures it cannot survive through its logger's
+//     Fatalf, whose contract is not to return. A batch it failed to commit
+//     (a failed WAL write or fsync) becomes the group's error and the
+//     store's sticky failure: nothing unacknowledged is acknowledged, reads
+//     go on, and every later write is refused until the store is reopened.
+//     Any other fatal error (detected corruption) is logged and exits the
+//     process. Either way the WAL recovers every acknowledged append on the
+//     next Open (see pebbleLogger.Fatalf).
+//
+// # Disk space
+//
+// A store that fills its disk must not lose its footing: pebble needs space
+// to write its log, to flush a memtable into a table, and, on Open, to
+// write the log it replays into tables; without it, pebble fails a commit
+// for good, stalls writes, or retries a flush forever. So the writer checks
+// the free space before it hands over each group (one statfs), and refuses
+// the whole group with events.ErrNoSpace if committing it would leave less
+// than Config.MinFreeBytes free; snapshot saves are checked the same way.
+// A refused group changes nothing (the next one starts at its positions),
+// so writes work again as soon as space is freed. Once the disk was found
+// low, every Append is also checked as it arrives, so that it is refused
+// at once even while a commit waits inside pebble.
+//
+// Another program may still fill the disk faster. Pebble's file system is
+// then wrapped (vfs.OnDiskFull) so that a write finding the disk full
+// pauses a second before its one retry: a flush that pebble retries
+// forever makes one attempt a second instead of spinning, and is logged
+// once a minute instead of once each. A commit that still fails is the
+// sticky failure above, marked with events.ErrNoSpace. Close waits at
+// most closeWait for a commit stuck in pebble for want of space.
+//
+// Open first checks that the disk has room for the log it replays (the
+// size of the *.log files, and a little more) and fails at once with
+// events.ErrNoSpace, saying how much it needs, rather than letting pebble
+// retry forever on a full disk.
 //
 // # Concurrency
 //

@@ -20,7 +20,7 @@ type opened struct {
 // openWritable makes cfg.Dir private, locks it, checks its log against
 // the head mark (checkLog), and only then opens pebble for writing and the
 // mark for the committer.
-func openWritable(cfg *Config) (_ *opened, err error) {
+func openWritable(cfg *Config, d *disk) (_ *opened, err error) {
 	if err := makePrivateDir(cfg.Dir); err != nil {
 		return nil, err
 	}
@@ -40,9 +40,10 @@ func openWritable(cfg *Config) (_ *opened, err error) {
 	}
 	opts := pebbleOptions(cfg)
 	opts.FS, opts.Lock = fsys, lock
+	d.watch(opts)
 	db, err := pebble.Open(cfg.Dir, opts)
 	if err != nil {
-		return nil, openError(cfg.Dir, err)
+		return nil, openError(cfg.Dir, noSpace(err))
 	}
 	o := &opened{db: db, lock: lock}
 	if o.head, err = recoverHead(db); err == nil {

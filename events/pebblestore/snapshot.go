@@ -17,7 +17,9 @@ var _ events.SnapshotStore = (*Store)(nil)
 // SaveSnapshot implements events.SnapshotStore. Snapshots bypass the
 // writer: each is one pebble Set, without fsync, because a snapshot lost in
 // a crash only makes the next recovery read more events. snapMu orders
-// saves, so that an older snapshot never replaces a newer one.
+// saves, so that an older snapshot never replaces a newer one. Like
+// appends, saves are refused with events.ErrNoSpace when the disk is too
+// full, and with the failure after a failed commit.
 func (s *Store) SaveSnapshot(ctx context.Context, snap events.Snapshot) error {
 	if s.readOnly {
 		return fmt.Errorf("save snapshot of %q: %w", snap.Stream, ErrReadOnly)
@@ -49,8 +51,13 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap events.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("pebblestore: encode snapshot of %q: %w", snap.Stream, err)
 	}
-	if err := s.db.Set(snapshotKey(snap.Stream), v, pebble.NoSync); err != nil {
+	if err := s.writable(len(v)); err != nil {
 		return fmt.Errorf("pebblestore: save snapshot of %q: %w", snap.Stream, err)
+	}
+	if err := write(func() error { return s.db.Set(snapshotKey(snap.Stream), v, pebble.NoSync) }); err != nil {
+		err = fmt.Errorf("pebblestore: save snapshot of %q: %w", snap.Stream, err)
+		s.fail(err) // pebble's log may be broken: appends would fail too
+		return err
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -36,7 +37,9 @@ type Store struct {
 	head atomic.Uint64
 	// failure holds the sticky error of a failed commit.
 	failure atomic.Pointer[error]
-	stats   counters
+	// disk refuses writes that would leave the disk too full.
+	disk  *disk
+	stats counters
 	// appending counts the Append calls past validation and not yet
 	// returned; the writer lingers for those it has not seen yet.
 	appending atomic.Int64
@@ -76,13 +79,19 @@ var _ events.Store = (*Store)(nil)
 // and 0600). A directory another process holds is refused with ErrInUse,
 // naming that process when the system says which. A damaged log is
 // refused with ErrLogDamaged (see Mark and LogLossError), before anything
-// is written, unless cfg.AcceptLogLoss.
+// is written, unless cfg.AcceptLogLoss. On a disk with less space free
+// than opening needs (pebble writes its log into tables on open), it fails
+// at once with events.ErrNoSpace.
 func Open(cfg Config) (*Store, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("pebblestore: invalid config: %w", err)
 	}
-	o, err := openWritable(&cfg)
+	d := newDisk(&cfg)
+	if err := d.roomToOpen(); err != nil {
+		return nil, err
+	}
+	o, err := openWritable(&cfg, d)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +99,7 @@ func Open(cfg Config) (*Store, error) {
 		cfg:     cfg,
 		db:      o.db,
 		log:     cfg.Logger,
+		disk:    d,
 		commits: events.NewSignal(),
 		reqs:    make(chan *request),
 		done:    make(chan struct{}),
@@ -163,6 +173,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	if err != nil {
 		return events.AppendResult{}, err
 	}
+	if s.disk.low.Load() {
+		if err := s.disk.room(req.size); err != nil {
+			return events.AppendResult{}, fmt.Errorf("append to %q: %w", stream, err)
+		}
+	}
 	s.appending.Add(1)
 	defer s.appending.Add(-1)
 	select {
@@ -225,35 +240,69 @@ func (s *Store) SubscribeAll(ctx context.Context, after uint64) (events.Subscrip
 	return events.NewSubscription(s, s.commits, s.done, after, subscriptionPageSize), nil
 }
 
+// closeWait bounds how long Close waits for a commit still inside pebble.
+const closeWait = 10 * time.Second
+
 // Close stops taking appends (those still waiting to be taken fail with
 // events.ErrClosed), lets the writer and committer finish the appends they
 // took, ends subscriptions and closes pebble. It is idempotent: later calls
 // return the first call's result. After Close every method fails with
 // events.ErrClosed.
+//
+// A commit can wait inside pebble for as long as its disk stays full. Close
+// waits for it at most closeWait, then returns an error and leaves the
+// rest of closing to happen when the commit returns: a process stopping
+// then exits with the directory as a crash leaves it, from which every
+// acknowledged append is recovered.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.done)
-		<-s.stopped
-		s.dbMu.Lock()
-		defer s.dbMu.Unlock()
-		s.closed = true
-		if s.mark != nil {
-			s.closeErr = s.mark.close()
+		closed := make(chan error, 1)
+		go func() { closed <- s.shut() }()
+		t := time.NewTimer(closeWait)
+		defer t.Stop()
+		select {
+		case s.closeErr = <-closed:
+		case <-t.C:
+			s.closeErr = fmt.Errorf("pebblestore: close %s: a commit has waited inside pebble for %v (is the disk full?); it closes when the commit returns", s.cfg.Dir, closeWait)
+			s.log.Error("event store not closed", "dir", s.cfg.Dir, "err", s.closeErr)
 		}
-		if s.broken.Load() {
-			return // pebble may be stuck halfway: the process is to end
-		}
-		if err := s.db.Close(); err != nil {
-			s.closeErr = errors.Join(s.closeErr, fmt.Errorf("pebblestore: close: %w", err))
-		}
-		if s.unlock != nil {
-			if err := s.unlock(); err != nil {
-				s.closeErr = errors.Join(s.closeErr, fmt.Errorf("pebblestore: release the lock: %w", err))
-			}
-		}
-		s.log.Info("event store closed", "dir", s.cfg.Dir, "head", s.head.Load())
 	})
 	return s.closeErr
+}
+
+// shut is Close once the writer and committer have been told to stop.
+func (s *Store) shut() (err error) {
+	<-s.stopped
+	s.dbMu.Lock()
+	defer s.dbMu.Unlock()
+	s.closed = true
+	if s.mark != nil {
+		err = s.mark.close()
+	}
+	if s.broken.Load() {
+		return err // pebble may be stuck halfway: the process is to end
+	}
+	if cerr := s.db.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("pebblestore: close: %w", cerr))
+	}
+	if s.unlock != nil {
+		if uerr := s.unlock(); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("pebblestore: release the lock: %w", uerr))
+		}
+	}
+	s.log.Info("event store closed", "dir", s.cfg.Dir, "head", s.head.Load())
+	return err
+}
+
+// writable fails with the sticky commit failure, or with
+// events.ErrNoSpace if writing about size bytes would leave the disk too
+// full.
+func (s *Store) writable(size int) error {
+	if err := s.failure.Load(); err != nil {
+		return *err
+	}
+	return s.disk.room(size)
 }
 
 // fail makes err the store's sticky failure: every later append returns it.

@@ -225,11 +225,17 @@ func (w *writer) begin() {
 }
 
 // handOver completes the group's batch and gives the group to the
-// committer, which has just said it is free.
+// committer, which has just said it is free. A group that would leave the
+// disk too full is refused instead (see disk).
 func (w *writer) handOver() {
 	if err := w.closeIDIter(); err != nil {
 		// Every lookup checked the iterator's error already.
 		w.s.log.Warn("closing the event-id iterator failed", "err", err)
+	}
+	if w.cur.err == nil && w.cur.batch != nil {
+		if err := w.s.disk.room(w.size); err != nil {
+			w.refuse(err)
+		}
 	}
 	if w.cur.err == nil {
 		if err := w.fill(); err != nil {
@@ -239,6 +245,17 @@ func (w *writer) handOver() {
 		}
 	}
 	w.groups <- w.cur
+}
+
+// refuse fails the current group with err, which is not sticky: nothing
+// of the group is written, the next group starts at the group's first
+// position, and no later request sees its heads or ids.
+func (w *writer) refuse(err error) {
+	g := w.cur
+	g.err = err
+	w.next, g.next = g.first, g.first
+	clear(g.heads)
+	clear(g.ids)
 }
 
 // settle runs once the committer has taken the current group, which means

@@ -81,6 +81,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"max_concurrency too large for an int", `{"name":"a","max_concurrency":1e40}`, http.StatusBadRequest, "max_concurrency"},
 		{"negative max_concurrency", `{"name":"a","max_concurrency":-2}`, http.StatusUnprocessableEntity, "max_concurrency"},
 		{"bad capability", `{"name":"a","capabilities":["has space"]}`, http.StatusUnprocessableEntity, "capabilities[0]"},
+		{"invalid UTF-8 in the name", "{\"name\":\"a\xffb\"}", http.StatusBadRequest, "name"},
+		{"invalid UTF-8 in a label", "{\"name\":\"a\",\"labels\":{\"team\":\"\xc3\"}}", http.StatusBadRequest, "labels.team"},
+		{"invalid UTF-8 in a capability", "{\"name\":\"a\",\"capabilities\":[\"ok\",\"\xed\xa0\x80\"]}", http.StatusBadRequest, "capabilities[1]"},
+		{"an unpaired surrogate escape", `{"name":"a\udc00"}`, http.StatusBadRequest, "name"},
 		{"body over 1 MiB", fmt.Sprintf(`{"name":"a","labels":{"k":%q}}`, strings.Repeat("v", 1<<20)), http.StatusRequestEntityTooLarge, ""},
 	}
 	for _, tc := range tests {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +15,14 @@ import (
 )
 
 // decodeJSON reads the request body, at most maxBody bytes, into v. The body
-// must be one JSON object with no fields v does not know.
+// must be one JSON object with no fields v does not know, and its strings
+// valid UTF-8 (see checkText).
 func decodeJSON(c *gin.Context, maxBody int64, v any) error {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
-	dec := json.NewDecoder(body)
+	body, err := readBody(c, maxBody)
+	if err != nil {
+		return decodeError(err, maxBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err, maxBody)
@@ -28,7 +33,22 @@ func decodeJSON(c *gin.Context, maxBody int64, v any) error {
 		}
 		return malformed("", "the body must hold exactly one JSON value")
 	}
-	return nil
+	return checkText(body)
+}
+
+// readBody reads the request body, at most maxBody bytes, into a buffer of
+// its declared length when it has one.
+func readBody(c *gin.Context, maxBody int64) ([]byte, error) {
+	r := http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	n := c.Request.ContentLength
+	if n <= 0 || n > maxBody {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 func decodeError(err error, maxBody int64) error {

@@ -58,6 +58,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.Header("Retry-After", "1")
 		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable,
 			Detail: "the command could not be handled in time; retrying it is safe"})
+	case errors.Is(err, events.ErrNoSpace):
+		writeProblem(c, Problem{Type: problemNoSpace, Status: http.StatusInsufficientStorage,
+			Detail: "the event store's disk is full, so the command was not carried out; retry it once space is freed"})
 	default:
 		s.logger.Error("request failed", "path", c.Request.URL.Path, "err", err)
 		writeProblem(c, Problem{Type: problemInternal, Status: http.StatusInternalServerError, Detail: "internal error"})

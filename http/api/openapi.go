@@ -149,6 +149,9 @@ func openAPIDocument(metricsAuth bool) ([]byte, error) {
 	if sch.err != nil {
 		return nil, sch.err
 	}
+	if err := applyLimits(sch.defs); err != nil {
+		return nil, err
+	}
 	doc.Components.Schemas = sch.defs
 	raw, err := json.Marshal(doc)
 	if err != nil {
@@ -245,7 +248,7 @@ func (op operation) problemStatuses(v1 bool) []int {
 		statuses = append(statuses, http.StatusNotFound)
 	}
 	if op.command {
-		statuses = append(statuses, http.StatusConflict, http.StatusPreconditionFailed, http.StatusUnprocessableEntity)
+		statuses = append(statuses, http.StatusConflict, http.StatusPreconditionFailed, http.StatusUnprocessableEntity, http.StatusInsufficientStorage)
 	}
 	if op.body != nil {
 		statuses = append(statuses, http.StatusRequestEntityTooLarge)
@@ -313,6 +316,7 @@ var problemText = map[int]string{
 	http.StatusUnprocessableEntity:   "Invalid values, each field named in errors; or an Idempotency-Key used with another request (urn:hive:problem:invalid-field).",
 	http.StatusTooManyRequests:       "The token made too many requests, or the client address too many that failed authentication; retry after Retry-After (urn:hive:problem:rate-limited).",
 	http.StatusInternalServerError:   "An internal error (urn:hive:problem:internal).",
+	http.StatusInsufficientStorage:   "The event store's disk is full: the command was not carried out; retry it once space is freed (urn:hive:problem:insufficient-storage).",
 	http.StatusServiceUnavailable:    "Not handled in time, or the read models have not reached min_position, or are not ready; retrying is safe after Retry-After (urn:hive:problem:unavailable).",
 }
 

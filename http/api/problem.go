@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,8 +27,10 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 	// Instance is the request path.
 	Instance string `json:"instance,omitempty"`
-	// Errors lists each invalid field and why.
+	// Errors lists each invalid field and why: the first maxProblemErrors.
 	Errors []decision.FieldError `json:"errors,omitempty"`
+	// ErrorsOmitted is how many more invalid fields there were.
+	ErrorsOmitted int `json:"errors_omitted,omitempty"`
 	// CurrentVersion is the entity's version, when If-Match named another.
 	CurrentVersion *uint64 `json:"current_version,omitempty"`
 	// RequiredRoles are the roles that may make the request, when the
@@ -55,9 +58,48 @@ const (
 	// problemRateLimited: the token, or the client address, made too many
 	// requests (429).
 	problemRateLimited = "urn:hive:problem:rate-limited"
+	// problemNoSpace: the event store's disk is full (507).
+	problemNoSpace = "urn:hive:problem:insufficient-storage"
 )
 
+// Bounds of a problem, so that no request, however large, makes a large
+// answer: at most maxProblemErrors field errors (ErrorsOmitted counts the
+// rest), and each text cut to its length in bytes.
+const (
+	maxProblemErrors = 100
+	maxDetailLength  = 1000
+	maxFieldLength   = 200
+	maxReasonLength  = 500
+)
+
+// bound cuts p to the bounds of a problem. Its errors are copied: they
+// belong to the error being answered.
+func (p *Problem) bound() {
+	p.Detail = clip(p.Detail, maxDetailLength)
+	if len(p.Errors) == 0 {
+		return
+	}
+	errs := make([]decision.FieldError, min(len(p.Errors), maxProblemErrors))
+	for i, e := range p.Errors[:len(errs)] {
+		errs[i] = decision.FieldError{Field: clip(e.Field, maxFieldLength), Reason: clip(e.Reason, maxReasonLength)}
+	}
+	p.Errors, p.ErrorsOmitted = errs, len(p.Errors)-len(errs)
+}
+
+// clip returns s, or its first max bytes (cut at a character's start)
+// followed by "...".
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max] + "..."
+}
+
 func writeProblem(c *gin.Context, p Problem) {
+	p.bound()
 	p.Title = http.StatusText(p.Status)
 	p.Instance = c.Request.URL.Path
 	c.Header("Content-Type", problemContentType)

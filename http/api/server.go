@@ -221,7 +221,7 @@ func (s *Server) routes() *gin.Engine {
 	s.dashboardRoutes(r)
 	r.GET("/metrics", s.guardMetrics, gin.WrapH(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError)})))
 	v1 := r.Group("/v1", s.authenticate, s.authorize)
-	v1.Use(s.readYourWrites, s.idempotent)
+	v1.Use(s.requireText, s.readYourWrites, s.idempotent)
 	v1.POST("/agents", s.registerAgent)
 	v1.GET("/agents", s.listAgents)
 	v1.GET("/agents/:id", s.getAgent)
