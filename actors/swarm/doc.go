@@ -22,6 +22,18 @@
 // spending reached its budget while a task waited for an agent. Only an
 // active swarm assigns tasks.
 //
+// UpdateSettings changes the topology, the weights, the size bounds and the
+// leader (SwarmSettingsChanged, SwarmLeaderChanged), checked as at creation
+// and against the members; assignments follow the new settings from then
+// on. Dissolve ends the swarm: it needs Force while tasks are unfinished
+// (they are then cancelled, TaskCancelled with swarm_dissolved, and a run's
+// step fails by reaction), closes the open proposals without an outcome,
+// makes every member leave (SwarmMemberLeft with dissolved: each agent is
+// told to leave by reaction) and records SwarmDissolved. A dissolved swarm
+// ("dissolved") refuses members, tasks, proposals, votes, budgets and
+// settings with ErrDissolved, and ignores member news and runs paused or
+// resumed; its name stays taken.
+//
 // # Assignment
 //
 // Assignment runs at the end of every command that can change the queue or

@@ -132,3 +132,39 @@ func TestSwarmDissolution(t *testing.T) {
 	other := createSwarm(t, s, map[string]any{"name": "next", "topology": "mesh"})
 	s.must(t, http.MethodPost, "/v1/swarms/"+other+"/members", map[string]any{"agent_id": a}, nil)
 }
+
+// TestSwarmsUpdateAndDissolveCommands changes a swarm and dissolves it
+// with hive swarms update and dissolve.
+func TestSwarmsUpdateAndDissolveCommands(t *testing.T) {
+	c := newCLI(t)
+	var sw struct {
+		ID       string             `json:"id"`
+		Topology string             `json:"topology"`
+		Leader   string             `json:"leader"`
+		Status   string             `json:"status"`
+		MaxSize  int                `json:"max_size"`
+		Weights  map[string]float64 `json:"weights"`
+	}
+	c.json(&sw, "swarms", "create", "--name", "cli-crew", "--topology", "mesh")
+	var ag struct {
+		ID string `json:"id"`
+	}
+	c.json(&ag, "agents", "register", "--name", "cli-lead", "--capability", "code")
+	c.run("swarms", "join", sw.ID, ag.ID)
+	c.json(&sw, "swarms", "update", sw.ID, "--topology", "star", "--leader", ag.ID, "--max-size", "3", "--weight", "load=2", "--reason", "one hub")
+	if sw.Topology != "star" || sw.Leader != ag.ID || sw.MaxSize != 3 || sw.Weights["load"] != 2 || sw.Weights["success"] != 0 {
+		t.Fatalf("swarm after hive swarms update = %+v", sw)
+	}
+	if _, err := c.try("swarms", "update", sw.ID, "--max-size", "-1"); err == nil || !strings.Contains(err.Error(), "max_size") {
+		t.Fatalf("an invalid --max-size: %v, want a 422 naming max_size", err)
+	}
+	c.run("swarms", "submit", sw.ID, "--capability", "code")
+	if _, err := c.try("swarms", "dissolve", sw.ID, "--reason", "done"); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Fatalf("dissolving a swarm with a task: %v, want 409", err)
+	}
+	c.json(&sw, "swarms", "dissolve", sw.ID, "--reason", "done", "--force")
+	if sw.Status != "dissolved" {
+		t.Fatalf("swarm after hive swarms dissolve --force = %+v", sw)
+	}
+	contains(t, "swarms get", c.run("swarms", "get", sw.ID), "dissolved", "star")
+}
