@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"hive/events/pebblestore"
+	"hive/events/storetest"
 )
 
 // ackedAgents is how many agents ackedDataDir registers.
@@ -250,26 +251,7 @@ func TestAcceptLogLossStartsOnWhatIsLeft(t *testing.T) {
 // server writes in it, are their owner's alone.
 func TestDataDirIsPrivate(t *testing.T) {
 	acked, _ := ackedDataDir(t)
-	err := filepath.WalkDir(acked, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := fs.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		}
-		if fi.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), want)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	storetest.CheckPrivate(t, acked)
 }
 
 // TestServeNamesTheProcessHoldingTheDataDir: a second hive serve on a
