@@ -61,8 +61,14 @@ func TestChangesFollowTheViews(t *testing.T) {
 	t.Run("swarms", func(t *testing.T) {
 		s := projections.NewSwarms()
 		live := follow(t, s)
-		row, _ := s.Get(crew)
-		same(t, live, projections.TopicSwarms, map[string]any{crew: row})
+		want := map[string]any{}
+		for _, row := range s.All() {
+			want[row.ID] = row
+		}
+		if row, _ := s.Get(brief); row.Status != "dissolved" || row.Topology != "star" || row.MaxSize != 3 || len(row.Members) != 0 {
+			t.Fatalf("the swarm changed and dissolved = %+v", row)
+		}
+		same(t, live, projections.TopicSwarms, want)
 	})
 	t.Run("runs", func(t *testing.T) {
 		r := projections.NewRuns()

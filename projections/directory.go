@@ -16,7 +16,7 @@ type Entry struct {
 	// SwarmID is the swarm of a workflow run.
 	SwarmID string `json:"swarm_id,omitempty"`
 	// Status is a run's status: running, paused, completed, failed or
-	// cancelled; empty for swarms.
+	// cancelled; "dissolved" for a dissolved swarm, else empty for swarms.
 	Status string `json:"status,omitempty"`
 	// Version is a definition's newest version.
 	Version   int       `json:"version,omitempty"`
@@ -48,14 +48,15 @@ func (d *Directory) Checkpoint() uint64 {
 	return d.checkpoint
 }
 
-// runStatuses are the run events that change a run's status.
-var runStatuses = map[string]string{
-	"hive.v1.RunPaused":    "paused",
-	"hive.v1.RunResumed":   "running",
-	"hive.v1.RunCompleted": "completed",
-	"hive.v1.RunFailed":    "failed",
-	"hive.v1.RunCancelled": "cancelled",
-	"hive.v1.StepRetried":  "running",
+// statuses are the events that change a run's or a swarm's status.
+var statuses = map[string]string{
+	"hive.v1.SwarmDissolved": "dissolved",
+	"hive.v1.RunPaused":      "paused",
+	"hive.v1.RunResumed":     "running",
+	"hive.v1.RunCompleted":   "completed",
+	"hive.v1.RunFailed":      "failed",
+	"hive.v1.RunCancelled":   "cancelled",
+	"hive.v1.StepRetried":    "running",
 }
 
 // Apply implements Projection.
@@ -66,7 +67,7 @@ func (d *Directory) Apply(env *events.Envelope) error {
 	switch env.Type {
 	case "hive.v1.SwarmCreated", "hive.v1.RunStarted", "hive.v1.DefinitionSaved":
 	default:
-		if st, ok := runStatuses[env.Type]; ok {
+		if st, ok := statuses[env.Type]; ok {
 			if e := d.byID[streamID(env.Stream)]; e != nil {
 				e.Status = st
 			}

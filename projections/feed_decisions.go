@@ -43,6 +43,8 @@ var decisions = map[string]func(proto.Message) decided{
 	"hive.v1.RunCancelled":         func(m proto.Message) decided { return runCancelled(m.(*hivev1.RunCancelled)) },
 	"hive.v1.RunCompleted":         func(m proto.Message) decided { return runCompleted(m.(*hivev1.RunCompleted)) },
 	"hive.v1.RunFailed":            func(m proto.Message) decided { return runFailed(m.(*hivev1.RunFailed)) },
+	"hive.v1.SwarmSettingsChanged": func(m proto.Message) decided { return settingsChanged(m.(*hivev1.SwarmSettingsChanged)) },
+	"hive.v1.SwarmDissolved":       func(m proto.Message) decided { return swarmDissolved(m.(*hivev1.SwarmDissolved)) },
 }
 
 func taskAssigned(m *hivev1.TaskAssigned) decided {
@@ -163,4 +165,14 @@ func runCompleted(m *hivev1.RunCompleted) decided {
 
 func runFailed(m *hivev1.RunFailed) decided {
 	return decided{"workflow", m.GetRunId(), "run " + m.GetRunId() + " failed", m.GetReason()}
+}
+
+func settingsChanged(m *hivev1.SwarmSettingsChanged) decided {
+	return decided{"swarm", m.GetSwarmId(), fmt.Sprintf("swarm settings changed: %s (%s, min %d, max %d)", strings.Join(m.GetChanged(), ", "),
+		m.GetTopology(), m.GetMinSize(), m.GetMaxSize()), m.GetReason()}
+}
+
+func swarmDissolved(m *hivev1.SwarmDissolved) decided {
+	return decided{"swarm", m.GetSwarmId(), fmt.Sprintf("swarm dissolved: %d members left, %d unfinished tasks cancelled, %d proposals closed",
+		m.GetMembersLeft(), m.GetTasksCancelled(), m.GetProposalsClosed()), m.GetReason()}
 }

@@ -62,13 +62,21 @@ var readModels = []readModel{
 		}},
 }
 
-// everything is the fleet's history and a few token events after it.
+// everything is the fleet's history and, after it, a few token events and
+// a swarm whose settings change before it is dissolved.
 func everything(t *testing.T) []*events.Envelope {
 	log := fleet(t).log
 	return extend(t, log,
 		&hivev1.TokenCreated{TokenId: "t1", Name: "ci", Role: "operator", SecretHash: []byte{1, 2, 3}, AtUnixNano: t0.UnixNano()},
 		&hivev1.TokenCreated{TokenId: "t2", Name: "board", Role: "viewer", SecretHash: []byte{4, 5, 6}, AtUnixNano: t0.UnixNano()},
-		&hivev1.TokenRevoked{TokenId: "t1", AtUnixNano: t0.UnixNano() + 1})
+		&hivev1.TokenRevoked{TokenId: "t1", AtUnixNano: t0.UnixNano() + 1},
+		&hivev1.SwarmCreated{SwarmId: brief, Name: "brief", Topology: "mesh", Budget: &hivev1.Budget{Tokens: 10}, AtUnixNano: t0.UnixNano()},
+		&hivev1.SwarmMemberJoined{SwarmId: brief, AgentId: stayer, Capabilities: []string{"code"}, MaxConcurrency: 1, AtUnixNano: t0.UnixNano()},
+		&hivev1.SwarmSettingsChanged{SwarmId: brief, Changed: []string{"topology", "max_size"}, Topology: "star", MaxSize: 3,
+			PreviousTopology: "mesh", Reason: "one hub", AtUnixNano: t0.UnixNano()},
+		&hivev1.SwarmLeaderChanged{SwarmId: brief, LeaderId: stayer, Reason: "first member of a swarm that became star", AtUnixNano: t0.UnixNano()},
+		&hivev1.SwarmMemberLeft{SwarmId: brief, AgentId: stayer, Reason: "swarm dissolved: merged", Dissolved: true, AtUnixNano: t0.UnixNano() + 2},
+		&hivev1.SwarmDissolved{SwarmId: brief, Reason: "merged", MembersLeft: 1, AtUnixNano: t0.UnixNano() + 2})
 }
 
 // extend appends msgs to log, at the positions after it.

@@ -45,8 +45,8 @@ type Dir struct {
 	path string
 }
 
-// OpenDir returns a state store in the directory at path, creating it if
-// needed.
+// OpenDir returns a state store in the directory at path, creating it
+// (0700: the states hold what the log holds) if needed.
 func OpenDir(path string) (*Dir, error) {
 	if err := os.MkdirAll(path, 0o700); err != nil {
 		return nil, fmt.Errorf("projection states: %w", err)

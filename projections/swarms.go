@@ -44,8 +44,11 @@ type SwarmProposal struct {
 
 // SwarmRow is one swarm of the swarms view.
 type SwarmRow struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Status is forming (fewer members than MinSize), active,
+	// budget_exhausted or dissolved.
+	Status   string `json:"status"`
 	Topology string `json:"topology"`
 	// LeaderID is the hub of a star or the coordinator of a hierarchy.
 	LeaderID string        `json:"leader_id,omitempty"`
@@ -62,28 +65,32 @@ type SwarmRow struct {
 	// Budget is the swarm's budget and what is left of it.
 	Budget    BudgetStatus `json:"budget"`
 	CreatedAt time.Time    `json:"created_at"`
+	// DissolvedAt is when the swarm was dissolved; zero if it was not.
+	DissolvedAt time.Time `json:"dissolved_at,omitzero"`
 	// Position is the log position of the last event that changed the row.
 	Position uint64 `json:"position"`
 }
 
 // swarmState is a swarm as the read model keeps it.
 type swarmState struct {
-	ID         string           `json:"id"`
-	Name       string           `json:"name"`
-	Topology   string           `json:"topology"`
-	Leader     string           `json:"leader,omitempty"`
-	MinSize    uint32           `json:"min_size"`
-	MaxSize    uint32           `json:"max_size"`
-	Members    []*memberState   `json:"members"` // in join order
-	Proposals  []*SwarmProposal `json:"proposals"`
-	Pending    int              `json:"pending"`
-	Running    int              `json:"running"`
-	Usage      UsageTotals      `json:"usage"`
-	Budget     Amount           `json:"budget"`
-	Exhausted  bool             `json:"exhausted,omitempty"`
-	CreatedAt  time.Time        `json:"created_at"`
-	Position   uint64           `json:"position"`
-	memberByID map[string]*memberState
+	ID        string           `json:"id"`
+	Name      string           `json:"name"`
+	Topology  string           `json:"topology"`
+	Leader    string           `json:"leader,omitempty"`
+	MinSize   uint32           `json:"min_size"`
+	MaxSize   uint32           `json:"max_size"`
+	Members   []*memberState   `json:"members"` // in join order
+	Proposals []*SwarmProposal `json:"proposals"`
+	Pending   int              `json:"pending"`
+	Running   int              `json:"running"`
+	Usage     UsageTotals      `json:"usage"`
+	Budget    Amount           `json:"budget"`
+	Exhausted bool             `json:"exhausted,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	// DissolvedAt is when the swarm was dissolved; zero if it was not.
+	DissolvedAt time.Time `json:"dissolved_at,omitzero"`
+	Position    uint64    `json:"position"`
+	memberByID  map[string]*memberState
 }
 
 // memberState is a member as the read model keeps it.
@@ -241,6 +248,10 @@ func (sw *swarmState) applyMember(msg proto.Message) bool {
 		sw.setMember(m.GetAgentId(), func(ms *memberState) { ms.Draining = true })
 	case *hivev1.SwarmLeaderChanged:
 		sw.Leader = m.GetLeaderId()
+	case *hivev1.SwarmSettingsChanged:
+		sw.Topology, sw.MinSize, sw.MaxSize = m.GetTopology(), m.GetMinSize(), m.GetMaxSize()
+	case *hivev1.SwarmDissolved:
+		sw.Leader, sw.DissolvedAt = "", deadline(m.GetAtUnixNano())
 	default:
 		return false
 	}

@@ -4,10 +4,10 @@ import "slices"
 
 // row is the swarm as the swarms view shows it.
 func (s *Swarms) row(sw *swarmState) SwarmRow {
-	r := SwarmRow{ID: sw.ID, Name: sw.Name, Topology: sw.Topology, LeaderID: sw.Leader, MinSize: sw.MinSize, MaxSize: sw.MaxSize,
+	r := SwarmRow{ID: sw.ID, Name: sw.Name, Status: sw.status(), Topology: sw.Topology, LeaderID: sw.Leader, MinSize: sw.MinSize, MaxSize: sw.MaxSize,
 		Members: make([]SwarmMember, 0, len(sw.Members)), QueueDepth: sw.Pending, Running: sw.Running,
 		OpenProposals: make([]SwarmProposal, 0, len(sw.Proposals)), Usage: sw.Usage, Budget: budgetStatus(sw.Budget, sw.Usage, sw.Exhausted),
-		CreatedAt: sw.CreatedAt, Position: sw.Position}
+		CreatedAt: sw.CreatedAt, DissolvedAt: sw.DissolvedAt, Position: sw.Position}
 	for _, ms := range sw.Members {
 		r.Members = append(r.Members, SwarmMember{AgentID: ms.AgentID, Name: s.names[ms.AgentID], Status: ms.status(), Role: sw.role(ms.AgentID)})
 	}
@@ -17,6 +17,19 @@ func (s *Swarms) row(sw *swarmState) SwarmRow {
 		r.OpenProposals = append(r.OpenProposals, c)
 	}
 	return r
+}
+
+// status is the swarm's status, as its entity tells it.
+func (sw *swarmState) status() string {
+	switch {
+	case !sw.DissolvedAt.IsZero():
+		return "dissolved"
+	case sw.Exhausted:
+		return "budget_exhausted"
+	case len(sw.Members) < int(sw.MinSize):
+		return "forming"
+	}
+	return "active"
 }
 
 func (ms *memberState) status() string {

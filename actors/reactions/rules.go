@@ -20,11 +20,15 @@ import (
 //	    → the swarm's member list (a refused join makes the agent leave again)
 //	workflow step dispatched            → task submitted to the run's swarm
 //	workflow paused, resumed, cancelled → the run's tasks held, released, cancelled
+//	workflow budget changed             → the run's budget in its swarm
 //	swarm task assigned                 → task started on the agent; step assigned in the run
 //	swarm task completed                → task finished on the agent; step completed in the run
 //	swarm task attempt failed           → task finished on the agent
 //	swarm task failed                   → task finished on the agent; step failed in the run
-//	swarm task cancelled                → task finished on the agent
+//	swarm task cancelled                → task finished on the agent; if the swarm was
+//	                                      dissolved, step failed in the run
+//	swarm member left a dissolved swarm → the agent leaves it
+//	task refused by the swarm           → step failed in the run (compensation)
 func Rules(env *events.Envelope, msg proto.Message) []Reaction {
 	if r := agentRules(env, msg); r != nil {
 		return r
@@ -83,11 +87,18 @@ func workflowRules(env *events.Envelope, msg proto.Message) []Reaction {
 	at := env.RecordedAt
 	switch m := msg.(type) {
 	case *hivev1.StepDispatched:
-		return []Reaction{toSwarm(m.GetSwarmId(), swarm.SubmitTask{
+		submit := toSwarm(m.GetSwarmId(), swarm.SubmitTask{
 			Key: m.GetKey(), RunID: m.GetRunId(), StepID: m.GetStepId(), Capability: m.GetCapability(), Input: m.GetInput(),
 			Priority: int(m.GetPriority()), MaxAttempts: int(m.GetMaxAttempts()), Backoff: time.Duration(m.GetBackoffNanos()),
 			Timeout: time.Duration(m.GetTimeoutNanos()), Planner: m.GetPlanner(), At: at,
-		})}
+			RunBudget: ledger.BudgetFromProto(m.GetRunBudget()), RunSpent: ledger.FromProto(m.GetRunSpent()), RunVersion: env.Version,
+		})
+		submit.Compensate = func(rejection error) []Reaction {
+			return []Reaction{toRun(m.GetRunId(), workflow.FailStep{Key: m.GetKey(), Reason: "the swarm refused the task: " + truncate(rejection.Error()), At: at})}
+		}
+		return []Reaction{submit}
+	case *hivev1.RunBudgetChanged:
+		return inSwarm(m.GetSwarmId(), swarm.SetRunBudget{RunID: m.GetRunId(), Budget: ledger.BudgetFromProto(m.GetBudget()), RunVersion: env.Version, At: at})
 	case *hivev1.RunPaused:
 		return []Reaction{toSwarm(m.GetSwarmId(), swarm.PauseRun{RunID: m.GetRunId(), At: at})}
 	case *hivev1.RunResumed:
@@ -127,7 +138,16 @@ func swarmRules(env *events.Envelope, msg proto.Message) []Reaction {
 		}
 		return out
 	case *hivev1.TaskCancelled:
-		return finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, agent.OutcomeCancelled, at, ledger.Usage{}, 0)
+		out := finished(m.GetAgentId(), m.GetTaskId(), m.GetSwarmId(), v, agent.OutcomeCancelled, at, ledger.Usage{}, 0)
+		if m.GetSwarmDissolved() && m.GetRunId() != "" {
+			out = append(out, toRun(m.GetRunId(), workflow.FailStep{Key: m.GetKey(), TaskID: m.GetTaskId(), AgentID: m.GetAgentId(),
+				Reason: m.GetReason(), At: at}))
+		}
+		return out
+	case *hivev1.SwarmMemberLeft:
+		if m.GetDissolved() {
+			return []Reaction{toAgent(m.GetAgentId(), agent.LeaveSwarm{SwarmID: m.GetSwarmId(), Reason: truncate(m.GetReason())})}
+		}
 	}
 	return nil
 }

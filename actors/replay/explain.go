@@ -18,6 +18,10 @@ var explainers = map[string]func(proto.Message) (string, []string){
 	"hive.v1.TaskAttemptFailed": func(m proto.Message) (string, []string) { return attemptFailed(m.(*hivev1.TaskAttemptFailed)) },
 	"hive.v1.TaskFailed":        func(m proto.Message) (string, []string) { return failed(m.(*hivev1.TaskFailed)) },
 	"hive.v1.StepRetried":       func(m proto.Message) (string, []string) { return retried(m.(*hivev1.StepRetried)) },
+	"hive.v1.SwarmSettingsChanged": func(m proto.Message) (string, []string) {
+		return settingsChanged(m.(*hivev1.SwarmSettingsChanged))
+	},
+	"hive.v1.SwarmDissolved": func(m proto.Message) (string, []string) { return dissolved(m.(*hivev1.SwarmDissolved)) },
 }
 
 func assigned(m *hivev1.TaskAssigned) (string, []string) {
@@ -84,4 +88,30 @@ func failed(m *hivev1.TaskFailed) (string, []string) {
 func retried(m *hivev1.StepRetried) (string, []string) {
 	return fmt.Sprintf("step %s of run %s retried (generation %d)", m.GetStepId(), m.GetRunId(), m.GetGeneration()),
 		[]string{"by " + m.GetBy()}
+}
+
+func settingsChanged(m *hivev1.SwarmSettingsChanged) (string, []string) {
+	weights := func(w *hivev1.SwarmWeights) string {
+		return fmt.Sprintf("capability=%g load=%g success=%g speed=%g", w.GetCapability(), w.GetLoad(), w.GetSuccess(), w.GetSpeed())
+	}
+	why := []string{"reason: " + m.GetReason()}
+	for _, name := range m.GetChanged() {
+		switch name {
+		case "topology":
+			why = append(why, fmt.Sprintf("topology %s → %s", m.GetPreviousTopology(), m.GetTopology()))
+		case "weights":
+			why = append(why, fmt.Sprintf("weights %s → %s", weights(m.GetPreviousWeights()), weights(m.GetWeights())))
+		case "min_size":
+			why = append(why, fmt.Sprintf("min_size %d → %d", m.GetPreviousMinSize(), m.GetMinSize()))
+		case "max_size":
+			why = append(why, fmt.Sprintf("max_size %d → %d", m.GetPreviousMaxSize(), m.GetMaxSize()))
+		}
+	}
+	return fmt.Sprintf("swarm %s settings changed: %v", m.GetSwarmId(), m.GetChanged()), why
+}
+
+func dissolved(m *hivev1.SwarmDissolved) (string, []string) {
+	return fmt.Sprintf("swarm %s dissolved", m.GetSwarmId()), []string{"reason: " + m.GetReason(),
+		fmt.Sprintf("%d members left, %d unfinished tasks cancelled (forced: %t), %d open proposals closed",
+			m.GetMembersLeft(), m.GetTasksCancelled(), m.GetForced(), m.GetProposalsClosed())}
 }

@@ -28,8 +28,12 @@ func (s *State) apply(msg proto.Message) bool {
 		s.exhausted = true
 	case *hivev1.SwarmBudgetChanged:
 		s.budget, s.exhausted = ledger.BudgetFromProto(m.GetBudget()), false
+	case *hivev1.SwarmSettingsChanged:
+		s.applySettingsChanged(m)
+	case *hivev1.SwarmDissolved:
+		s.applyDissolved(m)
 	default:
-		if !s.applyMember(msg) && !s.applyEnding(msg) && !s.applyProposal(msg) {
+		if !s.applyMember(msg) && !s.applyEnding(msg) && !s.applyProposal(msg) && !s.applyRunBudget(msg) {
 			return false
 		}
 	}

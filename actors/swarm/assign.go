@@ -22,7 +22,7 @@ func (s *State) assign(now time.Time) {
 	var none map[int]bool // (capability, planner) pairs without eligible members
 	for i := 0; i < len(s.queue) && free > 0; {
 		t, _ := s.tasks.get(s.queue[i].seq)
-		if s.paused.len() > 0 && s.paused.has(t.runID) {
+		if (s.paused.len() > 0 && s.paused.has(t.runID)) || (t.runID != "" && s.runHeld(t.runID, now)) {
 			i++
 			continue
 		}

@@ -6,5 +6,6 @@ import "hive/actors"
 // each, for the runtime's metrics (actors.Kind.Commands).
 func Commands() []actors.Body {
 	return []actors.Body{Create{}, AddMember{}, RemoveMember{}, MemberLost{}, MemberRecovered{}, MemberDraining{}, SubmitTask{}, CompleteTask{}, FailTask{},
-		CancelRunTasks{}, PauseRun{}, ResumeRun{}, RaiseBudget{}, Tick{}, Propose{}, Vote{}}
+		CancelRunTasks{}, PauseRun{}, ResumeRun{}, RaiseBudget{}, SetRunBudget{}, Tick{}, Propose{}, Vote{},
+		UpdateSettings{}, Dissolve{}}
 }

@@ -22,6 +22,11 @@ func (s State) Decide(c any) ([]proto.Message, error) {
 }
 
 func (s *State) decideOn(c any) error {
+	if !s.dissolvedAt.IsZero() {
+		if done, err := s.onDissolved(c); done {
+			return err
+		}
+	}
 	switch c := c.(type) {
 	case Create:
 		return s.create(c)
@@ -49,12 +54,18 @@ func (s *State) decideOn(c any) error {
 		return s.resumeRun(c)
 	case RaiseBudget:
 		return s.raiseBudget(c)
+	case SetRunBudget:
+		return s.setRunBudget(c)
 	case Tick:
 		return s.tick(c)
 	case Propose:
 		return s.propose(c)
 	case Vote:
 		return s.vote(c)
+	case UpdateSettings:
+		return s.updateSettings(c)
+	case Dissolve:
+		return s.dissolve(c)
 	}
 	return fmt.Errorf("%w: swarm cannot handle %T", decision.ErrInvalid, c)
 }

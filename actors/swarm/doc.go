@@ -22,6 +22,18 @@
 // spending reached its budget while a task waited for an agent. Only an
 // active swarm assigns tasks.
 //
+// UpdateSettings changes the topology, the weights, the size bounds and the
+// leader (SwarmSettingsChanged, SwarmLeaderChanged), checked as at creation
+// and against the members; assignments follow the new settings from then
+// on. Dissolve ends the swarm: it needs Force while tasks are unfinished
+// (they are then cancelled, TaskCancelled with swarm_dissolved, and a run's
+// step fails by reaction), closes the open proposals without an outcome,
+// makes every member leave (SwarmMemberLeft with dissolved: each agent is
+// told to leave by reaction) and records SwarmDissolved. A dissolved swarm
+// ("dissolved") refuses members, tasks, proposals, votes, budgets and
+// settings with ErrDissolved, and ignores member news and runs paused or
+// resumed; its name stays taken.
+//
 // # Assignment
 //
 // Assignment runs at the end of every command that can change the queue or
@@ -109,6 +121,20 @@
 // Completed tasks' usage is the swarm's spending. When it has reached the
 // budget and a task could be assigned, SwarmBudgetExhausted is decided once
 // and nothing is assigned until RaiseBudget sets a budget not yet reached.
+//
+// A workflow run has a budget of its own, which the swarm enforces at
+// decision time too, for the run's tasks already queued: each task of a
+// run carries the run's budget and what the run had spent when it
+// dispatched the task (TaskQueued.run_budget, run_spent), and the swarm
+// adds the usage of the run's tasks completed since, keeping the larger
+// of the two counts. Once that reaches the run's budget, none of the run's
+// queued tasks is assigned (SwarmRunBudgetExhausted, decided the first time
+// one is held), while other runs' tasks are, until the run's new budget
+// arrives (SetRunBudget, sent by the router when the run records
+// RunBudgetChanged; SwarmRunBudgetChanged) and is not spent too. Budget
+// news from an older event of the run than the swarm has seen is stale and
+// ignored. The swarm keeps a run's budget while the run has unfinished
+// tasks in it.
 //
 // # Correlation
 //

@@ -36,6 +36,7 @@ func (s State) draft() *State {
 	d.keys = s.keys.draft()
 	d.finished = s.finished.draft()
 	d.paused = s.paused.draft()
+	d.runs = s.runs.draft()
 	d.agentVersions = s.agentVersions.draft()
 	d.proposals = s.proposals.draft()
 	d.decided = s.decided.draft()

@@ -70,6 +70,9 @@ func (s *State) unassign(t *task, cause string) {
 // finish forgets the unfinished task t, remembering its outcome.
 func (s *State) finish(t *task, outcome TaskStatus, agent string) {
 	s.tasks.del(t.seq)
+	if t.runID != "" {
+		s.finishedForRun(t.runID)
+	}
 	seq, old, evicted := s.finished.add(t.seq, finished{key: t.key, outcome: outcome, agent: agent}, RecentTasks)
 	if evicted && old.key != "" {
 		if k, ok := s.keys.get(old.key); ok && k == seq {

@@ -29,6 +29,12 @@ var (
 	ErrProposalClosed = fmt.Errorf("%w: proposal closed", decision.ErrConflict)
 	// ErrNotMember: the agent is not a member of the swarm.
 	ErrNotMember = fmt.Errorf("%w: agent is not a member of the swarm", decision.ErrConflict)
+	// ErrDissolved: the swarm was dissolved; it takes no members, tasks,
+	// proposals, votes, budgets or settings.
+	ErrDissolved = fmt.Errorf("%w: swarm dissolved", decision.ErrConflict)
+	// ErrUnfinishedTasks: the swarm has unfinished tasks, which only a
+	// forced dissolution cancels.
+	ErrUnfinishedTasks = fmt.Errorf("%w: swarm has unfinished tasks", decision.ErrConflict)
 	// ErrAlreadyVoted: the member voted for another option.
 	ErrAlreadyVoted = fmt.Errorf("%w: member already voted", decision.ErrConflict)
 )

@@ -174,5 +174,6 @@ func (s *State) applyCompleted(m *hivev1.TaskCompleted) {
 	s.counts.completed++
 	s.counts.completedDuration += d
 	s.spent = s.spent.Add(ledger.FromProto(m.GetUsage()))
+	s.spentForRun(t.runID, ledger.FromProto(m.GetUsage()))
 	s.finish(t, TaskStatusCompleted, m.GetAgentId())
 }

@@ -23,6 +23,7 @@ func (s *State) Snapshot() (proto.Message, error) {
 		BudgetExhausted: s.exhausted, CreatedAtUnixNano: nanos(s.createdAt), LastSeq: s.lastSeq, Cursor: s.cursor,
 		TasksCompleted: s.counts.completed, TasksFailed: s.counts.failed, TasksCancelled: s.counts.cancelled,
 		CompletedDurationNanos: int64(s.counts.completedDuration), ClockUnixNano: nanos(s.clock),
+		DissolvedAtUnixNano: nanos(s.dissolvedAt), DissolveReason: s.dissolveReason,
 	}
 	for i := range s.members {
 		m := s.mem(i)
@@ -45,6 +46,7 @@ func (s *State) Snapshot() (proto.Message, error) {
 		snap.AgentVersions[agent] = v
 	})
 	s.snapshotMemory(snap)
+	s.snapshotRuns(snap)
 	return snap, nil
 }
 
@@ -94,6 +96,7 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		budget: ledger.BudgetFromProto(snap.GetBudget()), spent: ledger.FromProto(snap.GetSpent()),
 		exhausted: snap.GetBudgetExhausted(), createdAt: unixNano(snap.GetCreatedAtUnixNano()), version: version,
 		lastSeq: snap.GetLastSeq(), cursor: snap.GetCursor(), clock: unixNano(snap.GetClockUnixNano()),
+		dissolvedAt: unixNano(snap.GetDissolvedAtUnixNano()), dissolveReason: snap.GetDissolveReason(),
 		counts: counts{
 			completed: snap.GetTasksCompleted(), failed: snap.GetTasksFailed(), cancelled: snap.GetTasksCancelled(),
 			completedDuration: time.Duration(snap.GetCompletedDurationNanos()),
@@ -116,6 +119,7 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 		r.paused.set(run, struct{}{})
 	}
 	r.restoreMemory(snap)
+	r.restoreRuns(snap)
 	*s = r
 	return nil
 }

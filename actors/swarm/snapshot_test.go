@@ -89,6 +89,10 @@ func (d *driver) next(s *swarm.State) any {
 	case 17, 18:
 		return swarm.Vote{ProposalID: proposal, AgentID: member, Option: []string{"x", "y"}[d.rng.IntN(2)], At: d.now}
 	}
+	if d.rng.IntN(5) == 0 {
+		return swarm.UpdateSettings{Topology: &[]swarm.Topology{swarm.Mesh, swarm.Ring, swarm.Star, swarm.Hierarchical}[d.rng.IntN(4)],
+			Leader: &member, Weights: &swarm.Weights{Load: float64(d.rng.IntN(3)), Speed: 1}, MinSize: ptr(d.rng.IntN(3)), MaxSize: ptr(d.rng.IntN(12)), At: d.now}
+	}
 	return swarm.Tick{Now: d.now}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"hive/actors/decision"
+	"hive/actors/ledger"
 	hivev1 "hive/proto/hive/v1"
 )
 
@@ -34,7 +35,14 @@ type SubmitTask struct {
 	Timeout time.Duration
 	// Planner marks a planning task (see Hierarchical).
 	Planner bool
-	At      time.Time
+	// RunBudget and RunSpent are the budget of the task's run and what
+	// the run had spent when it dispatched the task, by the run's event of
+	// version RunVersion: the swarm holds the run's queued tasks once its
+	// spending reaches its budget (see SetRunBudget).
+	RunBudget  ledger.Budget
+	RunSpent   ledger.Usage
+	RunVersion uint64
+	At         time.Time
 }
 
 // CommandName implements the runtime's command naming.
@@ -62,6 +70,10 @@ func (c SubmitTask) Validate() error {
 	if c.Timeout < 0 || c.Timeout > MaxTimeout {
 		f.Add("timeout", fmt.Sprintf("must be between 0 (the server's default) and %s", MaxTimeout))
 	}
+	c.RunBudget.Validate(&f, "run_budget")
+	if u := c.RunSpent; u.InputTokens < 0 || u.OutputTokens < 0 || u.CostMicros < 0 {
+		f.Add("run_spent", "must not be negative")
+	}
 	checkAt(&f, "at", c.At)
 	return f.Err()
 }
@@ -77,12 +89,16 @@ func (s *State) submitTask(c SubmitTask) error {
 		return nil
 	}
 	seq := s.lastSeq + 1
-	s.emit(&hivev1.TaskQueued{
+	q := &hivev1.TaskQueued{
 		SwarmId: s.id, TaskId: TaskID(s.id, seq), Seq: seq, Key: c.Key, RunId: c.RunID, StepId: c.StepID,
 		Capability: c.Capability, Input: slices.Clone(c.Input), Priority: int32(c.Priority),
 		MaxAttempts: int32(max(c.MaxAttempts, 1)), BackoffNanos: int64(c.Backoff), TimeoutNanos: int64(c.Timeout),
 		Planner: c.Planner, AtUnixNano: nanos(c.At),
-	})
+	}
+	if c.RunID != "" && c.RunVersion > 0 {
+		q.RunBudget, q.RunSpent, q.RunVersion = c.RunBudget.Proto(), c.RunSpent.Proto(), c.RunVersion
+	}
+	s.emit(q)
 	s.assign(c.At)
 	return nil
 }
@@ -99,6 +115,9 @@ func (s *State) applyQueued(m *hivev1.TaskQueued) {
 	s.tasks.set(t.seq, t)
 	if t.key != "" {
 		s.keys.set(t.key, t.seq)
+	}
+	if t.runID != "" {
+		s.queuedForRun(m)
 	}
 	s.enqueue(t)
 }

@@ -24,6 +24,7 @@ const (
 	StatusForming         Status = "forming"
 	StatusActive          Status = "active"
 	StatusBudgetExhausted Status = "budget_exhausted"
+	StatusDissolved       Status = "dissolved"
 )
 
 // idNamespace scopes the name-derived ids of swarms.
@@ -56,6 +57,10 @@ type State struct {
 	// clock is the latest time the swarm's events carry: the time of a
 	// command that carries none (see ResumeRun).
 	clock time.Time
+	// dissolvedAt is when the swarm was dissolved (zero if it was not),
+	// and dissolveReason why.
+	dissolvedAt    time.Time
+	dissolveReason string
 
 	// lastSeq is the sequence number of the last task submitted.
 	lastSeq uint64
@@ -81,6 +86,9 @@ type State struct {
 	keys     table[string, uint64]
 	finished recent[uint64, finished]
 	paused   table[string, struct{}]
+	// runs are the budgets of the runs with unfinished tasks (see
+	// runbudget.go).
+	runs table[string, runLedger]
 	// agentVersions is, per agent, the version of the newest agent event a
 	// member command followed (see MemberLost).
 	agentVersions table[string, uint64]
@@ -125,6 +133,8 @@ func (s *State) Status() Status {
 	switch {
 	case s.id == "":
 		return StatusNotCreated
+	case !s.dissolvedAt.IsZero():
+		return StatusDissolved
 	case s.exhausted:
 		return StatusBudgetExhausted
 	case len(s.members) < s.minSize:

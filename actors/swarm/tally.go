@@ -109,13 +109,18 @@ func (s *State) decide(p *proposal, at time.Time, early bool) {
 	electorate := s.electorate()
 	ts := tally(p)
 	option, reason := outcome(p, ts, electorate)
+	s.emit(decided(s.id, p, ts, option, reason, electorate, early, at))
+}
+
+// decided is the ProposalDecided of p with its tallies ts.
+func decided(swarmID string, p *proposal, ts []*hivev1.ProposalDecided_Tally, option, reason string, electorate int, early bool, at time.Time) *hivev1.ProposalDecided {
 	votes := make([]*hivev1.ProposalDecided_Ballot, len(p.votes))
 	for i, v := range p.votes {
 		votes[i] = &hivev1.ProposalDecided_Ballot{AgentId: v.GetAgentId(), Option: v.GetOption(), Weight: v.GetWeight()}
 	}
-	s.emit(&hivev1.ProposalDecided{
-		SwarmId: s.id, ProposalId: p.opened.GetProposalId(), Outcome: option, Reason: reason,
+	return &hivev1.ProposalDecided{
+		SwarmId: swarmID, ProposalId: p.opened.GetProposalId(), Outcome: option, Reason: reason,
 		Rule: p.opened.GetRule(), Quorum: p.opened.GetQuorum(), Votes: votes, Tallies: ts,
 		Electorate: uint32(electorate), Early: early, AtUnixNano: nanos(at),
-	})
+	}
 }

@@ -24,6 +24,9 @@ type View struct {
 	// Usage is what the swarm's completed tasks consumed.
 	Usage     ledger.Usage `json:"usage"`
 	CreatedAt time.Time    `json:"created_at"`
+	// DissolvedAt is when the swarm was dissolved, and DissolveReason why.
+	DissolvedAt    time.Time `json:"dissolved_at,omitzero"`
+	DissolveReason string    `json:"dissolve_reason,omitempty"`
 	// Members are in join order.
 	Members    []Member `json:"members"`
 	QueueDepth int      `json:"queue_depth"`
@@ -31,6 +34,10 @@ type View struct {
 	Tasks      []Task     `json:"tasks"`
 	TaskCounts TaskCounts `json:"task_counts"`
 	PausedRuns []string   `json:"paused_runs"`
+	// RunBudgets are the budgets of the runs with unfinished tasks, by
+	// run id: a run whose spending reached its budget has its queued
+	// tasks held.
+	RunBudgets []RunBudget `json:"run_budgets,omitempty"`
 	// Proposals are the open proposals, in the order opened.
 	Proposals []Proposal `json:"proposals"`
 	Version   uint64     `json:"version"`
@@ -133,6 +140,7 @@ func (s *State) View() any {
 	v := View{
 		ID: s.id, Name: s.name, Topology: s.topology, Leader: s.leader, Status: s.Status(), Weights: s.weights,
 		MinSize: s.minSize, MaxSize: s.maxSize, Budget: s.budget, Usage: s.spent, CreatedAt: s.createdAt,
+		DissolvedAt: s.dissolvedAt, DissolveReason: s.dissolveReason,
 		Members: make([]Member, len(s.members)), QueueDepth: len(s.queue), Tasks: []Task{},
 		TaskCounts: TaskCounts{Completed: s.counts.completed, Failed: s.counts.failed, Cancelled: s.counts.cancelled},
 		PausedRuns: []string{}, Proposals: []Proposal{}, Version: s.version,
@@ -159,6 +167,7 @@ func (s *State) View() any {
 	}
 	s.paused.each(func(run string, _ struct{}) { v.PausedRuns = append(v.PausedRuns, run) })
 	slices.Sort(v.PausedRuns)
+	v.RunBudgets = s.runBudgets()
 	for _, p := range s.openProposals() {
 		v.Proposals = append(v.Proposals, proposalView(p))
 	}

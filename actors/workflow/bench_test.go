@@ -96,3 +96,25 @@ func fanIn(n int) []workflow.Step {
 	}
 	return steps
 }
+
+// BenchmarkValidateStart measures Start.Validate of a run of
+// decision.MaxSteps steps, which the API runs before the command reaches
+// the run's actor and the actor runs again: linear in the steps, it
+// reports the steps checked per second.
+func BenchmarkValidateStart(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		steps []workflow.Step
+	}{{"deep", chain(decision.MaxSteps)}, {"fan-in", fanIn(decision.MaxSteps)}} {
+		b.Run(bc.name, func(b *testing.B) {
+			start := workflow.Start{RunID: runID, SwarmID: swarm, Steps: bc.steps, At: t0}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := start.Validate(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(bc.steps))*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}

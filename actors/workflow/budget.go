@@ -38,7 +38,8 @@ func (s *State) raiseBudget(c RaiseBudget) ([]proto.Message, error) {
 		return nil, nil
 	}
 	p := s.plan(c.At)
-	p.emit(&hivev1.RunBudgetChanged{RunId: s.ID, Previous: s.Budget.Proto(), Budget: c.Budget.Proto(), By: c.By, AtUnixNano: unixNano(c.At)})
+	p.emit(&hivev1.RunBudgetChanged{RunId: s.ID, Previous: s.Budget.Proto(), Budget: c.Budget.Proto(), By: c.By, AtUnixNano: unixNano(c.At),
+		SwarmId: s.SwarmID})
 	p.budget = c.Budget
 	if s.Status == StatusBudgetExhausted && !c.Budget.Exhausted(s.Usage) {
 		p.status = StatusRunning

@@ -28,7 +28,18 @@ func exhausted(b ledger.Budget, spent ledger.Usage, reason string) *hivev1.RunBu
 }
 
 func budgetChanged(from, to ledger.Budget, by string) *hivev1.RunBudgetChanged {
-	return &hivev1.RunBudgetChanged{RunId: runID, Previous: from.Proto(), Budget: to.Proto(), By: by, AtUnixNano: ns(t0)}
+	return &hivev1.RunBudgetChanged{RunId: runID, Previous: from.Proto(), Budget: to.Proto(), By: by, AtUnixNano: ns(t0), SwarmId: swarm}
+}
+
+// funded is d with the run's budget and spending it carries to the swarm.
+func funded(d *hivev1.StepDispatched, b ledger.Budget, spent ledger.Usage) *hivev1.StepDispatched {
+	if !b.Unlimited() {
+		d.RunBudget = b.Proto()
+	}
+	if spent != (ledger.Usage{}) {
+		d.RunSpent = spent.Proto()
+	}
+	return d
 }
 
 func TestBudget(t *testing.T) {
@@ -45,12 +56,18 @@ func TestBudget(t *testing.T) {
 			name: "below the budget dispatches", given: run, when: completeUsing("a", "1", ledger.Usage{InputTokens: 99}),
 			then: []proto.Message{
 				completedUsing("a", "1", ledger.Usage{InputTokens: 99}),
-				dispatched(b, 1, "dependencies completed", "a=1"), dispatched(c, 1, "dependencies completed", "a=1"),
+				funded(dispatched(b, 1, "dependencies completed", "a=1"), budget, ledger.Usage{InputTokens: 99}),
+				funded(dispatched(c, 1, "dependencies completed", "a=1"), budget, ledger.Usage{InputTokens: 99}),
 			},
 		},
 		{
 			name: "reaching the budget holds the dependents", given: run, when: completeUsing("a", "1", spent),
 			then: []proto.Message{completedUsing("a", "1", spent), exhausted(budget, spent, "spent 100 tokens of a budget of 100")},
+		},
+		{
+			name:  "reaching the budget while steps are in flight is recorded, so that the swarm holds them",
+			given: run, when: completeUsing("d", "1", spent),
+			then: []proto.Message{completedUsing("d", "1", spent), exhausted(budget, spent, "spent 100 tokens of a budget of 100")},
 		},
 		{
 			name: "the cost bound counts too", given: costly, when: completeUsing("a", "1", ledger.Usage{CostMicros: 9}),
@@ -66,7 +83,8 @@ func TestBudget(t *testing.T) {
 		},
 		{
 			name: "raising the budget releases the held steps", given: over, when: workflow.RaiseBudget{Budget: raised, By: "finance", At: t0},
-			then: []proto.Message{budgetChanged(budget, raised, "finance"), dispatched(b, 1, "budget raised", "a=1"), dispatched(c, 1, "budget raised", "a=1")},
+			then: []proto.Message{budgetChanged(budget, raised, "finance"),
+				funded(dispatched(b, 1, "budget raised", "a=1"), raised, spent), funded(dispatched(c, 1, "budget raised", "a=1"), raised, spent)},
 		},
 		{
 			name: "a budget still exhausted releases nothing", given: over, when: workflow.RaiseBudget{Budget: ledger.Budget{Tokens: 100, CostMicros: 1}, At: t0},
@@ -74,7 +92,8 @@ func TestBudget(t *testing.T) {
 		},
 		{
 			name: "removing the bound releases the held steps", given: over, when: workflow.RaiseBudget{At: t0},
-			then: []proto.Message{budgetChanged(budget, ledger.Budget{}, ""), dispatched(b, 1, "budget raised", "a=1"), dispatched(c, 1, "budget raised", "a=1")},
+			then: []proto.Message{budgetChanged(budget, ledger.Budget{}, ""),
+				funded(dispatched(b, 1, "budget raised", "a=1"), ledger.Budget{}, spent), funded(dispatched(c, 1, "budget raised", "a=1"), ledger.Budget{}, spent)},
 		},
 		{name: "the same budget again", given: over, when: workflow.RaiseBudget{Budget: budget}},
 		{

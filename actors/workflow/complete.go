@@ -81,6 +81,8 @@ func (s *State) completeStep(c CompleteStep) ([]proto.Message, error) {
 	if len(added) == 0 && s.bad == 0 && s.done+1 == len(s.steps) {
 		p.emit(&hivev1.RunCompleted{RunId: s.ID, Usage: p.spent.Proto(), AtUnixNano: unixNano(c.At),
 			Reason: fmt.Sprintf("all %d steps completed", len(s.steps))})
+	} else {
+		p.overBudget()
 	}
 	return p.events, nil
 }

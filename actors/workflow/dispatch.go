@@ -64,10 +64,7 @@ func (p *plan) dispatch(def *Step, generation int, reason string) {
 	if p.status != StatusRunning {
 		return
 	}
-	if p.budget.Exhausted(p.spent) {
-		p.status = StatusBudgetExhausted
-		p.emit(&hivev1.RunBudgetExhausted{RunId: p.runID, Budget: p.budget.Proto(), Spent: p.spent.Proto(),
-			Reason: exhaustedReason(p.budget, p.spent), AtUnixNano: unixNano(p.at)})
+	if p.overBudget(); p.status != StatusRunning {
 		return
 	}
 	input := p.taskInput(def)
@@ -78,6 +75,12 @@ func (p *plan) dispatch(def *Step, generation int, reason string) {
 		BackoffNanos: int64(def.Retry.Backoff), TimeoutNanos: int64(def.Timeout), Planner: def.Planner,
 		Reason: reason, AtUnixNano: unixNano(p.at),
 	}
+	if !p.budget.Unlimited() {
+		msg.RunBudget = p.budget.Proto()
+	}
+	if p.spent != (ledger.Usage{}) {
+		msg.RunSpent = p.spent.Proto()
+	}
 	if size := proto.Size(msg); size > MaxEventBytes {
 		p.failStep(&hivev1.StepFailed{RunId: p.runID, StepId: def.ID, Generation: int32(generation),
 			Key: msg.Key, ByRun: true, AtUnixNano: unixNano(p.at),
@@ -85,6 +88,19 @@ func (p *plan) dispatch(def *Step, generation int, reason string) {
 		return
 	}
 	p.emit(msg)
+}
+
+// overBudget records that the run's spending reached its budget while
+// steps are unfinished, unless a step held by the budget recorded it
+// already: the swarm then holds the run's queued tasks (it counts the
+// run's spending too), and the run its ready steps, until the budget is
+// raised.
+func (p *plan) overBudget() {
+	if p.status == StatusRunning && p.budget.Exhausted(p.spent) {
+		p.status = StatusBudgetExhausted
+		p.emit(&hivev1.RunBudgetExhausted{RunId: p.runID, Budget: p.budget.Proto(), Spent: p.spent.Proto(),
+			Reason: exhaustedReason(p.budget, p.spent), AtUnixNano: unixNano(p.at)})
+	}
 }
 
 // failStep records a step's failure and fails the run unless it already

@@ -64,7 +64,7 @@ func TestCompleteStep(t *testing.T) {
 			given: run, when: complete("a", 1, `{"x":1}`),
 			then: []proto.Message{completed("a", 1, `{"x":1}`), dispatched(b, 1, "dependencies completed", `a={"x":1}`)},
 		},
-		{name: "usage is recorded", given: run, when: withUsage, then: []proto.Message{completedWithUsage, dispatched(b, 1, "dependencies completed", `a={"x":1}`)}},
+		{name: "usage is recorded", given: run, when: withUsage, then: []proto.Message{completedWithUsage, funded(dispatched(b, 1, "dependencies completed", `a={"x":1}`), ledger.Budget{}, usage)}},
 		{
 			name: "completion of an assigned step", given: with(assigned("a", 1, 1, "agent-1")), when: complete("a", 1, "1"),
 			then: []proto.Message{completed("a", 1, "1"), dispatched(b, 1, "dependencies completed", "a=1")},

@@ -54,7 +54,7 @@ func TestStart(t *testing.T) {
 		{
 			name: "with a budget",
 			when: workflow.Start{RunID: runID, Name: "nightly", SwarmID: swarm, Steps: []workflow.Step{a}, Budget: ledger.Budget{Tokens: 100}, At: t0},
-			then: []proto.Message{startedWith(ledger.Budget{Tokens: 100}, a), dispatched(a, 1, "root step")},
+			then: []proto.Message{startedWith(ledger.Budget{Tokens: 100}, a), funded(dispatched(a, 1, "root step"), ledger.Budget{Tokens: 100}, ledger.Usage{})},
 		},
 		{name: "already started", given: []proto.Message{started(a)}, when: startCmd(a), wantErr: workflow.ErrAlreadyStarted},
 		{name: "already started is a conflict", given: []proto.Message{started(a)}, when: startCmd(c), wantErr: decision.ErrConflict},

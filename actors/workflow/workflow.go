@@ -13,7 +13,9 @@
 //
 //	run event          → swarm command
 //	StepDispatched       submit task Key to SwarmId (Capability, Input,
-//	                     Priority, MaxAttempts, BackoffNanos, TimeoutNanos)
+//	                     Priority, MaxAttempts, BackoffNanos, TimeoutNanos,
+//	                     and the run's budget and spending: RunBudget, RunSpent)
+//	RunBudgetChanged     the run's new budget to SwarmId
 //	RunCancelled         cancel TaskKeys on SwarmId
 //
 //	swarm event        → run command (run id from ParseTaskKey(key))
@@ -31,6 +33,15 @@
 // request that started it (State is an actors.Correlator), so the router's
 // commands to the swarm, and the swarm's events about the run's tasks,
 // carry it too.
+//
+// # Budget
+//
+// A run's spending is the usage of its completed steps. A step is not
+// dispatched once the spending reaches the budget, and a completion that
+// makes it reach the budget while steps remain records RunBudgetExhausted
+// (once), so the run is budget_exhausted; the swarm holds the run's queued
+// tasks by the same count (see actors/swarm). RaiseBudget with a budget not
+// spent makes the run running again and dispatches the held steps.
 //
 // # Timers
 //

@@ -13,6 +13,8 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"hive/actors/swarm"
 )
 
 // chromium is Debian's Chromium, which `make test` installs.
@@ -312,7 +314,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	runID := followRun(t, p, s, crew)
 	decideGate(t, p, s, runID)
 	tour(t, p, s, crew)
-	usageShown(t, p, crew, members[3])
+	usageShown(t, p, s, crew, members[3])
 	p.noJSErrors()
 }
 
@@ -425,8 +427,8 @@ func decideGate(t *testing.T, p *browserPage, s *sim, runID string) {
 }
 
 // usageShown reads the usage of the swarm and of one agent (which did one
-// step of the run) on their pages.
-func usageShown(t *testing.T, p *browserPage, swarmID, agentID string) {
+// step of the run) on their pages, and sees a swarm dissolved live.
+func usageShown(t *testing.T, p *browserPage, s *sim, swarmID, agentID string) {
 	t.Helper()
 	p.click("the swarms page", `a[data-nav="swarms"]`)
 	card := fmt.Sprintf(`#swarm-%s`, swarmID)
@@ -435,6 +437,9 @@ func usageShown(t *testing.T, p *browserPage, swarmID, agentID string) {
 		document.querySelector('`+card+` [data-usage="tasks"]').textContent + ' / ' + document.querySelector('`+card+` [data-bound="tokens"]').textContent`); got != "5,500 / 5 / 5,500 of 100,000 tokens · 94,500 left" {
 		t.Errorf("the swarm's card shows %q, want 5,500 tokens over 5 tasks of a 100,000 budget", got)
 	}
+	pool := swarm.IDFor("review-pool")
+	s.must(t, http.MethodDelete, "/v1/swarms/"+pool+"?reason=merged", nil, nil)
+	p.visible("the dissolved swarm, live", 5*time.Second, fmt.Sprintf(`#swarm-%s[data-status="dissolved"] .pill.status-dissolved`, pool))
 	p.click("the agents page", `a[data-nav="agents"]`)
 	agent := fmt.Sprintf(`.agent[data-agent-id=%q] [data-usage="tokens"]`, agentID)
 	p.visible("the reviewer's usage", 5*time.Second, agent)

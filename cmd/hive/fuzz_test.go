@@ -32,6 +32,7 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/v1/workflows/{run}/budget"},
 	{"POST", "/v1/workflows/{run}/steps/{step}/approve"}, {"POST", "/v1/workflows/{run}/steps/{step}/reject"},
 	{"POST", "/v1/workflows/{run}/steps/{step}/retry"},
+	{"PATCH", "/v1/swarms/{swarm}"}, {"DELETE", "/v1/swarms/{swarm}"},
 }
 
 // FuzzAPI sends arbitrary bodies, query strings and ids to every route of

@@ -45,11 +45,11 @@ func (e *readModelsAheadError) Error() string {
 	var names []string
 	furthest := e.head
 	for _, s := range e.ahead {
-		names = append(names, fmt.Sprintf("%s at %d", s.Name, s.Checkpoint))
+		names = append(names, s.Name)
 		furthest = max(furthest, s.Checkpoint)
 	}
-	return fmt.Sprintf("%v: the log ends at position %d, but read models saved in %s reached further (%s): %d acknowledged events are missing",
-		pebblestore.ErrLogDamaged, e.head, e.dir, strings.Join(names, ", "), furthest-e.head)
+	return fmt.Sprintf("%v: the log ends at position %d, but read models saved in %s reached position %d (%s): %d acknowledged events are missing",
+		pebblestore.ErrLogDamaged, e.head, e.dir, furthest, strings.Join(names, ", "), furthest-e.head)
 }
 
 // Is makes a readModelsAheadError match pebblestore.ErrLogDamaged.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"hive/events/pebblestore"
+	"hive/events/storetest"
 )
 
 // ackedAgents is how many agents ackedDataDir registers.
@@ -128,6 +131,12 @@ func TestDamagedLogIsRefusedAtStartAndByVerify(t *testing.T) {
 	}
 	for _, d := range walDamages {
 		for _, ev := range evidence {
+			if d.name == "byte flipped in the last block" && ev.name == "read models alone" {
+				// The read models are saved behind the head: alone, they
+				// catch a loss only if it reaches below their positions,
+				// and this damage may take only events after them.
+				continue
+			}
 			t.Run(d.name+", "+ev.name, func(t *testing.T) {
 				dataDir := copyDir(t, acked)
 				if ev.remove != "" {
@@ -141,7 +150,7 @@ func TestDamagedLogIsRefusedAtStartAndByVerify(t *testing.T) {
 				}
 				damaged, _ := os.ReadFile(wal)
 
-				_, err := runHive(t, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "error")
+				err := serveRefused(t, dataDir)
 				if !errors.Is(err, pebblestore.ErrLogDamaged) {
 					t.Fatalf("serve on a damaged log: %v, want ErrLogDamaged", err)
 				}
@@ -160,6 +169,23 @@ func TestDamagedLogIsRefusedAtStartAndByVerify(t *testing.T) {
 			})
 		}
 	}
+}
+
+// serveRefused runs hive serve on dataDir in this process and returns why
+// it did not start; it fails t if the server starts.
+func serveRefused(t *testing.T, dataDir string) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), mainTimeout)
+	defer cancel()
+	root := newRootCommand()
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "error"})
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		t.Fatalf("hive serve started on the damaged log in %s (stopped after %v)", dataDir, mainTimeout)
+	}
+	return err
 }
 
 // TestServeExitsSayingWhyOnADamagedLog runs hive serve as a process on a
@@ -225,26 +251,7 @@ func TestAcceptLogLossStartsOnWhatIsLeft(t *testing.T) {
 // server writes in it, are their owner's alone.
 func TestDataDirIsPrivate(t *testing.T) {
 	acked, _ := ackedDataDir(t)
-	err := filepath.WalkDir(acked, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := fs.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		}
-		if fi.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), want)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	storetest.CheckPrivate(t, acked)
 }
 
 // TestServeNamesTheProcessHoldingTheDataDir: a second hive serve on a

@@ -157,5 +157,6 @@ func openEventLog(dataDir string) (*pebblestore.Store, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("no event store in data dir %s: %w", dataDir, err)
 	}
-	return pebblestore.Open(pebblestore.Config{Dir: dir})
+	store, err := pebblestore.Open(pebblestore.Config{Dir: dir})
+	return store, explainLogDamage(err)
 }

@@ -54,8 +54,9 @@ The data dir and what is in it are its owner's alone (0700 and 0600). A
 data dir that another process holds is refused, naming that process. An
 event log that lost acknowledged events (a damaged, truncated or deleted
 write-ahead log), as its head mark or the saved read models show, is
-refused: hive serve exits with status 1, saying which evidence is how far
-ahead and what to do; --accept-log-loss starts on what is left instead.
+refused: hive serve exits with status 1, saying which evidence shows how
+many events are missing and what to do; --accept-log-loss starts on what
+is left instead.
 
 When the disk is nearly full (--min-free-mib), commands are answered 507
 and change nothing while reads go on, and they work again once space is

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"hive/events"
 	"hive/events/pebblestore"
+	"hive/events/storetest"
 	hivev1 "hive/proto/hive/v1"
 )
 
@@ -46,14 +48,19 @@ type soakAcks struct {
 	runs      []string
 	tasks     []string
 	attempted int
+	// full counts the submissions answered 507 (the disk was full).
+	full int
 }
 
 // add records one submission, and the run or task id Hive acknowledged
 // (both empty when it did not answer with a 2xx).
-func (a *soakAcks) add(run, task string) {
+func (a *soakAcks) add(code int, run, task string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.attempted++
+	if code == http.StatusInsufficientStorage {
+		a.full++
+	}
 	switch {
 	case run != "":
 		a.runs = append(a.runs, run)
@@ -69,10 +76,16 @@ func (a *soakAcks) add(run, task string) {
 // log, every run completed, no task completed twice, no attempt executed
 // twice, and `hive verify` clean; and each way of damaging the log's
 // newest write-ahead file must be refused by hive serve and hive verify.
-// It prints the figures.
+// When run as root, the data dir is on a tmpfs of its own and every
+// fourth round fills it first: commands answer 507, reads 200, and a start
+// on the full disk fails at once. It prints the figures.
 func TestSoak(t *testing.T) {
 	bin := buildHive(t)
-	dataDir := t.TempDir()
+	disk := soakDisk(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	if disk != "" {
+		dataDir = filepath.Join(disk, "data")
+	}
 	addr := freeAddr(t)
 	rng := killRand(t)
 	srv := startServerAt(t, bin, dataDir, "start", addr)
@@ -98,11 +111,22 @@ func TestSoak(t *testing.T) {
 			submitUntil(ctx, op, swarmID, i, acks)
 		}()
 	}
+	fullRounds := 0
 	for kill := 1; kill <= *soakKills; kill++ {
 		up := *soakMinUp + time.Duration(rng.Int64N(int64(*soakMaxUp-*soakMinUp)+1))
 		time.Sleep(up)
+		full := kill%soakFullEvery == 0 && disk != ""
+		var free func()
+		if full {
+			free = soakFullDisk(t, op, disk, up)
+			fullRounds++
+		}
 		srv.kill(t)
 		time.Sleep(time.Duration(rng.Int64N(int64(*soakMaxDown) + 1)))
+		if full {
+			soakStartOnFullDisk(t, bin, dataDir, addr, kill)
+			free()
+		}
 		srv = startServerAt(t, bin, dataDir, fmt.Sprintf("restart-%d", kill), addr)
 		waitReady(t, srv)
 	}
@@ -119,6 +143,61 @@ func TestSoak(t *testing.T) {
 		*soakKills, len(acks.runs)+len(acks.tasks), len(acks.runs), len(acks.tasks), acks.attempted,
 		lost, dupes, reruns, completed, verify)
 	fmt.Printf("soak: damaged write-ahead logs refused by serve and verify: %d of %d\n", refused, len(walDamages))
+	if disk == "" {
+		fmt.Println("soak: disk-full rounds skipped: they mount a tmpfs, which needs root")
+	} else {
+		fmt.Printf("soak: disk-full rounds=%d (commands answered 507: %d; reads 200; each start on the full disk refused)\n", fullRounds, acks.full)
+	}
+}
+
+// soakFullEvery makes every soakFullEvery-th round of the campaign a
+// disk-full round.
+const soakFullEvery = 4
+
+// soakDisk returns a tmpfs of its own for the campaign's data dir when the
+// test runs as root, so that the disk-full rounds can fill it; else "",
+// and those rounds are skipped.
+func soakDisk(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return ""
+	}
+	return storetest.SmallDisk(t, 1<<30)
+}
+
+// soakFullDisk fills the disk under the running server for up (the
+// clients and workers go on meanwhile), checks that a command answers 507
+// and reads still answer 200, and returns the function that frees the
+// disk again.
+func soakFullDisk(t *testing.T, s *sim, disk string, up time.Duration) (free func()) {
+	t.Helper()
+	free = storetest.FillDisk(t, disk)
+	time.Sleep(up)
+	code, err := s.call(http.MethodPost, "/v1/agents", map[string]any{"name": "soak-full-" + strconv.FormatInt(time.Now().UnixNano(), 36)}, nil)
+	if code != http.StatusInsufficientStorage {
+		t.Errorf("register on a full disk: %d (%v), want 507", code, err)
+	}
+	for _, path := range []string{"/v1/agents", "/v1/views/queue", "/v1/events?limit=10"} {
+		if code, err := s.call(http.MethodGet, path, nil, nil); code != http.StatusOK {
+			t.Errorf("GET %s on a full disk: %d (%v), want 200", path, code, err)
+		}
+	}
+	return free
+}
+
+// soakStartOnFullDisk starts hive serve on the full disk and checks that it
+// exits at once with a non-zero status.
+func soakStartOnFullDisk(t *testing.T, bin, dataDir, addr string, round int) {
+	t.Helper()
+	srv := startServerAt(t, bin, dataDir, fmt.Sprintf("full-%d", round), addr)
+	select {
+	case <-srv.exited:
+		if srv.waitErr == nil {
+			t.Errorf("round %d: hive serve on a full disk exited 0, want a failure", round)
+		}
+	case <-time.After(startPatience):
+		t.Fatalf("round %d: hive serve on a full disk still running after %v", round, startPatience)
+	}
 }
 
 // soakDamagedLogs damages copies of the campaign's data dir the ways
@@ -181,25 +260,25 @@ func submitUntil(ctx context.Context, s *sim, swarmID string, submitter int, ack
 			var run struct {
 				ID string `json:"id"`
 			}
-			_, err := s.call(http.MethodPost, "/v1/workflows", map[string]any{
+			code, err := s.call(http.MethodPost, "/v1/workflows", map[string]any{
 				"name": fmt.Sprintf("soak-%d-%d", submitter, n), "swarm_id": swarmID,
 				"steps": []any{step("a", "text"), step("b", "text", "a"), step("c", "text", "b")},
 			}, &run)
 			if err != nil {
 				run.ID = ""
 			}
-			acks.add(run.ID, "")
+			acks.add(code, run.ID, "")
 		} else {
 			var task struct {
 				TaskID string `json:"task_id"`
 			}
-			_, err := s.call(http.MethodPost, "/v1/swarms/"+swarmID+"/tasks", map[string]any{
+			code, err := s.call(http.MethodPost, "/v1/swarms/"+swarmID+"/tasks", map[string]any{
 				"capability": "text", "input": map[string]any{"n": n}, "max_attempts": 3,
 			}, &task)
 			if err != nil {
 				task.TaskID = ""
 			}
-			acks.add("", task.TaskID)
+			acks.add(code, "", task.TaskID)
 		}
 		select {
 		case <-ctx.Done():

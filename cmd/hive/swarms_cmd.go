@@ -15,7 +15,7 @@ func newSwarmsCommand() *cobra.Command {
 	var o remoteOptions
 	cmd := &cobra.Command{
 		Use:   "swarms",
-		Short: "Create swarms, manage their members, submit tasks and hold votes in a running Hive",
+		Short: "Create, change and dissolve swarms, manage their members, submit tasks and hold votes in a running Hive",
 		Long: `Operate on the swarms of a running Hive at --server (env HIVE_SERVER) with
 --token (env HIVE_TOKEN, else the admin token in <--data-dir>/admin.token).
 A swarm groups agents under a topology (mesh, ring, star, hierarchical) and
@@ -24,13 +24,15 @@ rest an operator or admin token. Output is a table, or with -o json the
 server's JSON (a list's items as one array).`,
 		Example: `  hive swarms create --name crew --topology mesh --max-size 20 --weight load=2,success=1
   hive swarms join <swarm id> <agent id>
-  hive swarms submit <swarm id> --capability code --input '{"repo": "hive"}'`,
+  hive swarms submit <swarm id> --capability code --input '{"repo": "hive"}'
+  hive swarms update <swarm id> --topology star --leader <agent id> --reason 'one hub'
+  hive swarms dissolve <swarm id> --reason 'project over' --force`,
 		PersistentPreRunE: func(*cobra.Command, []string) error { return o.validate() },
 	}
 	o.register(cmd)
 	cmd.AddCommand(newSwarmsListCommand(&o), newSwarmsGetCommand(&o), newSwarmsCreateCommand(&o),
 		newSwarmsJoinCommand(&o), newSwarmsLeaveCommand(&o), newSwarmsSubmitCommand(&o),
-		newSwarmsProposeCommand(&o), newSwarmsVoteCommand(&o))
+		newSwarmsProposeCommand(&o), newSwarmsVoteCommand(&o), newSwarmsUpdateCommand(&o), newSwarmsDissolveCommand(&o))
 	return cmd
 }
 

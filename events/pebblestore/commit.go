@@ -21,11 +21,25 @@ type committer struct {
 	lastCommit atomic.Int64    // duration of the last pebble commit, in ns
 }
 
+// run commits the groups until the writer closes c.groups. Once appends
+// pause for markSyncInterval, it fsyncs the head mark, so that an idle
+// store's mark survives a power loss too.
 func (c *committer) run() {
 	defer close(c.s.stopped)
-	for g := range c.groups {
-		c.commit(g)
-		c.free <- struct{}{}
+	idle := time.NewTimer(markSyncInterval)
+	defer idle.Stop()
+	for {
+		select {
+		case g, ok := <-c.groups:
+			if !ok {
+				return
+			}
+			c.commit(g)
+			c.free <- struct{}{}
+			idle.Reset(markSyncInterval)
+		case <-idle.C:
+			c.s.syncMark()
+		}
 	}
 }
 

@@ -17,32 +17,6 @@ import (
 	"hive/events/storetest"
 )
 
-// checkPrivate fails t for every directory under dir that is not 0700 and
-// every file that is not 0600.
-func checkPrivate(t *testing.T, dir string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := fs.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		}
-		if fi.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), want)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestStoreFilesArePrivate: the store's directory (and a parent it
 // creates) and every file in it are their owner's alone, whatever the
 // umask, also those that existed before with wider permissions.
@@ -63,7 +37,7 @@ func TestStoreFilesArePrivate(t *testing.T) {
 	if tables, _ := filepath.Glob(filepath.Join(dir, "*.sst")); len(tables) == 0 {
 		t.Fatal("no table written: the test would not see a table's mode")
 	}
-	checkPrivate(t, root)
+	storetest.CheckPrivate(t, root)
 
 	// A store left with wider permissions is tightened on Open.
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -82,7 +56,7 @@ func TestStoreFilesArePrivate(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	checkPrivate(t, dir)
+	storetest.CheckPrivate(t, dir)
 }
 
 // holdDirEnv switches the test binary into a process that holds a store

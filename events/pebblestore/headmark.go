@@ -47,8 +47,9 @@ var (
 
 // headMark is the open mark file. The committer alone writes it, after
 // each commit and before answering it, without an fsync: the page cache
-// keeps the mark through a crash of the process, and markSyncInterval
-// bounds what a power loss can take from it. It is written only after the
+// keeps the mark through a crash of the process, and the committer fsyncs
+// it at most markSyncInterval after a change (when appends keep coming,
+// or pause), which bounds what a power loss can take from it. It is written only after the
 // log it describes was fsynced, so it is never ahead of an intact log.
 type headMark struct {
 	f      *os.File
@@ -163,6 +164,14 @@ func (s *Store) recordMark(m Mark) {
 		s.log.Info("event store: the head mark is recorded again", "position", m.Position)
 	}
 	s.mark.failing = err != nil
+}
+
+// syncMark fsyncs the head mark if it changed since its last fsync, for
+// the committer; a failure is logged, as recordMark's.
+func (s *Store) syncMark() {
+	if err := s.mark.sync(); err != nil {
+		s.log.Error("event store: the head mark cannot be synced; after a power loss it may lag behind the log", "err", err)
+	}
 }
 
 // record writes m into the next slot, and fsyncs the file if the last

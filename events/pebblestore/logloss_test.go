@@ -269,3 +269,25 @@ func TestEvidenceBeyondTheLogIsRefused(t *testing.T) {
 		t.Fatalf("head %d (%v), want 100", head, err)
 	}
 }
+
+// TestStoreWithoutAMarkGetsOne: a store written before the head mark
+// existed opens, and is protected from then on.
+func TestStoreWithoutAMarkGetsOne(t *testing.T) {
+	dir := ackedStore(t, 1000)
+	if err := os.Remove(filepath.Join(dir, pebblestore.MarkFile)); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, pebblestore.Config{Dir: dir})
+	for range 10 {
+		storetest.MustAppend(t, s, "later", events.Any(), storetest.NewEvents(t, "later", 10))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(newestWAL(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pebblestore.Open(pebblestore.Config{Dir: dir}); !errors.Is(err, pebblestore.ErrLogDamaged) {
+		t.Fatalf("Open after the log lost events: %v, want ErrLogDamaged", err)
+	}
+}

@@ -115,8 +115,9 @@ func checkLog(cfg *Config, lock *pebble.Lock) (reset bool, err error) {
 
 // peekLog opens the store read-only and checks its log against the mark
 // recorded, if found, and against cfg.Evidence. A directory without a
-// database is an empty log.
-func peekLog(cfg *Config, lock *pebble.Lock, recorded Mark, found bool) error {
+// database is an empty log. Pebble's fatal errors become ErrFatal errors.
+func peekLog(cfg *Config, lock *pebble.Lock, recorded Mark, found bool) (err error) {
+	defer recoverFatal(nil, &err) // leaves pebble as it is: Open fails
 	opts := readOnlyOptions(cfg)
 	opts.Lock = lock
 	db, err := pebble.Open(cfg.Dir, opts)

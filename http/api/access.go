@@ -29,6 +29,8 @@ var access = map[string]rule{
 	"POST /v1/swarms":                               {roles: operate},
 	"GET /v1/swarms":                                {roles: read},
 	"GET /v1/swarms/:id":                            {roles: read},
+	"PATCH /v1/swarms/:id":                          {roles: operate},
+	"DELETE /v1/swarms/:id":                         {roles: operate},
 	"POST /v1/swarms/:id/members":                   {roles: operate},
 	"DELETE /v1/swarms/:id/members/:agent":          {roles: operate},
 	"POST /v1/swarms/:id/tasks":                     {roles: operate},

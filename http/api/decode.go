@@ -18,7 +18,7 @@ import (
 // must be one JSON object with no fields v does not know, and its strings
 // valid UTF-8 (see checkText).
 func decodeJSON(c *gin.Context, maxBody int64, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	body, err := readBody(c, maxBody)
 	if err != nil {
 		return decodeError(err, maxBody)
 	}
@@ -34,6 +34,21 @@ func decodeJSON(c *gin.Context, maxBody int64, v any) error {
 		return malformed("", "the body must hold exactly one JSON value")
 	}
 	return checkText(body)
+}
+
+// readBody reads the request body, at most maxBody bytes, into a buffer of
+// its declared length when it has one.
+func readBody(c *gin.Context, maxBody int64) ([]byte, error) {
+	r := http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	n := c.Request.ContentLength
+	if n <= 0 || n > maxBody {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 func decodeError(err error, maxBody int64) error {

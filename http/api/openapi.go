@@ -149,6 +149,9 @@ func openAPIDocument(metricsAuth bool) ([]byte, error) {
 	if sch.err != nil {
 		return nil, sch.err
 	}
+	if err := applyLimits(sch.defs); err != nil {
+		return nil, err
+	}
 	doc.Components.Schemas = sch.defs
 	raw, err := json.Marshal(doc)
 	if err != nil {

@@ -242,3 +242,39 @@ func walkRefs(v any, f func(string)) {
 		}
 	}
 }
+
+// TestOpenAPIBoundsEveryListOfARequest fails when a list or a map of a
+// request body has no documented limit: each is bounded in
+// decision/limits.go and stated by openapi_limits.go.
+func TestOpenAPIBoundsEveryListOfARequest(t *testing.T) {
+	schemas := openAPIDoc(t)["components"].(map[string]any)["schemas"].(map[string]any)
+	lists := 0
+	for name, s := range schemas {
+		if !strings.HasSuffix(name, "Request") && !strings.HasSuffix(name, "Input") {
+			continue
+		}
+		props, _ := s.(map[string]any)["properties"].(map[string]any)
+		for prop, p := range props {
+			p, ok := p.(map[string]any)
+			if !ok {
+				continue // any JSON value: a raw input or output, bounded in bytes
+			}
+			_, isMap := p["additionalProperties"].(map[string]any)
+			switch {
+			case p["type"] == "array" && p["maxItems"] == nil:
+				t.Errorf("%s.%s is a list without maxItems", name, prop)
+			case p["type"] == "object" && isMap && p["maxProperties"] == nil:
+				t.Errorf("%s.%s is a map without maxProperties", name, prop)
+			case p["type"] == "array" || isMap:
+				lists++
+			}
+		}
+	}
+	if lists < 6 {
+		t.Errorf("found %d bounded lists and maps in the requests; the document lost some", lists)
+	}
+	problem := schemas["Problem"].(map[string]any)["properties"].(map[string]any)
+	if problem["errors"].(map[string]any)["maxItems"] != float64(maxProblemErrors) {
+		t.Errorf("Problem.errors: %v, want maxItems %d", problem["errors"], maxProblemErrors)
+	}
+}

@@ -128,6 +128,23 @@ func swarmOperations() []operation {
 			responses: []response{ok(http.StatusOK, swarmPage{})}},
 		{method: "GET", path: "/v1/swarms/:id", id: "getSwarm", tag: "swarms", summary: "Read a swarm",
 			responses: []response{ok(http.StatusOK, swarm.View{}, etagHeader)}},
+		{method: "PATCH", path: "/v1/swarms/:id", id: "updateSwarm", tag: "swarms", summary: "Change a swarm's settings",
+			description: "Topology, leader, weights, min_size, max_size: each given one is changed, checked as at creation (422 naming the field) " +
+				"and against the swarm: the leader must be a member, max_size must admit its members and be at least min_size. " +
+				"Recorded as SwarmSettingsChanged and, for a new leader, SwarmLeaderChanged, with the reason; the same settings change nothing. " +
+				"A dissolved swarm is 409. Answers the swarm.",
+			command: true, body: updateSwarmRequest{},
+			example:   map[string]any{"topology": "star", "leader": exampleAgentID, "max_size": 8, "weights": map[string]any{"load": 2, "success": 1}, "reason": "one hub"},
+			responses: []response{ok(http.StatusOK, swarmResult{})}},
+		{method: "DELETE", path: "/v1/swarms/:id", id: "dissolveSwarm", tag: "swarms", summary: "Dissolve a swarm",
+			description: "Its members leave and its open proposals close; it then takes no members, tasks, proposals, votes, budgets or settings, " +
+				"and its name stays taken. While it has unfinished workflow runs (running or paused) or tasks it is 409, unless force=true: " +
+				"then each run is cancelled and each task cancelled (a run's step fails), with the dissolution as their reason. " +
+				"Dissolving a dissolved swarm changes nothing. Answers the swarm.",
+			command: true,
+			query: []docParameter{reason,
+				query("force", "Cancel the swarm's unfinished runs and tasks (default false).", &jsonschema.Schema{Type: "boolean"})},
+			responses: []response{ok(http.StatusOK, swarmResult{})}},
 		{method: "POST", path: "/v1/swarms/:id/members", id: "joinSwarm", tag: "swarms", summary: "An agent joins the swarm",
 			description: "An agent is in one swarm at a time; a full swarm is 409. Answers the swarm after the join.",
 			command:     true, body: joinSwarmRequest{}, example: map[string]any{"agent_id": exampleAgentID},

@@ -234,6 +234,8 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/swarms", s.createSwarm)
 	v1.GET("/swarms", s.listSwarms)
 	v1.GET("/swarms/:id", s.getSwarm)
+	v1.PATCH("/swarms/:id", s.updateSwarm)
+	v1.DELETE("/swarms/:id", s.dissolveSwarm)
 	v1.POST("/swarms/:id/members", s.joinSwarm)
 	v1.DELETE("/swarms/:id/members/:agent", s.leaveSwarm)
 	v1.POST("/swarms/:id/tasks", s.submitTask)

@@ -11,6 +11,7 @@ import (
 	"hive/actors/decision"
 	"hive/actors/definition"
 	"hive/actors/ledger"
+	"hive/actors/swarm"
 	"hive/actors/workflow"
 	"hive/events"
 	"hive/projections"
@@ -41,7 +42,12 @@ func (s *Server) startWorkflow(c *gin.Context) {
 		return
 	}
 	if req.SwarmID != "" {
-		if _, ok := s.inspect(c, swarmRef(req.SwarmID), "swarm"); !ok {
+		sw, ok := s.inspect(c, swarmRef(req.SwarmID), "swarm")
+		if !ok {
+			return
+		}
+		if v := sw.State.(swarm.View); v.Status == swarm.StatusDissolved {
+			s.fail(c, fmt.Errorf("%w: %s was dissolved at %s", swarm.ErrDissolved, v.ID, v.DissolvedAt.Format(time.RFC3339)))
 			return
 		}
 	}

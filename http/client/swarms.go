@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -16,17 +17,20 @@ type Swarm struct {
 	Topology string `json:"topology"`
 	Name     string `json:"name"`
 	Leader   string `json:"leader,omitempty"`
-	// Status is forming, active or budget_exhausted.
-	Status     string     `json:"status"`
-	MinSize    int        `json:"min_size"`
-	MaxSize    int        `json:"max_size"`
-	Budget     Budget     `json:"budget"`
-	Usage      Usage      `json:"usage"`
-	CreatedAt  time.Time  `json:"created_at"`
-	Members    []Member   `json:"members"`
-	QueueDepth int        `json:"queue_depth"`
-	Tasks      []Task     `json:"tasks"`
-	Proposals  []Proposal `json:"proposals"`
+	// Status is forming, active, budget_exhausted or dissolved.
+	Status    string    `json:"status"`
+	MinSize   int       `json:"min_size"`
+	MaxSize   int       `json:"max_size"`
+	Budget    Budget    `json:"budget"`
+	Usage     Usage     `json:"usage"`
+	CreatedAt time.Time `json:"created_at"`
+	// DissolvedAt is when the swarm was dissolved, DissolveReason why.
+	DissolvedAt    time.Time  `json:"dissolved_at,omitzero"`
+	DissolveReason string     `json:"dissolve_reason,omitempty"`
+	Members        []Member   `json:"members"`
+	QueueDepth     int        `json:"queue_depth"`
+	Tasks          []Task     `json:"tasks"`
+	Proposals      []Proposal `json:"proposals"`
 	// Position is the log position of a command's last event; 0 in reads.
 	Position uint64 `json:"position,omitempty"`
 	// Raw is the swarm's JSON as Hive answered it, with every field.
@@ -208,6 +212,39 @@ func (c *Client) Propose(ctx context.Context, swarmID string, p NewProposal, opt
 func (c *Client) Vote(ctx context.Context, swarmID, proposalID, agentID, option string, opts ...CallOption) (Swarm, error) {
 	path := swarmPath(swarmID) + "/proposals/" + url.PathEscape(proposalID) + "/votes"
 	return c.swarmCommand(ctx, once, http.MethodPost, path, map[string]string{"agent_id": agentID, "option": option}, opts)
+}
+
+// SwarmSettings are what UpdateSwarm changes; a nil field keeps its value.
+type SwarmSettings struct {
+	// Topology is mesh, ring, star or hierarchical.
+	Topology *string `json:"topology,omitempty"`
+	// Leader is a member to lead a star or a hierarchy.
+	Leader  *string  `json:"leader,omitempty"`
+	Weights *Weights `json:"weights,omitempty"`
+	MinSize *int     `json:"min_size,omitempty"`
+	// MaxSize must admit the swarm's members; 0 is no limit.
+	MaxSize *int `json:"max_size,omitempty"`
+	// Reason is why, recorded with the change.
+	Reason string `json:"reason,omitempty"`
+}
+
+// UpdateSwarm changes the swarm's settings and returns the swarm. Invalid
+// settings are a *ProblemError with status 422 naming the field; the same
+// settings again change nothing, so it is retried.
+func (c *Client) UpdateSwarm(ctx context.Context, id string, s SwarmSettings, opts ...CallOption) (Swarm, error) {
+	return c.swarmCommand(ctx, retrying, http.MethodPatch, swarmPath(id), s, opts)
+}
+
+// DissolveSwarm dissolves the swarm and returns it: its members leave and
+// it takes no more work. While it has unfinished runs or tasks it is a
+// *ProblemError with status 409, unless force, which cancels them.
+// Dissolving a dissolved swarm changes nothing, so it is retried.
+func (c *Client) DissolveSwarm(ctx context.Context, id, reason string, force bool, opts ...CallOption) (Swarm, error) {
+	q := url.Values{"force": {strconv.FormatBool(force)}}
+	if reason != "" {
+		q.Set("reason", reason)
+	}
+	return c.swarmCommand(ctx, retrying, http.MethodDelete, swarmPath(id)+"?"+q.Encode(), nil, opts)
 }
 
 func (c *Client) swarmCommand(ctx context.Context, r retry, method, path string, body any, opts []CallOption) (Swarm, error) {

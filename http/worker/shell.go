@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"hive/http/client"
 )
@@ -70,9 +71,10 @@ func (s Shell) Run(ctx context.Context, agentID string, a client.Assignment) (js
 }
 
 // Output is a command's stdout as a task's output: the JSON it printed, or
-// else what it printed as a JSON string.
+// else what it printed as a JSON string (with any bytes that are not UTF-8
+// replaced, as Hive takes text only in UTF-8).
 func Output(stdout []byte) json.RawMessage {
-	if t := bytes.TrimSpace(stdout); len(t) > 0 && json.Valid(t) {
+	if t := bytes.TrimSpace(stdout); len(t) > 0 && utf8.Valid(t) && json.Valid(t) {
 		return json.RawMessage(t)
 	}
 	s, _ := json.Marshal(string(stdout)) // a string always encodes

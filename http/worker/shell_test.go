@@ -20,6 +20,7 @@ func TestShellRunsATask(t *testing.T) {
 		{name: "stdin in capitals", command: "tr a-z A-Z", want: `{"WORD":"HI"}`},
 		{name: "environment", command: `echo "$HIVE_TASK_ID $HIVE_STEP_ID $HIVE_ATTEMPT $HIVE_AGENT_ID"`, want: `"s.1 build 2 agent\n"`},
 		{name: "not JSON becomes a string", command: "echo plain words", want: `"plain words\n"`},
+		{name: "JSON that is not UTF-8 becomes a string", command: `printf '{"a":"\377"}'`, want: `"{\"a\":\"\ufffd\"}"`},
 		{name: "non-zero exit", command: "echo broken >&2; exit 3", want: "exit status 3: broken", retryable: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,8 +30,8 @@ function proposal(p, nameOf) {
 function swarmCard(sw, focus) {
   const nameOf = (id) => sw.members.find((m) => m.agent_id === id)?.name || id.slice(0, 8);
   const members = sw.members || [];
-  return h('article', {class: ['card', 'swarm', sw.id === focus && 'focus'], id: `swarm-${sw.id}`, dataset: {swarmId: sw.id}},
-    h('header', {class: 'card-head'}, h('h2', {}, sw.name), pill(sw.topology, 'topology')),
+  return h('article', {class: ['card', 'swarm', sw.id === focus && 'focus'], id: `swarm-${sw.id}`, dataset: {swarmId: sw.id, status: sw.status || ''}},
+    h('header', {class: 'card-head'}, h('h2', {}, sw.name), sw.status && sw.status !== 'active' ? pill(sw.status) : null, pill(sw.topology, 'topology')),
     h('div', {class: 'swarm-body'},
       drawTopology(sw),
       h('div', {class: 'swarm-facts'},

@@ -346,7 +346,10 @@ type SwarmMemberLeft struct {
 	AtUnixNano int64 `protobuf:"varint,4,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
 	// Version of the agent's event this follows (0 if none): the swarm
 	// ignores commands caused by agent events it has already followed.
-	AgentVersion  uint64 `protobuf:"varint,5,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
+	AgentVersion uint64 `protobuf:"varint,5,opt,name=agent_version,json=agentVersion,proto3" json:"agent_version,omitempty"`
+	// Whether the member left because the swarm was dissolved (the agent is
+	// then told to leave; otherwise it left first).
+	Dissolved     bool `protobuf:"varint,6,opt,name=dissolved,proto3" json:"dissolved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -414,6 +417,13 @@ func (x *SwarmMemberLeft) GetAgentVersion() uint64 {
 		return x.AgentVersion
 	}
 	return 0
+}
+
+func (x *SwarmMemberLeft) GetDissolved() bool {
+	if x != nil {
+		return x.Dissolved
+	}
+	return false
 }
 
 // SwarmMemberLost records that the swarm learned a member is lost: it gets
@@ -759,7 +769,16 @@ type TaskQueued struct {
 	// their coordinator).
 	Planner bool `protobuf:"varint,13,opt,name=planner,proto3" json:"planner,omitempty"`
 	// When it was queued.
-	AtUnixNano    int64 `protobuf:"varint,14,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,14,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// The budget of the task's run and what the run had spent when it
+	// dispatched the task (see SwarmRunBudgetExhausted); unset for a task of
+	// no run, and in events recorded before the swarm followed run budgets.
+	RunBudget *Budget `protobuf:"bytes,15,opt,name=run_budget,json=runBudget,proto3" json:"run_budget,omitempty"`
+	// What the run had spent when it dispatched the task.
+	RunSpent *Usage `protobuf:"bytes,16,opt,name=run_spent,json=runSpent,proto3" json:"run_spent,omitempty"`
+	// The version of the run's event that dispatched the task: budget news
+	// from an older event of the run is stale.
+	RunVersion    uint64 `protobuf:"varint,17,opt,name=run_version,json=runVersion,proto3" json:"run_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -888,6 +907,27 @@ func (x *TaskQueued) GetPlanner() bool {
 func (x *TaskQueued) GetAtUnixNano() int64 {
 	if x != nil {
 		return x.AtUnixNano
+	}
+	return 0
+}
+
+func (x *TaskQueued) GetRunBudget() *Budget {
+	if x != nil {
+		return x.RunBudget
+	}
+	return nil
+}
+
+func (x *TaskQueued) GetRunSpent() *Usage {
+	if x != nil {
+		return x.RunSpent
+	}
+	return nil
+}
+
+func (x *TaskQueued) GetRunVersion() uint64 {
+	if x != nil {
+		return x.RunVersion
 	}
 	return 0
 }
@@ -1790,9 +1830,12 @@ type TaskCancelled struct {
 	// Why, as given by whoever cancelled.
 	Reason string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When.
-	AtUnixNano    int64 `protobuf:"varint,9,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AtUnixNano int64 `protobuf:"varint,9,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// Whether the task was cancelled because the swarm was dissolved, not by
+	// its run: a run's step then fails.
+	SwarmDissolved bool `protobuf:"varint,10,opt,name=swarm_dissolved,json=swarmDissolved,proto3" json:"swarm_dissolved,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *TaskCancelled) Reset() {
@@ -1886,6 +1929,13 @@ func (x *TaskCancelled) GetAtUnixNano() int64 {
 		return x.AtUnixNano
 	}
 	return 0
+}
+
+func (x *TaskCancelled) GetSwarmDissolved() bool {
+	if x != nil {
+		return x.SwarmDissolved
+	}
+	return false
 }
 
 // SwarmRunPaused records that the queued tasks of a run are not assigned
@@ -2176,6 +2226,450 @@ func (x *SwarmBudgetChanged) GetAtUnixNano() int64 {
 	return 0
 }
 
+// SwarmSettingsChanged records new settings of the swarm, as an operator
+// changed them: its topology, the weights of assignment scores and its
+// size bounds. Assignments follow the new settings from then on. A new
+// leader is recorded by SwarmLeaderChanged.
+type SwarmSettingsChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The swarm.
+	SwarmId string `protobuf:"bytes,1,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// The settings changed, by their names in the API, in this order:
+	// "topology", "weights", "min_size", "max_size".
+	Changed []string `protobuf:"bytes,2,rep,name=changed,proto3" json:"changed,omitempty"`
+	// The topology now.
+	Topology string `protobuf:"bytes,3,opt,name=topology,proto3" json:"topology,omitempty"`
+	// The weights now (resolved: never all zero).
+	Weights *SwarmWeights `protobuf:"bytes,4,opt,name=weights,proto3" json:"weights,omitempty"`
+	// Members the swarm needs before it assigns tasks, now.
+	MinSize uint32 `protobuf:"varint,5,opt,name=min_size,json=minSize,proto3" json:"min_size,omitempty"`
+	// Most members the swarm admits, now; 0 is no limit.
+	MaxSize uint32 `protobuf:"varint,6,opt,name=max_size,json=maxSize,proto3" json:"max_size,omitempty"`
+	// The topology before.
+	PreviousTopology string `protobuf:"bytes,7,opt,name=previous_topology,json=previousTopology,proto3" json:"previous_topology,omitempty"`
+	// The weights before.
+	PreviousWeights *SwarmWeights `protobuf:"bytes,8,opt,name=previous_weights,json=previousWeights,proto3" json:"previous_weights,omitempty"`
+	// The minimum size before.
+	PreviousMinSize uint32 `protobuf:"varint,9,opt,name=previous_min_size,json=previousMinSize,proto3" json:"previous_min_size,omitempty"`
+	// The maximum size before.
+	PreviousMaxSize uint32 `protobuf:"varint,10,opt,name=previous_max_size,json=previousMaxSize,proto3" json:"previous_max_size,omitempty"`
+	// Why, as given by whoever changed them.
+	Reason string `protobuf:"bytes,11,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When.
+	AtUnixNano    int64 `protobuf:"varint,12,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwarmSettingsChanged) Reset() {
+	*x = SwarmSettingsChanged{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwarmSettingsChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwarmSettingsChanged) ProtoMessage() {}
+
+func (x *SwarmSettingsChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwarmSettingsChanged.ProtoReflect.Descriptor instead.
+func (*SwarmSettingsChanged) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *SwarmSettingsChanged) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *SwarmSettingsChanged) GetChanged() []string {
+	if x != nil {
+		return x.Changed
+	}
+	return nil
+}
+
+func (x *SwarmSettingsChanged) GetTopology() string {
+	if x != nil {
+		return x.Topology
+	}
+	return ""
+}
+
+func (x *SwarmSettingsChanged) GetWeights() *SwarmWeights {
+	if x != nil {
+		return x.Weights
+	}
+	return nil
+}
+
+func (x *SwarmSettingsChanged) GetMinSize() uint32 {
+	if x != nil {
+		return x.MinSize
+	}
+	return 0
+}
+
+func (x *SwarmSettingsChanged) GetMaxSize() uint32 {
+	if x != nil {
+		return x.MaxSize
+	}
+	return 0
+}
+
+func (x *SwarmSettingsChanged) GetPreviousTopology() string {
+	if x != nil {
+		return x.PreviousTopology
+	}
+	return ""
+}
+
+func (x *SwarmSettingsChanged) GetPreviousWeights() *SwarmWeights {
+	if x != nil {
+		return x.PreviousWeights
+	}
+	return nil
+}
+
+func (x *SwarmSettingsChanged) GetPreviousMinSize() uint32 {
+	if x != nil {
+		return x.PreviousMinSize
+	}
+	return 0
+}
+
+func (x *SwarmSettingsChanged) GetPreviousMaxSize() uint32 {
+	if x != nil {
+		return x.PreviousMaxSize
+	}
+	return 0
+}
+
+func (x *SwarmSettingsChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SwarmSettingsChanged) GetAtUnixNano() int64 {
+	if x != nil {
+		return x.AtUnixNano
+	}
+	return 0
+}
+
+// SwarmDissolved records that the swarm was dissolved. The events before
+// it in the same decision end what it had: its unfinished tasks cancelled
+// (TaskCancelled with swarm_dissolved), its open proposals decided without
+// an outcome, and each member's membership (SwarmMemberLeft with
+// dissolved). A dissolved swarm takes no members, tasks, proposals, votes
+// or budgets, and its name is not given to another swarm.
+type SwarmDissolved struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The swarm.
+	SwarmId string `protobuf:"bytes,1,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// Why, as given by whoever dissolved it.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Whether unfinished tasks were cancelled: dissolving a swarm with
+	// unfinished tasks needs force.
+	Forced bool `protobuf:"varint,3,opt,name=forced,proto3" json:"forced,omitempty"`
+	// How many members left.
+	MembersLeft uint32 `protobuf:"varint,4,opt,name=members_left,json=membersLeft,proto3" json:"members_left,omitempty"`
+	// How many unfinished tasks were cancelled.
+	TasksCancelled uint32 `protobuf:"varint,5,opt,name=tasks_cancelled,json=tasksCancelled,proto3" json:"tasks_cancelled,omitempty"`
+	// How many open proposals were closed.
+	ProposalsClosed uint32 `protobuf:"varint,6,opt,name=proposals_closed,json=proposalsClosed,proto3" json:"proposals_closed,omitempty"`
+	// When.
+	AtUnixNano    int64 `protobuf:"varint,7,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwarmDissolved) Reset() {
+	*x = SwarmDissolved{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwarmDissolved) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwarmDissolved) ProtoMessage() {}
+
+func (x *SwarmDissolved) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwarmDissolved.ProtoReflect.Descriptor instead.
+func (*SwarmDissolved) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SwarmDissolved) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *SwarmDissolved) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SwarmDissolved) GetForced() bool {
+	if x != nil {
+		return x.Forced
+	}
+	return false
+}
+
+func (x *SwarmDissolved) GetMembersLeft() uint32 {
+	if x != nil {
+		return x.MembersLeft
+	}
+	return 0
+}
+
+func (x *SwarmDissolved) GetTasksCancelled() uint32 {
+	if x != nil {
+		return x.TasksCancelled
+	}
+	return 0
+}
+
+func (x *SwarmDissolved) GetProposalsClosed() uint32 {
+	if x != nil {
+		return x.ProposalsClosed
+	}
+	return 0
+}
+
+func (x *SwarmDissolved) GetAtUnixNano() int64 {
+	if x != nil {
+		return x.AtUnixNano
+	}
+	return 0
+}
+
+// SwarmRunBudgetExhausted records that a workflow run's spending reached
+// its budget while the swarm queued tasks of the run: they are not
+// assigned until the run's budget is raised (SwarmRunBudgetChanged). The
+// run's assigned tasks finish. The swarm counts the run's spending from
+// what the run had spent when it dispatched each task (TaskQueued.run_spent)
+// and the usage of the run's tasks completed since.
+type SwarmRunBudgetExhausted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The swarm.
+	SwarmId string `protobuf:"bytes,1,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// The run.
+	RunId string `protobuf:"bytes,2,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// The run's budget.
+	Budget *Budget `protobuf:"bytes,3,opt,name=budget,proto3" json:"budget,omitempty"`
+	// What the run has spent, as the swarm counts it.
+	Spent *Usage `protobuf:"bytes,4,opt,name=spent,proto3" json:"spent,omitempty"`
+	// Why, naming the bound reached.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When.
+	AtUnixNano    int64 `protobuf:"varint,6,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwarmRunBudgetExhausted) Reset() {
+	*x = SwarmRunBudgetExhausted{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwarmRunBudgetExhausted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwarmRunBudgetExhausted) ProtoMessage() {}
+
+func (x *SwarmRunBudgetExhausted) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwarmRunBudgetExhausted.ProtoReflect.Descriptor instead.
+func (*SwarmRunBudgetExhausted) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SwarmRunBudgetExhausted) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *SwarmRunBudgetExhausted) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *SwarmRunBudgetExhausted) GetBudget() *Budget {
+	if x != nil {
+		return x.Budget
+	}
+	return nil
+}
+
+func (x *SwarmRunBudgetExhausted) GetSpent() *Usage {
+	if x != nil {
+		return x.Spent
+	}
+	return nil
+}
+
+func (x *SwarmRunBudgetExhausted) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SwarmRunBudgetExhausted) GetAtUnixNano() int64 {
+	if x != nil {
+		return x.AtUnixNano
+	}
+	return 0
+}
+
+// SwarmRunBudgetChanged records that the swarm learned a new budget of a
+// workflow run with unfinished tasks in it. It lifts the run's exhaustion:
+// its queued tasks are assigned unless the new budget is also spent.
+type SwarmRunBudgetChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The swarm.
+	SwarmId string `protobuf:"bytes,1,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
+	// The run.
+	RunId string `protobuf:"bytes,2,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// The budget before.
+	Previous *Budget `protobuf:"bytes,3,opt,name=previous,proto3" json:"previous,omitempty"`
+	// The budget now.
+	Budget *Budget `protobuf:"bytes,4,opt,name=budget,proto3" json:"budget,omitempty"`
+	// The version of the run's event that changed it.
+	RunVersion uint64 `protobuf:"varint,5,opt,name=run_version,json=runVersion,proto3" json:"run_version,omitempty"`
+	// When.
+	AtUnixNano    int64 `protobuf:"varint,6,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwarmRunBudgetChanged) Reset() {
+	*x = SwarmRunBudgetChanged{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwarmRunBudgetChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwarmRunBudgetChanged) ProtoMessage() {}
+
+func (x *SwarmRunBudgetChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwarmRunBudgetChanged.ProtoReflect.Descriptor instead.
+func (*SwarmRunBudgetChanged) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *SwarmRunBudgetChanged) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
+}
+
+func (x *SwarmRunBudgetChanged) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *SwarmRunBudgetChanged) GetPrevious() *Budget {
+	if x != nil {
+		return x.Previous
+	}
+	return nil
+}
+
+func (x *SwarmRunBudgetChanged) GetBudget() *Budget {
+	if x != nil {
+		return x.Budget
+	}
+	return nil
+}
+
+func (x *SwarmRunBudgetChanged) GetRunVersion() uint64 {
+	if x != nil {
+		return x.RunVersion
+	}
+	return 0
+}
+
+func (x *SwarmRunBudgetChanged) GetAtUnixNano() int64 {
+	if x != nil {
+		return x.AtUnixNano
+	}
+	return 0
+}
+
 // ProposalOpened records a question put to the swarm's members.
 type ProposalOpened struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2204,7 +2698,7 @@ type ProposalOpened struct {
 
 func (x *ProposalOpened) Reset() {
 	*x = ProposalOpened{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	mi := &file_hive_v1_swarm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2710,7 @@ func (x *ProposalOpened) String() string {
 func (*ProposalOpened) ProtoMessage() {}
 
 func (x *ProposalOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[21]
+	mi := &file_hive_v1_swarm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2723,7 @@ func (x *ProposalOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalOpened.ProtoReflect.Descriptor instead.
 func (*ProposalOpened) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{21}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ProposalOpened) GetSwarmId() string {
@@ -2317,7 +2811,7 @@ type VoteCast struct {
 
 func (x *VoteCast) Reset() {
 	*x = VoteCast{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	mi := &file_hive_v1_swarm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2823,7 @@ func (x *VoteCast) String() string {
 func (*VoteCast) ProtoMessage() {}
 
 func (x *VoteCast) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[22]
+	mi := &file_hive_v1_swarm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2342,7 +2836,7 @@ func (x *VoteCast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoteCast.ProtoReflect.Descriptor instead.
 func (*VoteCast) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{22}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *VoteCast) GetSwarmId() string {
@@ -2419,7 +2913,7 @@ type ProposalDecided struct {
 
 func (x *ProposalDecided) Reset() {
 	*x = ProposalDecided{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	mi := &file_hive_v1_swarm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2431,7 +2925,7 @@ func (x *ProposalDecided) String() string {
 func (*ProposalDecided) ProtoMessage() {}
 
 func (x *ProposalDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[23]
+	mi := &file_hive_v1_swarm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2444,7 +2938,7 @@ func (x *ProposalDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided.ProtoReflect.Descriptor instead.
 func (*ProposalDecided) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ProposalDecided) GetSwarmId() string {
@@ -2578,13 +3072,19 @@ type SwarmSnapshot struct {
 	ClockUnixNano int64 `protobuf:"varint,24,opt,name=clock_unix_nano,json=clockUnixNano,proto3" json:"clock_unix_nano,omitempty"`
 	// Per agent, the version of the newest agent event the swarm followed.
 	AgentVersions map[string]uint64 `protobuf:"bytes,25,rep,name=agent_versions,json=agentVersions,proto3" json:"agent_versions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// When the swarm was dissolved; 0 if it was not.
+	DissolvedAtUnixNano int64 `protobuf:"varint,26,opt,name=dissolved_at_unix_nano,json=dissolvedAtUnixNano,proto3" json:"dissolved_at_unix_nano,omitempty"`
+	// Why it was dissolved.
+	DissolveReason string `protobuf:"bytes,27,opt,name=dissolve_reason,json=dissolveReason,proto3" json:"dissolve_reason,omitempty"`
+	// The budgets and spending of the runs with unfinished tasks.
+	RunLedgers    []*SwarmSnapshot_RunLedger `protobuf:"bytes,28,rep,name=run_ledgers,json=runLedgers,proto3" json:"run_ledgers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SwarmSnapshot) Reset() {
 	*x = SwarmSnapshot{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	mi := &file_hive_v1_swarm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +3096,7 @@ func (x *SwarmSnapshot) String() string {
 func (*SwarmSnapshot) ProtoMessage() {}
 
 func (x *SwarmSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[24]
+	mi := &file_hive_v1_swarm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +3109,7 @@ func (x *SwarmSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SwarmSnapshot) GetSwarmId() string {
@@ -2787,6 +3287,27 @@ func (x *SwarmSnapshot) GetAgentVersions() map[string]uint64 {
 	return nil
 }
 
+func (x *SwarmSnapshot) GetDissolvedAtUnixNano() int64 {
+	if x != nil {
+		return x.DissolvedAtUnixNano
+	}
+	return 0
+}
+
+func (x *SwarmSnapshot) GetDissolveReason() string {
+	if x != nil {
+		return x.DissolveReason
+	}
+	return ""
+}
+
+func (x *SwarmSnapshot) GetRunLedgers() []*SwarmSnapshot_RunLedger {
+	if x != nil {
+		return x.RunLedgers
+	}
+	return nil
+}
+
 // Candidate is one eligible member and its score for the task.
 type TaskAssigned_Candidate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2810,7 +3331,7 @@ type TaskAssigned_Candidate struct {
 
 func (x *TaskAssigned_Candidate) Reset() {
 	*x = TaskAssigned_Candidate{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[25]
+	mi := &file_hive_v1_swarm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2822,7 +3343,7 @@ func (x *TaskAssigned_Candidate) String() string {
 func (*TaskAssigned_Candidate) ProtoMessage() {}
 
 func (x *TaskAssigned_Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[25]
+	mi := &file_hive_v1_swarm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2902,7 +3423,7 @@ type ProposalDecided_Ballot struct {
 
 func (x *ProposalDecided_Ballot) Reset() {
 	*x = ProposalDecided_Ballot{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[26]
+	mi := &file_hive_v1_swarm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2914,7 +3435,7 @@ func (x *ProposalDecided_Ballot) String() string {
 func (*ProposalDecided_Ballot) ProtoMessage() {}
 
 func (x *ProposalDecided_Ballot) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[26]
+	mi := &file_hive_v1_swarm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2927,7 +3448,7 @@ func (x *ProposalDecided_Ballot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided_Ballot.ProtoReflect.Descriptor instead.
 func (*ProposalDecided_Ballot) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 0}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{27, 0}
 }
 
 func (x *ProposalDecided_Ballot) GetAgentId() string {
@@ -2966,7 +3487,7 @@ type ProposalDecided_Tally struct {
 
 func (x *ProposalDecided_Tally) Reset() {
 	*x = ProposalDecided_Tally{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[27]
+	mi := &file_hive_v1_swarm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2978,7 +3499,7 @@ func (x *ProposalDecided_Tally) String() string {
 func (*ProposalDecided_Tally) ProtoMessage() {}
 
 func (x *ProposalDecided_Tally) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[27]
+	mi := &file_hive_v1_swarm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2991,7 +3512,7 @@ func (x *ProposalDecided_Tally) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalDecided_Tally.ProtoReflect.Descriptor instead.
 func (*ProposalDecided_Tally) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{23, 1}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{27, 1}
 }
 
 func (x *ProposalDecided_Tally) GetOption() string {
@@ -3044,7 +3565,7 @@ type SwarmSnapshot_Member struct {
 
 func (x *SwarmSnapshot_Member) Reset() {
 	*x = SwarmSnapshot_Member{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[28]
+	mi := &file_hive_v1_swarm_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3056,7 +3577,7 @@ func (x *SwarmSnapshot_Member) String() string {
 func (*SwarmSnapshot_Member) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Member) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[28]
+	mi := &file_hive_v1_swarm_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3069,7 +3590,7 @@ func (x *SwarmSnapshot_Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Member.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Member) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 0}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{28, 0}
 }
 
 func (x *SwarmSnapshot_Member) GetAgentId() string {
@@ -3198,7 +3719,7 @@ type SwarmSnapshot_Task struct {
 
 func (x *SwarmSnapshot_Task) Reset() {
 	*x = SwarmSnapshot_Task{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[29]
+	mi := &file_hive_v1_swarm_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3210,7 +3731,7 @@ func (x *SwarmSnapshot_Task) String() string {
 func (*SwarmSnapshot_Task) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Task) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[29]
+	mi := &file_hive_v1_swarm_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3223,7 +3744,7 @@ func (x *SwarmSnapshot_Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Task.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Task) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 1}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{28, 1}
 }
 
 func (x *SwarmSnapshot_Task) GetSeq() uint64 {
@@ -3387,6 +3908,88 @@ func (x *SwarmSnapshot_Task) GetCorrelationId() string {
 	return ""
 }
 
+// RunLedger is what the swarm knows of a workflow run's budget.
+type SwarmSnapshot_RunLedger struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The run.
+	RunId string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// Its budget.
+	Budget *Budget `protobuf:"bytes,2,opt,name=budget,proto3" json:"budget,omitempty"`
+	// What it has spent, as the swarm counts it.
+	Spent *Usage `protobuf:"bytes,3,opt,name=spent,proto3" json:"spent,omitempty"`
+	// The version of the run's event the budget came from.
+	Version uint64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	// Whether SwarmRunBudgetExhausted was recorded and not lifted since.
+	Exhausted     bool `protobuf:"varint,5,opt,name=exhausted,proto3" json:"exhausted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwarmSnapshot_RunLedger) Reset() {
+	*x = SwarmSnapshot_RunLedger{}
+	mi := &file_hive_v1_swarm_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwarmSnapshot_RunLedger) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwarmSnapshot_RunLedger) ProtoMessage() {}
+
+func (x *SwarmSnapshot_RunLedger) ProtoReflect() protoreflect.Message {
+	mi := &file_hive_v1_swarm_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwarmSnapshot_RunLedger.ProtoReflect.Descriptor instead.
+func (*SwarmSnapshot_RunLedger) Descriptor() ([]byte, []int) {
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{28, 2}
+}
+
+func (x *SwarmSnapshot_RunLedger) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *SwarmSnapshot_RunLedger) GetBudget() *Budget {
+	if x != nil {
+		return x.Budget
+	}
+	return nil
+}
+
+func (x *SwarmSnapshot_RunLedger) GetSpent() *Usage {
+	if x != nil {
+		return x.Spent
+	}
+	return nil
+}
+
+func (x *SwarmSnapshot_RunLedger) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *SwarmSnapshot_RunLedger) GetExhausted() bool {
+	if x != nil {
+		return x.Exhausted
+	}
+	return false
+}
+
 // Finished is a recently finished task, remembered so that results and
 // submissions delivered again are recognized.
 type SwarmSnapshot_Finished struct {
@@ -3405,7 +4008,7 @@ type SwarmSnapshot_Finished struct {
 
 func (x *SwarmSnapshot_Finished) Reset() {
 	*x = SwarmSnapshot_Finished{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[30]
+	mi := &file_hive_v1_swarm_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3417,7 +4020,7 @@ func (x *SwarmSnapshot_Finished) String() string {
 func (*SwarmSnapshot_Finished) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Finished) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[30]
+	mi := &file_hive_v1_swarm_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3430,7 +4033,7 @@ func (x *SwarmSnapshot_Finished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Finished.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Finished) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 2}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{28, 3}
 }
 
 func (x *SwarmSnapshot_Finished) GetSeq() uint64 {
@@ -3474,7 +4077,7 @@ type SwarmSnapshot_Proposal struct {
 
 func (x *SwarmSnapshot_Proposal) Reset() {
 	*x = SwarmSnapshot_Proposal{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[31]
+	mi := &file_hive_v1_swarm_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3486,7 +4089,7 @@ func (x *SwarmSnapshot_Proposal) String() string {
 func (*SwarmSnapshot_Proposal) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Proposal) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[31]
+	mi := &file_hive_v1_swarm_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3499,7 +4102,7 @@ func (x *SwarmSnapshot_Proposal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Proposal.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Proposal) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 3}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{28, 4}
 }
 
 func (x *SwarmSnapshot_Proposal) GetOpened() *ProposalOpened {
@@ -3530,7 +4133,7 @@ type SwarmSnapshot_Decided struct {
 
 func (x *SwarmSnapshot_Decided) Reset() {
 	*x = SwarmSnapshot_Decided{}
-	mi := &file_hive_v1_swarm_proto_msgTypes[32]
+	mi := &file_hive_v1_swarm_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3542,7 +4145,7 @@ func (x *SwarmSnapshot_Decided) String() string {
 func (*SwarmSnapshot_Decided) ProtoMessage() {}
 
 func (x *SwarmSnapshot_Decided) ProtoReflect() protoreflect.Message {
-	mi := &file_hive_v1_swarm_proto_msgTypes[32]
+	mi := &file_hive_v1_swarm_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3555,7 +4158,7 @@ func (x *SwarmSnapshot_Decided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwarmSnapshot_Decided.ProtoReflect.Descriptor instead.
 func (*SwarmSnapshot_Decided) Descriptor() ([]byte, []int) {
-	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{24, 4}
+	return file_hive_v1_swarm_proto_rawDescGZIP(), []int{28, 5}
 }
 
 func (x *SwarmSnapshot_Decided) GetProposalId() string {
@@ -3603,14 +4206,15 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
 	"atUnixNano\x12#\n" +
 	"\ragent_version\x18\x06 \x01(\x04R\fagentVersion\x12,\n" +
-	"\x06record\x18\a \x01(\v2\x14.hive.v1.TrackRecordR\x06record\"\xa6\x01\n" +
+	"\x06record\x18\a \x01(\v2\x14.hive.v1.TrackRecordR\x06record\"\xc4\x01\n" +
 	"\x0fSwarmMemberLeft\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\x04 \x01(\x03R\n" +
 	"atUnixNano\x12#\n" +
-	"\ragent_version\x18\x05 \x01(\x04R\fagentVersion\"\x8e\x01\n" +
+	"\ragent_version\x18\x05 \x01(\x04R\fagentVersion\x12\x1c\n" +
+	"\tdissolved\x18\x06 \x01(\bR\tdissolved\"\x8e\x01\n" +
 	"\x0fSwarmMemberLost\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x19\n" +
 	"\bagent_id\x18\x02 \x01(\tR\aagentId\x12 \n" +
@@ -3635,7 +4239,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x12previous_leader_id\x18\x03 \x01(\tR\x10previousLeaderId\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
-	"atUnixNano\"\x8f\x03\n" +
+	"atUnixNano\"\x8d\x04\n" +
 	"\n" +
 	"TaskQueued\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
@@ -3655,7 +4259,12 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\rtimeout_nanos\x18\f \x01(\x03R\ftimeoutNanos\x12\x18\n" +
 	"\aplanner\x18\r \x01(\bR\aplanner\x12 \n" +
 	"\fat_unix_nano\x18\x0e \x01(\x03R\n" +
-	"atUnixNano\"\xee\a\n" +
+	"atUnixNano\x12.\n" +
+	"\n" +
+	"run_budget\x18\x0f \x01(\v2\x0f.hive.v1.BudgetR\trunBudget\x12+\n" +
+	"\trun_spent\x18\x10 \x01(\v2\x0e.hive.v1.UsageR\brunSpent\x12\x1f\n" +
+	"\vrun_version\x18\x11 \x01(\x04R\n" +
+	"runVersion\"\xee\a\n" +
 	"\fTaskAssigned\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x19\n" +
@@ -3752,7 +4361,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x03key\x18\x05 \x01(\tR\x03key\x12\x18\n" +
 	"\aattempt\x18\x06 \x01(\x05R\aattempt\x12 \n" +
 	"\fat_unix_nano\x18\a \x01(\x03R\n" +
-	"atUnixNano\"\xf4\x01\n" +
+	"atUnixNano\"\x9d\x02\n" +
 	"\rTaskCancelled\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x19\n" +
@@ -3763,7 +4372,9 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\aattempt\x18\a \x01(\x05R\aattempt\x12\x16\n" +
 	"\x06reason\x18\b \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\t \x01(\x03R\n" +
-	"atUnixNano\"d\n" +
+	"atUnixNano\x12'\n" +
+	"\x0fswarm_dissolved\x18\n" +
+	" \x01(\bR\x0eswarmDissolved\"d\n" +
 	"\x0eSwarmRunPaused\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x15\n" +
 	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12 \n" +
@@ -3786,6 +4397,47 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\bprevious\x18\x02 \x01(\v2\x0f.hive.v1.BudgetR\bprevious\x12'\n" +
 	"\x06budget\x18\x03 \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12 \n" +
 	"\fat_unix_nano\x18\x04 \x01(\x03R\n" +
+	"atUnixNano\"\xcf\x03\n" +
+	"\x14SwarmSettingsChanged\x12\x19\n" +
+	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x18\n" +
+	"\achanged\x18\x02 \x03(\tR\achanged\x12\x1a\n" +
+	"\btopology\x18\x03 \x01(\tR\btopology\x12/\n" +
+	"\aweights\x18\x04 \x01(\v2\x15.hive.v1.SwarmWeightsR\aweights\x12\x19\n" +
+	"\bmin_size\x18\x05 \x01(\rR\aminSize\x12\x19\n" +
+	"\bmax_size\x18\x06 \x01(\rR\amaxSize\x12+\n" +
+	"\x11previous_topology\x18\a \x01(\tR\x10previousTopology\x12@\n" +
+	"\x10previous_weights\x18\b \x01(\v2\x15.hive.v1.SwarmWeightsR\x0fpreviousWeights\x12*\n" +
+	"\x11previous_min_size\x18\t \x01(\rR\x0fpreviousMinSize\x12*\n" +
+	"\x11previous_max_size\x18\n" +
+	" \x01(\rR\x0fpreviousMaxSize\x12\x16\n" +
+	"\x06reason\x18\v \x01(\tR\x06reason\x12 \n" +
+	"\fat_unix_nano\x18\f \x01(\x03R\n" +
+	"atUnixNano\"\xf4\x01\n" +
+	"\x0eSwarmDissolved\x12\x19\n" +
+	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06forced\x18\x03 \x01(\bR\x06forced\x12!\n" +
+	"\fmembers_left\x18\x04 \x01(\rR\vmembersLeft\x12'\n" +
+	"\x0ftasks_cancelled\x18\x05 \x01(\rR\x0etasksCancelled\x12)\n" +
+	"\x10proposals_closed\x18\x06 \x01(\rR\x0fproposalsClosed\x12 \n" +
+	"\fat_unix_nano\x18\a \x01(\x03R\n" +
+	"atUnixNano\"\xd4\x01\n" +
+	"\x17SwarmRunBudgetExhausted\x12\x19\n" +
+	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x15\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12'\n" +
+	"\x06budget\x18\x03 \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12$\n" +
+	"\x05spent\x18\x04 \x01(\v2\x0e.hive.v1.UsageR\x05spent\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12 \n" +
+	"\fat_unix_nano\x18\x06 \x01(\x03R\n" +
+	"atUnixNano\"\xe2\x01\n" +
+	"\x15SwarmRunBudgetChanged\x12\x19\n" +
+	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x15\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12+\n" +
+	"\bprevious\x18\x03 \x01(\v2\x0f.hive.v1.BudgetR\bprevious\x12'\n" +
+	"\x06budget\x18\x04 \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12\x1f\n" +
+	"\vrun_version\x18\x05 \x01(\x04R\n" +
+	"runVersion\x12 \n" +
+	"\fat_unix_nano\x18\x06 \x01(\x03R\n" +
 	"atUnixNano\"\x9f\x02\n" +
 	"\x0eProposalOpened\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x1f\n" +
@@ -3833,7 +4485,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x05Tally\x12\x16\n" +
 	"\x06option\x18\x01 \x01(\tR\x06option\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\rR\x05votes\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\x8c\x14\n" +
+	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xd9\x16\n" +
 	"\rSwarmSnapshot\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -3861,7 +4513,11 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x0ftasks_cancelled\x18\x16 \x01(\x04R\x0etasksCancelled\x128\n" +
 	"\x18completed_duration_nanos\x18\x17 \x01(\x03R\x16completedDurationNanos\x12&\n" +
 	"\x0fclock_unix_nano\x18\x18 \x01(\x03R\rclockUnixNano\x12P\n" +
-	"\x0eagent_versions\x18\x19 \x03(\v2).hive.v1.SwarmSnapshot.AgentVersionsEntryR\ragentVersions\x1a\xcb\x02\n" +
+	"\x0eagent_versions\x18\x19 \x03(\v2).hive.v1.SwarmSnapshot.AgentVersionsEntryR\ragentVersions\x123\n" +
+	"\x16dissolved_at_unix_nano\x18\x1a \x01(\x03R\x13dissolvedAtUnixNano\x12'\n" +
+	"\x0fdissolve_reason\x18\x1b \x01(\tR\x0edissolveReason\x12A\n" +
+	"\vrun_ledgers\x18\x1c \x03(\v2 .hive.v1.SwarmSnapshot.RunLedgerR\n" +
+	"runLedgers\x1a\xcb\x02\n" +
 	"\x06Member\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\"\n" +
 	"\fcapabilities\x18\x02 \x03(\tR\fcapabilities\x12'\n" +
@@ -3901,7 +4557,13 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\n" +
 	"last_cause\x18\x15 \x01(\tR\tlastCause\x122\n" +
 	"\bexcluded\x18\x16 \x03(\v2\x16.hive.v1.TaskExclusionR\bexcluded\x12%\n" +
-	"\x0ecorrelation_id\x18\x17 \x01(\tR\rcorrelationId\x1ac\n" +
+	"\x0ecorrelation_id\x18\x17 \x01(\tR\rcorrelationId\x1a\xa9\x01\n" +
+	"\tRunLedger\x12\x15\n" +
+	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12'\n" +
+	"\x06budget\x18\x02 \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12$\n" +
+	"\x05spent\x18\x03 \x01(\v2\x0e.hive.v1.UsageR\x05spent\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\x04R\aversion\x12\x1c\n" +
+	"\texhausted\x18\x05 \x01(\bR\texhausted\x1ac\n" +
 	"\bFinished\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x18\n" +
@@ -3930,79 +4592,95 @@ func file_hive_v1_swarm_proto_rawDescGZIP() []byte {
 	return file_hive_v1_swarm_proto_rawDescData
 }
 
-var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_hive_v1_swarm_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_hive_v1_swarm_proto_goTypes = []any{
-	(*SwarmWeights)(nil),           // 0: hive.v1.SwarmWeights
-	(*SwarmCreated)(nil),           // 1: hive.v1.SwarmCreated
-	(*SwarmMemberJoined)(nil),      // 2: hive.v1.SwarmMemberJoined
-	(*SwarmMemberLeft)(nil),        // 3: hive.v1.SwarmMemberLeft
-	(*SwarmMemberLost)(nil),        // 4: hive.v1.SwarmMemberLost
-	(*SwarmMemberRecovered)(nil),   // 5: hive.v1.SwarmMemberRecovered
-	(*SwarmMemberDraining)(nil),    // 6: hive.v1.SwarmMemberDraining
-	(*SwarmLeaderChanged)(nil),     // 7: hive.v1.SwarmLeaderChanged
-	(*TaskQueued)(nil),             // 8: hive.v1.TaskQueued
-	(*TaskAssigned)(nil),           // 9: hive.v1.TaskAssigned
-	(*TaskExclusion)(nil),          // 10: hive.v1.TaskExclusion
-	(*TaskCompleted)(nil),          // 11: hive.v1.TaskCompleted
-	(*TaskAttemptFailed)(nil),      // 12: hive.v1.TaskAttemptFailed
-	(*TaskFailed)(nil),             // 13: hive.v1.TaskFailed
-	(*TaskFailure)(nil),            // 14: hive.v1.TaskFailure
-	(*TaskRequeued)(nil),           // 15: hive.v1.TaskRequeued
-	(*TaskCancelled)(nil),          // 16: hive.v1.TaskCancelled
-	(*SwarmRunPaused)(nil),         // 17: hive.v1.SwarmRunPaused
-	(*SwarmRunResumed)(nil),        // 18: hive.v1.SwarmRunResumed
-	(*SwarmBudgetExhausted)(nil),   // 19: hive.v1.SwarmBudgetExhausted
-	(*SwarmBudgetChanged)(nil),     // 20: hive.v1.SwarmBudgetChanged
-	(*ProposalOpened)(nil),         // 21: hive.v1.ProposalOpened
-	(*VoteCast)(nil),               // 22: hive.v1.VoteCast
-	(*ProposalDecided)(nil),        // 23: hive.v1.ProposalDecided
-	(*SwarmSnapshot)(nil),          // 24: hive.v1.SwarmSnapshot
-	(*TaskAssigned_Candidate)(nil), // 25: hive.v1.TaskAssigned.Candidate
-	(*ProposalDecided_Ballot)(nil), // 26: hive.v1.ProposalDecided.Ballot
-	(*ProposalDecided_Tally)(nil),  // 27: hive.v1.ProposalDecided.Tally
-	(*SwarmSnapshot_Member)(nil),   // 28: hive.v1.SwarmSnapshot.Member
-	(*SwarmSnapshot_Task)(nil),     // 29: hive.v1.SwarmSnapshot.Task
-	(*SwarmSnapshot_Finished)(nil), // 30: hive.v1.SwarmSnapshot.Finished
-	(*SwarmSnapshot_Proposal)(nil), // 31: hive.v1.SwarmSnapshot.Proposal
-	(*SwarmSnapshot_Decided)(nil),  // 32: hive.v1.SwarmSnapshot.Decided
-	nil,                            // 33: hive.v1.SwarmSnapshot.AgentVersionsEntry
-	(*Budget)(nil),                 // 34: hive.v1.Budget
-	(*TrackRecord)(nil),            // 35: hive.v1.TrackRecord
-	(*Usage)(nil),                  // 36: hive.v1.Usage
+	(*SwarmWeights)(nil),            // 0: hive.v1.SwarmWeights
+	(*SwarmCreated)(nil),            // 1: hive.v1.SwarmCreated
+	(*SwarmMemberJoined)(nil),       // 2: hive.v1.SwarmMemberJoined
+	(*SwarmMemberLeft)(nil),         // 3: hive.v1.SwarmMemberLeft
+	(*SwarmMemberLost)(nil),         // 4: hive.v1.SwarmMemberLost
+	(*SwarmMemberRecovered)(nil),    // 5: hive.v1.SwarmMemberRecovered
+	(*SwarmMemberDraining)(nil),     // 6: hive.v1.SwarmMemberDraining
+	(*SwarmLeaderChanged)(nil),      // 7: hive.v1.SwarmLeaderChanged
+	(*TaskQueued)(nil),              // 8: hive.v1.TaskQueued
+	(*TaskAssigned)(nil),            // 9: hive.v1.TaskAssigned
+	(*TaskExclusion)(nil),           // 10: hive.v1.TaskExclusion
+	(*TaskCompleted)(nil),           // 11: hive.v1.TaskCompleted
+	(*TaskAttemptFailed)(nil),       // 12: hive.v1.TaskAttemptFailed
+	(*TaskFailed)(nil),              // 13: hive.v1.TaskFailed
+	(*TaskFailure)(nil),             // 14: hive.v1.TaskFailure
+	(*TaskRequeued)(nil),            // 15: hive.v1.TaskRequeued
+	(*TaskCancelled)(nil),           // 16: hive.v1.TaskCancelled
+	(*SwarmRunPaused)(nil),          // 17: hive.v1.SwarmRunPaused
+	(*SwarmRunResumed)(nil),         // 18: hive.v1.SwarmRunResumed
+	(*SwarmBudgetExhausted)(nil),    // 19: hive.v1.SwarmBudgetExhausted
+	(*SwarmBudgetChanged)(nil),      // 20: hive.v1.SwarmBudgetChanged
+	(*SwarmSettingsChanged)(nil),    // 21: hive.v1.SwarmSettingsChanged
+	(*SwarmDissolved)(nil),          // 22: hive.v1.SwarmDissolved
+	(*SwarmRunBudgetExhausted)(nil), // 23: hive.v1.SwarmRunBudgetExhausted
+	(*SwarmRunBudgetChanged)(nil),   // 24: hive.v1.SwarmRunBudgetChanged
+	(*ProposalOpened)(nil),          // 25: hive.v1.ProposalOpened
+	(*VoteCast)(nil),                // 26: hive.v1.VoteCast
+	(*ProposalDecided)(nil),         // 27: hive.v1.ProposalDecided
+	(*SwarmSnapshot)(nil),           // 28: hive.v1.SwarmSnapshot
+	(*TaskAssigned_Candidate)(nil),  // 29: hive.v1.TaskAssigned.Candidate
+	(*ProposalDecided_Ballot)(nil),  // 30: hive.v1.ProposalDecided.Ballot
+	(*ProposalDecided_Tally)(nil),   // 31: hive.v1.ProposalDecided.Tally
+	(*SwarmSnapshot_Member)(nil),    // 32: hive.v1.SwarmSnapshot.Member
+	(*SwarmSnapshot_Task)(nil),      // 33: hive.v1.SwarmSnapshot.Task
+	(*SwarmSnapshot_RunLedger)(nil), // 34: hive.v1.SwarmSnapshot.RunLedger
+	(*SwarmSnapshot_Finished)(nil),  // 35: hive.v1.SwarmSnapshot.Finished
+	(*SwarmSnapshot_Proposal)(nil),  // 36: hive.v1.SwarmSnapshot.Proposal
+	(*SwarmSnapshot_Decided)(nil),   // 37: hive.v1.SwarmSnapshot.Decided
+	nil,                             // 38: hive.v1.SwarmSnapshot.AgentVersionsEntry
+	(*Budget)(nil),                  // 39: hive.v1.Budget
+	(*TrackRecord)(nil),             // 40: hive.v1.TrackRecord
+	(*Usage)(nil),                   // 41: hive.v1.Usage
 }
 var file_hive_v1_swarm_proto_depIdxs = []int32{
 	0,  // 0: hive.v1.SwarmCreated.weights:type_name -> hive.v1.SwarmWeights
-	34, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
-	35, // 2: hive.v1.SwarmMemberJoined.record:type_name -> hive.v1.TrackRecord
-	25, // 3: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
-	0,  // 4: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
-	10, // 5: hive.v1.TaskAssigned.excluded:type_name -> hive.v1.TaskExclusion
-	36, // 6: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
-	14, // 7: hive.v1.TaskFailed.failure:type_name -> hive.v1.TaskFailure
-	34, // 8: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
-	36, // 9: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
-	34, // 10: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
-	34, // 11: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
-	26, // 12: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	27, // 13: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
-	0,  // 14: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
-	34, // 15: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
-	36, // 16: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
-	28, // 17: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
-	29, // 18: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
-	30, // 19: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
-	31, // 20: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
-	32, // 21: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
-	33, // 22: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
-	10, // 23: hive.v1.SwarmSnapshot.Task.excluded:type_name -> hive.v1.TaskExclusion
-	21, // 24: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
-	22, // 25: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
-	26, // 26: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	39, // 1: hive.v1.SwarmCreated.budget:type_name -> hive.v1.Budget
+	40, // 2: hive.v1.SwarmMemberJoined.record:type_name -> hive.v1.TrackRecord
+	39, // 3: hive.v1.TaskQueued.run_budget:type_name -> hive.v1.Budget
+	41, // 4: hive.v1.TaskQueued.run_spent:type_name -> hive.v1.Usage
+	29, // 5: hive.v1.TaskAssigned.candidates:type_name -> hive.v1.TaskAssigned.Candidate
+	0,  // 6: hive.v1.TaskAssigned.weights:type_name -> hive.v1.SwarmWeights
+	10, // 7: hive.v1.TaskAssigned.excluded:type_name -> hive.v1.TaskExclusion
+	41, // 8: hive.v1.TaskCompleted.usage:type_name -> hive.v1.Usage
+	14, // 9: hive.v1.TaskFailed.failure:type_name -> hive.v1.TaskFailure
+	39, // 10: hive.v1.SwarmBudgetExhausted.budget:type_name -> hive.v1.Budget
+	41, // 11: hive.v1.SwarmBudgetExhausted.spent:type_name -> hive.v1.Usage
+	39, // 12: hive.v1.SwarmBudgetChanged.previous:type_name -> hive.v1.Budget
+	39, // 13: hive.v1.SwarmBudgetChanged.budget:type_name -> hive.v1.Budget
+	0,  // 14: hive.v1.SwarmSettingsChanged.weights:type_name -> hive.v1.SwarmWeights
+	0,  // 15: hive.v1.SwarmSettingsChanged.previous_weights:type_name -> hive.v1.SwarmWeights
+	39, // 16: hive.v1.SwarmRunBudgetExhausted.budget:type_name -> hive.v1.Budget
+	41, // 17: hive.v1.SwarmRunBudgetExhausted.spent:type_name -> hive.v1.Usage
+	39, // 18: hive.v1.SwarmRunBudgetChanged.previous:type_name -> hive.v1.Budget
+	39, // 19: hive.v1.SwarmRunBudgetChanged.budget:type_name -> hive.v1.Budget
+	30, // 20: hive.v1.ProposalDecided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	31, // 21: hive.v1.ProposalDecided.tallies:type_name -> hive.v1.ProposalDecided.Tally
+	0,  // 22: hive.v1.SwarmSnapshot.weights:type_name -> hive.v1.SwarmWeights
+	39, // 23: hive.v1.SwarmSnapshot.budget:type_name -> hive.v1.Budget
+	41, // 24: hive.v1.SwarmSnapshot.spent:type_name -> hive.v1.Usage
+	32, // 25: hive.v1.SwarmSnapshot.members:type_name -> hive.v1.SwarmSnapshot.Member
+	33, // 26: hive.v1.SwarmSnapshot.tasks:type_name -> hive.v1.SwarmSnapshot.Task
+	35, // 27: hive.v1.SwarmSnapshot.finished:type_name -> hive.v1.SwarmSnapshot.Finished
+	36, // 28: hive.v1.SwarmSnapshot.proposals:type_name -> hive.v1.SwarmSnapshot.Proposal
+	37, // 29: hive.v1.SwarmSnapshot.decided_proposals:type_name -> hive.v1.SwarmSnapshot.Decided
+	38, // 30: hive.v1.SwarmSnapshot.agent_versions:type_name -> hive.v1.SwarmSnapshot.AgentVersionsEntry
+	34, // 31: hive.v1.SwarmSnapshot.run_ledgers:type_name -> hive.v1.SwarmSnapshot.RunLedger
+	10, // 32: hive.v1.SwarmSnapshot.Task.excluded:type_name -> hive.v1.TaskExclusion
+	39, // 33: hive.v1.SwarmSnapshot.RunLedger.budget:type_name -> hive.v1.Budget
+	41, // 34: hive.v1.SwarmSnapshot.RunLedger.spent:type_name -> hive.v1.Usage
+	25, // 35: hive.v1.SwarmSnapshot.Proposal.opened:type_name -> hive.v1.ProposalOpened
+	26, // 36: hive.v1.SwarmSnapshot.Proposal.votes:type_name -> hive.v1.VoteCast
+	30, // 37: hive.v1.SwarmSnapshot.Decided.votes:type_name -> hive.v1.ProposalDecided.Ballot
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_swarm_proto_init() }
@@ -4018,7 +4696,7 @@ func file_hive_v1_swarm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hive_v1_swarm_proto_rawDesc), len(file_hive_v1_swarm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   34,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

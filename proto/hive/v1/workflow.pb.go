@@ -309,7 +309,13 @@ type StepDispatched struct {
 	// "approved by alice".
 	Reason string `protobuf:"bytes,13,opt,name=reason,proto3" json:"reason,omitempty"`
 	// When the step was dispatched.
-	AtUnixNano    int64 `protobuf:"varint,14,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,14,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// The run's budget when the step was dispatched, and what it had spent
+	// by then: the swarm holds the run's queued tasks once its spending
+	// reaches its budget (see TaskQueued.run_budget).
+	RunBudget *Budget `protobuf:"bytes,15,opt,name=run_budget,json=runBudget,proto3" json:"run_budget,omitempty"`
+	// What the run had spent when the step was dispatched.
+	RunSpent      *Usage `protobuf:"bytes,16,opt,name=run_spent,json=runSpent,proto3" json:"run_spent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -440,6 +446,20 @@ func (x *StepDispatched) GetAtUnixNano() int64 {
 		return x.AtUnixNano
 	}
 	return 0
+}
+
+func (x *StepDispatched) GetRunBudget() *Budget {
+	if x != nil {
+		return x.RunBudget
+	}
+	return nil
+}
+
+func (x *StepDispatched) GetRunSpent() *Usage {
+	if x != nil {
+		return x.RunSpent
+	}
+	return nil
 }
 
 // StepAwaitingApproval records that a step needing approval is ready (its
@@ -1599,7 +1619,10 @@ type RunBudgetChanged struct {
 	// Who changed it.
 	By string `protobuf:"bytes,4,opt,name=by,proto3" json:"by,omitempty"`
 	// When.
-	AtUnixNano    int64 `protobuf:"varint,5,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	AtUnixNano int64 `protobuf:"varint,5,opt,name=at_unix_nano,json=atUnixNano,proto3" json:"at_unix_nano,omitempty"`
+	// The run's swarm, which learns the new budget; empty in events
+	// recorded before the swarm followed run budgets.
+	SwarmId       string `protobuf:"bytes,6,opt,name=swarm_id,json=swarmId,proto3" json:"swarm_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1667,6 +1690,13 @@ func (x *RunBudgetChanged) GetAtUnixNano() int64 {
 		return x.AtUnixNano
 	}
 	return 0
+}
+
+func (x *RunBudgetChanged) GetSwarmId() string {
+	if x != nil {
+		return x.SwarmId
+	}
+	return ""
 }
 
 // RunCompleted records that every step of the run completed.
@@ -2359,7 +2389,7 @@ const file_hive_v1_workflow_proto_rawDesc = "" +
 	"\x05steps\x18\x04 \x03(\v2\x15.hive.v1.WorkflowStepR\x05steps\x12'\n" +
 	"\x06budget\x18\x05 \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12 \n" +
 	"\fat_unix_nano\x18\x06 \x01(\x03R\n" +
-	"atUnixNano\"\xa0\x03\n" +
+	"atUnixNano\"\xfd\x03\n" +
 	"\x0eStepDispatched\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x19\n" +
 	"\bswarm_id\x18\x02 \x01(\tR\aswarmId\x12\x17\n" +
@@ -2380,7 +2410,10 @@ const file_hive_v1_workflow_proto_rawDesc = "" +
 	"\aplanner\x18\f \x01(\bR\aplanner\x12\x16\n" +
 	"\x06reason\x18\r \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\x0e \x01(\x03R\n" +
-	"atUnixNano\"\xb6\x01\n" +
+	"atUnixNano\x12.\n" +
+	"\n" +
+	"run_budget\x18\x0f \x01(\v2\x0f.hive.v1.BudgetR\trunBudget\x12+\n" +
+	"\trun_spent\x18\x10 \x01(\v2\x0e.hive.v1.UsageR\brunSpent\"\xb6\x01\n" +
 	"\x14StepAwaitingApproval\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x17\n" +
 	"\astep_id\x18\x02 \x01(\tR\x06stepId\x12\x1e\n" +
@@ -2493,14 +2526,15 @@ const file_hive_v1_workflow_proto_rawDesc = "" +
 	"\x05spent\x18\x03 \x01(\v2\x0e.hive.v1.UsageR\x05spent\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12 \n" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
-	"atUnixNano\"\xb1\x01\n" +
+	"atUnixNano\"\xcc\x01\n" +
 	"\x10RunBudgetChanged\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12+\n" +
 	"\bprevious\x18\x02 \x01(\v2\x0f.hive.v1.BudgetR\bprevious\x12'\n" +
 	"\x06budget\x18\x03 \x01(\v2\x0f.hive.v1.BudgetR\x06budget\x12\x0e\n" +
 	"\x02by\x18\x04 \x01(\tR\x02by\x12 \n" +
 	"\fat_unix_nano\x18\x05 \x01(\x03R\n" +
-	"atUnixNano\"\x85\x01\n" +
+	"atUnixNano\x12\x19\n" +
+	"\bswarm_id\x18\x06 \x01(\tR\aswarmId\"\x85\x01\n" +
 	"\fRunCompleted\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12$\n" +
 	"\x05usage\x18\x02 \x01(\v2\x0e.hive.v1.UsageR\x05usage\x12\x16\n" +
@@ -2605,26 +2639,28 @@ var file_hive_v1_workflow_proto_goTypes = []any{
 var file_hive_v1_workflow_proto_depIdxs = []int32{
 	0,  // 0: hive.v1.RunStarted.steps:type_name -> hive.v1.WorkflowStep
 	22, // 1: hive.v1.RunStarted.budget:type_name -> hive.v1.Budget
-	23, // 2: hive.v1.StepCompleted.usage:type_name -> hive.v1.Usage
-	0,  // 3: hive.v1.StepsAdded.steps:type_name -> hive.v1.WorkflowStep
-	23, // 4: hive.v1.StepFailed.usage:type_name -> hive.v1.Usage
-	22, // 5: hive.v1.RunBudgetExhausted.budget:type_name -> hive.v1.Budget
-	23, // 6: hive.v1.RunBudgetExhausted.spent:type_name -> hive.v1.Usage
-	22, // 7: hive.v1.RunBudgetChanged.previous:type_name -> hive.v1.Budget
-	22, // 8: hive.v1.RunBudgetChanged.budget:type_name -> hive.v1.Budget
-	23, // 9: hive.v1.RunCompleted.usage:type_name -> hive.v1.Usage
-	0,  // 10: hive.v1.WorkflowStepState.step:type_name -> hive.v1.WorkflowStep
-	23, // 11: hive.v1.WorkflowStepState.usage:type_name -> hive.v1.Usage
-	18, // 12: hive.v1.WorkflowStepState.approval:type_name -> hive.v1.WorkflowApproval
-	22, // 13: hive.v1.WorkflowSnapshot.budget:type_name -> hive.v1.Budget
-	23, // 14: hive.v1.WorkflowSnapshot.usage:type_name -> hive.v1.Usage
-	19, // 15: hive.v1.WorkflowSnapshot.steps:type_name -> hive.v1.WorkflowStepState
-	20, // 16: hive.v1.WorkflowSnapshot.timeline:type_name -> hive.v1.WorkflowTimelineEntry
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	22, // 2: hive.v1.StepDispatched.run_budget:type_name -> hive.v1.Budget
+	23, // 3: hive.v1.StepDispatched.run_spent:type_name -> hive.v1.Usage
+	23, // 4: hive.v1.StepCompleted.usage:type_name -> hive.v1.Usage
+	0,  // 5: hive.v1.StepsAdded.steps:type_name -> hive.v1.WorkflowStep
+	23, // 6: hive.v1.StepFailed.usage:type_name -> hive.v1.Usage
+	22, // 7: hive.v1.RunBudgetExhausted.budget:type_name -> hive.v1.Budget
+	23, // 8: hive.v1.RunBudgetExhausted.spent:type_name -> hive.v1.Usage
+	22, // 9: hive.v1.RunBudgetChanged.previous:type_name -> hive.v1.Budget
+	22, // 10: hive.v1.RunBudgetChanged.budget:type_name -> hive.v1.Budget
+	23, // 11: hive.v1.RunCompleted.usage:type_name -> hive.v1.Usage
+	0,  // 12: hive.v1.WorkflowStepState.step:type_name -> hive.v1.WorkflowStep
+	23, // 13: hive.v1.WorkflowStepState.usage:type_name -> hive.v1.Usage
+	18, // 14: hive.v1.WorkflowStepState.approval:type_name -> hive.v1.WorkflowApproval
+	22, // 15: hive.v1.WorkflowSnapshot.budget:type_name -> hive.v1.Budget
+	23, // 16: hive.v1.WorkflowSnapshot.usage:type_name -> hive.v1.Usage
+	19, // 17: hive.v1.WorkflowSnapshot.steps:type_name -> hive.v1.WorkflowStepState
+	20, // 18: hive.v1.WorkflowSnapshot.timeline:type_name -> hive.v1.WorkflowTimelineEntry
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_hive_v1_workflow_proto_init() }
