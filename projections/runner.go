@@ -148,6 +148,7 @@ func (r *Runner) With(o Options) *Runner {
 // when a projection fails; the others go on until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
 	r.restore()
+	runCtx := ctx
 	srcCtx, stopSource := context.WithCancel(ctx)
 	defer stopSource()
 	// Subscribe before reading the head: whatever commits from now on is
@@ -173,7 +174,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if source(srcCtx); srcCtx.Err() == nil {
+		// Run's own ctx is checked too: it ends before the contexts made
+		// from it, and the bus may close (at shutdown) in between.
+		if source(srcCtx); runCtx.Err() == nil && srcCtx.Err() == nil {
 			sourceErr = errors.New("projections: the committed events stopped coming (the bus or the store closed)")
 			r.logger.Error("projections stopped", "err", sourceErr)
 			stopFeeds()
