@@ -168,3 +168,27 @@ func TestSwarmsUpdateAndDissolveCommands(t *testing.T) {
 	}
 	contains(t, "swarms get", c.run("swarms", "get", sw.ID), "dissolved", "star")
 }
+
+// TestSwarmDissolutionRefusedForItsInputChangesNothing: a forced
+// dissolution whose reason is too long is refused naming the reason, and
+// the swarm's runs are not cancelled for it.
+func TestSwarmDissolutionRefusedForItsInputChangesNothing(t *testing.T) {
+	s := startInProcess(t, time.Minute)
+	id := createSwarm(t, s, map[string]any{"name": "kept", "topology": "mesh"})
+	var run struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "gated", "swarm_id": id,
+		"steps": []any{map[string]any{"id": "wait", "approval": true}}}, &run)
+	path := "/v1/swarms/" + id + "?force=true&reason=" + strings.Repeat("x", 1001)
+	s.problem(t, http.MethodDelete, path, nil, http.StatusUnprocessableEntity, "reason")
+	s.must(t, http.MethodGet, "/v1/workflows/"+run.ID, nil, &run)
+	if run.Status != "running" {
+		t.Fatalf("the run after a refused dissolution is %s, want running", run.Status)
+	}
+	var sw swarmView
+	if s.must(t, http.MethodGet, "/v1/swarms/"+id, nil, &sw); sw.Status == "dissolved" {
+		t.Fatalf("a refused dissolution dissolved the swarm")
+	}
+}

@@ -61,6 +61,13 @@ func (s *Server) dissolveSwarm(c *gin.Context) {
 		return
 	}
 	id, reason := c.Param("id"), c.Query("reason")
+	// Checked before the runs are cancelled: a dissolution refused for its
+	// own input must change nothing.
+	cmd := swarm.Dissolve{Reason: reason, Force: force, At: time.Now().UTC()}
+	if err := cmd.Validate(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	before, ok := s.inspect(c, swarmRef(id), "swarm")
 	if !ok {
 		return
@@ -76,7 +83,8 @@ func (s *Server) dissolveSwarm(c *gin.Context) {
 			return
 		}
 	}
-	s.send(c, swarmRef(id), swarm.Dissolve{Reason: reason, Force: force, At: time.Now().UTC()}, http.StatusOK)
+	cmd.At = time.Now().UTC() // after the runs' cancellations
+	s.send(c, swarmRef(id), cmd, http.StatusOK)
 }
 
 // unfinishedRuns lists the runs of the swarm that are running or paused.
