@@ -64,6 +64,7 @@ type Failure struct {
 	Retryable bool
 }
 
+// Error returns the failure's reason.
 func (f *Failure) Error() string { return f.Reason }
 
 // API is the part of Hive's client the worker uses.
