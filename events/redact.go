@@ -12,9 +12,11 @@ import (
 // the schema marks as a secret ([debug_redact = true], e.g.
 // TokenCreated.secret_hash), and returns the JSON names of the fields it
 // cleared, as sorted paths ("inner.secret", "secretHash"; a list or map
-// element has no index in its path). Events are shown redacted wherever they are
-// shown as JSON; only their exact payload bytes, which the hash chain
-// covers, hold the secrets.
+// element has no index in its path). The API shows events redacted
+// wherever it shows them as JSON; their exact payload bytes, which the hash
+// chain covers, hold the secrets, and so does the readable payload of an
+// NDJSON archive line, which must match those bytes (hive export refuses
+// an event that a non-admin token was served redacted).
 func Redact(msg proto.Message) []string {
 	cleared := redact(msg.ProtoReflect(), "", nil)
 	slices.Sort(cleared)

@@ -27,6 +27,8 @@ type LogLossError struct {
 	Replaced bool
 }
 
+// Error says how many acknowledged events are missing, or that the event
+// at the recorded position was replaced, and which evidence shows it.
 func (e *LogLossError) Error() string {
 	if e.Replaced {
 		return fmt.Sprintf("%v: the event at position %d does not have the hash %s that %s records for it: the log was replaced",
