@@ -117,11 +117,11 @@ func createMark(dir string, m Mark, seq uint64) (*headMark, error) {
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
-	if err == nil {
-		err = syncDir(dir)
-	}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("pebblestore: create the head mark: %w", err), f.Close(), os.Remove(tmp))
+	}
+	if err := syncDir(dir); err != nil { // renamed: no temporary file is left to remove
+		return nil, errors.Join(fmt.Errorf("pebblestore: create the head mark: %w", err), f.Close())
 	}
 	hm.synced = time.Now()
 	return hm, nil
