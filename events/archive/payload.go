@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -37,6 +38,12 @@ func checkPayload(shown json.RawMessage, e *events.Envelope, buf []byte) ([]byte
 	}
 	where := "the line has no payload"
 	if shown != nil {
+		if key, err := duplicateKey(shown); err != nil || key != "" {
+			if err != nil {
+				return buf, fmt.Errorf("payload: %w", err)
+			}
+			return buf, fmt.Errorf("stream %q version %d, event %s: %w: the line shows the key %q twice in one object", e.Stream, e.Version, e.ID, ErrPayloadMismatch, key)
+		}
 		var got, want any
 		if err := errors.Join(json.Unmarshal(shown, &got), json.Unmarshal(buf, &want)); err != nil {
 			return buf, fmt.Errorf("payload: %w", err)
@@ -116,4 +123,55 @@ func shownValue(v any, present bool) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// duplicateKey returns a key that an object in the JSON value v holds
+// twice, or "" if none does. A decoder keeps only the last of them, which
+// a person reading the value may not.
+func duplicateKey(v []byte) (string, error) {
+	type object struct {
+		keys    map[string]bool
+		wantKey bool
+	}
+	var open []*object // nil for an array
+	dec := json.NewDecoder(bytes.NewReader(v))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		var top *object
+		if len(open) > 0 {
+			top = open[len(open)-1]
+		}
+		switch tok {
+		case json.Delim('{'):
+			open = append(open, &object{keys: map[string]bool{}, wantKey: true})
+			continue
+		case json.Delim('['):
+			open = append(open, nil)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			open = open[:len(open)-1]
+			if len(open) > 0 && open[len(open)-1] != nil {
+				open[len(open)-1].wantKey = true
+			}
+			continue
+		}
+		if top == nil {
+			continue
+		}
+		if !top.wantKey {
+			top.wantKey = true
+			continue
+		}
+		key, _ := tok.(string) // the decoder gives an object's keys as strings
+		if top.keys[key] {
+			return key, nil
+		}
+		top.keys[key], top.wantKey = true, false
+	}
 }

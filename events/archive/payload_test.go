@@ -123,3 +123,21 @@ func editPayload(t *testing.T, line string, edit func(any) any) string {
 	}
 	return strings.ReplaceAll(string(out), "\n", "") + "\n"
 }
+
+// TestADuplicateKeyInTheReadablePayloadIsRefused: a payload object that
+// shows a key twice, once as a person would read it and once as the bytes
+// have it, is refused, although a JSON decoder keeps only the last value.
+func TestADuplicateKeyInTheReadablePayloadIsRefused(t *testing.T) {
+	log := history(t)
+	lines := strings.SplitAfter(string(write(t, archive.NDJSON, log[:2])), "\n")
+	i := strings.Index(lines[0], `"payload":{`)
+	if i < 0 {
+		t.Fatalf("no payload object in %s", lines[0])
+	}
+	at := i + len(`"payload":{`)
+	edited := lines[0][:at] + `"name":"mallory",` + lines[0][at:]
+	_, _, err := readAll(t, []byte(edited+lines[1]+lines[2]))
+	if !errors.Is(err, archive.ErrPayloadMismatch) || !strings.Contains(err.Error(), "line 1: ") || !strings.Contains(err.Error(), `"name"`) {
+		t.Fatalf("read = %v, want line 1 refused for its key name shown twice", err)
+	}
+}
