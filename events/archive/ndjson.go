@@ -228,6 +228,9 @@ func (n *ndjsonReader) Next(e *events.Envelope) error {
 	if !n.scan() {
 		return n.fail(n.line+1, errors.Join(n.s.Err(), ErrTruncated))
 	}
+	if err := checkFields(n.s.Bytes()); err != nil {
+		return n.fail(n.line, err)
+	}
 	var r record
 	if err := json.Unmarshal(n.s.Bytes(), &r); err != nil {
 		return n.fail(n.line, err)

@@ -141,3 +141,19 @@ func TestADuplicateKeyInTheReadablePayloadIsRefused(t *testing.T) {
 		t.Fatalf("read = %v, want line 1 refused for its key name shown twice", err)
 	}
 }
+
+// TestALineWithAFieldShownTwiceIsRefused: a line that names one of its
+// fields twice, the same or in another case (a JSON decoder matches
+// field names without regard to case and keeps the last value), is
+// refused, so that what a person reads first is not what was read.
+func TestALineWithAFieldShownTwiceIsRefused(t *testing.T) {
+	log := history(t)
+	lines := strings.SplitAfter(string(write(t, archive.NDJSON, log[:2])), "\n")
+	for _, key := range []string{"payload", "Payload", "STREAM"} {
+		edited := `{"` + key + `":{"name":"mallory"},` + lines[0][1:]
+		_, _, err := readAll(t, []byte(edited+lines[1]+lines[2]))
+		if !errors.Is(err, archive.ErrBadField) || !strings.Contains(err.Error(), "line 1: ") || !strings.Contains(err.Error(), key) {
+			t.Errorf("a line showing %q besides its own fields: read = %v, want line 1 refused naming it", key, err)
+		}
+	}
+}
