@@ -72,13 +72,14 @@ func (a *soakAcks) add(code int, run, task string) {
 // TestSoak is the crash campaign: three `hive agent run` workers do the
 // tasks of runs and direct tasks that clients submit while hive serve is
 // killed with SIGKILL -soak.kills times at random moments and restarted
-// on the same address after a random outage. Then every acknowledged run and task must be in the
-// log, every run completed, no task completed twice, no attempt executed
-// twice, and `hive verify` clean; and each way of damaging the log's
-// newest write-ahead file must be refused by hive serve and hive verify.
-// When run as root, the data dir is on a tmpfs of its own and every
-// fourth round fills it first: commands answer 507, reads 200, and a start
-// on the full disk fails at once. It prints the figures.
+// on the same address after a random outage. Then every acknowledged run
+// and task must be in the log, every run completed, no task completed
+// twice, no attempt executed twice, and `hive verify` clean; and each way
+// of damaging the log's newest write-ahead file must be refused by hive
+// serve and hive verify. When run as root, the data dir is on a tmpfs of
+// its own and every fourth round fills it first: commands answer 507,
+// reads 200, and a start on the full disk fails at once. It prints the
+// figures.
 func TestSoak(t *testing.T) {
 	bin := buildHive(t)
 	disk := soakDisk(t)
@@ -102,6 +103,7 @@ func TestSoak(t *testing.T) {
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
+	defer stop() // a failing test leaves no submitter behind
 	acks := &soakAcks{}
 	var wg sync.WaitGroup
 	for i := range *soakSubmitters {
