@@ -48,6 +48,9 @@ type disk struct {
 	// low is set when a check or pebble found the disk too full, and
 	// cleared by the next check that does not.
 	low atomic.Bool
+	// unknown is set while the free space cannot be read, so that this is
+	// said once, not at every check.
+	unknown atomic.Bool
 
 	mu      sync.Mutex
 	fullAt  time.Time // when a full disk was last logged
@@ -84,9 +87,12 @@ func (d *disk) room(size int) error {
 	}
 	free, err := d.free()
 	if err != nil {
-		d.log.Warn("free space unknown", "err", err)
+		if !d.unknown.Swap(true) {
+			d.log.Warn("free space unknown: writes go on unchecked until it is known again", "err", err)
+		}
 		return nil
 	}
+	d.unknown.Store(false)
 	low := int64(free)-int64(size) < d.reserve
 	if was := d.low.Swap(low); was != low {
 		d.logLow(low, free)
