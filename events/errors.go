@@ -29,6 +29,12 @@ var (
 	// the append or snapshot was not stored. Reads still work; whether
 	// writes work again once space is freed depends on the backend.
 	ErrNoSpace = errors.New("no space left for the event store")
+	// ErrUnavailable: the store could not be reached (its server refused
+	// or lost the connection, or is restarting). For an append the outcome
+	// may be unknown: the events may or may not have been stored, so the
+	// caller reads the stream again before deciding anew. Retrying later
+	// is safe.
+	ErrUnavailable = errors.New("event store unavailable")
 )
 
 // WrongExpectedVersionError reports an optimistic-concurrency conflict and

@@ -80,3 +80,16 @@ type Subscription interface {
 	// Close ends the subscription.
 	Close() error
 }
+
+// Importer is an optional capability of a Store (test with a type
+// assertion): restoring archived events exactly as they were recorded,
+// faster than appending them one stream at a time.
+type Importer interface {
+	// Import stores envs, which continue the store's log: their positions
+	// follow its head in order, each stream's versions follow its current
+	// version, and each hash chains from the stream's previous event. The
+	// envelopes' ids, versions, positions, recorded times, metadata,
+	// payload bytes and hashes are stored as given. A batch that breaks
+	// any of these rules fails with ErrInvalidArgument and stores nothing.
+	Import(ctx context.Context, envs []Envelope) error
+}
