@@ -62,7 +62,9 @@ func TestPprofIsOffByDefault(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, serveOptions{addr: addr, dataDir: dir, shutdownTimeout: time.Minute}, slog.New(slog.DiscardHandler)) }()
+	go func() {
+		served <- serve(ctx, serveOptions{addr: addr, dataDir: dir, shutdownTimeout: time.Minute}, slog.New(slog.DiscardHandler))
+	}()
 	serving(t, "http://"+addr, dir, served)
 	if status, _ := getText(t, "http://"+addr+"/debug/pprof/"); status != http.StatusNotFound {
 		t.Errorf("the API's port answers /debug/pprof/ with %d, want 404", status)
