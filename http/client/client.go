@@ -35,7 +35,8 @@ type Config struct {
 	// Token, if set, is sent as "Authorization: Bearer <token>".
 	Token string
 	// HTTPClient makes the requests; http.DefaultClient if nil. Its
-	// Timeout, if any, must exceed the longest assignments wait.
+	// Timeout, if any, must exceed the longest wait asked for: MaxWait
+	// for assignments, MaxResultWait for runs and tasks.
 	HTTPClient *http.Client
 	// Retries is how many times a safe request is tried again (default 4;
 	// negative: never).
