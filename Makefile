@@ -37,7 +37,7 @@ BENCHTIME  ?= 3s
 # `make soak`: how many times the crash campaign kills the server.
 SOAK_KILLS ?= 20
 
-.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check mod-check bench chromium soak
+.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check mod-check bench chromium postgresql soak
 
 help: ## List targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -111,6 +111,16 @@ chromium: ## Install Debian's Chromium for the browser test, if it is missing.
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# Debian's PostgreSQL 15, whose throwaway clusters the PostgreSQL store's
+# tests and benchmarks start (events/pgstore/pgtest). Its programs live in
+# `pg_config --bindir` (/usr/lib/postgresql/15/bin), not on PATH.
+PG_BINDIR := $(or $(shell pg_config --bindir 2>/dev/null),/usr/lib/postgresql/15/bin)
+
+postgresql: ## Install Debian's PostgreSQL for the PostgreSQL store's tests, if it is missing.
+	@if [ ! -x $(PG_BINDIR)/initdb ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+	fi
+
 fmt-check: ## Fail if any Go file is not gofmt-clean.
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
@@ -125,7 +135,7 @@ vet: ## Run go vet (the soak campaign's build tag included).
 	$(GO) vet ./...
 	$(GO) vet -tags soak ./cmd/hive/
 
-test: proto-check fmt-check mod-check vet chromium ## Run every check and test, with the race detector (what CI runs; installs Chromium if missing).
+test: proto-check fmt-check mod-check vet chromium postgresql ## Run every check and test, with the race detector (what CI runs; installs Chromium and PostgreSQL if missing).
 	$(GO) test -race -count=1 -timeout 8m $(RACE_PKGS)
 
 test-short: ## Run the fast tests only (no crash tests), without the race detector.
@@ -134,6 +144,6 @@ test-short: ## Run the fast tests only (no crash tests), without the race detect
 soak: ## The crash campaign: kill -9 hive serve SOAK_KILLS times (default 20) under workers and clients, then check nothing acknowledged was lost.
 	$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 30m ./cmd/hive/ -soak.kills=$(SOAK_KILLS)
 
-bench: ## Run the benchmarks quoted in the README (BENCHTIME=3s).
+bench: postgresql ## Run the benchmarks quoted in the README (BENCHTIME=3s).
 	@echo "cores: $$(nproc)"
 	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) -timeout 20m $(BENCH_PKGS)

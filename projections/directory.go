@@ -31,6 +31,8 @@ type Directory struct {
 	checkpoint uint64
 	byID       map[string]*Entry
 	order      []string
+	// runs wakes the callers waiting for a run's status to change.
+	runs watches
 }
 
 var _ Projection = (*Directory)(nil)
@@ -59,6 +61,13 @@ var statuses = map[string]string{
 	"hive.v1.StepRetried":    "running",
 }
 
+// runStatusEvents are the events of a run that may change its status:
+// each wakes the run's watchers (WatchRun).
+var runStatusEvents = map[string]bool{
+	"hive.v1.RunPaused": true, "hive.v1.RunResumed": true, "hive.v1.RunCancelled": true, "hive.v1.RunCompleted": true,
+	"hive.v1.RunFailed": true, "hive.v1.RunBudgetExhausted": true, "hive.v1.RunBudgetChanged": true, "hive.v1.StepRetried": true,
+}
+
 // Apply implements Projection.
 func (d *Directory) Apply(env *events.Envelope) error {
 	d.mu.Lock()
@@ -71,6 +80,9 @@ func (d *Directory) Apply(env *events.Envelope) error {
 			if e := d.byID[streamID(env.Stream)]; e != nil {
 				e.Status = st
 			}
+		}
+		if runStatusEvents[env.Type] {
+			d.runs.wake(streamID(env.Stream))
 		}
 		return nil
 	}
@@ -96,6 +108,17 @@ func (d *Directory) Apply(env *events.Envelope) error {
 	}
 	d.byID[e.ID] = e
 	return nil
+}
+
+// WatchRun returns a channel closed once the directory applies an event
+// that may change the status of run id (paused, resumed, cancelled,
+// completed, failed, budget exhausted or changed, a step retried), and
+// stop, which forgets the watch; call stop when done waiting, woken or
+// not. A caller that watches before it reads the run's status from the
+// run's entity misses no change: the entity holds every event before the
+// directory applies it.
+func (d *Directory) WatchRun(id string) (wake <-chan struct{}, stop func()) {
+	return d.runs.watch(id)
 }
 
 // streamID is the entity id of a "<kind>-<id>" stream.

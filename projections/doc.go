@@ -27,7 +27,10 @@
 //
 // Live projections report which rows an event changed. For events after
 // the runner started, the runner publishes them on the bus as Change
-// values, for live clients (GET /v1/live).
+// values, for live clients (GET /v1/live): one message per projection and
+// batch of events applied (NewChangesMessage), whose metadata lists each
+// change's topic and where its JSON ends, so that the live hub routes the
+// changes without parsing them (SplitChanges).
 //
 // # Failure
 //

@@ -48,8 +48,8 @@ type Options struct {
 	Bus         message.Subscriber
 	EventsTopic string
 	// Changes, if set, receives the changes of Live projections on
-	// ChangesTopic: one message per applied event and projection, its
-	// payload a JSON array of Change.
+	// ChangesTopic: one message per applied batch of events and projection,
+	// made by NewChangesMessage.
 	Changes      message.Publisher
 	ChangesTopic string
 	// States, if set, keeps the state of Persistent projections. The runner

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -132,8 +131,7 @@ func (r *Runner) publishChanges(ctx context.Context, t *tracked, env *events.Env
 	if err != nil || len(changes) == 0 || r.outbox == nil || env.Position <= t.target.Load() {
 		return err
 	}
-	msg := message.NewMessage(env.ID.String()+"/"+t.Name(), encodeChanges(changes))
-	msg.Metadata.Set(relay.MetaPosition, strconv.FormatUint(env.Position, 10))
+	msg := NewChangesMessage(env.ID.String()+"/"+t.Name(), env.Position, changes)
 	select {
 	case r.outbox <- msg:
 	case <-ctx.Done():
@@ -154,31 +152,4 @@ func (r *Runner) publish(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// encodeChanges encodes changes as a JSON array. Their data is JSON already,
-// as the read models encoded it, and is copied as it is.
-func encodeChanges(changes []Change) []byte {
-	b := make([]byte, 0, 128*len(changes))
-	b = append(b, '[')
-	for i, c := range changes {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(append(b, `{"topic":`...), c.Topic)
-		b = strconv.AppendUint(append(b, `,"position":`...), c.Position, 10)
-		b = appendJSONString(append(b, `,"op":`...), c.Op)
-		b = appendJSONString(append(b, `,"id":`...), c.ID)
-		if len(c.Data) > 0 {
-			b = append(append(b, `,"data":`...), c.Data...)
-		}
-		b = append(b, '}')
-	}
-	return append(b, ']')
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always encodes
-	return append(b, q...)
 }

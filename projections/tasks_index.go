@@ -23,6 +23,8 @@ type TaskIndex struct {
 	// the index of its sequence number less one (sequence numbers are
 	// dense from 1).
 	bySwarm map[string][][]uint64
+	// watches wakes the callers waiting for a task's next event.
+	watches watches
 }
 
 var _ Persistent = (*TaskIndex)(nil)
@@ -51,9 +53,11 @@ func (x *TaskIndex) Apply(env *events.Envelope) error {
 		}
 		if m, ok := msg.(*hivev1.TaskQueued); ok {
 			x.add(m.GetSwarmId(), m.GetSeq(), env.Position, true)
+			x.watches.wake(m.GetTaskId())
 		} else if m, ok := msg.(interface{ GetTaskId() string }); ok {
 			if swarmID, seq, ok := splitTaskID(m.GetTaskId()); ok {
 				x.add(swarmID, seq, env.Position, false)
+				x.watches.wake(m.GetTaskId())
 			}
 		}
 	}
@@ -95,6 +99,14 @@ func (x *TaskIndex) Positions(id string) ([]uint64, bool) {
 		return nil, false
 	}
 	return slices.Clone(tasks[seq-1]), true
+}
+
+// Watch returns a channel closed once the index applies the next event of
+// task id, and stop, which forgets the watch; call stop when done waiting,
+// woken or not. A caller that watches before it reads the task's positions
+// misses no event of it.
+func (x *TaskIndex) Watch(id string) (wake <-chan struct{}, stop func()) {
+	return x.watches.watch(id)
 }
 
 // splitTaskID returns the swarm and sequence number of a task id,

@@ -56,6 +56,12 @@ type Task struct {
 	Position uint64 `json:"position"`
 }
 
+// Ended reports whether the task is final: completed, failed (for good) or
+// cancelled. A task waiting for a retry has not ended.
+func (t *Task) Ended() bool {
+	return t.Status == "completed" || t.Status == "failed" || t.Status == "cancelled"
+}
+
 // TaskFailure is why a task failed for good.
 type TaskFailure struct {
 	// Cause is "failed", "timeout", "agent_lost" or "agent_left".

@@ -98,6 +98,15 @@ func (s Status) finished() bool {
 	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
 }
 
+// Ended reports whether a run in status s has come to rest: it goes no
+// further unless an operator acts. Completed and cancelled runs are final,
+// a failed one waits for its failed steps to be retried and a
+// budget_exhausted one for its budget to be raised; a running run has not
+// ended, nor has a paused one, whose pause is an operator's own hold.
+func (s Status) Ended() bool {
+	return s.finished() || s == StatusBudgetExhausted
+}
+
 // StepStatus is a step's status.
 type StepStatus string
 

@@ -81,6 +81,7 @@ func serving(t *testing.T, url, dir string, served <-chan error) *sim {
 // headers came), and the error that ended its body, if any but EOF.
 type heldResponse struct {
 	status int
+	header http.Header
 	err    error
 }
 
@@ -105,9 +106,9 @@ func (s *sim) holdOpen(t *testing.T, path string) <-chan heldResponse {
 			return
 		}
 		defer resp.Body.Close()
-		out <- heldResponse{status: resp.StatusCode}
+		out <- heldResponse{status: resp.StatusCode, header: resp.Header}
 		_, err = io.Copy(io.Discard, resp.Body)
-		out <- heldResponse{status: resp.StatusCode, err: err}
+		out <- heldResponse{status: resp.StatusCode, header: resp.Header, err: err}
 	}()
 	select {
 	case <-wrote:

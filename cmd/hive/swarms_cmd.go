@@ -175,11 +175,14 @@ func newSwarmsSubmitCommand(o *remoteOptions) *cobra.Command {
 	var t client.NewTask
 	var input string
 	var cf commandFlags
+	var w waitFlags
 	cmd := &cobra.Command{
-		Use:   "submit SWARM --capability C --input JSON [--priority N] [--max-attempts N] [--timeout D]",
+		Use:   "submit SWARM --capability C --input JSON [--priority N] [--max-attempts N] [--timeout D] [--wait [--wait-timeout D]]",
 		Short: "Submit a task to a swarm directly, outside any workflow",
+		Long:  "Submit a task to a swarm directly, outside any workflow.\n\n" + fmt.Sprintf(waitHelp, "task"),
 		Example: `  hive swarms submit <swarm id> --capability code --input '{"repo": "hive"}' --priority 5 --timeout 15m
-  hive swarms submit <swarm id> --capability review --input @task.json`,
+  hive swarms submit <swarm id> --capability review --input @task.json
+  hive swarms submit <swarm id> --capability review --input @task.json --wait -o json | jq .output`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := jsonArg(cmd, "input", input)
@@ -188,12 +191,18 @@ func newSwarmsSubmitCommand(o *remoteOptions) *cobra.Command {
 			}
 			t.Input = raw
 			api, err := o.client()
+			if w.wait && err == nil {
+				api, err = o.awaitingClient()
+			}
 			if err != nil {
 				return err
 			}
 			sub, err := api.SubmitTask(cmd.Context(), args[0], t, cf.options()...)
 			if err != nil {
 				return err
+			}
+			if w.wait {
+				return o.awaitTask(cmd, api, sub.TaskID, sub.Position, &w)
 			}
 			return o.show(cmd, sub.Raw, func() error {
 				w := newTable(cmd.OutOrStdout(), "TASK", "STATUS", "AGENT")
@@ -210,6 +219,7 @@ func newSwarmsSubmitCommand(o *remoteOptions) *cobra.Command {
 	f.StringVar(&t.Backoff, "backoff", "", "wait before a retry, e.g. 10s")
 	f.StringVar(&t.Timeout, "timeout", "", "how long an attempt may take, e.g. 15m")
 	cf.register(cmd)
+	w.register(cmd, "task")
 	_ = cmd.MarkFlagRequired("capability")
 	return cmd
 }

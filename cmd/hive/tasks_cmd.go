@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -30,12 +31,21 @@ Output is a table, or with -o json the server's JSON.`,
 }
 
 func newTasksGetCommand(o *remoteOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:     "get ID",
+	var w waitFlags
+	cmd := &cobra.Command{
+		Use:     "get ID [--wait [--wait-timeout D]]",
 		Short:   "Show a task, finished or not (with -o json: its output, failure and every attempt)",
-		Example: "  hive tasks get <task id> -o json",
+		Long:    "Show a task, finished or not (with -o json: its output, failure and every attempt).\n\n" + fmt.Sprintf(waitHelp, "task"),
+		Example: "  hive tasks get <task id> -o json\n  hive tasks get <task id> --wait --wait-timeout 5m",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if w.wait {
+				api, err := o.awaitingClient()
+				if err != nil {
+					return err
+				}
+				return o.awaitTask(cmd, api, args[0], 0, &w)
+			}
 			api, err := o.client()
 			if err != nil {
 				return err
@@ -47,6 +57,8 @@ func newTasksGetCommand(o *remoteOptions) *cobra.Command {
 			return o.show(cmd, t.Raw, func() error { return writeTasks(cmd.OutOrStdout(), t) })
 		},
 	}
+	w.register(cmd, "task")
+	return cmd
 }
 
 func newTasksCompleteCommand(o *remoteOptions) *cobra.Command {

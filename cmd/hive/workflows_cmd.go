@@ -67,15 +67,26 @@ func newWorkflowsListCommand(o *remoteOptions) *cobra.Command {
 }
 
 func newWorkflowsGetCommand(o *remoteOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:     "get ID",
+	var w waitFlags
+	cmd := &cobra.Command{
+		Use:     "get ID [--wait [--wait-timeout D]]",
 		Short:   "Show a run and each of its steps: status, attempt, agent, timings",
-		Example: "  hive workflows get <run id>\n  hive workflows get <run id> -o json   # with outputs, usage and the timeline",
+		Long:    "Show a run and each of its steps: status, attempt, agent, timings.\n\n" + fmt.Sprintf(waitHelp, "run"),
+		Example: "  hive workflows get <run id>\n  hive workflows get <run id> -o json   # with outputs, usage and the timeline\n  hive workflows get <run id> --wait --wait-timeout 10m",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.runCommand(cmd, func(api *client.Client) (client.Run, error) { return api.Run(cmd.Context(), args[0]) })
+			if !w.wait {
+				return o.runCommand(cmd, func(api *client.Client) (client.Run, error) { return api.Run(cmd.Context(), args[0]) })
+			}
+			api, err := o.awaitingClient()
+			if err != nil {
+				return err
+			}
+			return o.awaitRun(cmd, api, args[0], 0, &w)
 		},
 	}
+	w.register(cmd, "run")
+	return cmd
 }
 
 func newWorkflowsStartCommand(o *remoteOptions) *cobra.Command {
@@ -83,8 +94,9 @@ func newWorkflowsStartCommand(o *remoteOptions) *cobra.Command {
 	var file string
 	var budget client.Budget
 	var cf commandFlags
+	var w waitFlags
 	cmd := &cobra.Command{
-		Use:   "start --swarm ID (--file DEF.json | --definition NAME [--version N]) [--name N] [--budget-tokens N]",
+		Use:   "start --swarm ID (--file DEF.json | --definition NAME [--version N]) [--name N] [--budget-tokens N] [--wait [--wait-timeout D]]",
 		Short: "Start a workflow run on a swarm",
 		Long: `Start a run of a DAG of steps on a swarm's agents. The steps come from
 --file, a JSON file holding either an array of steps or a definition
@@ -92,9 +104,12 @@ func newWorkflowsStartCommand(o *remoteOptions) *cobra.Command {
 a saved definition named by --definition (its --version, default the
 newest). A step is {"id", "capability", "depends_on", "input", "retry":
 {"max_attempts", "backoff"}, "timeout", "approval", "priority", "planner"}.
-Unknown dependencies, cycles and duplicate ids are refused, naming the field.`,
+Unknown dependencies, cycles and duplicate ids are refused, naming the field.
+
+` + fmt.Sprintf(waitHelp, "run"),
 		Example: `  hive workflows start --swarm <swarm id> --file release.json
-  hive workflows start --swarm <swarm id> --definition release --version 2 --name 'release 1.4' --budget-tokens 200000`,
+  hive workflows start --swarm <swarm id> --definition release --version 2 --name 'release 1.4' --budget-tokens 200000
+  hive workflows start --swarm <swarm id> --definition release --wait --wait-timeout 30m && echo shipped`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (file == "") == (r.Definition == "") {
@@ -113,9 +128,20 @@ Unknown dependencies, cycles and duplicate ids are refused, naming the field.`,
 			if budget != (client.Budget{}) {
 				r.Budget = &budget
 			}
-			return o.runCommand(cmd, func(api *client.Client) (client.Run, error) {
-				return api.StartRun(cmd.Context(), r, cf.options()...)
-			})
+			if !w.wait {
+				return o.runCommand(cmd, func(api *client.Client) (client.Run, error) {
+					return api.StartRun(cmd.Context(), r, cf.options()...)
+				})
+			}
+			api, err := o.awaitingClient()
+			if err != nil {
+				return err
+			}
+			started, err := api.StartRun(cmd.Context(), r, cf.options()...)
+			if err != nil {
+				return err
+			}
+			return o.awaitRun(cmd, api, started.ID, started.Position, &w)
 		},
 	}
 	f := cmd.Flags()
@@ -127,6 +153,7 @@ Unknown dependencies, cycles and duplicate ids are refused, naming the field.`,
 	f.Int64Var(&budget.Tokens, "budget-tokens", 0, "tokens the run may spend (0: no limit)")
 	f.Int64Var(&budget.CostMicros, "budget-cost-micros", 0, "cost the run may spend, in millionths (0: no limit)")
 	cf.register(cmd)
+	w.register(cmd, "run")
 	_ = cmd.MarkFlagRequired("swarm")
 	return cmd
 }

@@ -10,8 +10,8 @@
 // subscriptions switching from catch-up to live under concurrent appends,
 // cancellation, size limits, the same error for the same bad argument,
 // hash-chain continuity, and that callers own the memory they pass in and
-// get back; and, for stores that keep snapshots, the SnapshotStore
-// capability.
+// get back; and, for stores that have them, the SnapshotStore and Importer
+// capabilities.
 package storetest
 
 import (
@@ -59,6 +59,7 @@ func Run(t *testing.T, open Open, opts ...Option) {
 		{"CallersOwnTheirMemory", testCallersOwnTheirMemory},
 		{"Closed", testClosed},
 		{"Snapshots", testSnapshots},
+		{"Import", testImport},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -200,9 +201,13 @@ func workflowOperations() []operation {
 				query("status", "Only runs with this status.", enumSchema("running", "paused", "completed", "failed", "cancelled")),
 				query("swarm_id", "Only runs on this swarm.", stringSchema())}),
 			responses: []response{ok(http.StatusOK, workflowPage{})}},
-		{method: "GET", path: "/v1/workflows/:id", id: "getWorkflow", tag: "workflows", summary: "Read a workflow run",
-			description: "Every step's state, attempts, agent and output, and the run's timeline.",
-			responses:   []response{ok(http.StatusOK, workflow.RunView{}, etagHeader)}},
+		{method: "GET", path: "/v1/workflows/:id", id: "getWorkflow", tag: "workflows", summary: "Read a workflow run, or wait for it to end",
+			description: "Every step's state, attempts, agent and output, and the run's timeline. With wait, the answer comes once the run " +
+				"has ended (completed, failed, cancelled or budget_exhausted: it goes no further unless an operator acts; a paused run " +
+				"has not ended), or when the wait passes or the server begins to shut down, whichever is first: 200 either way, " +
+				resultWaitText,
+			query: []docParameter{waitQuery("run")}, problems: []int{http.StatusUnprocessableEntity},
+			responses: []response{ok(http.StatusOK, workflow.RunView{}, etagHeader, endedHeader)}},
 		runCommand("/v1/workflows/:id/pause", "pauseWorkflow", "Pause a run", "No new assignments; running tasks finish.", exampleOperator),
 		runCommand("/v1/workflows/:id/resume", "resumeWorkflow", "Resume a paused run", "", map[string]any{"by": "alice"}),
 		runCommand("/v1/workflows/:id/cancel", "cancelWorkflow", "Cancel a run", "Running tasks are told to stop; their results are ignored.", exampleOperator),
@@ -215,12 +220,29 @@ func workflowOperations() []operation {
 	}
 }
 
+// resultWaitText ends the description of the reads that wait for a run
+// or a task to end.
+var resultWaitText = "with Hive-Ended: true when it has ended, false when the answer is the state as it is. " +
+	"Combined with min_position, the read first waits for the read models to reach that position, then for the end. " +
+	fmt.Sprintf("An unreadable wait, or one above %gs, is 422 naming wait.", MaxResultWait.Seconds())
+
+// waitQuery is the wait parameter of the reads that wait for a run or a
+// task (what) to end.
+func waitQuery(what string) docParameter {
+	return query("wait", fmt.Sprintf("How long to wait for the %s to end, a Go duration up to %gs; 0 (the default) answers at once. ", what, MaxResultWait.Seconds())+
+		"Ask again to wait longer.", &jsonschema.Schema{Type: "string", Examples: []any{"30s"}})
+}
+
 func taskOperations() []operation {
 	return []operation{
 		{method: "GET", path: "/v1/tasks/:id", id: "getTask", tag: "tasks", summary: "Read a task, finished or not",
 			description: "Folded from the task's events in the log: where it is, or its final state (completed, failed, cancelled) " +
-				"with its output, usage, failure or cancellation reason; and every attempt with its agent, times and outcome.",
-			responses: []response{ok(http.StatusOK, projections.Task{})}},
+				"with its output, usage, failure or cancellation reason; and every attempt with its agent, times and outcome. " +
+				"With wait, the answer comes once the task has ended (completed, failed for good or cancelled; not while it waits " +
+				"for a retry), or when the wait passes or the server begins to shut down, whichever is first: 200 either way, " +
+				resultWaitText,
+			query: []docParameter{waitQuery("task")}, problems: []int{http.StatusUnprocessableEntity},
+			responses: []response{ok(http.StatusOK, projections.Task{}, endedHeader)}},
 		{method: "POST", path: "/v1/tasks/:id/complete", id: "completeTask", tag: "workers", summary: "Report a task's result",
 			description: "Only the assigned agent may; sending the same result again changes nothing. An output over 256 KiB is 413 naming output.",
 			command:     true, body: completeTaskRequest{},

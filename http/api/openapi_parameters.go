@@ -114,6 +114,8 @@ var sharedHeaders = map[string]docHeader{
 	replayedHeader:     {Description: "\"true\" on a response replayed for a repeated Idempotency-Key.", Schema: stringSchema()},
 	"WWW-Authenticate": {Description: `Bearer realm="hive"`, Schema: stringSchema()},
 	"Hive-Proposal-Id": {Description: "The id of the proposal opened.", Schema: stringSchema()},
+	endedHeader: {Description: "\"true\" when the run or task has ended, \"false\" when it has not (a wait that passed or that the " +
+		"server's shutdown cut short answers the state as it is).", Schema: enumSchema("true", "false")},
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -58,6 +58,9 @@ type EventLog interface {
 // Directory lists the swarms and workflow runs.
 type Directory interface {
 	Page(kind string, from, limit int, match func(*projections.Entry) bool) ([]projections.Entry, int)
+	// WatchRun returns a channel closed when the run's status may have
+	// changed, and a function that forgets the watch.
+	WatchRun(id string) (wake <-chan struct{}, stop func())
 }
 
 // AgentsView is the agents read model.
@@ -74,6 +77,9 @@ type TasksView interface {
 	// Positions returns the log positions of the task's events, and
 	// whether there is such a task.
 	Positions(id string) ([]uint64, bool)
+	// Watch returns a channel closed at the task's next event, and a
+	// function that forgets the watch.
+	Watch(id string) (wake <-chan struct{}, stop func())
 }
 
 // Config configures the API.

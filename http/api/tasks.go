@@ -106,26 +106,35 @@ func findTask(v swarm.View, id string) (swarm.Task, bool) {
 	return swarm.Task{}, false
 }
 
-// getTask answers a task, finished or not, folded from its events.
+// getTask answers a task, finished or not, folded from its events; with
+// ?wait=D, once it has ended or D passes (see awaitEnd).
 func (s *Server) getTask(c *gin.Context) {
 	if _, ok := taskSwarm(c); !ok {
+		return
+	}
+	wait, err := resultWait(c)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	if s.tasks == nil {
 		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable, Detail: "this server keeps no task index"})
 		return
 	}
-	positions, ok := s.tasks.Positions(c.Param("id"))
-	if !ok {
-		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no task with id " + strconv.Quote(c.Param("id"))})
-		return
-	}
-	t, err := projections.ReadTask(c.Request.Context(), s.log, positions)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, t)
+	id := c.Param("id")
+	s.awaitEnd(c, wait, func() (<-chan struct{}, func()) { return s.tasks.Watch(id) }, func() (any, bool, bool) {
+		positions, ok := s.tasks.Positions(id)
+		if !ok {
+			writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: "no task with id " + strconv.Quote(id)})
+			return nil, false, false
+		}
+		t, err := projections.ReadTask(c.Request.Context(), s.log, positions)
+		if err != nil {
+			s.fail(c, err)
+			return nil, false, false
+		}
+		return t, t.Ended(), true
+	})
 }
 
 // agentTasks lists the tasks in flight of an agent, as its swarm sees them:

@@ -84,10 +84,26 @@ func (s *Server) listDirectory(c *gin.Context, kind, list string, match func(*pr
 
 func all(*projections.Entry) bool { return true }
 
+// getWorkflow answers a run as its entity knows it; with ?wait=D, once it
+// has ended or D passes (see awaitEnd), woken by the directory when the
+// run's status changes.
 func (s *Server) getWorkflow(c *gin.Context) {
-	if res, ok := s.inspect(c, runRef(c.Param("id")), "workflow run"); ok {
-		c.JSON(http.StatusOK, res.State)
+	wait, err := resultWait(c)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
+	var watch watchFunc
+	if s.directory != nil {
+		watch = func() (<-chan struct{}, func()) { return s.directory.WatchRun(c.Param("id")) }
+	}
+	s.awaitEnd(c, wait, watch, func() (any, bool, bool) {
+		res, ok := s.inspect(c, runRef(c.Param("id")), "workflow run")
+		if !ok {
+			return nil, false, false
+		}
+		return res.State, res.State.(workflow.RunView).Status.Ended(), true
+	})
 }
 
 // operatorRequest is the optional body of the operator's commands on a run:

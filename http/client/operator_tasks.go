@@ -37,6 +37,9 @@ type Task struct {
 	Reason string `json:"reason,omitempty"`
 	// Attempts are the task's attempts, in order.
 	Attempts []TaskAttempt `json:"attempts"`
+	// Ended is whether the task has ended (Hive's Hive-Ended): completed,
+	// failed for good or cancelled.
+	Ended bool `json:"-"`
 	// Raw is the task's JSON as Hive answered it, with every field.
 	Raw json.RawMessage `json:"-"`
 }
@@ -65,7 +68,8 @@ func taskPath(id string) string { return "/v1/tasks/" + url.PathEscape(id) }
 // it ended, its output or failure.
 func (c *Client) Task(ctx context.Context, id string) (Task, error) {
 	var t Task
-	err := c.do(ctx, retrying, http.MethodGet, taskPath(id), nil, &t)
+	h, err := c.send(ctx, request{retry: retrying, method: http.MethodGet, path: taskPath(id), out: &t})
+	t.Ended = h.Get(endedHeader) == "true"
 	return t, err
 }
 

@@ -28,6 +28,10 @@ type Run struct {
 	Steps          []Step    `json:"steps"`
 	// Position is the log position of a command's last event; 0 in reads.
 	Position uint64 `json:"position,omitempty"`
+	// Ended is, in reads, whether the run has ended (Hive's Hive-Ended):
+	// completed, failed, cancelled or budget_exhausted, going no further
+	// unless an operator acts.
+	Ended bool `json:"-"`
 	// Raw is the run's JSON as Hive answered it, with every field.
 	Raw json.RawMessage `json:"-"`
 }
@@ -102,7 +106,8 @@ func (c *Client) ListRuns(ctx context.Context, f RunFilter) (Page[Entry], error)
 // Run returns the run id with its steps.
 func (c *Client) Run(ctx context.Context, id string) (Run, error) {
 	var r Run
-	err := c.do(ctx, retrying, http.MethodGet, runPath(id), nil, &r)
+	h, err := c.send(ctx, request{retry: retrying, method: http.MethodGet, path: runPath(id), out: &r})
+	r.Ended = h.Get(endedHeader) == "true"
 	return r, err
 }
 

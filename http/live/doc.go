@@ -4,13 +4,17 @@
 // # Flow
 //
 // A Hub consumes one Watermill subscription: each message's payload is a
-// JSON array of projections.Change, one message per applied event and
-// projection. The hub numbers every change it receives (seq, one more per
-// change, over all topics), encodes it once as an SSE frame
-// (`id: <epoch>-<seq>`, `event: change`, `data: <Change JSON>`), keeps the
-// newest frames in a bounded ring buffer, and hands each frame to the
-// subscriptions of its topic, found through an index by topic. It
-// acknowledges each message as soon as it has been handed out.
+// JSON array of projections.Change, one message per applied batch of events
+// and projection, made by projections.NewChangesMessage, whose metadata
+// lists each change's topic and where its JSON ends in the payload. The hub
+// routes each change by that list (projections.SplitChanges), without
+// parsing the JSON, and skips a message the list does not fit. It numbers
+// every change it receives (seq, one more per change, over all topics),
+// encodes it once as an SSE frame (`id: <epoch>-<seq>`, `event: change`,
+// `data: <Change JSON>`), keeps the newest frames in a bounded ring buffer,
+// and hands each frame to the subscriptions of its topic, found through an
+// index by topic. It acknowledges each message as soon as it has been
+// handed out.
 //
 // # Guarantees
 //

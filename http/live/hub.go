@@ -3,12 +3,13 @@ package live
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+
+	"hive/projections"
 )
 
 // ErrClosed is returned by Subscribe once the hub has stopped.
@@ -84,25 +85,20 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 }
 
-// receive numbers, keeps and hands out the changes of msg. A malformed
-// message is logged and skipped: redelivering it would not mend it.
+// receive numbers, keeps and hands out the changes of msg, routed by the
+// topics its metadata lists (projections.SplitChanges): their JSON is not
+// parsed. A malformed message is logged and skipped: redelivering it would
+// not mend it.
 func (h *Hub) receive(msg *message.Message) {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(msg.Payload, &raws); err != nil {
-		h.cfg.Logger.Error("skip a malformed live message", "uuid", msg.UUID, "position", msg.Metadata.Get("position"), "err", err)
+	raws, err := projections.SplitChanges(msg)
+	if err != nil {
+		h.cfg.Logger.Error("skip a malformed live message", "uuid", msg.UUID, "position", msg.Metadata.Get(projections.MetaPosition), "err", err)
 		return
 	}
 	// Only this goroutine advances h.ring.last, so it may read it unlocked.
-	frames := make([]*frame, 0, len(raws))
-	for _, raw := range raws {
-		var head struct {
-			Topic string `json:"topic"`
-		}
-		if err := json.Unmarshal(raw, &head); err != nil || head.Topic == "" {
-			h.cfg.Logger.Error("skip a malformed live change", "uuid", msg.UUID, "position", msg.Metadata.Get("position"), "err", err)
-			continue
-		}
-		frames = append(frames, changeFrame(h.epoch, h.ring.last+uint64(len(frames))+1, head.Topic, raw))
+	frames := make([]*frame, len(raws))
+	for i, raw := range raws {
+		frames[i] = changeFrame(h.epoch, h.ring.last+uint64(i)+1, raw.Topic, raw.JSON)
 	}
 	h.publish(frames)
 }

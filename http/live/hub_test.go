@@ -2,11 +2,14 @@ package live_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
 
 	"hive/http/live"
 	"hive/projections"
@@ -135,6 +138,30 @@ func TestTopicFiltering(t *testing.T) {
 	b.publish(t, projections.TopicPrincipals, projections.TopicAgents)
 	if ch := change(t, agents.changes(t, 1)[0]); ch.Position != 4 {
 		t.Errorf("agents' next change %+v, want the one at position 4", ch)
+	}
+}
+
+// TestChangesAreRoutedByTheTopicsTheirMessageLists: the hub takes each
+// change's topic from its message's metadata, not from its JSON, and skips
+// a message whose metadata does not fit its payload, numbering none of its
+// changes.
+func TestChangesAreRoutedByTheTopicsTheirMessageLists(t *testing.T) {
+	b := startHub(t, live.Config{})
+	c := b.connect(t, "", runA)
+	c.hello(t)
+	unlisted := message.NewMessage("unlisted", []byte(`[{"topic":"`+runA+`","position":1,"op":"upsert","id":"x"}]`))
+	if err := b.bus.Publish(topic, unlisted); err != nil {
+		t.Fatal(err)
+	}
+	listed := projections.NewChangesMessage("listed", 2, []projections.Change{
+		{Topic: runA, Position: 2, Op: projections.OpUpsert, ID: "y", Data: json.RawMessage(`{"topic":"feed"}`)},
+	})
+	if err := b.bus.Publish(topic, listed); err != nil {
+		t.Fatal(err)
+	}
+	e := c.changes(t, 1)[0]
+	if ch := change(t, e); seq(t, e.id) != 1 || ch.Position != 2 || ch.ID != "y" {
+		t.Fatalf("first change %+v with id %s, want the listed one, numbered 1", ch, e.id)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -83,12 +82,7 @@ func (b *bench) send(topics ...string) error {
 		changes[i] = projections.Change{Topic: tp, Position: b.pos, Op: projections.OpUpsert, ID: strconv.Itoa(i),
 			Data: json.RawMessage(`{"n":` + strconv.FormatUint(b.pos, 10) + `}`)}
 	}
-	payload, err := json.Marshal(changes)
-	if err != nil {
-		return err
-	}
-	msg := message.NewMessage(strconv.FormatUint(b.pos, 10), payload)
-	msg.Metadata.Set("position", strconv.FormatUint(b.pos, 10))
+	msg := projections.NewChangesMessage(strconv.FormatUint(b.pos, 10), b.pos, changes)
 	return b.bus.Publish(topic, msg)
 }
 
