@@ -67,7 +67,8 @@ func parseStoreURL(raw string) (storeURL, error) {
 	s := storeURL{raw: raw, secrets: urlSecrets(raw)}
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok || scheme == "" {
-		return s, fmt.Errorf("--store %s: not a URL (scheme://...): want %s", s, storeSchemesText)
+		// Not shown: what it holds, and so its secrets, is anyone's guess.
+		return s, fmt.Errorf("--store: not a URL (scheme://...): want %s", storeSchemesText)
 	}
 	b, known := storeSchemes[strings.ToLower(scheme)]
 	if !known {
@@ -88,7 +89,7 @@ func parseStoreURL(raw string) (storeURL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return s, fmt.Errorf("--store %s: malformed URL: %s", s, urlProblem(err))
+		return s, s.hide(fmt.Errorf("--store %s: malformed URL: %s", s, urlProblem(err)))
 	}
 	if u.Opaque != "" {
 		return s, fmt.Errorf("--store %s: malformed URL: want %s://host/database", s, scheme)
@@ -148,8 +149,16 @@ func urlSecrets(raw string) []string {
 		if dec, err := url.QueryUnescape(v); err == nil && dec != v {
 			out = append(out, dec)
 		}
+		// A parser's complaint about a malformed URL may show the part
+		// of a password before a / ? or #, taken for a port or a path.
+		if cut := strings.IndexAny(v, "/?#"); cut > 0 {
+			out = append(out, v[:cut])
+		}
 	}
-	_, rest, _ := strings.Cut(raw, "://")
+	rest := raw
+	if _, after, ok := strings.Cut(raw, "://"); ok {
+		rest = after
+	}
 	if _, pw, ok := strings.Cut(userinfo(rest), ":"); ok {
 		add(pw)
 	}
@@ -194,8 +203,31 @@ type redactedError struct {
 }
 
 func (e *redactedError) Error() string {
-	msg := redact(e.err.Error(), e.secrets)
-	return strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", "; ")), " ")
+	return oneLine(redact(e.err.Error(), e.secrets))
+}
+
+// oneLine joins the lines of msg (a driver's error may list one line per
+// address it tried) into one: "; " between them, a space after a colon,
+// a line the same as the one before left out.
+func oneLine(msg string) string {
+	var b strings.Builder
+	last := ""
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line == last {
+			continue
+		}
+		switch {
+		case b.Len() == 0:
+		case strings.HasSuffix(last, ":"):
+			b.WriteByte(' ')
+		default:
+			b.WriteString("; ")
+		}
+		b.WriteString(line)
+		last = line
+	}
+	return b.String()
 }
 
 func (e *redactedError) Unwrap() error { return e.err }
