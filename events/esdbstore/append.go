@@ -117,6 +117,9 @@ func (s *Store) write(ctx context.Context, stream string, t *tail, evs []events.
 		}
 		data[i] = d
 	}
+	if err := s.checkAppendSize(stream, data); err != nil {
+		return events.AppendResult{}, err
+	}
 	var state kurrentdb.StreamState = kurrentdb.NoStream{}
 	if t.version > 0 {
 		state = revision(t.version)

@@ -47,6 +47,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap events.Snapshot) error {
 		return fmt.Errorf("esdbstore: snapshot id: %w", err)
 	}
 	ev := kurrentdb.EventData{EventID: id, EventType: snap.Type, ContentType: kurrentdb.ContentTypeBinary, Data: snap.Payload, Metadata: meta}
+	if err := s.checkAppendSize(name, []kurrentdb.EventData{ev}); err != nil {
+		return err
+	}
 	for range maxAppendAttempts {
 		kept, revision, err := s.loadSnapshot(ctx, snap.Stream)
 		if err != nil {
