@@ -34,8 +34,10 @@ type Open func(t *testing.T, maxEventSize int) events.Store
 // SmallEventLimit is the event size limit the suite asks for.
 const SmallEventLimit = 4096
 
-// Run runs the whole suite against the stores open returns.
-func Run(t *testing.T, open Open) {
+// Run runs the whole suite against the stores open returns. opts declare
+// the guarantees the store cannot honour in full (see Option).
+func Run(t *testing.T, open Open, opts ...Option) {
+	l := newLimits(opts)
 	tests := []struct {
 		name string
 		fn   func(*testing.T, events.Store)
@@ -47,7 +49,8 @@ func Run(t *testing.T, open Open) {
 		{"ReadAllOrderAndPaging", testReadAllPaging},
 		{"IdempotentAppend", testIdempotentAppend},
 		{"IdempotentBatchRetry", testIdempotentBatchRetry},
-		{"DuplicateEventID", testDuplicateEventID},
+		{"IdempotentAppendDeepInStream", func(t *testing.T, s events.Store) { testIdempotentDeep(t, s, l) }},
+		{"DuplicateEventID", func(t *testing.T, s events.Store) { testDuplicateEventID(t, s, l) }},
 		{"RacingWritersOneStream", testRacingWriters},
 		{"ConcurrentWritersDistinctStreams", testConcurrentDistinctStreams},
 		{"SubscribeCatchUpThenLive", testSubscribeCatchUpThenLive},
