@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -53,6 +54,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // poolConfig parses cfg.URL and applies cfg's limits to it.
 func poolConfig(cfg *Config) (*pgxpool.Config, error) {
+	if scheme, _, isURL := strings.Cut(cfg.URL, "://"); isURL && scheme != "postgres" && scheme != "postgresql" {
+		return nil, fmt.Errorf("pgstore: %w: store URL: scheme %q is neither postgres:// nor postgresql://", events.ErrInvalidArgument, scheme)
+	}
 	pcfg, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
 		// pgx's message shows the URL with its password masked.

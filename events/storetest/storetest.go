@@ -6,8 +6,11 @@
 //	}
 //
 // The suite checks the guarantees the events package documents: ordering,
-// optimistic concurrency under racing writers, idempotency, paging,
+// optimistic concurrency under racing writers, idempotency (of whole
+// batches, retried after other appends and concurrently), paging,
 // subscriptions switching from catch-up to live under concurrent appends,
+// from the start or from the middle of the log, subscribers following many
+// concurrent writers without skipping a late-committing position,
 // cancellation, size limits, the same error for the same bad argument,
 // hash-chain continuity, and that callers own the memory they pass in and
 // get back; and, for stores that have them, the SnapshotStore and Importer
@@ -45,12 +48,15 @@ func Run(t *testing.T, open Open, opts ...Option) {
 		{"ReadStreamNotFound", testReadStreamNotFound},
 		{"ReadAllOrderAndPaging", testReadAllPaging},
 		{"IdempotentAppend", testIdempotentAppend},
+		{"IdempotentBatchRetry", testIdempotentBatchRetry},
 		{"IdempotentAppendDeepInStream", func(t *testing.T, s events.Store) { testIdempotentDeep(t, s, l) }},
 		{"DuplicateEventID", func(t *testing.T, s events.Store) { testDuplicateEventID(t, s, l) }},
 		{"RacingWritersOneStream", testRacingWriters},
 		{"ConcurrentWritersDistinctStreams", testConcurrentDistinctStreams},
 		{"SubscribeCatchUpThenLive", testSubscribeCatchUpThenLive},
 		{"SubscribeFromPosition", testSubscribeFromPosition},
+		{"SubscribeMidStreamUnderLoad", testSubscribeMidStream},
+		{"OrderingTrapManyWriters", testOrderingManyWriters},
 		{"SubscriptionCancellation", testSubscriptionCancellation},
 		{"CanceledContext", testCanceledContext},
 		{"EventTooLarge", testEventTooLarge},
