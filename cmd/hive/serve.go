@@ -82,7 +82,7 @@ are about the embedded store only.
 ` + pprofHelp,
 		Example: `  hive serve --addr 127.0.0.1:8080 --data-dir ./data
   hive serve --store 'postgres://hive:secret@db:5432/hive' --data-dir ./data`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.taskTimeout <= 0 || o.taskTimeout > swarm.MaxTimeout {
 				return fmt.Errorf("--task-timeout must be positive and at most %s", swarm.MaxTimeout)
