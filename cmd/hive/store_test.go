@@ -147,7 +147,7 @@ func TestBadStoreStopsServeAtOnce(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := runMain(t, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "data"), "--store", tc.store)
-			assertOneLineRefusal(t, p, tc.want...)
+			assertOneLineRefusal(t, p, append([]string{"hive: --store"}, tc.want...)...)
 		})
 	}
 }
@@ -168,26 +168,33 @@ func TestBadStoreStopsEveryTool(t *testing.T) {
 	}
 	for _, args := range tools {
 		t.Run(strings.Join(args[:min(2, len(args))], " "), func(t *testing.T) {
-			assertOneLineRefusal(t, runMain(t, append(slices.Clone(args), "--store", store)...), "cannot reach the store")
+			assertOneLineRefusal(t, runMain(t, append(slices.Clone(args), "--store", store)...), "hive: --store", "cannot reach the store")
 		})
 		t.Run(strings.Join(args[:min(2, len(args))], " ")+" with HIVE_STORE", func(t *testing.T) {
 			t.Setenv("HIVE_STORE", store)
-			assertOneLineRefusal(t, runMain(t, args...), "cannot reach the store")
+			assertOneLineRefusal(t, runMain(t, args...), "hive: --store", "cannot reach the store")
 		})
 	}
 }
 
 // assertOneLineRefusal checks that p exited with status 1 after writing
-// one line to standard error, "hive: --store ..." naming each of want,
-// and nothing else.
+// one line to standard error, "hive: ..." naming each of want, after
+// nothing but log records.
 func assertOneLineRefusal(t *testing.T, p hiveProcess, want ...string) {
 	t.Helper()
 	if p.code != 1 {
 		t.Errorf("exit status %d, want 1; stderr:\n%s", p.code, p.stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(p.stderr, "\n"), "\n")
-	if len(lines) != 1 || !strings.HasPrefix(lines[0], "hive: --store") {
-		t.Errorf("stderr is not one line starting hive: --store:\n%s", p.stderr)
+	last := lines[len(lines)-1]
+	for _, line := range lines[:len(lines)-1] {
+		if !strings.HasPrefix(line, "time=") {
+			t.Errorf("stderr has a line that is no log record before the last:\n%s", p.stderr)
+			break
+		}
+	}
+	if !strings.HasPrefix(last, "hive: ") {
+		t.Errorf("the last line of stderr does not start hive: :\n%s", p.stderr)
 	}
 	contains(t, "stderr", p.stderr, want...)
 	assertNoSecret(t, p.stderr+p.stdout)
