@@ -96,6 +96,16 @@ type Snapshotter interface {
 	Restore(msg proto.Message, version uint64) error
 }
 
+// Resting is an Entity that can tell when it has come to rest: it expects
+// no more commands of its own course (a workflow run that ended). Its
+// actor is passivated as soon as it has answered the requests that found
+// it at rest, instead of after Config.IdleTimeout, so that the runtime
+// holds the entities at work, not every one that ever worked; a later
+// command recovers it from its stream as usual.
+type Resting interface {
+	Resting() bool
+}
+
 // Kind is one kind of entity hosted by the runtime.
 type Kind struct {
 	// Name is the kind's name, e.g. "agent"; it prefixes stream names.

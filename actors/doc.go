@@ -43,9 +43,12 @@
 //
 // Ask sends a request (Command plus the caller's context) to the kind's
 // supervisor, which forwards it with its sender to the entity's actor; the
-// actor answers with a reply (Result or error). An idle actor asks its
-// supervisor to passivate it; requests that arrive while it stops wait in
-// the supervisor and go to a fresh actor.
+// actor answers with a reply (Result or error). The supervisor passivates
+// an actor idle for Config.IdleTimeout, and one whose entity has come to
+// rest (Resting: a workflow run that ended) as soon as it has answered
+// what it was sent, so that finished runs do not stay in memory; requests
+// that arrive while it stops wait in the supervisor and go to a fresh
+// actor.
 //
 // # Persistence
 //
