@@ -90,7 +90,14 @@
 // (after the append that crosses the mark, from the actor). Recovery
 // restores the newest snapshot and applies only the events after it. A
 // snapshot that cannot be loaded or restored is logged and ignored: the
-// entity then recovers from its whole stream.
+// entity then recovers from its whole stream. A snapshot holds the live
+// state: an entity that keeps a bounded memory of its recent past (a
+// swarm's recently finished tasks, to recognize commands sent again) is a
+// Recaller, whose snapshots leave that memory out; after restoring one,
+// the runtime hands it its events from RecallFrom up to the snapshot's
+// version to rebuild it (RestoreSnapshot), so that a snapshot's size and
+// cost do not grow with the entity's history, and a recovery reads a
+// bounded number of events more.
 //
 // # Addressing
 //
