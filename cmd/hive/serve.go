@@ -33,6 +33,9 @@ type serveOptions struct {
 	acceptLogLoss    bool
 	minFreeMiB       int64
 	log              logOptions
+	// pprof is where the runtime's profiles are served ("": nowhere).
+	pprof            string
+	pprofAllowRemote bool
 }
 
 func newServeCommand() *cobra.Command {
@@ -61,12 +64,19 @@ is left instead.
 When the disk is nearly full (--min-free-mib), commands are answered 507
 and change nothing while reads go on, and they work again once space is
 freed; a start on a disk without room for the store fails at once and says
-how much it needs.`,
+how much it needs.
+
+` + pprofHelp,
 		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.taskTimeout <= 0 || o.taskTimeout > swarm.MaxTimeout {
 				return fmt.Errorf("--task-timeout must be positive and at most %s", swarm.MaxTimeout)
+			}
+			if o.pprof != "" {
+				if err := checkPprofAddr(o.pprof, o.pprofAllowRemote); err != nil {
+					return err
+				}
 			}
 			logger, err := o.log.logger()
 			if err != nil {
@@ -89,6 +99,8 @@ how much it needs.`,
 	cmd.Flags().IntVar(&o.failureBurst, "auth-failure-burst", 100, "requests failing authentication a client address may make at once, above --auth-failure-limit")
 	cmd.Flags().IntVar(&o.failureClients, "auth-failure-clients", api.DefaultFailureClients, "client addresses the failure limit tracks at once (about 100 bytes each); when full, the others share one limit")
 	cmd.Flags().BoolVar(&o.acceptLogLoss, "accept-log-loss", false, "start on a damaged event log, without the acknowledged events it lost, instead of refusing to (see Failure behaviour in the README)")
+	cmd.Flags().StringVar(&o.pprof, "pprof", "", "serve the Go runtime's profiles under /debug/pprof/ at this address, apart from the API, e.g. 127.0.0.1:6060 (default: not served; see above)")
+	cmd.Flags().BoolVar(&o.pprofAllowRemote, "pprof-allow-remote", false, "let --pprof listen on an address that is not loopback")
 	o.log.register(cmd)
 	return cmd
 }
@@ -154,6 +166,14 @@ func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	if o.pprof != "" {
+		stopPprof, err := servePprof(o.pprof, logger)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stopPprof()
 	}
 	srv := &http.Server{
 		Handler:           handler,
