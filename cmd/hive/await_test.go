@@ -194,12 +194,17 @@ func TestShutdownEndsWaitsForRunsAndTasks(t *testing.T) {
 
 	run := s.holdOpen(t, "/v1/workflows/"+runID+"?wait=60s")
 	task := s.holdOpen(t, "/v1/tasks/"+sub.TaskID+"?wait=60s")
+	// The server accepts connections in the order they came: it has the
+	// two waits once a later connection is answered.
+	if r := <-s.holdOpen(t, "/healthz"); r.status != http.StatusOK {
+		t.Fatalf("healthz: %d %v", r.status, r.err)
+	}
 	stop() // what SIGTERM does
 	deadline := time.After(shutdownPatience)
 	for what, held := range map[string]<-chan heldResponse{"run": run, "task": task} {
 		r, _ := receive(t, held, deadline, "answer to the wait for the "+what)
 		if r.status != http.StatusOK || r.header.Get("Hive-Ended") != "false" {
-			t.Errorf("wait for the %s at shutdown: %d, Hive-Ended %q; want 200 and false", what, r.status, r.header.Get("Hive-Ended"))
+			t.Fatalf("wait for the %s at shutdown: %d %v, Hive-Ended %q; want 200 and false", what, r.status, r.err, r.header.Get("Hive-Ended"))
 		}
 		receive(t, held, deadline, "end of the answer to the wait for the "+what)
 	}

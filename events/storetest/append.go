@@ -122,21 +122,30 @@ func testIdempotentAppend(t *testing.T, s events.Store) {
 	}
 }
 
-func testDuplicateEventID(t *testing.T, s events.Store) {
+func testDuplicateEventID(t *testing.T, s events.Store, l limits) {
 	in := NewEvents(t, "dup", 2)
 	MustAppend(t, s, "dup", events.NoStream(), in)
 	fresh := NewEvents(t, "dup", 1)
+	if l.idsPerStream {
+		checkIDReusedElsewhere(t, s, in[:1])
+	}
 	tests := []struct {
 		name   string
 		stream string
 		evs    []events.Event
+		// perStream: a reuse the store must refuse even if it checks ids
+		// only in the appended stream.
+		perStream bool
 	}{
-		{"same id in another stream", "dup-other", in[:1]},
-		{"stored id after a new one", "dup", []events.Event{fresh[0], in[0]}},
-		{"new id after a stored one", "dup", []events.Event{in[1], fresh[0]}},
-		{"stored ids out of order", "dup", []events.Event{in[1], in[0]}},
+		{"same id in another stream", "dup-other", in[:1], false},
+		{"stored id after a new one", "dup", []events.Event{fresh[0], in[0]}, true},
+		{"new id after a stored one", "dup", []events.Event{in[1], fresh[0]}, true},
+		{"stored ids out of order", "dup", []events.Event{in[1], in[0]}, true},
 	}
 	for _, tc := range tests {
+		if l.idsPerStream && !tc.perStream {
+			continue // checked by checkIDReusedElsewhere
+		}
 		before := head(t, s)
 		_, err := s.Append(context.Background(), tc.stream, events.Any(), tc.evs)
 		if !errors.Is(err, events.ErrDuplicateEventID) {

@@ -6,12 +6,15 @@
 //	}
 //
 // The suite checks the guarantees the events package documents: ordering,
-// optimistic concurrency under racing writers, idempotency, paging,
+// optimistic concurrency under racing writers, idempotency (of whole
+// batches, retried after other appends and concurrently), paging,
 // subscriptions switching from catch-up to live under concurrent appends,
+// from the start or from the middle of the log, subscribers following many
+// concurrent writers without skipping a late-committing position,
 // cancellation, size limits, the same error for the same bad argument,
 // hash-chain continuity, and that callers own the memory they pass in and
-// get back; and, for stores that keep snapshots, the SnapshotStore
-// capability.
+// get back; and, for stores that have them, the SnapshotStore and Importer
+// capabilities.
 package storetest
 
 import (
@@ -31,8 +34,10 @@ type Open func(t *testing.T, maxEventSize int) events.Store
 // SmallEventLimit is the event size limit the suite asks for.
 const SmallEventLimit = 4096
 
-// Run runs the whole suite against the stores open returns.
-func Run(t *testing.T, open Open) {
+// Run runs the whole suite against the stores open returns. opts declare
+// the guarantees the store cannot honour in full (see Option).
+func Run(t *testing.T, open Open, opts ...Option) {
+	l := newLimits(opts)
 	tests := []struct {
 		name string
 		fn   func(*testing.T, events.Store)
@@ -43,11 +48,15 @@ func Run(t *testing.T, open Open) {
 		{"ReadStreamNotFound", testReadStreamNotFound},
 		{"ReadAllOrderAndPaging", testReadAllPaging},
 		{"IdempotentAppend", testIdempotentAppend},
-		{"DuplicateEventID", testDuplicateEventID},
+		{"IdempotentBatchRetry", testIdempotentBatchRetry},
+		{"IdempotentAppendDeepInStream", func(t *testing.T, s events.Store) { testIdempotentDeep(t, s, l) }},
+		{"DuplicateEventID", func(t *testing.T, s events.Store) { testDuplicateEventID(t, s, l) }},
 		{"RacingWritersOneStream", testRacingWriters},
 		{"ConcurrentWritersDistinctStreams", testConcurrentDistinctStreams},
 		{"SubscribeCatchUpThenLive", testSubscribeCatchUpThenLive},
 		{"SubscribeFromPosition", testSubscribeFromPosition},
+		{"SubscribeMidStreamUnderLoad", testSubscribeMidStream},
+		{"OrderingTrapManyWriters", testOrderingManyWriters},
 		{"SubscriptionCancellation", testSubscriptionCancellation},
 		{"CanceledContext", testCanceledContext},
 		{"EventTooLarge", testEventTooLarge},
@@ -56,6 +65,7 @@ func Run(t *testing.T, open Open) {
 		{"CallersOwnTheirMemory", testCallersOwnTheirMemory},
 		{"Closed", testClosed},
 		{"Snapshots", testSnapshots},
+		{"Import", testImport},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -52,6 +52,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 		writeProblem(c, Problem{Type: problemMalformed, Status: http.StatusBadRequest, Detail: err.Error()})
 	case errors.Is(err, decision.ErrNotFound):
 		writeProblem(c, Problem{Type: problemNotFound, Status: http.StatusNotFound, Detail: err.Error()})
+	case errors.Is(err, events.ErrUnavailable):
+		// An outage of the store fails every request for a while: each is
+		// worth a warning, not an error report.
+		s.logger.Warn("event store unavailable", "path", c.Request.URL.Path, "err", err)
+		c.Header("Retry-After", "1")
+		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable,
+			Detail: "the event store cannot be reached just now; retry after Retry-After (a command that was being recorded may or may not have been: retried with the same Idempotency-Key, it is carried out once)"})
 	case errors.Is(err, actors.ErrUnavailable), errors.Is(err, actors.ErrEntityFailed),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		s.logger.Warn("command not handled", "path", c.Request.URL.Path, "err", err)

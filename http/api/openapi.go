@@ -317,7 +317,7 @@ var problemText = map[int]string{
 	http.StatusTooManyRequests:       "The token made too many requests, or the client address too many that failed authentication; retry after Retry-After (urn:hive:problem:rate-limited).",
 	http.StatusInternalServerError:   "An internal error (urn:hive:problem:internal).",
 	http.StatusInsufficientStorage:   "The event store's disk is full: the command was not carried out; retry it once space is freed (urn:hive:problem:insufficient-storage).",
-	http.StatusServiceUnavailable:    "Not handled in time, or the read models have not reached min_position, or are not ready; retrying is safe after Retry-After (urn:hive:problem:unavailable).",
+	http.StatusServiceUnavailable:    "Not handled in time, the event store cannot be reached, or the read models have not reached min_position, or are not ready; retrying is safe after Retry-After (urn:hive:problem:unavailable).",
 }
 
 // serveOpenAPI answers the document.

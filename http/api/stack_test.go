@@ -51,7 +51,24 @@ func startStack(tb testing.TB, dir string) *stack {
 // timer watcher checking every 10 ms.
 func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 	tb.Helper()
-	logger := slog.New(slog.DiscardHandler)
+	return startStackOver(tb, dir, cfg, stackOptions{})
+}
+
+// stackOptions change what startStackOver builds.
+type stackOptions struct {
+	// wrap, if set, wraps the store that the stack uses.
+	wrap func(events.Store) events.Store
+	// logger, if set, is the stack's logger (default: discarded).
+	logger *slog.Logger
+}
+
+// startStackOver starts the stack as startStackWith does, changed by o.
+func startStackOver(tb testing.TB, dir string, cfg api.Config, o stackOptions) *stack {
+	tb.Helper()
+	logger := o.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	reg := prometheus.NewRegistry()
 	raw, err := pebblestore.Open(pebblestore.Config{Dir: dir})
 	if err != nil {
@@ -60,6 +77,9 @@ func startStackWith(tb testing.TB, dir string, cfg api.Config) *stack {
 	store, err := events.WithMetrics(raw, reg)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if o.wrap != nil {
+		store = o.wrap(store)
 	}
 	agents := projections.NewAgents()
 	deadlines := timers.NewIndex(timers.Kind{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }})

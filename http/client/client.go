@@ -2,7 +2,8 @@
 // registers an agent (or resumes one already registered), long-polls its
 // assignments, heartbeats, reports progress, and completes or fails tasks;
 // for operators it lists, reads and commands agents, swarms, workflow runs
-// and definitions, tasks, and reads the event log.
+// and definitions, tasks, waits for a run or a task to end (AwaitRun,
+// AwaitTask), and reads the event log.
 //
 // A Client is safe for concurrent use. Every method takes a context and
 // returns a *ProblemError when Hive answers with a problem. Requests that

@@ -258,11 +258,6 @@ func (c *cluster) createDatabase(ctx context.Context) (string, error) {
 	return name, c.admin(ctx, "CREATE DATABASE "+name)
 }
 
-// dropDatabase drops database name, disconnecting its clients.
-func (c *cluster) dropDatabase(ctx context.Context, name string) error {
-	return c.admin(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-}
-
 // admin runs one statement in the postgres database.
 func (c *cluster) admin(ctx context.Context, sql string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -33,8 +33,7 @@ func Main(m *testing.M) int {
 }
 
 // Shared creates a database of t's own on the cluster the test binary
-// shares, starting the cluster on first use. The database is dropped when
-// t ends. The binary's TestMain must call Main, which stops the cluster;
+// shares, starting the cluster on first use. The binary's TestMain must call Main, which stops the cluster;
 // its server cannot be stopped by a test (see Start).
 func Shared(t testing.TB) *Server {
 	t.Helper()
