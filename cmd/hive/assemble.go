@@ -165,11 +165,15 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	entityKinds, timerKinds := kinds(swarm.Config{TaskTimeout: s.taskTimeout})
 	deadlines := timers.NewIndex(timerKinds...)
 	bus := newBus(logger, h)
+	tail, head, err := logTail(ctx, store, logger)
+	if err != nil {
+		return nil, err
+	}
 	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, append(rm.all(), deadlines)...)
 	if err != nil {
 		return nil, err
 	}
-	runner.With(projections.Options{Bus: bus, EventsTopic: relay.DefaultTopic, Changes: bus, ChangesTopic: changesTopic, States: states})
+	runner.With(projections.Options{Tail: tail, Changes: bus, ChangesTopic: changesTopic, States: states})
 	system, err := actors.New(actors.Config{IdleTimeout: 10 * time.Minute}, store, entityKinds, logger.With("component", "actors"), reg)
 	if err != nil {
 		return nil, err
@@ -182,11 +186,11 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	router, err := reactions.New(reactions.Config{}, store, system, reactions.Rules, logger.With("component", "reactions"), reg)
+	router, err := reactions.New(reactions.Config{Tail: tail}, store, system, reactions.Rules, logger.With("component", "reactions"), reg)
 	if err != nil {
 		return nil, err
 	}
-	publish, err := relayWorker(ctx, store, bus, reg, logger)
+	publish, err := relayWorker(tail, head, store, bus, reg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +207,8 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	h.workers = []func(context.Context) error{runner.Run, watcher.Run, router.Run, publish, hub.Run}
+	h.workers = []func(context.Context) error{func(ctx context.Context) error { return tail.Run(ctx, head) },
+		runner.Run, watcher.Run, router.Run, publish, hub.Run}
 	return h, nil
 }
 
@@ -280,16 +285,24 @@ func newBus(logger *slog.Logger, h *hive) *gochannel.GoChannel {
 	return bus
 }
 
-// relayWorker returns the worker publishing committed events on bus, from
-// the head at start.
-func relayWorker(ctx context.Context, store events.Store, bus *gochannel.GoChannel, reg prometheus.Registerer, logger *slog.Logger) (func(context.Context) error, error) {
-	publisher, err := relay.New(relay.Config{}, store, bus, logger.With("component", "relay"), reg)
-	if err != nil {
-		return nil, err
-	}
+// logTail returns the process's one reader of the log, which hands every
+// event committed after head, the store's head at start, to the read
+// models, the reactions router and the relay.
+func logTail(ctx context.Context, store events.Store, logger *slog.Logger) (*events.Tail, uint64, error) {
 	head, err := store.Head(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read event store head: %w", err)
+		return nil, 0, fmt.Errorf("read event store head: %w", err)
+	}
+	tail, err := events.NewTail(store, events.TailConfig{Logger: logger.With("component", "tail")})
+	return tail, head, err
+}
+
+// relayWorker returns the worker publishing committed events on bus, as a
+// follower of tail, from head.
+func relayWorker(tail *events.Tail, head uint64, store events.Store, bus *gochannel.GoChannel, reg prometheus.Registerer, logger *slog.Logger) (func(context.Context) error, error) {
+	publisher, err := relay.New(relay.Config{Tail: tail}, store, bus, logger.With("component", "relay"), reg)
+	if err != nil {
+		return nil, err
 	}
 	return func(ctx context.Context) error {
 		// Closing the bus unblocks a publish waiting for a consumer's ack.

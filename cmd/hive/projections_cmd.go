@@ -155,15 +155,17 @@ func applyLog(ctx context.Context, log pageReader, p projections.Projection, to 
 		if len(page) == 0 {
 			return n, nil
 		}
+		prev := p.Checkpoint()
 		for i := range page {
 			if page[i].Position > to {
 				page = page[:i]
 				break
 			}
-			if err := p.Apply(&page[i]); err != nil {
+			if err := p.Apply(events.NewCommitted(page[i], prev)); err != nil {
 				return n, fmt.Errorf("%w: %s at %s version %d (position %d): %w",
 					projections.ErrFailed, p.Name(), page[i].Stream, page[i].Version, page[i].Position, err)
 			}
+			prev = page[i].Position
 		}
 		n += len(page)
 		if lv, ok := p.(projections.Live); ok {
