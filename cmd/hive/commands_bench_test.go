@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,7 +34,10 @@ const ceilingRounds = 4
 // disk as the event store (a store that spends one fsync per event). The
 // three take turns, ceilingRounds times; each ceiling runs as long as the
 // durable round before it. x-bare and x-fsync-ceiling divide the durable
-// rate by each ceiling's.
+// rate by each ceiling's. cpu-µs/cmd and bare-cpu-µs/req are the CPU time
+// the process (server and load generator) spent per request in the
+// durable and the bare rounds: what each request costs, whatever share of
+// the machine the process got.
 func BenchmarkRegisterAgentCeilings(b *testing.B) {
 	s := startInProcess(b, time.Hour)
 	bare := httptest.NewServer(bareRegistrar(nil))
@@ -62,6 +66,7 @@ func BenchmarkRegisterAgentCeilings(b *testing.B) {
 	}
 
 	var durable, bareRes, fsyncRes loadgen.Result
+	var durableCPU, bareCPU time.Duration
 	b.ResetTimer()
 	for round := range ceilingRounds {
 		n := max(b.N/ceilingRounds, 1)
@@ -69,16 +74,20 @@ func BenchmarkRegisterAgentCeilings(b *testing.B) {
 			n = max(b.N-(ceilingRounds-1)*(b.N/ceilingRounds), 1)
 		}
 		b.StartTimer()
+		cpu := processCPU()
 		res, err := loadgen.Run(durableConns, n, register(fmt.Sprint("durable-", round), s.token))
+		durableCPU += processCPU() - cpu
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
 		}
 		durable = merge(durable, res)
 		took := res.Took
+		cpu = processCPU()
 		if res, err = loadgen.RunFor(bareConns, took, register(fmt.Sprint("bare-", round), "")); err != nil {
 			b.Fatal(err)
 		}
+		bareCPU += processCPU() - cpu
 		bareRes = merge(bareRes, res)
 		if res, err = loadgen.RunFor(fsyncConns, took, register(fmt.Sprint("fsync-", round), "")); err != nil {
 			b.Fatal(err)
@@ -90,6 +99,18 @@ func BenchmarkRegisterAgentCeilings(b *testing.B) {
 	b.ReportMetric(fsyncRes.Rate(), "fsync-req/s")
 	b.ReportMetric(durable.Rate()/bareRes.Rate(), "x-bare")
 	b.ReportMetric(durable.Rate()/fsyncRes.Rate(), "x-fsync-ceiling")
+	b.ReportMetric(float64(durableCPU.Microseconds())/float64(len(durable.Latencies)), "cpu-µs/cmd")
+	b.ReportMetric(float64(bareCPU.Microseconds())/float64(len(bareRes.Latencies)), "bare-cpu-µs/req")
+}
+
+// processCPU is the CPU time the process has used so far, in user and
+// system mode: the server's and the load generator's alike.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // merge adds the requests and time of b to a, its latencies sorted.
