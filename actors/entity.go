@@ -241,7 +241,10 @@ func (a *entityActor) view(cmd Command) any {
 // the events after it.
 func (a *entityActor) recover(ctx context.Context) error {
 	a.entity, a.version, a.snapshotAt = a.newEntity(), 0, 0
-	a.restoreSnapshot(ctx)
+	if err := a.restoreSnapshot(ctx); err != nil {
+		a.recovered = false
+		return err
+	}
 	return a.catchUp(ctx)
 }
 

@@ -56,7 +56,7 @@ func TestKillDuringRegistrationsLosesNoAcknowledgedAgent(t *testing.T) {
 		for round := 1; round <= crashRounds; round++ {
 			srv := startServer(t, bin, dataDir, fmt.Sprintf("round-%d", round), st.flags()...)
 			waitReady(t, srv)
-			checkAgents(t, srv, acked, attempted)
+			checkAgents(t, srv.get, acked, attempted)
 			delay := crashMinDelay + time.Duration(rng.Int64N(int64(crashMaxDelay-crashMinDelay)))
 			roundAcked, roundAttempted := registerUntilKilled(t, srv, round, delay)
 			t.Logf("round %d: killed after %v; %d registrations acknowledged of %d sent", round, delay, len(roundAcked), len(roundAttempted))
@@ -72,7 +72,7 @@ func TestKillDuringRegistrationsLosesNoAcknowledgedAgent(t *testing.T) {
 		}
 		srv := startServer(t, bin, dataDir, "final", st.flags()...)
 		waitReady(t, srv)
-		listed := checkAgents(t, srv, acked, attempted)
+		listed := checkAgents(t, srv.get, acked, attempted)
 		stopServer(t, srv)
 		checkEventStore(t, st.open(t, dataDir), listed)
 	})
@@ -233,6 +233,10 @@ func adminToken(t testing.TB, dataDir string) string {
 	return strings.TrimSpace(string(raw))
 }
 
+// getter sends an authenticated GET to a server: hiveServer.get or
+// sim.getAuthorized.
+type getter func(path string) (*http.Response, error)
+
 // get sends an authenticated GET.
 func (s *hiveServer) get(path string) (*http.Response, error) {
 	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
@@ -356,11 +360,11 @@ type listedAgent struct {
 // checkAgents checks that every acknowledged agent is served under its id
 // with its name, and that the list holds each agent once, every one of
 // them a name that was sent. It returns the listed agents, id → name.
-func checkAgents(t *testing.T, s *hiveServer, acked map[string]string, attempted map[string]bool) map[string]string {
+func checkAgents(t *testing.T, get getter, acked map[string]string, attempted map[string]bool) map[string]string {
 	t.Helper()
 	for name, id := range acked {
 		var a listedAgent
-		if status := getJSON(t, s, "/v1/agents/"+id, &a); status != http.StatusOK || a.Name != name {
+		if status := getJSON(t, get, "/v1/agents/"+id, &a); status != http.StatusOK || a.Name != name {
 			t.Errorf("acknowledged agent %q (%s) lost: GET answered %d with name %q", name, id, status, a.Name)
 		}
 	}
@@ -370,7 +374,7 @@ func checkAgents(t *testing.T, s *hiveServer, acked map[string]string, attempted
 			Agents     []listedAgent
 			NextCursor string `json:"next_cursor"`
 		}
-		if status := getJSON(t, s, path, &page); status != http.StatusOK {
+		if status := getJSON(t, get, path, &page); status != http.StatusOK {
 			t.Fatalf("GET %s: status %d", path, status)
 		}
 		list.Agents = append(list.Agents, page.Agents...)
@@ -403,9 +407,9 @@ func checkAgents(t *testing.T, s *hiveServer, acked map[string]string, attempted
 }
 
 // getJSON gets path and decodes a 200 answer into v, returning the status.
-func getJSON(t *testing.T, s *hiveServer, path string, v any) int {
+func getJSON(t *testing.T, get getter, path string, v any) int {
 	t.Helper()
-	resp, err := s.get(path)
+	resp, err := get(path)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}

@@ -64,6 +64,16 @@ func (s *sim) call(method, path string, body any, out any) (int, error) {
 	return resp.StatusCode, nil
 }
 
+// getAuthorized sends an authenticated GET.
+func (s *sim) getAuthorized(path string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, *s.url.Load()+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.authorize(req)
+	return s.client.Do(req)
+}
+
 // must retries a call until it succeeds (the server may be down) or the
 // test's patience ends.
 func (s *sim) must(t *testing.T, method, path string, body, out any) {
