@@ -82,11 +82,12 @@ func (a *Agents) Checkpoint() uint64 {
 }
 
 // Apply implements Projection.
-func (a *Agents) Apply(env *events.Envelope) error {
+func (a *Agents) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if strings.HasPrefix(env.Type, "hive.v1.Agent") {
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if err != nil {
 			return err
 		}

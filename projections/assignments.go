@@ -129,14 +129,15 @@ func (a *Assignments) Checkpoint() uint64 {
 }
 
 // Apply implements Projection.
-func (a *Assignments) Apply(env *events.Envelope) error {
+func (a *Assignments) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.checkpoint = env.Position
 	if !strings.HasPrefix(env.Type, "hive.v1.Task") && env.Type != "hive.v1.AgentTaskProgress" {
 		return nil
 	}
-	msg, err := events.Decode(env)
+	msg, err := c.Message()
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,8 @@ var runStatusEvents = map[string]bool{
 }
 
 // Apply implements Projection.
-func (d *Directory) Apply(env *events.Envelope) error {
+func (d *Directory) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.checkpoint = env.Position
@@ -86,7 +87,7 @@ func (d *Directory) Apply(env *events.Envelope) error {
 		}
 		return nil
 	}
-	msg, err := events.Decode(env)
+	msg, err := c.Message()
 	if err != nil {
 		return err
 	}

@@ -2,15 +2,19 @@
 //
 // # Delivery
 //
-// The Runner reads committed events once, from the Watermill bus the relay
-// publishes them on (or, without a bus, from the store's own subscription),
-// and hands each event to every projection's inbox without waiting. Every
-// message names the position of the event before it in the log, so a
-// projection knows when it missed one: a gap, a full inbox, or a start
-// behind the bus. It then reads what it missed from the store, from its
-// own checkpoint, and goes back to the bus. Events reach a projection
-// exactly once and in global order; a projection never skips an event, and
-// a slow projection holds up neither the bus nor the others.
+// The log is read once per process, by an events.Tail (cmd/hive shares one
+// between the runner, the reactions router and the relay; without one the
+// runner runs its own). Each projection is a follower of the tail, fed in
+// its own goroutine: it reads the events after its own checkpoint, from
+// the store while it is behind (at start, or when it fell further behind
+// than the tail's ring holds), then from the tail's ring, in batches of up
+// to 256. Every event names the position of the event before it, so a
+// projection knows when the ring no longer holds the next one and reads it
+// from the store. Events reach a projection exactly once and in global
+// order; a projection never skips an event, and a slow projection holds up
+// neither the tail nor the others. An event the tail read is one shared
+// events.Committed: its payload is decoded once, by the first projection
+// that asks, for all of them, which only read it.
 //
 // # Checkpoints and state
 //

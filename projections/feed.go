@@ -58,11 +58,12 @@ func (f *Feed) Checkpoint() uint64 {
 }
 
 // Apply implements Projection.
-func (f *Feed) Apply(env *events.Envelope) error {
+func (f *Feed) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if describe := decisions[env.Type]; describe != nil {
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if err != nil {
 			return err
 		}

@@ -55,7 +55,8 @@ func (p *Principals) Checkpoint() uint64 {
 }
 
 // Apply implements Projection.
-func (p *Principals) Apply(env *events.Envelope) error {
+func (p *Principals) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	name := env.Principal

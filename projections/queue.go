@@ -66,11 +66,12 @@ func (q *Queue) Checkpoint() uint64 {
 }
 
 // Apply implements Projection.
-func (q *Queue) Apply(env *events.Envelope) error {
+func (q *Queue) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if isTaskEvent(env.Type) {
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func feed(t *testing.T, p projections.Projection, stream string, msgs ...proto.M
 		}
 		env := &events.Envelope{ID: e.ID, Stream: stream, Version: uint64(i + 1), Position: p.Checkpoint() + 1, Type: e.Type,
 			SchemaVersion: e.SchemaVersion, Payload: e.Payload, RecordedAt: time.Unix(1_800_000_000, 0).UTC()}
-		if err := p.Apply(env); err != nil {
+		if err := p.Apply(committed(env)); err != nil {
 			t.Fatalf("apply %s: %v", e.Type, err)
 		}
 	}

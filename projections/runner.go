@@ -27,8 +27,9 @@ type Projection interface {
 	Checkpoint() uint64
 	// Apply applies the next event of the log and advances the checkpoint
 	// to its position, as one step. Events the projection does not use
-	// still advance the checkpoint.
-	Apply(env *events.Envelope) error
+	// still advance the checkpoint. The event, and its message, are shared
+	// with the other projections: Apply reads them only.
+	Apply(c *events.Committed) error
 }
 
 // Log is the part of the event store projections read.
@@ -39,14 +40,13 @@ type Log interface {
 }
 
 // Options say where a runner's events come from and where the changes and
-// states of its projections go. The zero value follows the store directly,
-// publishes no changes and saves no state.
+// states of its projections go. The zero value follows the store with a
+// tail of its own, publishes no changes and saves no state.
 type Options struct {
-	// Bus, if set, is where committed events come from: the messages the
-	// relay publishes on EventsTopic. Without it the runner follows the
-	// store itself.
-	Bus         message.Subscriber
-	EventsTopic string
+	// Tail, if set, is the process's one reader of the log, which hands
+	// each event to every projection (and to its other followers) once.
+	// Without it the runner runs a tail of its own over the store.
+	Tail *events.Tail
 	// Changes, if set, receives the changes of Live projections on
 	// ChangesTopic: one message per applied batch of events and projection,
 	// made by NewChangesMessage.
@@ -65,22 +65,18 @@ const DefaultSaveInterval = 10 * time.Second
 
 // Delivery limits.
 const (
-	// inboxSize is how many live events wait for one projection; past it
-	// the projection reads what it missed from the store instead.
-	inboxSize = 4096
-	// catchUpPage is how many events one store read returns.
-	catchUpPage = 1000
 	// outboxSize is how many batches of changes may wait for the bus.
 	outboxSize = 1024
-	// maxBatch is the most live events a projection applies before it
-	// publishes their changes, when more keep coming.
+	// maxBatch is the most events a projection applies before it publishes
+	// their changes and saves its state, when more keep coming; also how
+	// many one store read returns.
 	maxBatch = 256
 )
 
-// Runner feeds each projection its events, each in its own goroutine. It
-// reads the log once and fans every event out to the projections; a
-// projection that falls behind (a full inbox, a gap in the positions)
-// reads what it missed from the store, so none skips an event.
+// Runner feeds each projection its events, each in its own goroutine, as a
+// follower of the log's tail: the tail reads the log once and hands every
+// event to each projection, which reads what it missed, if it falls
+// behind, from the store, so none skips an event.
 type Runner struct {
 	log     Log
 	logger  *slog.Logger
@@ -99,20 +95,10 @@ type tracked struct {
 	err       atomic.Pointer[error]
 	appliedAt atomic.Int64  // recorded time of the last event applied, Unix ns
 	saved     atomic.Uint64 // checkpoint of the last saved state
-	unflushed int           // events applied since their changes were published
-	inbox     chan delivery
-	missed    chan struct{} // signalled when a delivery did not fit the inbox
 	changes   []Change
 	// saveFailing is set while saves fail (a full disk): the failure is
 	// logged once, not at every retry. Only the projection's feed uses it.
 	saveFailing bool
-}
-
-// delivery is a committed event and the position of the one before it in
-// the log.
-type delivery struct {
-	env  *events.Envelope
-	prev uint64
 }
 
 // NewRunner returns a runner for projections over log, registering its
@@ -120,7 +106,7 @@ type delivery struct {
 func NewRunner(log Log, logger *slog.Logger, reg prometheus.Registerer, ps ...Projection) (*Runner, error) {
 	r := &Runner{log: log, logger: logger}
 	for _, p := range ps {
-		t := &tracked{Projection: p, inbox: make(chan delivery, inboxSize), missed: make(chan struct{}, 1)}
+		t := &tracked{Projection: p}
 		t.target.Store(math.MaxUint64) // not ready before Run reads the head
 		r.tracked = append(r.tracked, t)
 	}
@@ -148,15 +134,6 @@ func (r *Runner) With(o Options) *Runner {
 // when a projection fails; the others go on until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
 	r.restore()
-	runCtx := ctx
-	srcCtx, stopSource := context.WithCancel(ctx)
-	defer stopSource()
-	// Subscribe before reading the head: whatever commits from now on is
-	// delivered, and what committed before is in the store.
-	source, err := r.source(srcCtx)
-	if err != nil {
-		return err
-	}
 	head, err := r.log.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("projections: read head: %w", err)
@@ -167,45 +144,57 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	// The feeds stop, too, if events stop coming or the changes can no
 	// longer be published.
+	runCtx := ctx
 	ctx, stopFeeds := context.WithCancel(ctx)
 	defer stopFeeds()
 	var wg sync.WaitGroup
-	var sourceErr, publishErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		// Run's own ctx is checked too: it ends before the contexts made
-		// from it, and the bus may close (at shutdown) in between.
-		if source(srcCtx); runCtx.Err() == nil && srcCtx.Err() == nil {
-			sourceErr = errors.New("projections: the committed events stopped coming (the bus or the store closed)")
-			r.logger.Error("projections stopped", "err", sourceErr)
-			stopFeeds()
+	tail := r.opts.Tail
+	if tail == nil {
+		if tail, err = events.NewTail(r.log, events.TailConfig{Logger: r.logger}); err != nil {
+			return err
 		}
-	}()
+		defer tail.Start(ctx, head)()
+	}
+	var publishErr error
 	if r.outbox != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if publishErr = r.publish(srcCtx); publishErr != nil {
+		wg.Go(func() {
+			if publishErr = r.publish(ctx); publishErr != nil {
 				r.logger.Error("projections stopped: changes cannot be published", "err", publishErr)
 				stopFeeds()
 			}
-		}()
+		})
 	}
 	errs := make([]error, len(r.tracked))
 	var feeds sync.WaitGroup
 	for i, t := range r.tracked {
-		feeds.Add(1)
-		go func() {
-			defer feeds.Done()
-			errs[i] = r.feed(ctx, t)
-		}()
+		feeds.Go(func() {
+			f := tail.Follow(t.Checkpoint())
+			defer f.Close()
+			errs[i] = r.feed(ctx, t, f)
+		})
 	}
 	feeds.Wait()
-	stopSource()
+	// Run's own ctx is checked: it ends before the contexts made from it,
+	// and the tail may stop (at shutdown) in between.
+	var sourceErr error
+	if errors.Is(errors.Join(errs...), errTailStopped) {
+		if runCtx.Err() == nil {
+			sourceErr = errors.New("projections: the committed events stopped coming (the store closed)")
+			r.logger.Error("projections stopped", "err", sourceErr)
+		}
+		for i := range errs {
+			if errors.Is(errs[i], errTailStopped) {
+				errs[i] = nil
+			}
+		}
+	}
+	stopFeeds()
 	wg.Wait()
 	return errors.Join(append(errs, sourceErr, publishErr)...)
 }
+
+// errTailStopped ends a feed whose tail stopped handing out events.
+var errTailStopped = errors.New("the tail stopped")
 
 // restore loads the saved state of each persistent projection still
 // empty (see Restore); one given to the runner already at a position is
@@ -243,10 +232,11 @@ func (r *Runner) forgetFuture(t *tracked, head uint64) {
 	r.save(t)
 }
 
-// feed applies the log to one projection: what the store holds beyond its
-// checkpoint, then the live deliveries, going back to the store whenever
-// it missed one.
-func (r *Runner) feed(ctx context.Context, t *tracked) error {
+// feed applies the log to one projection, as f reads it, in batches:
+// after each, it releases the waits the projection's progress satisfies
+// and publishes its changes. It saves the projection's state every
+// SaveInterval and when it ends.
+func (r *Runner) feed(ctx context.Context, t *tracked, f *events.Follower) error {
 	defer r.save(t)
 	var tick <-chan time.Time
 	if _, ok := t.Projection.(Persistent); ok && r.opts.States != nil {
@@ -254,91 +244,46 @@ func (r *Runner) feed(ctx context.Context, t *tracked) error {
 		defer ticker.Stop()
 		tick = ticker.C
 	}
+	batch := make([]*events.Committed, 0, maxBatch)
 	for {
-		if err := r.catchUp(ctx, t); err != nil {
-			return err
-		}
-		if err := r.follow(ctx, t, tick); err != nil || ctx.Err() != nil {
-			return err
-		}
-	}
-}
-
-// catchUp applies the events the store holds beyond t's checkpoint. It
-// returns nil when ctx ends.
-func (r *Runner) catchUp(ctx context.Context, t *tracked) error {
-	for {
-		page, err := r.log.ReadAll(ctx, t.Checkpoint(), catchUpPage)
+		var err error
+		batch, err = f.Poll(ctx, batch[:0], maxBatch)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			return r.fail(t, nil, fmt.Errorf("read: %w", err))
 		}
-		if len(page) == 0 {
-			return nil
-		}
-		r.seen(&page[len(page)-1])
-		for i := range page {
-			if err := r.apply(t, &page[i]); err != nil {
+		if len(batch) > 0 {
+			if err := r.applyBatch(ctx, t, batch); err != nil {
 				return err
 			}
+			continue
 		}
-		if err := r.flush(ctx, t, &page[len(page)-1]); err != nil {
-			return err
-		}
-	}
-}
-
-// follow applies live deliveries in order until ctx ends (then it returns
-// nil) or t missed one and must catch up from the store. It publishes the
-// changes of the events it applied whenever its inbox is empty, and every
-// maxBatch events while it is not.
-func (r *Runner) follow(ctx context.Context, t *tracked, tick <-chan time.Time) error {
-	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.missed:
-			return nil
+		case <-f.Stopped():
+			return errTailStopped
 		case <-tick:
 			r.save(t)
-		case d := <-t.inbox:
-			cp := t.Checkpoint()
-			if d.env.Position <= cp {
-				continue // applied already, from the store
-			}
-			if d.prev != cp {
-				return nil // events between cp and this one are missing
-			}
-			if err := r.apply(t, d.env); err != nil {
-				return err
-			}
-			if len(t.inbox) > 0 && t.unflushed < maxBatch {
-				continue
-			}
-			if err := r.flush(ctx, t, d.env); err != nil {
-				return err
-			}
+		case <-f.Ready():
 		}
 	}
 }
 
-// apply applies env to t.
-func (r *Runner) apply(t *tracked, env *events.Envelope) error {
-	if err := t.Apply(env); err != nil {
-		return r.fail(t, env, err)
+// applyBatch applies a batch of events to t, then wakes the waits its
+// progress satisfies and publishes its changes.
+func (r *Runner) applyBatch(ctx context.Context, t *tracked, batch []*events.Committed) error {
+	for _, c := range batch {
+		if err := t.Apply(c); err != nil {
+			return r.fail(t, &c.Envelope, err)
+		}
 	}
-	t.appliedAt.Store(env.RecordedAt.UnixNano())
-	t.unflushed++
+	last := &batch[len(batch)-1].Envelope
+	t.appliedAt.Store(last.RecordedAt.UnixNano())
+	r.seen(last)
 	r.waiting.release(r.reached(), false)
-	return nil
-}
-
-// flush publishes the changes of the events t applied since the last
-// flush, last being the newest of them.
-func (r *Runner) flush(ctx context.Context, t *tracked, last *events.Envelope) error {
-	t.unflushed = 0
 	if err := r.publishChanges(ctx, t, last); err != nil && ctx.Err() == nil {
 		return r.fail(t, last, err)
 	}

@@ -138,11 +138,12 @@ func runEvent(typ string) bool {
 }
 
 // Apply implements Projection.
-func (r *Runs) Apply(env *events.Envelope) error {
+func (r *Runs) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if runEvent(env.Type) {
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if err != nil {
 			return err
 		}

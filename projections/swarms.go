@@ -140,11 +140,12 @@ func swarmEvent(typ string) bool {
 }
 
 // Apply implements Projection.
-func (s *Swarms) Apply(env *events.Envelope) error {
+func (s *Swarms) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if swarmEvent(env.Type) {
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if err != nil {
 			return err
 		}

@@ -43,11 +43,12 @@ func (x *TaskIndex) Checkpoint() uint64 {
 }
 
 // Apply implements Projection.
-func (x *TaskIndex) Apply(env *events.Envelope) error {
+func (x *TaskIndex) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if strings.HasPrefix(env.Type, "hive.v1.Task") {
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if err != nil {
 			return err
 		}

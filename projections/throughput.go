@@ -61,7 +61,8 @@ func (t *Throughput) Checkpoint() uint64 {
 }
 
 // Apply implements Projection.
-func (t *Throughput) Apply(env *events.Envelope) error {
+func (t *Throughput) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	commands := 0

@@ -110,11 +110,12 @@ func (t *Tokens) Checkpoint() uint64 {
 }
 
 // Apply implements Projection.
-func (t *Tokens) Apply(env *events.Envelope) error {
+func (t *Tokens) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if strings.HasPrefix(env.Type, "hive.v1.Token") || env.Type == typeAgentRegistered || env.Type == typeAgentDeregistered {
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,7 @@ func TestDirectoryWakesARunsWatchersWhenItsStatusChanges(t *testing.T) {
 			defer stop()
 			watched[run] = ch
 		}
-		if err := d.Apply(env); err != nil {
+		if err := d.Apply(committed(env)); err != nil {
 			t.Fatal(err)
 		}
 		for _, run := range []string{release, docs} {
@@ -59,7 +59,7 @@ func TestTaskIndexWakesATasksWatchersAtEachOfItsEvents(t *testing.T) {
 	for _, env := range w.log {
 		ch, stop := x.Watch(build)
 		otherCh, stopOther := x.Watch(other)
-		if err := x.Apply(env); err != nil {
+		if err := x.Apply(committed(env)); err != nil {
 			t.Fatal(err)
 		}
 		if woken(ch) {

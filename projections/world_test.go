@@ -13,6 +13,7 @@ import (
 	"hive/actors/swarm"
 	"hive/actors/workflow"
 	"hive/events"
+	"hive/projections"
 )
 
 // entity is a decision-making entity's state, as the runtime drives it.
@@ -113,12 +114,17 @@ func (w *world) record(principal, correlation, causation string, ref actors.Ref,
 	return env
 }
 
-// applyAll applies the log's events from position from on to p.
-func applyAll(t testing.TB, p interface{ Apply(*events.Envelope) error }, log []*events.Envelope) {
+// applyAll applies the log's events to p.
+func applyAll(t testing.TB, p projections.Projection, log []*events.Envelope) {
 	t.Helper()
 	for _, env := range log {
-		if err := p.Apply(env); err != nil {
+		if err := p.Apply(committed(env)); err != nil {
 			t.Fatalf("apply %s at %d: %v", env.Type, env.Position, err)
 		}
 	}
+}
+
+// committed is env as the runner hands it to a projection.
+func committed(env *events.Envelope) *events.Committed {
+	return events.NewCommitted(*env, env.Position-1)
 }

@@ -45,9 +45,9 @@ type checkpointer struct {
 // maybeSave saves the position reached after a page, when enough events or
 // time passed since the last save. The router's own checkpoint events do
 // not count, so an idle router saves nothing.
-func (c *checkpointer) maybeSave(ctx context.Context, page []events.Envelope) error {
-	for i := range page {
-		if page[i].Stream != checkpointStream {
+func (c *checkpointer) maybeSave(ctx context.Context, page []*events.Committed) error {
+	for _, e := range page {
+		if e.Stream != checkpointStream {
 			c.since++
 		}
 	}

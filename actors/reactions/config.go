@@ -3,10 +3,16 @@ package reactions
 import (
 	"errors"
 	"time"
+
+	"hive/events"
 )
 
 // Config configures a Router.
 type Config struct {
+	// Tail, if set, is the process's one reader of the log, which the
+	// router follows; without it the router runs a tail of its own over
+	// the store.
+	Tail *events.Tail
 	// PageSize is how many events the router reads and reacts to at once
 	// (default 256).
 	PageSize int

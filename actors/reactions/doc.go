@@ -3,7 +3,8 @@
 // swarm's assignment becomes a task started on its agent, an agent lost
 // becomes a member lost in its swarm, and so on (see Rules).
 //
-// A Router follows the store's global log from its checkpoint and, for each
+// A Router follows the store's global log from its checkpoint, as a
+// follower of the process's events.Tail (Config.Tail), and, for each
 // event, asks the entities the event concerns to handle the commands the
 // rules derive from it. A reaction is derived from the event alone (its time
 // is the event's recorded time), so handling an event again gives the same

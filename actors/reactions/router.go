@@ -22,6 +22,8 @@ import (
 const Principal = "hive:reactions"
 
 // Store is the part of the event store the router reads and checkpoints in.
+// It follows the log as a follower of Config.Tail, or of a tail of its own
+// over the store.
 type Store interface {
 	ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error)
 	SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error)
@@ -102,15 +104,25 @@ func (r *Router) Run(ctx context.Context) error {
 		return err
 	}
 	r.advance(from)
+	tail := r.cfg.Tail
+	if tail == nil {
+		if tail, err = events.NewTail(r.store, events.TailConfig{Logger: r.logger}); err != nil {
+			return err
+		}
+		defer tail.Start(ctx, from)()
+	}
+	f := tail.Follow(from)
+	defer f.Close()
 	cp := checkpointer{router: r, saved: from, savedAt: time.Now()}
 	defer cp.final(ctx)
+	page := make([]*events.Committed, 0, r.cfg.PageSize)
 	for {
-		page, err := r.nextPage(ctx, r.Position())
+		page, err = f.Next(ctx, page[:0], r.cfg.PageSize)
+		if ctx.Err() != nil {
+			return nil
+		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
+			return fmt.Errorf("reactions: follow the log: %w", err)
 		}
 		if err := r.handlePage(ctx, page); err != nil {
 			if ctx.Err() != nil {
@@ -118,8 +130,7 @@ func (r *Router) Run(ctx context.Context) error {
 			}
 			return err
 		}
-		last := page[len(page)-1].Position
-		r.advance(last)
+		r.advance(page[len(page)-1].Position)
 		if err := cp.maybeSave(ctx, page); err != nil && ctx.Err() == nil {
 			// A late checkpoint only means more reactions sent again
 			// after a restart; the next page tries again.
@@ -128,33 +139,10 @@ func (r *Router) Run(ctx context.Context) error {
 	}
 }
 
-// nextPage returns the next events after pos, waiting for one if there is
-// none yet.
-func (r *Router) nextPage(ctx context.Context, pos uint64) ([]events.Envelope, error) {
-	page, err := r.store.ReadAll(ctx, pos, r.cfg.PageSize)
-	if err != nil || len(page) > 0 {
-		return page, err
-	}
-	sub, err := r.store.SubscribeAll(ctx, pos)
-	if err != nil {
-		return nil, err
-	}
-	defer sub.Close()
-	first, err := sub.Next(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rest, err := r.store.ReadAll(ctx, first.Position, r.cfg.PageSize-1)
-	if err != nil {
-		return nil, err
-	}
-	return append([]events.Envelope{first}, rest...), nil
-}
-
 // handlePage sends the reactions to a page of events: those to one entity
 // in order, those to different entities in parallel. It fails only when ctx
 // ends before every reaction was handled.
-func (r *Router) handlePage(ctx context.Context, page []events.Envelope) error {
+func (r *Router) handlePage(ctx context.Context, page []*events.Committed) error {
 	queues, order, err := r.derive(page)
 	if err != nil {
 		return err
@@ -183,15 +171,15 @@ type caused struct {
 }
 
 // derive groups the reactions to a page's events by target, in log order.
-func (r *Router) derive(page []events.Envelope) (map[actors.Ref][]caused, []actors.Ref, error) {
+func (r *Router) derive(page []*events.Committed) (map[actors.Ref][]caused, []actors.Ref, error) {
 	queues := make(map[actors.Ref][]caused)
 	var order []actors.Ref
-	for i := range page {
-		env := &page[i]
+	for _, c := range page {
+		env := &c.Envelope
 		if env.Stream == checkpointStream {
 			continue
 		}
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if errors.Is(err, events.ErrUnknownType) {
 			continue // no rule can react to a type this build does not know
 		}

@@ -61,11 +61,12 @@ func (ix *Index) Checkpoint() uint64 {
 }
 
 // Apply records the deadlines one event sets or cancels.
-func (ix *Index) Apply(env *events.Envelope) error {
+func (ix *Index) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	ref, kind, ok := ix.owner(env.Stream)
 	var changes []actors.Deadline
 	if ok {
-		msg, err := events.Decode(env)
+		msg, err := c.Message()
 		if err != nil {
 			return err
 		}

@@ -27,19 +27,21 @@ func agentKind() timers.Kind {
 	return timers.Kind{Name: agent.Kind, Deadlines: agent.Deadlines, Wake: func(now time.Time) actors.Body { return agent.CheckLiveness{Now: now} }}
 }
 
-func envelope(t testing.TB, stream string, pos uint64, msg proto.Message) *events.Envelope {
+// envelope is msg as the event at position pos of stream, as the runner
+// hands it to the index.
+func envelope(t testing.TB, stream string, pos uint64, msg proto.Message) *events.Committed {
 	t.Helper()
 	e, err := events.NewEvent(msg, events.Metadata{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &events.Envelope{ID: e.ID, Stream: stream, Position: pos, Type: e.Type, SchemaVersion: e.SchemaVersion, Payload: e.Payload}
+	return events.NewCommitted(events.Envelope{ID: e.ID, Stream: stream, Position: pos, Type: e.Type, SchemaVersion: e.SchemaVersion, Payload: e.Payload}, pos-1)
 }
 
 func TestIndexFollowsDeadlinesInEvents(t *testing.T) {
 	ix := timers.NewIndex(agentKind())
 	a, b := agent.IDFor("a"), agent.IDFor("b")
-	for i, e := range []*events.Envelope{
+	for i, e := range []*events.Committed{
 		envelope(t, "agent-"+a, 1, &hivev1.AgentRegistered{AgentId: a, DeadlineUnixNano: t0.UnixNano()}),
 		envelope(t, "agent-"+b, 3, &hivev1.AgentRegistered{AgentId: b, DeadlineUnixNano: t0.Add(time.Minute).UnixNano()}),
 		envelope(t, "swarm-x", 4, &hivev1.AgentLost{}), // a kind the index does not know
@@ -95,7 +97,7 @@ func TestIndexSaysWhenTheEarliestDeadlineChanges(t *testing.T) {
 	}
 	steps := []struct {
 		name string
-		env  *events.Envelope
+		env  *events.Committed
 		want bool
 	}{
 		{"first deadline", envelope(t, "agent-"+a, 1, &hivev1.AgentRegistered{AgentId: a, DeadlineUnixNano: t0.Add(time.Minute).UnixNano()}), true},

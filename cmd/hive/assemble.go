@@ -33,7 +33,10 @@ import (
 
 // settings are what assemble needs from the flags.
 type settings struct {
-	dataDir          string
+	dataDir string
+	// store is the event store --store names: the embedded one in
+	// dataDir by default.
+	store            storeURL
 	heartbeatTimeout time.Duration
 	// timerInterval is how soon an entity is woken again while a deadline
 	// stays set after a wake-up (0: the timers package's default).
@@ -122,7 +125,8 @@ func (rm *readModels) views() api.Views {
 	return api.Views{Swarms: rm.swarms, Runs: rm.runs, Queue: rm.queue, Throughput: rm.throughput, Feed: rm.feed, Principals: rm.principals}
 }
 
-// assemble wires Hive together on the embedded store in s.dataDir. When
+// assemble wires Hive together on the event store s names, keeping the
+// read models' saved states and the first admin token in s.dataDir. When
 // ctx ends, long polls and streams end at once, so that the shutdown that
 // follows does not wait for them. On error, whatever it opened is closed.
 func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, err error) {
@@ -148,10 +152,9 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 		return nil, err
 	}
 	saved := projections.Restore(states, logger.With("component", "projections"), rm.all()...)
-	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger.With("component", "store"),
-		Evidence: readModelEvidence(saved, statesDir), AcceptLogLoss: s.acceptLogLoss, MinFreeBytes: s.minFreeBytes})
+	raw, err := openEventStore(ctx, s, saved, statesDir, logger.With("component", "store"))
 	if err != nil {
-		return nil, fmt.Errorf("open event store: %w", explainLogDamage(err))
+		return nil, err
 	}
 	h.closers = append(h.closers, raw.Close)
 	store, err := instrument(raw, reg)
@@ -162,11 +165,15 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	entityKinds, timerKinds := kinds(swarm.Config{TaskTimeout: s.taskTimeout})
 	deadlines := timers.NewIndex(timerKinds...)
 	bus := newBus(logger, h)
+	tail, head, err := logTail(ctx, store, logger)
+	if err != nil {
+		return nil, err
+	}
 	runner, err := projections.NewRunner(store, logger.With("component", "projections"), reg, append(rm.all(), deadlines)...)
 	if err != nil {
 		return nil, err
 	}
-	runner.With(projections.Options{Bus: bus, EventsTopic: relay.DefaultTopic, Changes: bus, ChangesTopic: changesTopic, States: states})
+	runner.With(projections.Options{Tail: tail, Changes: bus, ChangesTopic: changesTopic, States: states})
 	system, err := actors.New(actors.Config{IdleTimeout: 10 * time.Minute}, store, entityKinds, logger.With("component", "actors"), reg)
 	if err != nil {
 		return nil, err
@@ -179,11 +186,11 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	router, err := reactions.New(reactions.Config{}, store, system, reactions.Rules, logger.With("component", "reactions"), reg)
+	router, err := reactions.New(reactions.Config{Tail: tail}, store, system, reactions.Rules, logger.With("component", "reactions"), reg)
 	if err != nil {
 		return nil, err
 	}
-	publish, err := relayWorker(ctx, store, bus, reg, logger)
+	publish, err := relayWorker(tail, head, store, bus, reg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +207,8 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger) (_ *hive, er
 	if err != nil {
 		return nil, err
 	}
-	h.workers = []func(context.Context) error{runner.Run, watcher.Run, router.Run, publish, hub.Run}
+	h.workers = []func(context.Context) error{func(ctx context.Context) error { return tail.Run(ctx, head) },
+		runner.Run, watcher.Run, router.Run, publish, hub.Run}
 	return h, nil
 }
 
@@ -215,16 +223,49 @@ func newRegistry() (*prometheus.Registry, error) {
 	return reg, nil
 }
 
-// instrument wraps the embedded store with metrics.
-func instrument(raw *pebblestore.Store, reg prometheus.Registerer) (events.Store, error) {
-	store, err := events.WithMetrics(raw, reg)
+// openEventStore opens the event store s names: the embedded one in the
+// data dir, checked against the evidence of the read models saved in
+// statesDir (see readModelEvidence), or the one --store names, checked
+// against them too (see readModelsBeyond).
+func openEventStore(ctx context.Context, s settings, saved []projections.Saved, statesDir string, logger *slog.Logger) (*openedStore, error) {
+	if s.store.backend != embedded {
+		store, err := openStore(ctx, s.store, logger)
+		if err != nil {
+			return nil, err
+		}
+		head, err := store.Head(ctx)
+		if err != nil {
+			err = s.store.hide(fmt.Errorf("--store %s: read its head: %w", s.store, err))
+		} else {
+			err = readModelsBeyond(saved, head, statesDir, s.store)
+		}
+		if err != nil {
+			return nil, errors.Join(err, store.Close())
+		}
+		return store, nil
+	}
+	raw, err := pebblestore.Open(pebblestore.Config{Dir: filepath.Join(s.dataDir, "events"), Logger: logger,
+		Evidence: readModelEvidence(saved, statesDir), AcceptLogLoss: s.acceptLogLoss, MinFreeBytes: s.minFreeBytes})
+	if err != nil {
+		return nil, fmt.Errorf("open event store: %w", explainLogDamage(err))
+	}
+	return &openedStore{Store: raw, commits: func() uint64 { return raw.Stats().Commits }}, nil
+}
+
+// instrument wraps the store with metrics, its commits counted when it
+// counts them.
+func instrument(raw *openedStore, reg prometheus.Registerer) (events.Store, error) {
+	store, err := events.WithMetrics(raw.Store, reg)
 	if err != nil {
 		return nil, err
 	}
+	if raw.commits == nil {
+		return store, nil
+	}
 	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "hive_store_commits_total",
-		Help: "Group commits of the embedded store, each one pebble batch and one fsync; appends per commit show how well concurrent appends share fsyncs.",
-	}, func() float64 { return float64(raw.Stats().Commits) })); err != nil {
+		Help: "Transactions of the event store that appended events (the embedded store: group commits, each one pebble batch and one fsync; PostgreSQL: group commits, each one transaction); appends per commit show how well concurrent appends share them.",
+	}, func() float64 { return float64(raw.commits()) })); err != nil {
 		return nil, fmt.Errorf("register store commit metric: %w", err)
 	}
 	return store, nil
@@ -244,16 +285,24 @@ func newBus(logger *slog.Logger, h *hive) *gochannel.GoChannel {
 	return bus
 }
 
-// relayWorker returns the worker publishing committed events on bus, from
-// the head at start.
-func relayWorker(ctx context.Context, store events.Store, bus *gochannel.GoChannel, reg prometheus.Registerer, logger *slog.Logger) (func(context.Context) error, error) {
-	publisher, err := relay.New(relay.Config{}, store, bus, logger.With("component", "relay"), reg)
-	if err != nil {
-		return nil, err
-	}
+// logTail returns the process's one reader of the log, which hands every
+// event committed after head, the store's head at start, to the read
+// models, the reactions router and the relay.
+func logTail(ctx context.Context, store events.Store, logger *slog.Logger) (*events.Tail, uint64, error) {
 	head, err := store.Head(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read event store head: %w", err)
+		return nil, 0, fmt.Errorf("read event store head: %w", err)
+	}
+	tail, err := events.NewTail(store, events.TailConfig{Logger: logger.With("component", "tail")})
+	return tail, head, err
+}
+
+// relayWorker returns the worker publishing committed events on bus, as a
+// follower of tail, from head.
+func relayWorker(tail *events.Tail, head uint64, store events.Store, bus *gochannel.GoChannel, reg prometheus.Registerer, logger *slog.Logger) (func(context.Context) error, error) {
+	publisher, err := relay.New(relay.Config{Tail: tail}, store, bus, logger.With("component", "relay"), reg)
+	if err != nil {
+		return nil, err
 	}
 	return func(ctx context.Context) error {
 		// Closing the bus unblocks a publish waiting for a consumer's ack.

@@ -30,8 +30,9 @@ scores, a consensus's votes and rule, a failed attempt's reason and retry.
 With --correlation ID, the causal tree of one command instead: every event
 of the correlation under the event (or the command) its causation id names.
 
-Online through the API of the Hive at --server, or offline with --data-dir
-DIR and no --server (read-only). Output is text, or with -o json one JSON
+Online through the API of the Hive at --server, offline with --data-dir
+DIR and no --server (read-only), or from the store --store URL names
+(env HIVE_STORE), read directly. Output is text, or with -o json one JSON
 document, or with -o jsonl one JSON object a line (a decision; a tree node
 with its depth).`,
 		Example: `  hive audit swarm/<swarm id> --data-dir ./data
@@ -54,6 +55,7 @@ with its depth).`,
 		},
 	}
 	o.register(cmd)
+	o.registerStore(cmd.Flags())
 	cmd.PersistentFlags().Lookup("output").Usage = "output format: table, json or jsonl"
 	cmd.Flags().StringVar(&correlation, "correlation", "", "show the causal tree of this correlation id")
 	return cmd

@@ -36,7 +36,7 @@ func replayHistory(t *testing.T) (string, replaytest.History) {
 }
 
 // TestAuditReplayGolden checks the human output of audit and replay on a
-// fixed history, offline.
+// fixed history, offline and from PostgreSQL.
 func TestAuditReplayGolden(t *testing.T) {
 	dataDir, h := replayHistory(t)
 	sw := "swarm/" + h.SwarmID
@@ -54,13 +54,17 @@ func TestAuditReplayGolden(t *testing.T) {
 		{"replay_what_if", []string{"replay", sw, "--what-if", "capability=5,load=0,success=0,speed=0"}},
 		{"replay_what_if_same", []string{"replay", sw, "--what-if", "load=2"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			out, err := runHive(t, append(tc.args, "--data-dir", dataDir)...)
-			if err != nil {
-				t.Fatalf("hive %s: %v", strings.Join(tc.args, " "), err)
+	for _, src := range logSources(t, dataDir) {
+		t.Run(src.name, func(t *testing.T) {
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					out, err := runHive(t, append(tc.args, src.flags...)...)
+					if err != nil {
+						t.Fatalf("hive %s: %v", strings.Join(tc.args, " "), err)
+					}
+					golden(t, tc.name, out)
+				})
 			}
-			golden(t, tc.name, out)
 		})
 	}
 }

@@ -25,7 +25,8 @@ stream, version, type, correlation and the principal (token) that caused it.
 Online (the default) through the API of the Hive at --server (env
 HIVE_SERVER), with any token. Offline with --data-dir DIR and no --server:
 the data dir's event store, opened read-only; refused while a server holds
-it.
+it. With --store URL (env HIVE_STORE): the PostgreSQL or EventStoreDB
+store that URL names, read directly, also while servers use it.
 
 Output is a table, or with -o json one JSON array, or with -o jsonl one
 JSON object a line: the events with their metadata, payload (as protobuf
@@ -34,10 +35,12 @@ JSON) and hash.`,
   hive events list --type WorkflowStepCompleted --limit 20
   hive events list --entity agent/<id> --since 1h -o jsonl
   hive events read workflow-<run id> --data-dir ./data
+  hive events list --all --store postgres://hive@db/hive
   hive events tail --follow`,
 		PersistentPreRunE: func(*cobra.Command, []string) error { return checkOutput(o.output) },
 	}
 	o.register(cmd)
+	o.registerStore(cmd.PersistentFlags())
 	cmd.PersistentFlags().Lookup("output").Usage = "output format: table, json or jsonl"
 	cmd.AddCommand(newEventsListCommand(&o), newEventsReadCommand(&o), newEventsTailCommand(&o))
 	return cmd
@@ -142,7 +145,7 @@ func newEventsTailCommand(o *remoteOptions) *cobra.Command {
 		Short: "Show the newest events, and with --follow those that come",
 		Long: `Show the newest -n events that pass the filters, oldest first; with
 --follow keep printing the events appended after them until interrupted
-(online only: a data dir read offline does not grow).`,
+(through --server or --store: a data dir read offline does not grow).`,
 		Example: `  hive events tail -n 50
   hive events tail --follow --entity workflow/<run id> -o jsonl`,
 		Args: cobra.NoArgs,
@@ -154,7 +157,7 @@ func newEventsTailCommand(o *remoteOptions) *cobra.Command {
 			case n < 0:
 				return fmt.Errorf("-n %d: want 0 or more", n)
 			case follow && o.offline(cmd):
-				return errors.New("--follow needs a server (--server URL): a data dir read offline does not grow")
+				return errors.New("--follow needs a server (--server URL) or a store (--store URL): a data dir read offline does not grow")
 			case follow && o.output == "json":
 				return errors.New("--follow prints as it goes: use -o jsonl or -o table, not -o json")
 			}

@@ -26,13 +26,15 @@ standard output): as NDJSON (one event a line, its payload as protobuf
 JSON and as its exact bytes in payload_base64) or in the compact binary
 form (length-prefixed hive.v1.StoredEvent records). Either keeps
 everything the hash chains cover: hive import restores identical events
-and hashes. Offline (--data-dir DIR and no --server, read-only) or online
-through the API, with an admin token: the server gives other tokens no
+and hashes. Offline (--data-dir DIR and no --server, read-only), from
+the PostgreSQL or EventStoreDB store --store URL names (env HIVE_STORE),
+or online through the API, with an admin token: the server gives other tokens no
 bytes of events holding secrets (token creations), so their export is
 refused. An archive holds those secrets' hashes: keep it as private as
 the data dir.`,
 		Example: `  hive export --data-dir ./data --out hive.ndjson
-  hive export --format binary --server http://hive:8080 --out hive.log`,
+  hive export --format binary --server http://hive:8080 --out hive.log
+  hive export --store postgres://hive@db/hive --out hive.ndjson`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withLog(cmd, &o, func(ctx context.Context, src logSource) error {

@@ -20,10 +20,10 @@ import (
 const importRun = 1024
 
 func newImportCommand() *cobra.Command {
-	var dataDir string
+	var dataDir, store string
 	cmd := &cobra.Command{
-		Use:   "import FILE --data-dir DIR",
-		Short: "Restore an exported event log into an empty data dir",
+		Use:   "import FILE (--data-dir DIR | --store URL)",
+		Short: "Restore an exported event log into an empty data dir or store",
 		Long: `Read a file written by hive export (NDJSON or binary, recognised by its
 first bytes), verify it whole (hash chains, versions, positions, distinct
 ids, the trailer, and that each NDJSON line's readable payload is what its
@@ -35,21 +35,62 @@ that fails verification is refused, naming its first bad line (NDJSON) or
 record (binary). The store is built in a temporary directory beside
 events/ and renamed into place only once every event is appended and the
 store verifies; a failed import leaves none. Run it while no server uses
-the data dir.`,
-		Example: `  hive import hive.ndjson --data-dir ./restored`,
-		Args:    cobra.ExactArgs(1),
+the data dir.
+
+With --store URL (env HIVE_STORE) it restores into the PostgreSQL or
+EventStoreDB store that URL names instead, which must hold no events (one
+that does is refused, and nothing is written): into PostgreSQL as
+recorded, positions included, in batches of 10,000 events; into
+EventStoreDB by appending each stream's events in order, which keeps ids,
+versions, payload bytes and hashes (EventStoreDB numbers the positions
+itself). Then it reads the whole store back and checks it against the
+archive, event by event, and its hash chains. Migrating a deployment is
+hive export from the old store, then hive import into the new one, with
+no server writing to either meanwhile.`,
+		Example: `  hive import hive.ndjson --data-dir ./restored
+  hive import hive.ndjson --store postgres://hive@db/hive`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := importFile(cmd.Context(), args[0], dataDir)
+			u, err := importTarget(cmd, dataDir, store)
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported %d events into %s\n", n, dataDir)
+			var n int
+			where := dataDir
+			if u.backend == embedded {
+				n, err = importFile(cmd.Context(), args[0], dataDir)
+			} else {
+				where = u.String()
+				n, err = importIntoStore(cmd.Context(), args[0], u, toolLogger(cmd.ErrOrStderr()))
+			}
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported %d events into %s\n", n, where)
 			return err
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the data dir to restore into; its event store must be empty")
-	_ = cmd.MarkFlagRequired("data-dir") // the flag exists: cannot fail
+	registerStore(cmd.Flags(), &store, "the store to restore into, instead of a data dir; it must hold no events")
 	return cmd
+}
+
+// importTarget returns the store an import restores into: the one --store
+// names, or the embedded one of --data-dir. --store given and --data-dir
+// are refused together; HIVE_STORE counts only without --data-dir.
+func importTarget(cmd *cobra.Command, dataDir, store string) (storeURL, error) {
+	storeGiven, dirGiven := cmd.Flag("store").Changed, cmd.Flag("data-dir").Changed
+	switch {
+	case storeGiven && dirGiven:
+		return storeURL{}, errors.New("import restores into one store: give --data-dir DIR or --store URL, not both")
+	case dirGiven && dataDir == "":
+		return storeURL{}, errors.New("--data-dir is empty")
+	case dirGiven:
+		return storeURL{}, nil
+	case store == "":
+		return storeURL{}, errors.New("give the store to restore into: --data-dir DIR (the embedded store) or --store URL")
+	}
+	return parseStoreURL(store)
 }
 
 // importFile verifies the archive at path, then restores its events into
@@ -58,24 +99,11 @@ the data dir.`,
 // and renames it into place only once every append succeeded and the
 // store verifies, so that a failed import leaves no half-restored store.
 func importFile(ctx context.Context, path, dataDir string) (n int, err error) {
-	f, err := os.Open(path)
+	f, r, err := openArchive(path)
 	if err != nil {
-		return 0, fmt.Errorf("import: %w", err)
+		return 0, err
 	}
 	defer f.Close()
-	r, format, err := archive.NewReader(f)
-	if err != nil {
-		return 0, fmt.Errorf("import %s: %w", path, err)
-	}
-	if _, err := archive.Verify(r, format); err != nil {
-		return 0, fmt.Errorf("import: %s refused, it fails verification: %w", path, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return 0, fmt.Errorf("import: %w", err)
-	}
-	if r, _, err = archive.NewReader(f); err != nil {
-		return 0, fmt.Errorf("import %s: %w", path, err)
-	}
 	target := filepath.Join(dataDir, "events")
 	if err := requireEmpty(ctx, target); err != nil {
 		return 0, err
@@ -94,6 +122,37 @@ func importFile(ctx context.Context, path, dataDir string) (n int, err error) {
 		return 0, errors.Join(err, os.RemoveAll(tmp))
 	}
 	return n, nil
+}
+
+// openArchive opens the archive at path and verifies it whole, and returns
+// the file and a reader of its events from the first.
+func openArchive(path string) (*os.File, archive.Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("import: %w", err)
+	}
+	r, format, err := archive.NewReader(f)
+	if err == nil {
+		if _, verr := archive.Verify(r, format); verr != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("import: %s refused, it fails verification: %w", path, verr)
+		}
+		r, err = rewind(f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("import %s: %w", path, err)
+	}
+	return f, r, nil
+}
+
+// rewind returns a reader of the archive f from its first event.
+func rewind(f *os.File) (archive.Reader, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	r, _, err := archive.NewReader(f)
+	return r, err
 }
 
 // requireEmpty refuses an event store at dir that has events, or whose

@@ -42,14 +42,21 @@ type readModelsAheadError struct {
 }
 
 func (e *readModelsAheadError) Error() string {
-	var names []string
-	furthest := e.head
-	for _, s := range e.ahead {
-		names = append(names, s.Name)
+	furthest, names := e.reached()
+	return fmt.Sprintf("%v: the log ends at position %d, but read models saved in %s reached position %d (%s): %d acknowledged events are missing",
+		pebblestore.ErrLogDamaged, e.head, e.dir, furthest, names, furthest-e.head)
+}
+
+// reached returns the furthest position the read models ahead reached,
+// and their names.
+func (e *readModelsAheadError) reached() (furthest uint64, names string) {
+	list := make([]string, len(e.ahead))
+	furthest = e.head
+	for i, s := range e.ahead {
+		list[i] = s.Name
 		furthest = max(furthest, s.Checkpoint)
 	}
-	return fmt.Sprintf("%v: the log ends at position %d, but read models saved in %s reached position %d (%s): %d acknowledged events are missing",
-		pebblestore.ErrLogDamaged, e.head, e.dir, furthest, strings.Join(names, ", "), furthest-e.head)
+	return furthest, strings.Join(list, ", ")
 }
 
 // Is makes a readModelsAheadError match pebblestore.ErrLogDamaged.

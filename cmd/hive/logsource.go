@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -41,18 +42,68 @@ type logSource interface {
 // maxOnlinePage is the longest page the API serves.
 const maxOnlinePage = 1000
 
-// offline reports whether the command reads a data dir rather than a
-// server: --data-dir given and --server not.
-func (o *remoteOptions) offline(cmd *cobra.Command) bool {
-	dir, server := cmd.Flag("data-dir"), cmd.Flag("server")
-	return dir != nil && dir.Changed && (server == nil || !server.Changed)
+// logOrigin is where a log tool reads the log.
+type logOrigin int
+
+const (
+	// fromServer reads it through the API of the server at --server.
+	fromServer logOrigin = iota
+	// fromDataDir reads the embedded store of --data-dir, read-only.
+	fromDataDir
+	// fromStore reads the store --store names directly.
+	fromStore
+)
+
+// origin returns where the command reads the log: --store given reads the
+// store, and may not be given with --server or --data-dir; otherwise
+// --server reads the server, --data-dir the data dir, and HIVE_STORE (a
+// --store from the environment) the store; with none of them, the server.
+func (o *remoteOptions) origin(cmd *cobra.Command) (logOrigin, error) {
+	given := func(name string) bool {
+		f := cmd.Flag(name)
+		return f != nil && f.Changed
+	}
+	switch {
+	case given("store") && (given("server") || given("data-dir")):
+		return 0, errors.New("--store reads the store directly: give it without --server or --data-dir")
+	case given("store"):
+		return fromStore, nil
+	case given("server"):
+		return fromServer, nil
+	case given("data-dir"):
+		return fromDataDir, nil
+	case o.store != "":
+		return fromStore, nil
+	}
+	return fromServer, nil
 }
 
-// logSource opens the log the flags name: with --data-dir and no --server
-// the data dir's event store, read-only (refused while a server holds
-// it); otherwise the server at --server, with the token.
+// offline reports whether the command reads a data dir (see origin).
+func (o *remoteOptions) offline(cmd *cobra.Command) bool {
+	from, err := o.origin(cmd)
+	return err == nil && from == fromDataDir
+}
+
+// logSource opens the log the flags name (see origin): the store --store
+// names; the data dir's event store, read-only (refused while a server
+// holds it); or the server at --server, with the token.
 func (o *remoteOptions) logSource(cmd *cobra.Command) (logSource, error) {
-	if o.offline(cmd) {
+	from, err := o.origin(cmd)
+	if err != nil {
+		return nil, err
+	}
+	switch from {
+	case fromStore:
+		u, err := parseStoreURL(o.store)
+		if err != nil {
+			return nil, err
+		}
+		store, err := openStore(cmd.Context(), u, toolLogger(cmd.ErrOrStderr()))
+		if err != nil {
+			return nil, err
+		}
+		return store.Store, nil // with its capabilities: snapshots for replay
+	case fromDataDir:
 		return openOfflineLog(o.dataDir, toolLogger(cmd.ErrOrStderr()))
 	}
 	api, err := o.client()
@@ -60,6 +111,11 @@ func (o *remoteOptions) logSource(cmd *cobra.Command) (logSource, error) {
 		return nil, err
 	}
 	return &onlineLog{api: api, redacted: map[uint64]bool{}}, nil
+}
+
+// registerStore registers --store on fs for a log tool.
+func (o *remoteOptions) registerStore(fs *pflag.FlagSet) {
+	registerStore(fs, &o.store, "read the log from it directly, instead of through --server or from --data-dir")
 }
 
 // openOfflineLog opens the event store of the data dir read-only, the

@@ -18,6 +18,7 @@ import (
 	"hive/events"
 	"hive/events/archive"
 	"hive/events/pebblestore"
+	"hive/events/pgstore/pgtest"
 	hivev1 "hive/proto/hive/v1"
 )
 
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	code := m.Run()
+	code := pgtest.Main(m) // stops the PostgreSQL cluster that tests share, if they started it
 	if benchLog.dir != "" {
 		_ = os.RemoveAll(benchLog.dir) // a temporary directory: nothing to report
 	}

@@ -104,24 +104,31 @@ func TestLogToolsGolden(t *testing.T) {
 	cases := []struct {
 		name string
 		args []string
+		// perStore: the output names what the store checked, so each
+		// kind of store has a golden file of its own.
+		perStore bool
 	}{
-		{"events_list", []string{"events", "list"}},
-		{"events_list_filtered", []string{"events", "list", "--entity", "agent/a1", "--principal", "token:admin", "--type", "AgentJoinedSwarm"}},
-		{"events_list_range", []string{"events", "list", "--from", "3", "--to", "6", "--since", "2026-01-02T15:05:00Z", "--until", "2026-01-02T15:09:00Z"}},
-		{"events_list_correlation", []string{"events", "list", "--correlation-id", "corr-b", "--limit", "2"}},
-		{"events_read", []string{"events", "read", "swarm-crew"}},
-		{"events_read_backward", []string{"events", "read", "agent-a1", "--backward", "--limit", "2"}},
-		{"events_tail", []string{"events", "tail", "-n", "3"}},
-		{"events_tail_filtered", []string{"events", "tail", "-n", "2", "--stream", "agent-a2"}},
-		{"verify", []string{"verify"}},
+		{name: "events_list", args: []string{"events", "list"}},
+		{name: "events_list_filtered", args: []string{"events", "list", "--entity", "agent/a1", "--principal", "token:admin", "--type", "AgentJoinedSwarm"}},
+		{name: "events_list_range", args: []string{"events", "list", "--from", "3", "--to", "6", "--since", "2026-01-02T15:05:00Z", "--until", "2026-01-02T15:09:00Z"}},
+		{name: "events_list_correlation", args: []string{"events", "list", "--correlation-id", "corr-b", "--limit", "2"}},
+		{name: "events_read", args: []string{"events", "read", "swarm-crew"}},
+		{name: "events_read_backward", args: []string{"events", "read", "agent-a1", "--backward", "--limit", "2"}},
+		{name: "events_tail", args: []string{"events", "tail", "-n", "3"}},
+		{name: "events_tail_filtered", args: []string{"events", "tail", "-n", "2", "--stream", "agent-a2"}},
+		{name: "verify", args: []string{"verify"}, perStore: true},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			out, err := runHive(t, append(tc.args, "--data-dir", dataDir)...)
-			if err != nil {
-				t.Fatalf("hive %s: %v", strings.Join(tc.args, " "), err)
+	for _, src := range logSources(t, dataDir) {
+		t.Run(src.name, func(t *testing.T) {
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					out, err := runHive(t, append(tc.args, src.flags...)...)
+					if err != nil {
+						t.Fatalf("hive %s: %v", strings.Join(tc.args, " "), err)
+					}
+					golden(t, src.golden(tc.name, tc.perStore), out)
+				})
 			}
-			golden(t, tc.name, out)
 		})
 	}
 }

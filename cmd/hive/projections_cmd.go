@@ -32,36 +32,62 @@ resumes them at start instead of replaying the log.`,
 }
 
 func newProjectionsRebuildCommand() *cobra.Command {
-	var dataDir string
+	var dataDir, store string
 	cmd := &cobra.Command{
 		Use:   "rebuild [NAME...]",
 		Short: "Rebuild read models from the event log, offline",
 		Long: `Rebuild the named read models (all of them without a name) from position
-zero of the event log in --data-dir, and save them in place of their saved
-state. Run it while no server uses the data dir; the event log is only
-read. A server started afterwards resumes from the rebuilt states.`,
+zero of the event log in --data-dir, or of the store --store URL names
+(env HIVE_STORE), and save them in <data-dir>/projections in place of
+their saved state. Run it while no server uses the data dir; the event log
+is only read. A server started afterwards resumes from the rebuilt states.
+With --store, it also makes a data dir fit a store that it was not built
+from (hive serve refuses read models saved beyond the store's end).`,
 		Example: `  hive projections rebuild --data-dir ./data
-  hive projections rebuild runs feed --data-dir ./data`,
+  hive projections rebuild runs feed --data-dir ./data
+  hive projections rebuild --store postgres://hive@db/hive --data-dir ./data`,
 		RunE: func(cmd *cobra.Command, names []string) error {
 			chosen, err := persistentReadModels(names)
 			if err != nil {
 				return err
 			}
-			store, err := openEventLog(dataDir)
+			log, err := openRebuildLog(cmd, dataDir, store)
 			if err != nil {
 				return err
 			}
-			defer store.Close()
+			defer log.Close()
 			states, err := projections.OpenDir(filepath.Join(dataDir, "projections"))
 			if err != nil {
 				return err
 			}
-			return rebuild(cmd.Context(), cmd.OutOrStdout(), store, states, chosen)
+			return rebuild(cmd.Context(), cmd.OutOrStdout(), log, states, chosen)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "./data", "data dir of the server (env HIVE_DATA_DIR)")
 	envFlags(cmd.Flags(), map[string]string{"data-dir": "HIVE_DATA_DIR"})
+	registerStore(cmd.Flags(), &store, "read the log from it instead of the data dir's embedded store")
 	return cmd
+}
+
+// openRebuildLog opens the log a rebuild reads: the store the URL store
+// names, or the embedded store of dataDir.
+func openRebuildLog(cmd *cobra.Command, dataDir, store string) (events.Store, error) {
+	u, err := parseStoreURL(store)
+	if err != nil {
+		return nil, err
+	}
+	if u.backend == embedded {
+		store, err := openEventLog(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		return store, nil
+	}
+	opened, err := openStore(cmd.Context(), u, toolLogger(cmd.ErrOrStderr()))
+	if err != nil {
+		return nil, err
+	}
+	return opened.Store, nil
 }
 
 // persistentReadModels returns fresh instances of the named persistent read
@@ -129,15 +155,17 @@ func applyLog(ctx context.Context, log pageReader, p projections.Projection, to 
 		if len(page) == 0 {
 			return n, nil
 		}
+		prev := p.Checkpoint()
 		for i := range page {
 			if page[i].Position > to {
 				page = page[:i]
 				break
 			}
-			if err := p.Apply(&page[i]); err != nil {
+			if err := p.Apply(events.NewCommitted(page[i], prev)); err != nil {
 				return n, fmt.Errorf("%w: %s at %s version %d (position %d): %w",
 					projections.ErrFailed, p.Name(), page[i].Stream, page[i].Version, page[i].Position, err)
 			}
+			prev = page[i].Position
 		}
 		n += len(page)
 		if lv, ok := p.(projections.Live); ok {

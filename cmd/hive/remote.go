@@ -22,6 +22,8 @@ type remoteOptions struct {
 	token   string
 	dataDir string
 	output  string
+	// store is --store of the log tools: the store to read directly.
+	store string
 }
 
 func (o *remoteOptions) register(cmd *cobra.Command) {

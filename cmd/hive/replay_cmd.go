@@ -43,8 +43,9 @@ from the log with its own evolve function, as its actor would:
                   speed; those not named keep each assignment's recorded
                   value), and list the assignments that would differ
 
-Online through the API of the Hive at --server, or offline with --data-dir
-DIR and no --server (read-only). Output is text, or with -o json one JSON
+Online through the API of the Hive at --server, offline with --data-dir
+DIR and no --server (read-only), or from the store --store URL names
+(env HIVE_STORE), read directly. Output is text, or with -o json one JSON
 document, or with -o jsonl one JSON object a line.`,
 		Example: `  hive replay swarm/<id> --at 1200 --data-dir ./data
   hive replay workflow/<run id> --at 2026-11-01T12:00:00Z
@@ -70,6 +71,7 @@ document, or with -o jsonl one JSON object a line.`,
 		},
 	}
 	o.register(cmd)
+	o.registerStore(cmd.Flags())
 	cmd.PersistentFlags().Lookup("output").Usage = "output format: table, json or jsonl"
 	cmd.Flags().StringVar(&o.at, "at", "", "the entity's state at this global position or time (RFC 3339)")
 	cmd.Flags().BoolVar(&o.diff, "diff", false, "what changed between the two points given after ENTITY")

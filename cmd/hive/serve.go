@@ -21,6 +21,7 @@ import (
 type serveOptions struct {
 	addr             string
 	dataDir          string
+	store            string
 	shutdownTimeout  time.Duration
 	heartbeatTimeout time.Duration
 	taskTimeout      time.Duration
@@ -42,8 +43,9 @@ func newServeCommand() *cobra.Command {
 	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the Hive server on the embedded event store",
-		Long: `Run the Hive server on the embedded event store kept in --data-dir: the
+		Short: "Run the Hive server on the embedded event store or the one --store names",
+		Long: `Run the Hive server on the event store --store names (PostgreSQL or
+EventStoreDB), or without it on the embedded store kept in --data-dir: the
 HTTP API; the entity actors (agents, swarms, workflow runs and definitions);
 the reactions that carry decisions between them; the timers that wake them
 when a recorded deadline passes; the read models, saved with the position
@@ -66,9 +68,21 @@ and change nothing while reads go on, and they work again once space is
 freed; a start on a disk without room for the store fails at once and says
 how much it needs.
 
+With --store (env HIVE_STORE) the events are in that store and the data
+dir keeps the rest: the saved read models and the first admin token. A
+store URL that is malformed, names an unknown scheme, a server that cannot
+be reached (within the connect timeout: 5 s for PostgreSQL unless the URL
+sets connect_timeout, 10 s for EventStoreDB) or refuses the credentials
+makes hive serve exit at once with status 1 and one line saying which;
+read models saved beyond the end of the store (a data dir of another
+store, or a store restored from an older backup) too, saying what to do.
+The URL's password is never shown. --accept-log-loss and --min-free-mib
+are about the embedded store only.
+
 ` + pprofHelp,
-		Example: "  hive serve --addr 127.0.0.1:8080 --data-dir ./data",
-		Args:    cobra.NoArgs,
+		Example: `  hive serve --addr 127.0.0.1:8080 --data-dir ./data
+  hive serve --store 'postgres://hive:secret@db:5432/hive' --data-dir ./data`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.taskTimeout <= 0 || o.taskTimeout > swarm.MaxTimeout {
 				return fmt.Errorf("--task-timeout must be positive and at most %s", swarm.MaxTimeout)
@@ -86,8 +100,9 @@ how much it needs.
 		},
 	}
 	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (env HIVE_ADDR)")
-	cmd.Flags().StringVar(&o.dataDir, "data-dir", "./data", "directory of the event store, the saved read models and the first admin token (env HIVE_DATA_DIR)")
+	cmd.Flags().StringVar(&o.dataDir, "data-dir", "./data", "directory of the embedded event store (without --store), the saved read models and the first admin token (env HIVE_DATA_DIR)")
 	envFlags(cmd.Flags(), map[string]string{"addr": "HIVE_ADDR", "data-dir": "HIVE_DATA_DIR"})
+	registerStore(cmd.Flags(), &o.store, "without it, the embedded store in --data-dir")
 	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let commands in flight finish on shutdown; long polls and streams end at once")
 	cmd.Flags().DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "how long an agent may stay silent before it is lost")
 	cmd.Flags().DurationVar(&o.taskTimeout, "task-timeout", time.Hour, "how long one attempt of a task (or workflow step) without a timeout of its own may stay assigned without a result; then it fails and is retried if attempts remain (at most 168h)")
@@ -110,7 +125,14 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 	if o.minFreeMiB < 0 {
 		return fmt.Errorf("--min-free-mib %d: must not be negative", o.minFreeMiB)
 	}
-	h, err := assembleUnlessStopped(ctx, settings{dataDir: o.dataDir, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout,
+	store, err := parseStoreURL(o.store)
+	if err != nil {
+		return err
+	}
+	if o.acceptLogLoss && store.backend != embedded {
+		return fmt.Errorf("--accept-log-loss is about the embedded store's log, not %s (--store)", store.backend)
+	}
+	h, err := assembleUnlessStopped(ctx, settings{dataDir: o.dataDir, store: store, heartbeatTimeout: o.heartbeatTimeout, taskTimeout: o.taskTimeout,
 		acceptLogLoss: o.acceptLogLoss, minFreeBytes: minFreeBytes(o.minFreeMiB),
 		auth: api.AuthConfig{RateLimit: o.rateLimit, RateBurst: o.rateBurst, Metrics: o.metricsAuth,
 			FailureLimit: o.failureLimit, FailureBurst: o.failureBurst, FailureClients: o.failureClients}}, logger)
@@ -118,7 +140,7 @@ func serve(ctx context.Context, o serveOptions, logger *slog.Logger) (err error)
 		return err
 	}
 	defer func() { err = errors.Join(err, h.close()) }()
-	return run(ctx, o, logger, h.handler, h.workers)
+	return run(ctx, o, store, logger, h.handler, h.workers)
 }
 
 // minFreeBytes is the event store's MinFreeBytes for --min-free-mib.
@@ -162,7 +184,7 @@ func assembleUnlessStopped(ctx context.Context, s settings, logger *slog.Logger)
 // until ctx ends or the HTTP server fails, then shuts everything down. A
 // failed worker keeps the server up: the logs and metrics say why, and a
 // failed projection also makes /readyz fail.
-func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.Handler, workers []func(context.Context) error) error {
+func run(ctx context.Context, o serveOptions, store storeURL, logger *slog.Logger, handler http.Handler, workers []func(context.Context) error) error {
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -204,7 +226,7 @@ func run(ctx context.Context, o serveOptions, logger *slog.Logger, handler http.
 			errs[len(workers)] = fmt.Errorf("http server: %w", err)
 		}
 	}()
-	logger.Info("hive serving", "addr", ln.Addr().String(), "data_dir", o.dataDir)
+	logger.Info("hive serving", "addr", ln.Addr().String(), "data_dir", o.dataDir, "store", store.String())
 	<-ctx.Done()
 	logger.Info("hive shutting down")
 	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), o.shutdownTimeout)

@@ -60,6 +60,16 @@ func TestFinishedTasksStayReadable(t *testing.T) {
 	var detail projections.RunDetail
 	waitView(t, s, "/v1/views/runs/"+run.ID, &detail, "the step queued", func() bool { return len(detail.Steps) == 1 && detail.Steps[0].State == projections.StepQueued })
 	cancelled := swarmID + ".3"
+	// The step becomes the swarm's task through the reactions router, after
+	// the run shows it queued: the task is cancelled once it is queued too.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var task projections.Task
+		if code, err := s.call(http.MethodGet, "/v1/tasks/"+cancelled, nil, &task); err == nil && task.Status == "queued" {
+			break
+		} else if code != http.StatusNotFound || time.Now().After(deadline) {
+			t.Fatalf("task %s not queued: %v", cancelled, err)
+		}
+	}
 	s.must(t, http.MethodPost, "/v1/workflows/"+run.ID+"/cancel", map[string]any{"by": "op", "reason": "not needed"}, nil)
 
 	checkFinished := func(s *sim) {

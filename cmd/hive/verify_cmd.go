@@ -23,7 +23,10 @@ and strictly increasing global positions. Offline (--data-dir DIR and no
 checks the store's stream and id indexes against the log. Online it reads
 the log through the API with the events' exact payload bytes; a token
 other than an admin's is not given those of events holding secrets (token
-creations), whose own hashes are then taken as given, and says so.
+creations), whose own hashes are then taken as given, and says so. With
+--store URL (env HIVE_STORE) it reads the PostgreSQL or EventStoreDB store
+that URL names directly, every event with its bytes, and checks the same
+to the store's head.
 
 On a tampered or truncated log it names the first bad stream and version
 and exits with status 1. Offline it also checks the log against the
@@ -39,6 +42,7 @@ payload is what payload_base64 decodes to; it names the first bad line
 (NDJSON) or record (binary) and its event.`,
 		Example: `  hive verify --data-dir ./data
   hive verify --server http://hive:8080 --token <viewer token>
+  hive verify --store postgres://hive@db/hive
   hive verify --archive hive.ndjson`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -144,4 +148,5 @@ func (o *remoteOptions) registerLog(cmd *cobra.Command) {
 	f.StringVar(&o.token, "token", "", "API token (env HIVE_TOKEN), any role; without one, the admin token in <data-dir>/admin.token")
 	f.StringVar(&o.dataDir, "data-dir", "./data", "data dir to read offline when given without --server (env HIVE_DATA_DIR)")
 	envFlags(f, map[string]string{"server": "HIVE_SERVER", "token": "HIVE_TOKEN", "data-dir": "HIVE_DATA_DIR"})
+	o.registerStore(f)
 }

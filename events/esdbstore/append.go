@@ -75,12 +75,13 @@ func (t *tail) add(envs []events.Envelope) {
 	}
 }
 
-// readTail reads the stream's newest events (Config.ReplayWindow of them)
-// and, for an exact expected version the stream is past, the n events
-// after it, where a repeat of the append would be.
+// readTail reads the stream's newest events (Config.ReplayWindow of them,
+// or n if more, so that a repeat of the stream's last append of n events
+// is always among them) and, for an exact expected version the stream is
+// past, the n events after it, where a repeat of the append would be.
 func (s *Store) readTail(ctx context.Context, stream string, expected events.ExpectedVersion, n int) (tail, error) {
 	t := tail{at: map[uuid.UUID]events.Location{}}
-	newest, err := s.readStream(ctx, stream, kurrentdb.Backwards, kurrentdb.End{}, s.cfg.ReplayWindow)
+	newest, err := s.readStream(ctx, stream, kurrentdb.Backwards, kurrentdb.End{}, max(s.cfg.ReplayWindow, n))
 	if errors.Is(err, events.ErrStreamNotFound) {
 		return t, nil
 	}
@@ -116,6 +117,9 @@ func (s *Store) write(ctx context.Context, stream string, t *tail, evs []events.
 			return events.AppendResult{}, err
 		}
 		data[i] = d
+	}
+	if err := s.checkAppendSize(stream, data); err != nil {
+		return events.AppendResult{}, err
 	}
 	var state kurrentdb.StreamState = kurrentdb.NoStream{}
 	if t.version > 0 {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/kurrent-io/KurrentDB-Client-Go/kurrentdb"
 
@@ -101,4 +102,31 @@ func (s *Store) hiveName(name string) (string, bool) {
 		return "", false
 	}
 	return name[len(s.cfg.StreamPrefix):], true
+}
+
+// appendSize is how EventStoreDB measures the events of an append against
+// its MaxAppendSize: data, metadata, and the type in UTF-16 code units of
+// two bytes.
+func appendSize(evs []kurrentdb.EventData) int {
+	n := 0
+	for i := range evs {
+		n += len(evs[i].Data) + len(evs[i].Metadata) + 2*utf16Len(evs[i].EventType)
+	}
+	return n
+}
+
+// checkAppendSize refuses an append EventStoreDB would refuse.
+func (s *Store) checkAppendSize(stream string, evs []kurrentdb.EventData) error {
+	if n := appendSize(evs); n > s.cfg.MaxAppendSize {
+		return fmt.Errorf("%w: the append to %s is %d bytes, over EventStoreDB's limit of %d per append", events.ErrInvalidArgument, stream, n, s.cfg.MaxAppendSize)
+	}
+	return nil
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

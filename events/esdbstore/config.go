@@ -20,6 +20,9 @@ const (
 	DefaultConnectTimeout = 10 * time.Second
 	// DefaultReplayWindow is the default Config.ReplayWindow.
 	DefaultReplayWindow = 16
+	// DefaultMaxAppendSize is the default Config.MaxAppendSize:
+	// EventStoreDB's own default.
+	DefaultMaxAppendSize = 1 << 20
 )
 
 // maxReplayWindow bounds Config.ReplayWindow: every append reads that many
@@ -43,10 +46,16 @@ type Config struct {
 	// Logger receives the store's and the client's log lines (default: none).
 	Logger *slog.Logger
 	// MaxEventSize is the largest event accepted, in bytes, as measured by
-	// events.ValidateAppend (default events.DefaultMaxEventSize). EventStoreDB
-	// also limits each append (1 MiB by default): an append it refuses
-	// fails with events.ErrInvalidArgument.
+	// events.ValidateAppend (default events.DefaultMaxEventSize).
 	MaxEventSize int
+	// MaxAppendSize is the server's MaxAppendSize setting: the most bytes
+	// it accepts in one append, counting each event's data, metadata and
+	// type, the type twice (default DefaultMaxAppendSize, the server's
+	// default). A larger append or snapshot fails with
+	// events.ErrInvalidArgument before it is sent: EventStoreDB refuses it
+	// while the client is still sending, and the client then cannot say
+	// why.
+	MaxAppendSize int
 	// ConnectTimeout bounds how long Open waits for the server to answer
 	// (default DefaultConnectTimeout).
 	ConnectTimeout time.Duration
@@ -66,6 +75,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.MaxEventSize == 0 {
 		c.MaxEventSize = events.DefaultMaxEventSize
+	}
+	if c.MaxAppendSize == 0 {
+		c.MaxAppendSize = DefaultMaxAppendSize
 	}
 	if c.ConnectTimeout == 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
@@ -87,6 +99,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxEventSize < 0 {
 		errs = append(errs, fmt.Errorf("esdbstore: MaxEventSize %d is negative", c.MaxEventSize))
+	}
+	if c.MaxAppendSize < 0 {
+		errs = append(errs, fmt.Errorf("esdbstore: MaxAppendSize %d is negative", c.MaxAppendSize))
 	}
 	if c.ConnectTimeout < 0 {
 		errs = append(errs, fmt.Errorf("esdbstore: ConnectTimeout %v is negative", c.ConnectTimeout))

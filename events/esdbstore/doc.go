@@ -117,8 +117,9 @@
 //     depth, as EventStoreDB's own check for an exact revision does.
 //   - With Any or StreamExists there is no place to look but the stream's
 //     newest events: the store recognises a repeat among the newest
-//     Config.ReplayWindow events (16 by default), which covers a retry
-//     right after a failure. A repeat further back is appended again.
+//     Config.ReplayWindow events (16 by default, and never fewer than the
+//     append has), which covers a retry right after a failure. A repeat
+//     further back is appended again.
 //     EventStoreDB's own check for Any (a cache of recent event ids, lost
 //     at restart) is not used: the store always sends an exact revision,
 //     for the chain's sake.

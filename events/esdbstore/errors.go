@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/kurrent-io/KurrentDB-Client-Go/kurrentdb"
 	"google.golang.org/grpc/codes"
@@ -28,17 +30,18 @@ var (
 
 // translate turns an error of the client (or of gRPC) for an operation
 // described by op into the contract's errors: the context's own error if
-// ctx ended, ErrClosed once the store is closed, events.ErrUnavailable for a
-// server that cannot be reached, restarts, or does not answer in time (the
-// client's own deadline), ErrInvalidArgument for a request the server
-// refuses as such (an append over its size limit). Anything else is wrapped
-// as it is.
+// ctx ended; ErrClosed once the store is closed; events.ErrUnavailable for
+// a server that cannot be reached, restarts, is not the leader, does not
+// answer within the client's own deadline, or ends a call while the client
+// is still sending to it; ErrInvalidArgument for a request the server
+// refuses as such; ErrUnauthenticated and ErrAccessDenied. Anything else is
+// wrapped as it is.
 func (s *Store) translate(ctx context.Context, op string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case ctx.Err() != nil:
-		return fmt.Errorf("esdbstore: %s: %w", op, ctx.Err())
+	case ended(ctx) != nil:
+		return fmt.Errorf("esdbstore: %s: %w", op, ended(ctx))
 	case s.closed.Load():
 		return events.ErrClosed
 	}
@@ -51,6 +54,12 @@ func (s *Store) translate(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("esdbstore: %s: %w", op, ErrUnauthenticated)
 	case kurrentdb.ErrorCodeAccessDenied:
 		return fmt.Errorf("esdbstore: %s: %w", op, ErrAccessDenied)
+	}
+	if errors.Is(err, io.EOF) {
+		// The server ended a call while the client was still sending to
+		// it; the client does not ask why. It stored nothing: EventStoreDB
+		// acts on an append only once it has received all of it.
+		return fmt.Errorf("%w: %s: the server ended the call: %v", events.ErrUnavailable, op, err)
 	}
 	if status.Code(err) == codes.InvalidArgument {
 		return fmt.Errorf("%w: %s: EventStoreDB refused the request: %v", events.ErrInvalidArgument, op, err)
@@ -78,4 +87,17 @@ func code(err error) kurrentdb.ErrorCode {
 		return kurrentdb.ErrorAborted
 	}
 	return kurrentdb.ErrorCodeUnknown
+}
+
+// ended returns ctx's error, or context.DeadlineExceeded once its deadline
+// has passed: gRPC can fail a call at the deadline a moment before the
+// context says it has ended.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }

@@ -91,6 +91,22 @@ func TestAppendFaults(t *testing.T) {
 	}
 }
 
+// TestRetryOfALargeAppend retries an append of more events than the
+// replay window after its outcome was lost: it is still recognised.
+func TestRetryOfALargeAppend(t *testing.T) {
+	srv, s := doubleStore(t)
+	evs := storetest.NewEvents(t, "large", 3*esdbstore.DefaultReplayWindow)
+	srv.Inject(esdbdouble.Append, esdbdouble.CommitThenUnavailable, 1)
+	if _, err := s.Append(context.Background(), "large", events.Any(), evs); !errors.Is(err, events.ErrUnavailable) {
+		t.Fatalf("append whose answer is lost: %v, want ErrUnavailable", err)
+	}
+	res, err := s.Append(context.Background(), "large", events.Any(), evs)
+	if err != nil || res.LastVersion != uint64(len(evs)) {
+		t.Fatalf("retry = %+v, %v; want version %d", res, err, len(evs))
+	}
+	checkStream(t, s, "large", evs)
+}
+
 func eventOf(e events.Envelope) events.Event {
 	return events.Event{ID: e.ID, Type: e.Type, SchemaVersion: e.SchemaVersion, Payload: e.Payload, RecordedAt: e.RecordedAt, Metadata: e.Metadata}
 }

@@ -221,16 +221,31 @@ func TestStreamPrefixSeparatesDeployments(t *testing.T) {
 }
 
 func TestAppendOverTheServersLimit(t *testing.T) {
-	_, s := doubleStore(t)
-	evs := storetest.NewEvents(t, "big", 3)
-	for i := range evs {
-		evs[i].Payload = make([]byte, esdbdouble.DefaultMaxAppendSize/2)
+	srv := esdbdouble.Start(t)
+	tests := []struct {
+		name string
+		cfg  esdbstore.Config
+		evs  int
+		want string
+	}{
+		// Refused before it is sent.
+		{"over the configured limit", esdbstore.Config{URL: srv.URL(), MaxEventSize: 4 << 20}, 3, "over EventStoreDB's limit"},
+		// A store told the server takes more than it does: the server
+		// refuses.
+		{"over the server's limit", esdbstore.Config{URL: srv.URL(), MaxEventSize: 4 << 20, MaxAppendSize: 4 << 20}, 1, "EventStoreDB refused"},
 	}
-	_, err := s.Append(context.Background(), "big", events.NoStream(), evs)
-	if !errors.Is(err, events.ErrInvalidArgument) || !strings.Contains(err.Error(), "EventStoreDB refused") {
-		t.Fatalf("append over EventStoreDB's limit: %v, want ErrInvalidArgument saying EventStoreDB refused it", err)
-	}
-	if _, err := s.ReadStream(context.Background(), "big", 1, events.Forward, 1); !errors.Is(err, events.ErrStreamNotFound) {
-		t.Errorf("after the refused append: %v, want ErrStreamNotFound", err)
+	for _, tc := range tests {
+		s := openStore(t, tc.cfg)
+		evs := storetest.NewEvents(t, "big", tc.evs)
+		for i := range evs {
+			evs[i].Payload = make([]byte, esdbdouble.DefaultMaxAppendSize*3/2/tc.evs)
+		}
+		_, err := s.Append(context.Background(), "big", events.NoStream(), evs)
+		if !errors.Is(err, events.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want ErrInvalidArgument saying %q", tc.name, err, tc.want)
+		}
+		if _, err := s.ReadStream(context.Background(), "big", 1, events.Forward, 1); !errors.Is(err, events.ErrStreamNotFound) {
+			t.Errorf("%s: after the refused append: %v, want ErrStreamNotFound", tc.name, err)
+		}
 	}
 }

@@ -33,8 +33,10 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	if from == 0 {
 		// Nothing lies at or before version 0, but a missing stream is
 		// still reported as one.
-		_, err := s.readStream(ctx, stream, kurrentdb.Backwards, kurrentdb.End{}, 1)
-		return []events.Envelope{}, err
+		if _, err := s.readStream(ctx, stream, kurrentdb.Backwards, kurrentdb.End{}, 1); err != nil {
+			return nil, err
+		}
+		return []events.Envelope{}, nil
 	}
 	var start kurrentdb.StreamPosition = kurrentdb.End{}
 	if from != events.End {

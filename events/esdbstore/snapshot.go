@@ -38,15 +38,13 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap events.Snapshot) error {
 		return err
 	}
 	name := snapshotPrefix + s.esdbName(snap.Stream)
-	meta, err := json.Marshal(snapshotMetadata{Version: snap.Version, SchemaVersion: snap.SchemaVersion})
+	ev, err := snapshotEvent(&snap)
 	if err != nil {
-		return fmt.Errorf("esdbstore: encode the snapshot of %s: %w", snap.Stream, err)
+		return err
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return fmt.Errorf("esdbstore: snapshot id: %w", err)
+	if err := s.checkAppendSize(name, []kurrentdb.EventData{ev}); err != nil {
+		return err
 	}
-	ev := kurrentdb.EventData{EventID: id, EventType: snap.Type, ContentType: kurrentdb.ContentTypeBinary, Data: snap.Payload, Metadata: meta}
 	for range maxAppendAttempts {
 		kept, revision, err := s.loadSnapshot(ctx, snap.Stream)
 		if err != nil {
@@ -70,6 +68,19 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap events.Snapshot) error {
 		}
 	}
 	return fmt.Errorf("esdbstore: save the snapshot of %s: other writers kept saving snapshots of it", snap.Stream)
+}
+
+// snapshotEvent is the EventStoreDB event holding a snapshot.
+func snapshotEvent(snap *events.Snapshot) (kurrentdb.EventData, error) {
+	meta, err := json.Marshal(snapshotMetadata{Version: snap.Version, SchemaVersion: snap.SchemaVersion})
+	if err != nil {
+		return kurrentdb.EventData{}, fmt.Errorf("esdbstore: encode the snapshot of %s: %w", snap.Stream, err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return kurrentdb.EventData{}, fmt.Errorf("esdbstore: snapshot id: %w", err)
+	}
+	return kurrentdb.EventData{EventID: id, EventType: snap.Type, ContentType: kurrentdb.ContentTypeBinary, Data: snap.Payload, Metadata: meta}, nil
 }
 
 // limitSnapshots sets the metadata of a new snapshot stream: keep one.

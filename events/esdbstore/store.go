@@ -87,7 +87,7 @@ func (s *Store) probe(ctx context.Context, ccfg *kurrentdb.Configuration) error 
 		return s.checkVersion(client)
 	case ctx.Err() != nil:
 		return fmt.Errorf("esdbstore: connect to %s: %w", s.where, ctx.Err())
-	case pctx.Err() != nil:
+	case ended(pctx) != nil:
 		return fmt.Errorf("%w: EventStoreDB at %s did not answer within %v", events.ErrUnavailable, s.where, s.cfg.ConnectTimeout)
 	}
 	switch code(err) {

@@ -162,12 +162,12 @@ func (p *subscription) pump(ctx context.Context, client *kurrentdb.Client, inner
 		}
 		p.store.conn.failed(client, err)
 		if final(err) {
-			p.send(ctx, item{err: fmt.Errorf("esdbstore: subscription to $all ended after position %d: %w", after, p.store.translate(ctx, "subscription", err))})
+			p.end(ctx, after, err)
 			return
 		}
 		log.Warn("eventstoredb subscription dropped; resuming", "after", after, "err", err)
 		if client, inner, err = p.resubscribe(ctx, after); err != nil {
-			p.send(ctx, item{err: fmt.Errorf("esdbstore: subscription to $all ended after position %d: %w", after, p.store.translate(ctx, "subscription", err))})
+			p.end(ctx, after, err)
 			return
 		}
 	}
@@ -220,6 +220,12 @@ func (p *subscription) resubscribe(ctx context.Context, after uint64) (*kurrentd
 		p.store.log.Debug("eventstoredb resubscription failed", "after", after, "err", err)
 		delay = min(2*delay, maxResubscribeDelay)
 	}
+}
+
+// end hands Next the error that ends the subscription after Hive's
+// position after.
+func (p *subscription) end(ctx context.Context, after uint64, err error) {
+	p.send(ctx, item{err: p.store.translate(ctx, fmt.Sprintf("subscription to $all ended after position %d", after), err)})
 }
 
 // send hands it to Next, unless ctx ends first.

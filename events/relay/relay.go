@@ -5,13 +5,16 @@
 // # Delivery
 //
 // The relay follows the store's ordered log from the position it is given
-// (the head, when a server starts) and publishes each event once, in position order, as a message whose UUID
-// is the event id, whose payload is the event's hivev1.StoredEvent encoding
-// (see eventpb) and whose metadata holds its stream, version, position and
-// type. Messages are not replayed across restarts: a consumer that needs
-// history reads the store, resuming after the position of the last message
-// it handled. With a publisher that blocks until acknowledgement (the
-// GoChannel configuration Hive uses), consumers see events in order.
+// (the head, when a server starts), as a follower of the process's one
+// reader of the log (events.Tail), and publishes each event once, in
+// position order, as a message whose UUID is the event id, whose payload is
+// the event's hivev1.StoredEvent encoding (see eventpb) and whose metadata
+// holds its stream, version, position and type, and the position of the
+// event before it. Messages are not replayed across restarts: a consumer
+// that needs history reads the store, resuming after the position of the
+// last message it handled. With a publisher that blocks until
+// acknowledgement (the GoChannel configuration Hive uses), consumers see
+// events in order.
 package relay
 
 import (
@@ -40,16 +43,18 @@ const (
 	MetaPrevious = "previous"
 )
 
-// Log is the part of the event store the relay follows.
-type Log interface {
-	SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error)
-}
-
 // Config configures a Relay.
 type Config struct {
 	// Topic is where events are published (default DefaultTopic).
 	Topic string
+	// Tail, if set, is the process's one reader of the log, which the
+	// relay follows; without it the relay runs a tail of its own over the
+	// store.
+	Tail *events.Tail
 }
+
+// batch is the most events the relay takes at once.
+const batch = 256
 
 func (c *Config) setDefaults() {
 	if c.Topic == "" {
@@ -60,14 +65,14 @@ func (c *Config) setDefaults() {
 // Relay publishes committed events. Run it in one goroutine.
 type Relay struct {
 	cfg       Config
-	log       Log
+	log       events.TailLog
 	pub       message.Publisher
 	logger    *slog.Logger
 	published prometheus.Counter
 }
 
 // New returns a relay from log to pub, registering its metrics with reg.
-func New(cfg Config, log Log, pub message.Publisher, logger *slog.Logger, reg prometheus.Registerer) (*Relay, error) {
+func New(cfg Config, log events.TailLog, pub message.Publisher, logger *slog.Logger, reg prometheus.Registerer) (*Relay, error) {
 	cfg.setDefaults()
 	r := &Relay{cfg: cfg, log: log, pub: pub, logger: logger,
 		published: prometheus.NewCounter(prometheus.CounterOpts{
@@ -85,38 +90,53 @@ func New(cfg Config, log Log, pub message.Publisher, logger *slog.Logger, reg pr
 // (then it returns nil) or publishing fails. Servers pass the store's head
 // at start-up.
 func (r *Relay) Run(ctx context.Context, after uint64) error {
-	sub, err := r.log.SubscribeAll(ctx, after)
-	if err != nil {
-		return fmt.Errorf("relay: subscribe: %w", err)
+	tail := r.cfg.Tail
+	if tail == nil {
+		var err error
+		if tail, err = events.NewTail(r.log, events.TailConfig{Logger: r.logger}); err != nil {
+			return err
+		}
+		defer tail.Start(ctx, after)()
 	}
-	defer sub.Close()
+	f := tail.Follow(after)
+	defer f.Close()
 	var enc eventpb.Encoder
-	prev := after
+	var page []*events.Committed
 	for {
-		env, err := sub.Next(ctx)
+		var err error
+		page, err = f.Next(ctx, page[:0], batch)
 		if ctx.Err() != nil || errors.Is(err, events.ErrClosed) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("relay: read: %w", err)
 		}
-		payload, err := enc.Append(nil, &env)
-		if err != nil {
-			return fmt.Errorf("relay: %w", err)
-		}
-		msg := message.NewMessage(env.ID.String(), payload)
-		msg.Metadata.Set(MetaStream, env.Stream)
-		msg.Metadata.Set(MetaVersion, strconv.FormatUint(env.Version, 10))
-		msg.Metadata.Set(MetaPosition, strconv.FormatUint(env.Position, 10))
-		msg.Metadata.Set(MetaType, env.Type)
-		msg.Metadata.Set(MetaPrevious, strconv.FormatUint(prev, 10))
-		prev = env.Position
-		if err := r.pub.Publish(r.cfg.Topic, msg); err != nil {
-			if ctx.Err() != nil {
-				return nil // the bus closed because we are shutting down
+		for _, c := range page {
+			if err := r.publish(ctx, &enc, c); err != nil || ctx.Err() != nil {
+				return err
 			}
-			return fmt.Errorf("relay: publish event at position %d: %w", env.Position, err)
 		}
-		r.published.Inc()
 	}
+}
+
+// publish publishes c. It returns nil if ctx ended meanwhile.
+func (r *Relay) publish(ctx context.Context, enc *eventpb.Encoder, c *events.Committed) error {
+	payload, err := enc.Append(nil, &c.Envelope)
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	msg := message.NewMessage(c.ID.String(), payload)
+	msg.Metadata.Set(MetaStream, c.Stream)
+	msg.Metadata.Set(MetaVersion, strconv.FormatUint(c.Version, 10))
+	msg.Metadata.Set(MetaPosition, strconv.FormatUint(c.Position, 10))
+	msg.Metadata.Set(MetaType, c.Type)
+	msg.Metadata.Set(MetaPrevious, strconv.FormatUint(c.Prev, 10))
+	if err := r.pub.Publish(r.cfg.Topic, msg); err != nil {
+		if ctx.Err() != nil {
+			return nil // the bus closed because we are shutting down
+		}
+		return fmt.Errorf("relay: publish event at position %d: %w", c.Position, err)
+	}
+	r.published.Inc()
+	return nil
 }

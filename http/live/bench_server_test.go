@@ -51,7 +51,11 @@ func startBenchServer(b *testing.B) *benchServer {
 		b.Fatal(err)
 	}
 	bus := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024, BlockPublishUntilSubscriberAck: true}, nil)
-	publisher, err := relay.New(relay.Config{}, store, bus, logger, reg)
+	tail, err := events.NewTail(store, events.TailConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	publisher, err := relay.New(relay.Config{Tail: tail}, store, bus, logger, reg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,7 +65,7 @@ func startBenchServer(b *testing.B) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	runner.With(projections.Options{Bus: bus, EventsTopic: relay.DefaultTopic, Changes: bus, ChangesTopic: "hive.changes"})
+	runner.With(projections.Options{Tail: tail, Changes: bus, ChangesTopic: "hive.changes"})
 	hub, err := live.New(live.Config{Subscriber: bus, Topic: "hive.changes", Registerer: reg, Logger: logger})
 	if err != nil {
 		b.Fatal(err)
@@ -86,7 +90,8 @@ func startBenchServer(b *testing.B) *benchServer {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, work := range []func(context.Context) error{runner.Run, hub.Run, func(ctx context.Context) error { return publisher.Run(ctx, head) }} {
+	for _, work := range []func(context.Context) error{runner.Run, hub.Run, func(ctx context.Context) error { return publisher.Run(ctx, head) },
+		func(ctx context.Context) error { return tail.Run(ctx, head) }} {
 		wg.Go(func() {
 			if err := work(ctx); err != nil && ctx.Err() == nil {
 				b.Errorf("worker: %v", err)
@@ -156,7 +161,8 @@ type applied struct {
 func (p *runFeed) Name() string       { return "bench-runs" }
 func (p *runFeed) Checkpoint() uint64 { return p.checkpoint.Load() }
 
-func (p *runFeed) Apply(env *events.Envelope) error {
+func (p *runFeed) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	if env.Type == benchEventType {
 		p.pending = append(p.pending, applied{env.Position, env.Stream})
 		p.appliedAt.Store(env.Position, time.Now())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unicode/utf16"
 
 	"github.com/kurrent-io/KurrentDB-Client-Go/protos/kurrentdb/protocols/v1/shared"
 	api "github.com/kurrent-io/KurrentDB-Client-Go/protos/kurrentdb/protocols/v1/streams"
@@ -14,17 +15,20 @@ import (
 )
 
 // DefaultMaxAppendSize is the most bytes one append may carry, EventStoreDB's
-// default: the data, custom metadata and type of all its events.
+// default: the data, custom metadata and type (in UTF-16) of all its
+// events.
 const DefaultMaxAppendSize = 1 << 20
 
-// Append implements the Streams service's Append call.
+// Append implements the Streams service's Append call. It receives the
+// whole request before an injected fault fails it: a client sending its
+// events to a call that already ended would see only io.EOF, not why.
 func (s *streams) Append(call grpc.ClientStreamingServer[api.AppendReq, api.AppendResp]) error {
 	fault := s.faults.take(Append)
-	if err := failure(call.Context(), fault); err != nil {
-		return err
-	}
 	stream, exp, evs, err := s.receiveAppend(call)
 	if err != nil {
+		return err
+	}
+	if err := failure(call.Context(), fault); err != nil {
 		return err
 	}
 	if fault == WrongExpectedVersion {
@@ -78,7 +82,7 @@ func (s *streams) receiveAppend(call grpc.ClientStreamingServer[api.AppendReq, a
 		if err != nil {
 			return "", expectation{}, nil, err
 		}
-		size += len(ev.data) + len(ev.metadata) + len(ev.eventType)
+		size += len(ev.data) + len(ev.metadata) + 2*len(utf16.Encode([]rune(ev.eventType)))
 		if size > s.maxAppendSize {
 			_ = grpc.SetTrailer(call.Context(), metadata.Pairs("exception", "maximum-append-size-exceeded",
 				"maximum-append-size", strconv.Itoa(s.maxAppendSize)))

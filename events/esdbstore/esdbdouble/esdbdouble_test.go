@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/kurrent-io/KurrentDB-Client-Go/kurrentdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"hive/events/esdbstore/esdbdouble"
 )
@@ -307,10 +310,19 @@ func TestCatchUpSubscription(t *testing.T) {
 			t.Fatalf("stored event %d: got %s (caught up %v), want %s before catching up", i, r.EventID, caughtUp, stored[i].EventID)
 		}
 	}
+	for !caughtUp {
+		ev := sub.Recv()
+		switch {
+		case ev.CaughtUp != nil:
+			caughtUp = true
+		case ev.EventAppeared != nil, ev.SubscriptionDropped != nil:
+			t.Fatalf("after the stored events: %+v, want caught-up", ev)
+		}
+	}
 	live := newEvents(1)
 	mustAppend(t, c, "sub-b", kurrentdb.Any{}, live)
-	if r := next(t, sub, &caughtUp); r.EventID != live[0].EventID || !caughtUp {
-		t.Fatalf("live event: got %s (caught up %v), want %s after caught-up", r.EventID, caughtUp, live[0].EventID)
+	if r := next(t, sub, &caughtUp); r.EventID != live[0].EventID {
+		t.Fatalf("live event: got %s, want %s", r.EventID, live[0].EventID)
 	}
 
 	// From a position: the event there is skipped.
@@ -419,6 +431,19 @@ func TestFaults(t *testing.T) {
 	}
 	if got := readStream(t, c, "f", kurrentdb.Forwards, kurrentdb.Start{}, 10); len(got) != 2 {
 		t.Errorf("f has %d events, want 2: only CommitThenUnavailable wrote", len(got))
+	}
+}
+
+func TestMaxAppendSize(t *testing.T) {
+	c := client(t, esdbdouble.Start(t).URL())
+	big := newEvents(1)
+	big[0].Data = make([]byte, esdbdouble.DefaultMaxAppendSize)
+	_, err := appendTo(t, c, "big", kurrentdb.Any{}, big)
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "Maximum Append Size") {
+		t.Errorf("an append over the limit: %v, want InvalidArgument", err)
+	}
+	if got := readStream(t, c, "big", kurrentdb.Forwards, kurrentdb.Start{}, 1); got != nil {
+		t.Errorf("the refused append stored %d events", len(got))
 	}
 }
 

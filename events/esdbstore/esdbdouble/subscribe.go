@@ -20,8 +20,11 @@ type cursor struct {
 	// keep selects the records to deliver.
 	keep func(*record) bool
 	// all is true for subscriptions to $all, which count the records they
-	// consider, for a filter's checkpoints.
-	all bool
+	// consider, for a filter's checkpoints, and note the last one's
+	// position, for their caught-up message.
+	all        bool
+	considered int
+	last       *uint64
 }
 
 // subscribe serves a catch-up subscription: a confirmation, the stored
@@ -36,29 +39,12 @@ func (s *streams) subscribe(opts *api.ReadReq_Options, f *filter, asString bool,
 	if err := out.Send(confirm); err != nil {
 		return err
 	}
-	caughtUp, considered := false, 0
-	var last *uint64
+	caughtUp := false
 	for {
 		recs, next, wake := s.log.page(cur.next, subscriptionPage)
 		cur.next = next
-		for i := range recs {
-			r := &recs[i]
-			if cur.all {
-				pos := r.position
-				last = &pos
-				considered++
-			}
-			if cur.keep(r) {
-				if err := out.Send(eventResp(r, asString)); err != nil {
-					return err
-				}
-			}
-			if f != nil && considered >= f.checkpointEvery {
-				considered = 0
-				if err := out.Send(checkpointResp(r.position, s.now())); err != nil {
-					return err
-				}
-			}
+		if err := s.deliver(out, &cur, f, recs, asString); err != nil {
+			return err
 		}
 		if len(recs) > 0 {
 			select {
@@ -70,7 +56,7 @@ func (s *streams) subscribe(opts *api.ReadReq_Options, f *filter, asString bool,
 		}
 		if !caughtUp {
 			caughtUp = true
-			if err := out.Send(caughtUpResp(s.now(), last)); err != nil {
+			if err := out.Send(caughtUpResp(s.now(), cur.last)); err != nil {
 				return err
 			}
 		}
@@ -82,6 +68,31 @@ func (s *streams) subscribe(opts *api.ReadReq_Options, f *filter, asString bool,
 			return status.FromContextError(out.Context().Err()).Err()
 		}
 	}
+}
+
+// deliver sends the records of a page the subscription keeps, and a
+// filtered subscription's checkpoints.
+func (s *streams) deliver(out grpc.ServerStreamingServer[api.ReadResp], cur *cursor, f *filter, recs []record, asString bool) error {
+	for i := range recs {
+		r := &recs[i]
+		if cur.all {
+			pos := r.position
+			cur.last = &pos
+			cur.considered++
+		}
+		if cur.keep(r) {
+			if err := out.Send(eventResp(r, asString)); err != nil {
+				return err
+			}
+		}
+		if f != nil && cur.considered >= f.checkpointEvery {
+			cur.considered = 0
+			if err := out.Send(checkpointResp(r.position, s.now())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // cursor places a new subscription at its start.

@@ -3,23 +3,22 @@ package projections_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"hive/events"
-	"hive/events/eventpb"
 	"hive/events/memstore"
-	"hive/events/relay"
 	"hive/projections"
 )
 
@@ -45,7 +44,8 @@ func (r *recorder) Checkpoint() uint64 {
 	return r.state.Checkpoint
 }
 
-func (r *recorder) Apply(env *events.Envelope) error {
+func (r *recorder) Apply(c *events.Committed) error {
+	env := &c.Envelope
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if env.Position <= r.state.Checkpoint {
@@ -146,7 +146,29 @@ func allPositions(t *testing.T, s events.Store) []uint64 {
 	return out
 }
 
-func TestRunnerFollowsTheBusAndPublishesChanges(t *testing.T) {
+// runTail runs a tail of store from its head until the test ends.
+func runTail(t *testing.T, store events.TailLog) *events.Tail {
+	t.Helper()
+	head, err := store.ReadAll(context.Background(), 0, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := uint64(0)
+	if len(head) > 0 {
+		after = head[len(head)-1].Position
+	}
+	tail, err := events.NewTail(store, events.TailConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tail.Run(ctx, after) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return tail
+}
+
+func TestRunnerFollowsTheTailAndPublishesChanges(t *testing.T) {
 	store := memstore.New(0)
 	appendRegistered(t, store, "before")
 	bus := newBus(t)
@@ -164,23 +186,14 @@ func TestRunnerFollowsTheBusAndPublishesChanges(t *testing.T) {
 				t.Error(err)
 			}
 			got <- cs
-			gotMeta <- msg.Metadata.Get(relay.MetaPosition)
+			gotMeta <- msg.Metadata.Get(projections.MetaPosition)
 		}
 	}()
 	rec := &recorder{}
-	r, _ := run(t, store, projections.Options{Bus: bus, EventsTopic: relay.DefaultTopic, Changes: bus, ChangesTopic: "changes"}, rec)
+	r, _ := run(t, store, projections.Options{Tail: runTail(t, store), Changes: bus, ChangesTopic: "changes"}, rec)
 	if err := r.WaitFor(waitCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	rl, err := relay.New(relay.Config{}, store, bus, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	relayDone := make(chan error, 1)
-	go func() { relayDone <- rl.Run(ctx, 1) }()
-	t.Cleanup(func() { cancel(); <-relayDone })
-
 	var last events.AppendResult
 	for i := range 20 {
 		last = appendRegistered(t, store, fmt.Sprintf("live-%d", i))
@@ -208,55 +221,40 @@ func TestRunnerFollowsTheBusAndPublishesChanges(t *testing.T) {
 	}
 }
 
-// publishAs publishes env on the bus as the relay would, claiming prev as the
-// position before it.
-func publishAs(t *testing.T, bus message.Publisher, env events.Envelope, prev uint64) {
-	t.Helper()
-	payload, err := eventpb.Marshal(&env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := message.NewMessage(env.ID.String(), payload)
-	msg.Metadata.Set(relay.MetaPrevious, strconv.FormatUint(prev, 10))
-	if err := bus.Publish(relay.DefaultTopic, msg); err != nil {
-		t.Fatal(err)
-	}
+// brokenLog is a store whose subscriptions fail at once, until mended.
+type brokenLog struct {
+	events.Store
+	mended atomic.Bool
 }
 
-func TestRunnerReadsWhatTheBusMissedFromTheStore(t *testing.T) {
-	store := memstore.New(0)
-	bus := newBus(t)
+func (l *brokenLog) SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error) {
+	if !l.mended.Load() {
+		return nil, errors.New("the connection was lost")
+	}
+	return l.Store.SubscribeAll(ctx, after)
+}
+
+func TestRunnerReadsWhatTheTailCannotFromTheStore(t *testing.T) {
+	store := &brokenLog{Store: memstore.New(0)}
 	rec := &recorder{}
-	r, _ := run(t, store, projections.Options{Bus: bus}, rec)
+	r, _ := run(t, store, projections.Options{Tail: runTail(t, store)}, rec)
 	if err := r.WaitFor(waitCtx(t), 0); err != nil {
 		t.Fatal(err)
 	}
-	// Five events commit, but only the last reaches the bus, naming the
-	// fourth as the one before it.
+	// Events commit while the tail cannot follow the log: the projection
+	// reads them from the store, and follows the tail once it can again.
 	var last events.AppendResult
 	for i := range 5 {
 		last = appendRegistered(t, store, fmt.Sprintf("gap-%d", i))
 	}
-	evs, err := store.ReadAll(context.Background(), 0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	publishAs(t, bus, evs[4], evs[3].Position)
 	if err := r.WaitFor(waitCtx(t), last.LastPosition); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := rec.positions(), allPositions(t, store); !slices.Equal(got, want) {
-		t.Fatalf("applied %v, want %v", got, want)
+	store.mended.Store(true)
+	for i := range 5 {
+		last = appendRegistered(t, store, fmt.Sprintf("after-%d", i))
 	}
-	// Deliveries it has applied already are ignored.
-	publishAs(t, bus, evs[2], evs[1].Position)
-	next := appendRegistered(t, store, "after")
-	evs, err = store.ReadAll(context.Background(), last.LastPosition, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	publishAs(t, bus, evs[0], last.LastPosition)
-	if err := r.WaitFor(waitCtx(t), next.LastPosition); err != nil {
+	if err := r.WaitFor(waitCtx(t), last.LastPosition); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := rec.positions(), allPositions(t, store); !slices.Equal(got, want) {
@@ -331,25 +329,17 @@ type gated struct {
 	once sync.Once
 }
 
-func (g *gated) Apply(env *events.Envelope) error {
+func (g *gated) Apply(c *events.Committed) error {
 	g.once.Do(func() { <-g.gate })
-	return g.recorder.Apply(env)
+	return g.recorder.Apply(c)
 }
 
 func TestRunnerCatchesUpAProjectionWhoseInboxOverflowed(t *testing.T) {
 	store := memstore.New(0)
-	bus := newBus(t)
 	slow := &gated{gate: make(chan struct{})}
 	fast := &recorder{}
-	r, _ := run(t, store, projections.Options{Bus: bus}, slow, fast)
-	rl, err := relay.New(relay.Config{}, store, bus, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	relayDone := make(chan error, 1)
-	go func() { relayDone <- rl.Run(ctx, 0) }()
-	t.Cleanup(func() { cancel(); <-relayDone })
+	r, _ := run(t, store, projections.Options{Tail: runTail(t, store)}, slow, fast)
+	var err error
 
 	// More events than an inbox holds arrive while the slow projection is
 	// stuck on the first; the fast one is not held up meanwhile.
