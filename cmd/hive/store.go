@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"hive/events"
+	"hive/events/esdbstore"
 	"hive/events/pgstore"
 )
 
@@ -46,6 +47,8 @@ func openStore(ctx context.Context, u storeURL, logger *slog.Logger) (*openedSto
 	switch u.backend {
 	case postgres:
 		s, err = openPostgres(ctx, u, logger)
+	case eventStoreDB:
+		s, err = openEventStoreDB(ctx, u, logger)
 	default:
 		return nil, fmt.Errorf("--store %s: not a URL of a store this Hive can open: want %s", u, storeSchemesText)
 	}
@@ -61,6 +64,14 @@ func openPostgres(ctx context.Context, u storeURL, logger *slog.Logger) (*opened
 		return nil, err
 	}
 	return &openedStore{Store: s, commits: func() uint64 { return s.Stats().Commits }}, nil
+}
+
+func openEventStoreDB(ctx context.Context, u storeURL, logger *slog.Logger) (*openedStore, error) {
+	s, err := esdbstore.Open(ctx, esdbstore.Config{URL: u.raw, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	return &openedStore{Store: s}, nil
 }
 
 // openProblem says why a store did not open: the backend's error, after

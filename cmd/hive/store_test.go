@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hive/events/archive"
+	"hive/events/esdbstore/esdbdouble"
 	"hive/events/pgstore/pgtest"
 )
 
@@ -143,6 +144,9 @@ func TestBadStoreStopsServeAtOnce(t *testing.T) {
 		{name: "silent server", store: "postgres://hive:" + storeSecret + "@" + silentAddr(t) + "/hive", want: []string{"cannot reach the store", "timeout"}},
 		{name: "refused credentials", store: withPassword(*good), want: []string{"password authentication failed", "28P01"}},
 		{name: "no such database", store: otherDB.String(), want: []string{`database "no_such_database" does not exist`}},
+		{name: "esdb malformed", store: "esdb://admin:" + storeSecret + "@db:port?tls=false", want: []string{"malformed"}},
+		{name: "esdb unreachable", store: "esdb://admin:" + storeSecret + "@" + closedAddr(t) + "?tls=false", want: []string{"cannot reach the store", "EventStoreDB"}},
+		{name: "esdb refused credentials", store: refusingESDB(t), want: []string{"EventStoreDB refused the credentials"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,6 +205,16 @@ func assertOneLineRefusal(t *testing.T, p hiveProcess, want ...string) {
 	if strings.Contains(p.stderr, "goroutine ") {
 		t.Errorf("a stack trace:\n%s", p.stderr)
 	}
+}
+
+// refusingESDB returns the URL of an EventStoreDB double that refuses the
+// credentials of every call.
+func refusingESDB(t *testing.T) string {
+	t.Helper()
+	srv := esdbdouble.Start(t)
+	srv.Inject(esdbdouble.Read, esdbdouble.Unauthenticated, -1)
+	srv.Inject(esdbdouble.Features, esdbdouble.Unauthenticated, -1)
+	return "esdb://admin:" + storeSecret + "@" + srv.Addr() + "?tls=false"
 }
 
 // closedAddr returns a loopback address where nothing listens.
