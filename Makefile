@@ -31,7 +31,7 @@ DATA_DIR ?= ./data
 # Packages whose tests run with the race detector (all of them).
 RACE_PKGS := ./...
 # Benchmarks quoted in the README.
-BENCH_PKGS := ./events/pebblestore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/ ./http/live/ ./actors/replay/ ./actors/timers/
+BENCH_PKGS := ./events/pebblestore/ ./events/pgstore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/ ./http/live/ ./actors/replay/ ./actors/timers/
 BENCHTIME  ?= 3s
 
 # `make soak`: how many times the crash campaign kills the server.
