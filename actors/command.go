@@ -96,6 +96,32 @@ type Snapshotter interface {
 	Restore(msg proto.Message, version uint64) error
 }
 
+// Recaller is a Snapshotter whose snapshots leave out a bounded memory of
+// its recent past, which the events before the snapshot hold (a swarm's
+// recently finished tasks, kept to recognize commands sent again), so that
+// a snapshot holds the live state and costs the same however long the
+// entity has lived. After Restore, the entity is handed its events from
+// RecallFrom up to the snapshot's version, and rebuilds that memory from
+// them with Recall.
+type Recaller interface {
+	Snapshotter
+	// RecallFrom is the version of the first event to recall; 0 if none.
+	RecallFrom() uint64
+	// Recall rebuilds the memory from an event before the snapshot. It
+	// must change nothing else: the snapshot holds the rest.
+	Recall(env *events.Envelope, msg proto.Message) error
+}
+
+// Resting is an Entity that can tell when it has come to rest: it expects
+// no more commands of its own course (a workflow run that ended). Its
+// actor is passivated as soon as it has answered the requests that found
+// it at rest, instead of after Config.IdleTimeout, so that the runtime
+// holds the entities at work, not every one that ever worked; a later
+// command recovers it from its stream as usual.
+type Resting interface {
+	Resting() bool
+}
+
 // Kind is one kind of entity hosted by the runtime.
 type Kind struct {
 	// Name is the kind's name, e.g. "agent"; it prefixes stream names.

@@ -43,9 +43,12 @@
 //
 // Ask sends a request (Command plus the caller's context) to the kind's
 // supervisor, which forwards it with its sender to the entity's actor; the
-// actor answers with a reply (Result or error). An idle actor asks its
-// supervisor to passivate it; requests that arrive while it stops wait in
-// the supervisor and go to a fresh actor.
+// actor answers with a reply (Result or error). The supervisor passivates
+// an actor idle for Config.IdleTimeout, and one whose entity has come to
+// rest (Resting: a workflow run that ended) as soon as it has answered
+// what it was sent, so that finished runs do not stay in memory; requests
+// that arrive while it stops wait in the supervisor and go to a fresh
+// actor.
 //
 // # Persistence
 //
@@ -87,7 +90,14 @@
 // (after the append that crosses the mark, from the actor). Recovery
 // restores the newest snapshot and applies only the events after it. A
 // snapshot that cannot be loaded or restored is logged and ignored: the
-// entity then recovers from its whole stream.
+// entity then recovers from its whole stream. A snapshot holds the live
+// state: an entity that keeps a bounded memory of its recent past (a
+// swarm's recently finished tasks, to recognize commands sent again) is a
+// Recaller, whose snapshots leave that memory out; after restoring one,
+// the runtime hands it its events from RecallFrom up to the snapshot's
+// version to rebuild it (RestoreSnapshot), so that a snapshot's size and
+// cost do not grow with the entity's history, and a recovery reads a
+// bounded number of events more.
 //
 // # Addressing
 //

@@ -78,8 +78,18 @@ func (a *entityActor) Receive(c actor.Context) {
 	case drainInbox:
 		a.scheduled = false
 		a.drain(c)
+		a.restIfDone(c)
 	case *actor.Stopping:
 		a.drain(c)
+	}
+}
+
+// restIfDone asks the supervisor to passivate the actor once its entity
+// has come to rest (see Resting) with its state recovered and nothing in
+// its inbox: requests sent meanwhile are answered before it stops.
+func (a *entityActor) restIfDone(c actor.Context) {
+	if r, ok := a.entity.(Resting); ok && a.recovered && len(a.inbox) == 0 && r.Resting() {
+		c.Send(c.Parent(), &rest{who: c.Self()})
 	}
 }
 

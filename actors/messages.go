@@ -3,6 +3,8 @@ package actors
 import (
 	"context"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // request carries a command from Ask to the kind's supervisor, which
@@ -24,3 +26,7 @@ type reply struct {
 // sweep tells a supervisor to passivate the entity actors that have been
 // idle for longer than the idle timeout.
 type sweep struct{ now time.Time }
+
+// rest tells a supervisor that its entity actor who has come to rest and
+// answered everything it was sent, to passivate it now.
+type rest struct{ who *actor.PID }

@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"hive/events"
 )
@@ -22,7 +23,7 @@ func (a *entityActor) restoreSnapshot(ctx context.Context) {
 		return
 	}
 	if err == nil {
-		err = restore(entity, &snap)
+		err = RestoreSnapshot(ctx, a.store, a.ref.Stream(), entity, &snap)
 	}
 	if err != nil {
 		a.logger.Warn("snapshot not used; recovering from the whole stream", "entity", a.ref.String(), "err", err)
@@ -32,12 +33,47 @@ func (a *entityActor) restoreSnapshot(ctx context.Context) {
 	a.version, a.snapshotAt = snap.Version, snap.Version
 }
 
-func restore(entity Snapshotter, snap *events.Snapshot) error {
+// StreamReader reads a stream's events.
+type StreamReader interface {
+	ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error)
+}
+
+// RestoreSnapshot restores entity from snap, a snapshot of stream, and,
+// if the entity is a Recaller, hands it the events of stream it recalls
+// (read from r). On error the entity is in doubt: start again from a new
+// one.
+func RestoreSnapshot(ctx context.Context, r StreamReader, stream string, entity Snapshotter, snap *events.Snapshot) error {
 	msg, err := events.DecodePayload(snap.Type, snap.Payload)
 	if err != nil {
 		return err
 	}
-	return entity.Restore(msg, snap.Version)
+	if err := entity.Restore(msg, snap.Version); err != nil {
+		return err
+	}
+	rc, ok := entity.(Recaller)
+	if !ok || rc.RecallFrom() == 0 {
+		return nil
+	}
+	for from := rc.RecallFrom(); from <= snap.Version; {
+		page, err := r.ReadStream(ctx, stream, from, events.Forward, int(min(snap.Version-from+1, recoveryPage)))
+		if err != nil {
+			return fmt.Errorf("recall %s from version %d: %w", stream, from, err)
+		}
+		if len(page) == 0 {
+			return fmt.Errorf("recall %s from version %d: no events", stream, from)
+		}
+		for i := range page {
+			msg, err := events.Decode(&page[i])
+			if err == nil {
+				err = rc.Recall(&page[i], msg)
+			}
+			if err != nil {
+				return fmt.Errorf("recall %s version %d: %w", stream, page[i].Version, err)
+			}
+		}
+		from = page[len(page)-1].Version + 1
+	}
+	return nil
 }
 
 // maybeSnapshot saves a snapshot once the entity is SnapshotEvery events

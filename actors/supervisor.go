@@ -53,6 +53,12 @@ func (s *supervisor) Receive(c actor.Context) {
 		s.route(c, m)
 	case *sweep:
 		s.passivateIdle(c, m.now)
+	case *rest:
+		if id, ok := s.ids[m.who.Id]; ok {
+			if pid, ok := s.children[id]; ok && pid.Equal(m.who) {
+				s.passivate(c, id, pid)
+			}
+		}
 	case *actor.Terminated:
 		s.terminated(c, m.Who)
 	}
@@ -72,21 +78,27 @@ func (s *supervisor) route(c actor.Context, r *request) {
 	c.Forward(pid)
 }
 
-// passivateIdle stops the actors idle since before now - IdleTimeout. A
-// poison pill is queued behind any request already forwarded, so those are
-// still answered.
+// passivateIdle stops the actors idle since before now - IdleTimeout.
 func (s *supervisor) passivateIdle(c actor.Context, now time.Time) {
 	for id, used := range s.lastUsed {
 		if now.Sub(used) < s.cfg.IdleTimeout {
 			continue
 		}
-		delete(s.lastUsed, id)
 		if pid, ok := s.children[id]; ok {
-			delete(s.children, id)
-			s.stopping[id] = nil
-			c.Poison(pid)
+			s.passivate(c, id, pid)
 		}
+		delete(s.lastUsed, id)
 	}
+}
+
+// passivate stops the actor pid of entity id. A poison pill is queued
+// behind any request already forwarded, so those are still answered;
+// requests for id wait until it has stopped, then go to a fresh actor.
+func (s *supervisor) passivate(c actor.Context, id string, pid *actor.PID) {
+	delete(s.lastUsed, id)
+	delete(s.children, id)
+	s.stopping[id] = nil
+	c.Poison(pid)
 }
 
 func (s *supervisor) child(c actor.Context, id string) (*actor.PID, error) {

@@ -126,11 +126,7 @@ func (r *Replayer) restore(ctx context.Context, stream string, target Target, en
 	if len(at) == 0 || at[0].Version != snap.Version || !target.covers(&at[0]) {
 		return false, nil
 	}
-	msg, err := events.DecodePayload(snap.Type, snap.Payload)
-	if err == nil {
-		err = snapshotter.Restore(msg, snap.Version)
-	}
-	if err != nil {
+	if err := actors.RestoreSnapshot(ctx, r.src, stream, snapshotter, &snap); err != nil {
 		st.SnapshotSkipped = fmt.Sprintf("snapshot at version %d: %v", snap.Version, err)
 		return false, nil
 	}

@@ -40,5 +40,6 @@ func (s *State) apply(msg proto.Message) bool {
 	if e, ok := msg.(interface{ GetAtUnixNano() int64 }); ok && e.GetAtUnixNano() > nanos(s.clock) {
 		s.clock = unixNano(e.GetAtUnixNano())
 	}
+	s.forgetOld()
 	return true
 }

@@ -105,3 +105,99 @@ func BenchmarkScore(b *testing.B) {
 	}
 	_ = fmt.Sprint(sink)
 }
+
+// workedSwarm is a swarm of 16 members that has run history workflow
+// steps to completion, with 32 tasks in flight: the shape of a swarm
+// after a long day of Seq10 runs. It returns the swarm and its events.
+func workedSwarm(b *testing.B, history int) (swarm.State, journal) {
+	j := journal{created(swarm.Mesh)}
+	for i := range 16 {
+		j = append(j, &hivev1.SwarmMemberJoined{SwarmId: sid, AgentId: ag(i), Capabilities: []string{"code"}, MaxConcurrency: 4, AtUnixNano: ns(t0)})
+	}
+	s := given(b, j...)
+	for seq := uint64(1); seq <= uint64(history+32); seq++ {
+		run := fmt.Sprintf("0193a0c4-0000-7000-8000-%012d", seq/10)
+		key := fmt.Sprintf("%s/s%d/1", run, seq%10)
+		agent := ag(int(seq % 16))
+		at := ns(t0.Add(time.Duration(seq) * time.Millisecond))
+		j.apply(b, &s,
+			&hivev1.TaskQueued{SwarmId: sid, TaskId: tid(seq), Seq: seq, Key: key, RunId: run, StepId: fmt.Sprint("s", seq%10), Capability: "code", Input: []byte(`{"n":1}`), MaxAttempts: 1, AtUnixNano: at},
+			&hivev1.TaskAssigned{SwarmId: sid, TaskId: tid(seq), AgentId: agent, RunId: run, Key: key, Attempt: 1, AtUnixNano: at})
+		if seq <= uint64(history) {
+			j.apply(b, &s, &hivev1.TaskCompleted{SwarmId: sid, TaskId: tid(seq), AgentId: agent, RunId: run, Key: key, Attempt: 1, Output: []byte(`{}`), DurationNanos: 1e6, AtUnixNano: at})
+		}
+	}
+	return s, j
+}
+
+var histories = []int{1_000, 10_000, 100_000, 300_000}
+
+// BenchmarkSnapshot measures what the runtime does every SnapshotEvery
+// events of a busy swarm: take its snapshot and encode it, after a history
+// of 1,000 to 300,000 completed tasks. The cost and size do not grow
+// with the history: a snapshot holds the swarm's live state, and leaves
+// the memory of recently finished tasks to be recalled.
+func BenchmarkSnapshot(b *testing.B) {
+	for _, history := range histories {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			s, _ := workedSwarm(b, history)
+			var size int
+			b.ReportAllocs()
+			for b.Loop() {
+				msg, err := s.Snapshot()
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, payload, err := events.Encode(msg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(payload)
+			}
+			b.ReportMetric(float64(size), "bytes")
+		})
+	}
+}
+
+// BenchmarkRestore measures a busy swarm's recovery from its snapshot, in
+// the decision code alone (no store): decode and restore the snapshot, and
+// recall the events that rebuild its memory of recently finished tasks,
+// which at most RecallWindow events hold, however long the history.
+func BenchmarkRestore(b *testing.B) {
+	for _, history := range histories {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			s, j := workedSwarm(b, history)
+			msg, err := s.Snapshot()
+			if err != nil {
+				b.Fatal(err)
+			}
+			typ, payload, err := events.Encode(msg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			envs := make([]*events.Envelope, len(j))
+			for i, m := range j {
+				envs[i] = envelopeAt(uint64(i+1), m)
+			}
+			recalled := 0
+			for b.Loop() {
+				decoded, err := events.DecodePayload(typ, payload)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var r swarm.State
+				if err := r.Restore(decoded, s.Version()); err != nil {
+					b.Fatal(err)
+				}
+				from := r.RecallFrom()
+				for v := from; v != 0 && v <= r.Version(); v++ {
+					if err := r.Recall(envs[v-1], j[v-1]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				recalled = int(s.Version() - from + 1)
+			}
+			b.ReportMetric(float64(recalled), "events-recalled")
+		})
+	}
+}

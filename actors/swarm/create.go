@@ -92,7 +92,7 @@ func (s *State) applyCreated(m *hivev1.SwarmCreated) {
 		id: m.GetSwarmId(), name: m.GetName(), topology: Topology(m.GetTopology()), leader: m.GetLeaderId(),
 		weights: weightsFromProto(m.GetWeights()).resolved(), minSize: int(m.GetMinSize()), maxSize: int(m.GetMaxSize()),
 		budget: ledger.BudgetFromProto(m.GetBudget()), createdAt: unixNano(m.GetAtUnixNano()),
-		ov: s.ov, cfg: s.cfg,
+		ov: s.ov, cfg: s.cfg, at: s.at,
 	}
 	if s.ov != nil {
 		s.tasks, s.keys, s.paused, s.proposals = s.tasks.draft(), s.keys.draft(), s.paused.draft(), s.proposals.draft()

@@ -124,7 +124,7 @@ func TestADissolvedSwarm(t *testing.T) {
 		t.Fatalf("creating the name of a dissolved swarm: %v, want ErrAlreadyExists", err)
 	}
 	v := view(&s)
-	r := snapshotRoundTrip(t, &s)
+	r := snapshotRoundTrip(t, &s, gone)
 	if v.Status != swarm.StatusDissolved || len(v.Members) != 0 || v.DissolvedAt != t0 || view(&r).Status != swarm.StatusDissolved || view(&r).DissolvedAt != t0 {
 		t.Fatalf("view = %+v, restored %+v", v, view(&r))
 	}

@@ -175,8 +175,13 @@
 // again, and the status changes (lost, recovered, draining, paused,
 // resumed, same budget) already in effect. The swarm remembers the last
 // RecentTasks finished tasks and RecentProposals decided proposals for
-// this. Member commands caused by an agent's events carry that event's
-// version (AgentVersion); the swarm records the newest it followed per
-// agent and ignores older ones, so that a join delivered again after the
-// agent left does not make it a member again.
+// this, those that ended within its last RecallWindow events. Its
+// snapshot leaves that memory out, to be recalled from those events when
+// it is restored (State.Recall): a snapshot holds the swarm's live state
+// (members, unfinished tasks, open proposals, budgets, counts), and costs
+// the same after a thousand tasks or a billion. Member commands caused by
+// an agent's events carry that event's version (AgentVersion); the swarm
+// records the newest it followed per agent and ignores older ones, so that
+// a join delivered again after the agent left does not make it a member
+// again.
 package swarm

@@ -47,6 +47,7 @@ func (s State) draft() *State {
 // rest of the decision sees its effect.
 func (s *State) emit(msg proto.Message) {
 	s.ov.out = append(s.ov.out, msg)
+	s.at = s.version + uint64(len(s.ov.out)) // the version it will have
 	s.apply(msg)
 }
 

@@ -73,11 +73,42 @@ func (s *State) finish(t *task, outcome TaskStatus, agent string) {
 	if t.runID != "" {
 		s.finishedForRun(t.runID)
 	}
-	seq, old, evicted := s.finished.add(t.seq, finished{key: t.key, outcome: outcome, agent: agent}, RecentTasks)
-	if evicted && old.key != "" {
-		if k, ok := s.keys.get(old.key); ok && k == seq {
-			s.keys.del(old.key)
-		}
+	s.remember(t.seq, finished{key: t.key, outcome: outcome, agent: agent})
+}
+
+// remember adds the task seq, finished by the event being applied, to the
+// memory of finished tasks.
+func (s *State) remember(seq uint64, f finished) {
+	old, oldF, evicted := s.finished.add(seq, f, s.at, RecentTasks)
+	if evicted {
+		s.forgetKey(old, oldF)
+	}
+}
+
+// forgetKey forgets the key of the finished task seq, which the memory
+// no longer holds, unless a newer task holds it.
+func (s *State) forgetKey(seq uint64, f finished) {
+	if f.key == "" {
+		return
+	}
+	if k, ok := s.keys.get(f.key); ok && k == seq {
+		s.keys.del(f.key)
+	}
+}
+
+// forgetOld forgets the finished tasks and decided proposals that ended
+// more than RecallWindow events before the event being applied.
+func (s *State) forgetOld() {
+	if s.at <= RecallWindow {
+		return
+	}
+	horizon := s.at - RecallWindow
+	for at, ok := s.finished.oldest(); ok && at <= horizon; at, ok = s.finished.oldest() {
+		seq, f, _ := s.finished.dropOldest()
+		s.forgetKey(seq, f)
+	}
+	for at, ok := s.decided.oldest(); ok && at <= horizon; at, ok = s.decided.oldest() {
+		s.decided.dropOldest()
 	}
 }
 

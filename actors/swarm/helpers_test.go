@@ -42,6 +42,36 @@ func given(t testing.TB, evs ...proto.Message) swarm.State {
 	return s
 }
 
+// journal is a swarm's events in the order applied: the event of version v
+// is journal[v-1].
+type journal []proto.Message
+
+// apply applies events to s and records them.
+func (j *journal) apply(t testing.TB, s *swarm.State, evs ...proto.Message) {
+	t.Helper()
+	apply(t, s, evs...)
+	*j = append(*j, evs...)
+}
+
+// recall hands r, restored from a snapshot, the events it recalls, as the
+// runtime does after Restore.
+func (j journal) recall(t testing.TB, r *swarm.State) {
+	t.Helper()
+	for v := r.RecallFrom(); v != 0 && v <= r.Version(); v++ {
+		if err := r.Recall(envelopeAt(v, j[v-1]), j[v-1]); err != nil {
+			t.Fatalf("recall version %d: %v", v, err)
+		}
+	}
+	if r.RecallFrom() != 0 {
+		t.Fatalf("recall not done: from %d", r.RecallFrom())
+	}
+}
+
+// envelopeAt is the envelope of m at version v.
+func envelopeAt(v uint64, m proto.Message) *events.Envelope {
+	return &events.Envelope{Version: v, Type: string(m.ProtoReflect().Descriptor().FullName()), RecordedAt: t0}
+}
+
 // apply applies events to s after its version.
 func apply(t testing.TB, s *swarm.State, evs ...proto.Message) {
 	t.Helper()

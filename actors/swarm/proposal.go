@@ -245,7 +245,7 @@ func (s *State) applyProposal(msg any) bool {
 			votes[b.GetAgentId()] = b.GetOption()
 		}
 		s.proposals.del(m.GetProposalId())
-		s.decided.add(m.GetProposalId(), votes, RecentProposals)
+		s.decided.add(m.GetProposalId(), votes, s.at, RecentProposals)
 	default:
 		return false
 	}

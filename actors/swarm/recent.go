@@ -11,9 +11,18 @@ const (
 	// RecentProposals is how many decided proposals a swarm remembers, to
 	// recognize a proposal opened again and refuse late votes.
 	RecentProposals = 1_000
+	// RecallWindow bounds that memory by age too: a swarm forgets a task
+	// or proposal that ended more than this many of its events ago. It
+	// is about RecentTasks tasks' worth of events (three each: queued,
+	// assigned, completed), so that a swarm at work remembers RecentTasks
+	// tasks, while one whose recent events are about other things does
+	// not keep old ones: a snapshot's memory is recalled from at most
+	// this many events (see State.Recall).
+	RecallWindow = 3 * RecentTasks
 )
 
-// recent is a bounded map that forgets its oldest entries first.
+// recent is a bounded map that forgets its oldest entries first. Each entry
+// keeps the version of the swarm's event that added it.
 type recent[K comparable, V any] struct {
 	byKey table[K, numbered[V]]
 	byN   table[uint64, K]
@@ -21,10 +30,12 @@ type recent[K comparable, V any] struct {
 	n uint64
 }
 
-// numbered is an entry of recent and the order it was added in.
+// numbered is an entry of recent, the order it was added in and the
+// version of the event that added it.
 type numbered[V any] struct {
-	n uint64
-	v V
+	n  uint64
+	at uint64
+	v  V
 }
 
 func (r recent[K, V]) draft() recent[K, V] {
@@ -36,25 +47,46 @@ func (r *recent[K, V]) get(k K) (V, bool) {
 	return e.v, ok
 }
 
-// add remembers k, forgetting and returning the oldest entry if more than
-// limit would be remembered. A key remembered already keeps its place.
-func (r *recent[K, V]) add(k K, v V, limit int) (old K, oldV V, evicted bool) {
+// add remembers k as added by the event of version at, forgetting and
+// returning the oldest entry if more than limit would be remembered. A key
+// remembered already keeps its place.
+func (r *recent[K, V]) add(k K, v V, at uint64, limit int) (old K, oldV V, evicted bool) {
 	if e, ok := r.byKey.get(k); ok {
-		r.byKey.set(k, numbered[V]{n: e.n, v: v})
+		r.byKey.set(k, numbered[V]{n: e.n, at: e.at, v: v})
 		return old, oldV, false
 	}
 	r.n++
-	r.byKey.set(k, numbered[V]{n: r.n, v: v})
+	r.byKey.set(k, numbered[V]{n: r.n, at: at, v: v})
 	r.byN.set(r.n, k)
 	if r.byN.len() <= limit {
 		return old, oldV, false
 	}
+	old, oldV, _ = r.dropOldest()
+	return old, oldV, true
+}
+
+// oldest returns the version that added the oldest entry, and whether
+// there is one.
+func (r *recent[K, V]) oldest() (at uint64, ok bool) {
+	if r.byN.len() == 0 {
+		return 0, false
+	}
+	k, _ := r.byN.get(r.first())
+	e, _ := r.byKey.get(k)
+	return e.at, true
+}
+
+// dropOldest forgets the oldest entry and returns it, if there is one.
+func (r *recent[K, V]) dropOldest() (k K, v V, ok bool) {
+	if r.byN.len() == 0 {
+		return k, v, false
+	}
 	oldest := r.first()
-	old, _ = r.byN.get(oldest)
-	e, _ := r.byKey.get(old)
+	k, _ = r.byN.get(oldest)
+	e, _ := r.byKey.get(k)
 	r.byN.del(oldest)
-	r.byKey.del(old)
-	return old, e.v, true
+	r.byKey.del(k)
+	return k, e.v, true
 }
 
 // first is the number of the oldest entry: entries are numbered without

@@ -2,7 +2,6 @@ package swarm
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -12,7 +11,10 @@ import (
 	hivev1 "hive/proto/hive/v1"
 )
 
-// Snapshot returns the whole state as a SwarmSnapshot.
+// Snapshot returns the state as a SwarmSnapshot: its live state (members,
+// unfinished tasks, open proposals, budgets, counts), whose size does not
+// grow with the swarm's history. The memory of recently finished tasks and
+// decided proposals is left out, to be recalled from the events (Recall).
 func (s *State) Snapshot() (proto.Message, error) {
 	if s.ov != nil {
 		return nil, fmt.Errorf("swarm %s: a draft cannot be snapshotted", s.id)
@@ -50,12 +52,10 @@ func (s *State) Snapshot() (proto.Message, error) {
 	return snap, nil
 }
 
-// snapshotMemory records the finished tasks and the proposals.
+// snapshotMemory records the open proposals, and where to recall the
+// memory of finished tasks and decided proposals from: the snapshot
+// leaves that memory out (see Recall).
 func (s *State) snapshotMemory(snap *hivev1.SwarmSnapshot) {
-	for _, seq := range s.finished.ordered() {
-		f, _ := s.finished.get(seq)
-		snap.Finished = append(snap.Finished, &hivev1.SwarmSnapshot_Finished{Seq: seq, Key: f.key, Outcome: string(f.outcome), AgentId: f.agent})
-	}
 	for _, p := range s.openProposals() {
 		sp := &hivev1.SwarmSnapshot_Proposal{Opened: proto.CloneOf(p.opened)}
 		for _, v := range p.votes {
@@ -63,14 +63,9 @@ func (s *State) snapshotMemory(snap *hivev1.SwarmSnapshot) {
 		}
 		snap.Proposals = append(snap.Proposals, sp)
 	}
-	for _, id := range s.decided.ordered() {
-		votes, _ := s.decided.get(id)
-		d := &hivev1.SwarmSnapshot_Decided{ProposalId: id}
-		for _, agent := range slices.Sorted(maps.Keys(votes)) {
-			d.Votes = append(d.Votes, &hivev1.ProposalDecided_Ballot{AgentId: agent, Option: votes[agent]})
-		}
-		snap.DecidedProposals = append(snap.DecidedProposals, d)
-	}
+	snap.FinishedBefore, snap.DecidedBefore = s.finished.first()-1, s.decided.first()-1
+	snap.FinishedFrom, _ = s.finished.oldest()
+	snap.DecidedFrom, _ = s.decided.oldest()
 }
 
 func taskProto(t *task) *hivev1.SwarmSnapshot_Task {
@@ -124,26 +119,33 @@ func (s *State) Restore(msg proto.Message, version uint64) error {
 	return nil
 }
 
-// restoreMemory restores the finished tasks and the proposals.
+// restoreMemory restores the open proposals, and readies the memory of
+// finished tasks and decided proposals for Recall. A snapshot taken
+// before snapshots left that memory out holds it: it is restored as if
+// the snapshot's version had added it, to be forgotten RecallWindow
+// events later.
 func (s *State) restoreMemory(snap *hivev1.SwarmSnapshot) {
-	for _, f := range snap.GetFinished() {
-		s.finished.add(f.GetSeq(), finished{key: f.GetKey(), outcome: TaskStatus(f.GetOutcome()), agent: f.GetAgentId()}, RecentTasks)
-		if f.GetKey() != "" {
-			s.keys.set(f.GetKey(), f.GetSeq())
-		}
-	}
 	for _, p := range snap.GetProposals() {
 		s.proposals.set(p.GetOpened().GetProposalId(), &proposal{
 			opened: proto.CloneOf(p.GetOpened()), deadline: unixNano(p.GetOpened().GetDeadlineUnixNano()),
 			votes: cloneAll(p.GetVotes()),
 		})
 	}
+	s.finished.n, s.decided.n = snap.GetFinishedBefore(), snap.GetDecidedBefore()
+	s.recall = recall{tasksFrom: snap.GetFinishedFrom(), proposalsFrom: snap.GetDecidedFrom()}
+	s.at = s.version
+	for _, f := range snap.GetFinished() {
+		s.remember(f.GetSeq(), finished{key: f.GetKey(), outcome: TaskStatus(f.GetOutcome()), agent: f.GetAgentId()})
+		if f.GetKey() != "" {
+			s.keys.set(f.GetKey(), f.GetSeq())
+		}
+	}
 	for _, d := range snap.GetDecidedProposals() {
 		votes := make(map[string]string, len(d.GetVotes()))
 		for _, b := range d.GetVotes() {
 			votes[b.GetAgentId()] = b.GetOption()
 		}
-		s.decided.add(d.GetProposalId(), votes, RecentProposals)
+		s.decided.add(d.GetProposalId(), votes, s.at, RecentProposals)
 	}
 }
 

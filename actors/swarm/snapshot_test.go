@@ -106,6 +106,14 @@ func step(t *testing.T, s *swarm.State, c any) ([]proto.Message, error) {
 	return evs, err
 }
 
+// journaled is step, also recording the events in j.
+func (j *journal) step(t *testing.T, s *swarm.State, c any) ([]proto.Message, error) {
+	t.Helper()
+	evs, err := step(t, s, c)
+	*j = append(*j, evs...)
+	return evs, err
+}
+
 // checkInvariants checks what must hold of any swarm.
 func checkInvariants(t *testing.T, s *swarm.State) {
 	t.Helper()
@@ -139,7 +147,18 @@ func checkInvariants(t *testing.T, s *swarm.State) {
 	}
 }
 
-func snapshotRoundTrip(t *testing.T, s *swarm.State) swarm.State {
+// snapshotRoundTrip restores a swarm from s's snapshot, encoded and
+// decoded, and hands it the events of j it recalls, as the runtime does.
+func snapshotRoundTrip(t *testing.T, s *swarm.State, j journal) swarm.State {
+	t.Helper()
+	r := restored(t, s)
+	j.recall(t, &r)
+	return r
+}
+
+// restored restores a swarm from s's snapshot, encoded and decoded,
+// without recalling anything.
+func restored(t *testing.T, s *swarm.State) swarm.State {
 	t.Helper()
 	msg, err := s.Snapshot()
 	if err != nil {
@@ -162,13 +181,14 @@ func snapshotRoundTrip(t *testing.T, s *swarm.State) swarm.State {
 
 func TestSnapshotRestoresEqualViewAndDecisions(t *testing.T) {
 	d := newDriver(7)
-	s := given(t, budgeted(3000))
+	j := journal{budgeted(3000)}
+	s := given(t, j...)
 	for i := range 3000 {
-		step(t, &s, d.next(&s))
+		j.step(t, &s, d.next(&s))
 		if i%300 != 299 {
 			continue
 		}
-		r := snapshotRoundTrip(t, &s)
+		r := snapshotRoundTrip(t, &s, j)
 		checkInvariants(t, &r)
 		if !reflect.DeepEqual(s.View(), r.View()) {
 			t.Fatalf("after %d commands, restored view\n%+v\nwant\n%+v", i+1, r.View(), s.View())
@@ -176,7 +196,7 @@ func TestSnapshotRestoresEqualViewAndDecisions(t *testing.T) {
 		// Both decide alike from here on.
 		for range 200 {
 			c := d.next(&s)
-			want, wantErr := step(t, &s, c)
+			want, wantErr := j.step(t, &s, c)
 			got, gotErr := step(t, &r, c)
 			if (wantErr == nil) != (gotErr == nil) || !equalEvents(got, want) {
 				t.Fatalf("after %d commands, restored state decided\n%s%v\nwant\n%s%v", i+1, dump(got), gotErr, dump(want), wantErr)

@@ -97,6 +97,14 @@ type State struct {
 	proposals table[string, *proposal]
 	decided   recent[string, map[string]string]
 
+	// at is the version of the event being applied (in a draft, of the
+	// event being decided): the memory of finished tasks and decided
+	// proposals records it, to forget them RecallWindow events later.
+	at uint64
+	// recall is, after Restore and until Recall reaches the snapshot's
+	// version, where to recall the memory from.
+	recall recall
+
 	// ov is nil in a state, and holds a decision's bookkeeping in a draft.
 	ov *overlay
 }
@@ -110,6 +118,7 @@ type counts struct {
 
 // Apply evolves the state by one recorded event.
 func (s *State) Apply(env *events.Envelope, msg proto.Message) error {
+	s.at = env.Version
 	if !s.apply(msg) {
 		return fmt.Errorf("swarm %s: %w: %s", s.id, events.ErrUnknownType, env.Type)
 	}

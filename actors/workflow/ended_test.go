@@ -23,6 +23,10 @@ func TestStatusEnded(t *testing.T) {
 			if got := tc.status.Ended(); got != tc.ended {
 				t.Errorf("%q.Ended() = %v, want %v", tc.status, got, tc.ended)
 			}
+			// An ended run's actor is passivated at once.
+			if got := (&workflow.State{Status: tc.status}).Resting(); got != tc.ended {
+				t.Errorf("a %q run's Resting() = %v, want %v", tc.status, got, tc.ended)
+			}
 		})
 	}
 }

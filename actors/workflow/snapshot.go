@@ -11,7 +11,10 @@ import (
 	hivev1 "hive/proto/hive/v1"
 )
 
-var _ actors.Snapshotter = (*State)(nil)
+var (
+	_ actors.Snapshotter = (*State)(nil)
+	_ actors.Resting     = (*State)(nil)
+)
 
 // Snapshot returns the whole state as a WorkflowSnapshot. It shares byte
 // slices with the state, which never changes them in place.

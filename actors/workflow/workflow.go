@@ -195,6 +195,12 @@ type approval struct {
 	decidedAt   time.Time
 }
 
+// Resting reports whether the run has ended (see Status.Ended): the
+// runtime then passivates its actor at once (actors.Resting). What may
+// still come (results of tasks a cancellation or failure left in flight,
+// an operator's retry or budget) recovers it from its stream.
+func (s *State) Resting() bool { return s.Status.Ended() }
+
 // step returns the step with id, or nil.
 func (s *State) step(id string) *stepState {
 	if i, ok := s.index[id]; ok {

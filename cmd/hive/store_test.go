@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hive/events/archive"
+	"hive/events/esdbstore/esdbdouble"
 	"hive/events/pgstore/pgtest"
 )
 
@@ -24,6 +25,26 @@ const storeSecret = "S3cr3t-pw"
 // secretForms are storeSecret as a URL may write it and a driver may show
 // it.
 var secretForms = []string{storeSecret, url.QueryEscape(storeSecret)}
+
+// TestStoreURLsShowWhatTheyName wants a store URL shown as given but for
+// its secrets.
+func TestStoreURLsShowWhatTheyName(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{"postgres://hive:hive@db:5432/hive", "postgres://hive:xxxxx@db:5432/hive"},
+		{"postgresql://hive@db/hive?sslmode=disable&password=pw&connect_timeout=2", "postgresql://hive@db/hive?sslmode=disable&password=xxxxx&connect_timeout=2"},
+		{"esdb://admin:changeit@node1:2113,node2:2113?tls=false", "esdb://admin:xxxxx@node1:2113,node2:2113?tls=false"},
+		{"kurrentdb://node1:2113?tls=false", "kurrentdb://node1:2113?tls=false"},
+	}
+	for _, tc := range tests {
+		u, err := parseStoreURL(tc.raw)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.raw, err)
+		}
+		if got := u.String(); got != tc.want {
+			t.Errorf("%s shown as %s, want %s", tc.raw, got, tc.want)
+		}
+	}
+}
 
 func TestStoreURLsHideTheirSecrets(t *testing.T) {
 	tests := []struct {
@@ -143,11 +164,14 @@ func TestBadStoreStopsServeAtOnce(t *testing.T) {
 		{name: "silent server", store: "postgres://hive:" + storeSecret + "@" + silentAddr(t) + "/hive", want: []string{"cannot reach the store", "timeout"}},
 		{name: "refused credentials", store: withPassword(*good), want: []string{"password authentication failed", "28P01"}},
 		{name: "no such database", store: otherDB.String(), want: []string{`database "no_such_database" does not exist`}},
+		{name: "esdb malformed", store: "esdb://admin:" + storeSecret + "@db:port?tls=false", want: []string{"malformed"}},
+		{name: "esdb unreachable", store: "esdb://admin:" + storeSecret + "@" + closedAddr(t) + "?tls=false", want: []string{"cannot reach the store", "EventStoreDB"}},
+		{name: "esdb refused credentials", store: refusingESDB(t), want: []string{"EventStoreDB refused the credentials"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := runMain(t, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "data"), "--store", tc.store)
-			assertOneLineRefusal(t, p, tc.want...)
+			assertOneLineRefusal(t, p, append([]string{"hive: --store"}, tc.want...)...)
 		})
 	}
 }
@@ -168,32 +192,49 @@ func TestBadStoreStopsEveryTool(t *testing.T) {
 	}
 	for _, args := range tools {
 		t.Run(strings.Join(args[:min(2, len(args))], " "), func(t *testing.T) {
-			assertOneLineRefusal(t, runMain(t, append(slices.Clone(args), "--store", store)...), "cannot reach the store")
+			assertOneLineRefusal(t, runMain(t, append(slices.Clone(args), "--store", store)...), "hive: --store", "cannot reach the store")
 		})
 		t.Run(strings.Join(args[:min(2, len(args))], " ")+" with HIVE_STORE", func(t *testing.T) {
 			t.Setenv("HIVE_STORE", store)
-			assertOneLineRefusal(t, runMain(t, args...), "cannot reach the store")
+			assertOneLineRefusal(t, runMain(t, args...), "hive: --store", "cannot reach the store")
 		})
 	}
 }
 
 // assertOneLineRefusal checks that p exited with status 1 after writing
-// one line to standard error, "hive: --store ..." naming each of want,
-// and nothing else.
+// one line to standard error, "hive: ..." naming each of want, after
+// nothing but log records.
 func assertOneLineRefusal(t *testing.T, p hiveProcess, want ...string) {
 	t.Helper()
 	if p.code != 1 {
 		t.Errorf("exit status %d, want 1; stderr:\n%s", p.code, p.stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(p.stderr, "\n"), "\n")
-	if len(lines) != 1 || !strings.HasPrefix(lines[0], "hive: --store") {
-		t.Errorf("stderr is not one line starting hive: --store:\n%s", p.stderr)
+	last := lines[len(lines)-1]
+	for _, line := range lines[:len(lines)-1] {
+		if !strings.HasPrefix(line, "time=") {
+			t.Errorf("stderr has a line that is no log record before the last:\n%s", p.stderr)
+			break
+		}
+	}
+	if !strings.HasPrefix(last, "hive: ") {
+		t.Errorf("the last line of stderr does not start hive: :\n%s", p.stderr)
 	}
 	contains(t, "stderr", p.stderr, want...)
 	assertNoSecret(t, p.stderr+p.stdout)
 	if strings.Contains(p.stderr, "goroutine ") {
 		t.Errorf("a stack trace:\n%s", p.stderr)
 	}
+}
+
+// refusingESDB returns the URL of an EventStoreDB double that refuses the
+// credentials of every call.
+func refusingESDB(t *testing.T) string {
+	t.Helper()
+	srv := esdbdouble.Start(t)
+	srv.Inject(esdbdouble.Read, esdbdouble.Unauthenticated, -1)
+	srv.Inject(esdbdouble.Features, esdbdouble.Unauthenticated, -1)
+	return "esdb://admin:" + storeSecret + "@" + srv.Addr() + "?tls=false"
 }
 
 // closedAddr returns a loopback address where nothing listens.

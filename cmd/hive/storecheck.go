@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"hive/projections"
 )
@@ -20,8 +21,8 @@ func (e *foreignDataDirError) Error() string {
 	furthest, names := e.ahead.reached()
 	return fmt.Sprintf("the read models saved in %s reached position %d (%s), but the event store --store %s ends at position %d: "+
 		"this data dir belongs to another store (another database), or the store was restored from an older backup; "+
-		"start with this store's own --data-dir, or rebuild the read models from it first (hive projections rebuild --store URL --data-dir DIR)",
-		e.ahead.dir, furthest, names, e.store, e.ahead.head)
+		"start with this store's own --data-dir, or rebuild the read models from it first (hive projections rebuild --store URL --data-dir %s)",
+		e.ahead.dir, furthest, names, e.store, e.ahead.head, filepath.Dir(e.ahead.dir))
 }
 
 // readModelsBeyond checks the positions of the read models saved in dir

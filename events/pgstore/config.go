@@ -19,6 +19,8 @@ const (
 	DefaultWriteTimeout = 10 * time.Second
 	// DefaultMaxBatchEvents is the default Config.MaxBatchEvents.
 	DefaultMaxBatchEvents = 1024
+	// DefaultMaxCommitDelay is the default Config.MaxCommitDelay.
+	DefaultMaxCommitDelay = time.Millisecond
 	// DefaultPollInterval is the default Config.PollInterval.
 	DefaultPollInterval = time.Second
 )
@@ -52,6 +54,12 @@ type Config struct {
 	// transaction (default DefaultMaxBatchEvents). A single append with
 	// more is still committed atomically, in a transaction of its own.
 	MaxBatchEvents int
+	// MaxCommitDelay is the longest the writer holds a transaction back,
+	// waiting for Append calls already under way to join it and share its
+	// commit (default DefaultMaxCommitDelay). It never waits longer than
+	// the last transaction took, nor when no other call is under way.
+	// Negative disables the wait.
+	MaxCommitDelay time.Duration
 	// PollInterval is how often subscriptions look for events whose
 	// notification they missed (default DefaultPollInterval). Commits
 	// wake them at once through LISTEN/NOTIFY; the poll only covers a
@@ -77,6 +85,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBatchEvents == 0 {
 		c.MaxBatchEvents = DefaultMaxBatchEvents
+	}
+	if c.MaxCommitDelay == 0 {
+		c.MaxCommitDelay = DefaultMaxCommitDelay
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval

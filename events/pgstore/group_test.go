@@ -15,7 +15,7 @@ import (
 // TestGroupCommitGroups has many writers append at once and checks that
 // their appends shared transactions, and that grouping lost nothing.
 func TestGroupCommitGroups(t *testing.T) {
-	const writers, perWriter = 64, 10
+	const writers, perWriter = 64, 5
 	s := open(t, pgstore.Config{})
 	start := make(chan struct{})
 	var wg sync.WaitGroup

@@ -34,6 +34,18 @@ type Request struct {
 	Want int
 }
 
+// StatusError is an answer with another status than the request's Want.
+type StatusError struct {
+	Method, Path string
+	Status, Want int
+	Body         string
+}
+
+// Error names the request, both statuses and the answer's body.
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s %s: %d, want %d: %s", e.Method, e.Path, e.Status, e.Want, e.Body)
+}
+
 // Conn is one keep-alive HTTP/1.1 connection. It is used by one goroutine
 // at a time.
 type Conn struct {
@@ -68,23 +80,53 @@ func (c *Conn) Do(r Request) error {
 		return err
 	}
 	status, length, err := c.readHead()
+	if err == nil {
+		err = c.readBody(length)
+	}
 	if err != nil {
-		return err
-	}
-	if cap(c.body) < length {
-		c.body = make([]byte, length)
-	}
-	c.body = c.body[:length]
-	if _, err := io.ReadFull(c.r, c.body); err != nil {
-		return err
+		return fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 	}
 	if status != r.Want {
-		return fmt.Errorf("%s %s: %d, want %d: %s", r.Method, r.Path, status, r.Want, c.body)
+		return &StatusError{Method: r.Method, Path: r.Path, Status: status, Want: r.Want, Body: string(c.body)}
 	}
 	return nil
 }
 
-// readHead reads the status line and headers of an answer.
+// chunked is the length readHead reports for a chunked body.
+const chunked = -2
+
+// readBody reads the answer's body, of length bytes or chunked, into
+// c.body.
+func (c *Conn) readBody(length int) error {
+	if length != chunked {
+		c.body = slices.Grow(c.body[:0], length)[:length]
+		_, err := io.ReadFull(c.r, c.body)
+		return err
+	}
+	c.body = c.body[:0]
+	for {
+		line, err := c.r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, err := strconv.ParseUint(string(bytes.TrimSpace(line)), 16, 31)
+		if err != nil {
+			return fmt.Errorf("bad chunk size %q", line)
+		}
+		n := len(c.body)
+		c.body = slices.Grow(c.body, int(size)+2)[:n+int(size)+2]
+		if _, err := io.ReadFull(c.r, c.body[n:]); err != nil {
+			return err
+		}
+		c.body = c.body[:n+int(size)] // without the chunk's CRLF
+		if size == 0 {
+			return nil // a chunked answer Hive sends has no trailers
+		}
+	}
+}
+
+// readHead reads the status line and headers of an answer; the length is
+// chunked for a chunked body.
 func (c *Conn) readHead() (status, length int, err error) {
 	line, err := c.r.ReadSlice('\n')
 	if err != nil {
@@ -105,14 +147,19 @@ func (c *Conn) readHead() (status, length int, err error) {
 		if len(line) <= 2 {
 			break
 		}
-		if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		switch {
+		case !ok:
+		case bytes.EqualFold(k, []byte("Content-Length")):
 			if length, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
 				return 0, 0, err
 			}
+		case bytes.EqualFold(k, []byte("Transfer-Encoding")) && bytes.EqualFold(bytes.TrimSpace(v), []byte("chunked")):
+			length = chunked
 		}
 	}
-	if length < 0 {
-		return 0, 0, fmt.Errorf("answer without Content-Length (status %d)", status)
+	if length == -1 {
+		return 0, 0, fmt.Errorf("answer without Content-Length or chunks (status %d)", status)
 	}
 	return status, length, nil
 }
@@ -147,7 +194,7 @@ func Run(conns []*Conn, n int, next Next) (Result, error) {
 	return run(conns, func(int) (int, time.Time, bool) {
 		i := int(seq.Add(1)) - 1
 		return i, time.Now(), i < n
-	}, next)
+	}, send(next))
 }
 
 // Paced sends n requests over conns at rate requests per second in all,
@@ -163,12 +210,18 @@ func Paced(conns []*Conn, n int, rate float64, next Next) (Result, error) {
 			time.Sleep(d)
 		}
 		return i, due, i < n
-	}, next)
+	}, send(next))
+}
+
+// send is the work of a run that sends one request from next.
+func send(next Next) func(c *Conn, conn, i int) error {
+	return func(c *Conn, conn, i int) error { return c.Do(next(conn, i)) }
 }
 
 // run drives the connections, one goroutine each; schedule hands out the
-// next request's number and the time it counts from.
-func run(conns []*Conn, schedule func(conn int) (int, time.Time, bool), next Next) (Result, error) {
+// next piece of work's number and the time it counts from, and do does it
+// on the connection: each piece's latency is one of the result's.
+func run(conns []*Conn, schedule func(conn int) (int, time.Time, bool), do func(c *Conn, conn, i int) error) (Result, error) {
 	var failed atomic.Pointer[error]
 	lats := make([][]time.Duration, len(conns))
 	var wg sync.WaitGroup
@@ -180,7 +233,7 @@ func run(conns []*Conn, schedule func(conn int) (int, time.Time, bool), next Nex
 				if !ok {
 					return
 				}
-				if err := c.Do(next(ci, i)); err != nil {
+				if err := do(c, ci, i); err != nil {
 					failed.CompareAndSwap(nil, &err)
 					return
 				}

@@ -68,3 +68,23 @@ func TestPacedKeepsTheRate(t *testing.T) {
 		t.Fatalf("50 requests at 1000/s took %v, want about 50ms", res.Took)
 	}
 }
+
+func TestDoJSONReadsChunkedAnswers(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"a":`))
+		w.(http.Flusher).Flush() // the rest comes in a chunk of its own
+		_, _ = w.Write([]byte(`"b"}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := loadgen.Dial(strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 2 { // the connection is reusable after a chunked answer
+		var out struct{ A string }
+		if err := c.DoJSON(loadgen.Request{Method: "GET", Path: "/", Want: http.StatusOK}, &out); err != nil || out.A != "b" {
+			t.Fatalf("answer %+v, err %v", out, err)
+		}
+	}
+}

@@ -3054,11 +3054,13 @@ type SwarmSnapshot struct {
 	Tasks []*SwarmSnapshot_Task `protobuf:"bytes,15,rep,name=tasks,proto3" json:"tasks,omitempty"`
 	// Runs whose queued tasks are not assigned.
 	PausedRuns []string `protobuf:"bytes,16,rep,name=paused_runs,json=pausedRuns,proto3" json:"paused_runs,omitempty"`
-	// Recently finished tasks, oldest first.
+	// Recently finished tasks, oldest first, in snapshots taken before
+	// snapshots left them out (see finished_from).
 	Finished []*SwarmSnapshot_Finished `protobuf:"bytes,17,rep,name=finished,proto3" json:"finished,omitempty"`
 	// Open proposals, in the order opened.
 	Proposals []*SwarmSnapshot_Proposal `protobuf:"bytes,18,rep,name=proposals,proto3" json:"proposals,omitempty"`
-	// Recently decided proposals, oldest first.
+	// Recently decided proposals, oldest first, in snapshots taken before
+	// snapshots left them out (see decided_from).
 	DecidedProposals []*SwarmSnapshot_Decided `protobuf:"bytes,19,rep,name=decided_proposals,json=decidedProposals,proto3" json:"decided_proposals,omitempty"`
 	// Tasks completed in the swarm's life.
 	TasksCompleted uint64 `protobuf:"varint,20,opt,name=tasks_completed,json=tasksCompleted,proto3" json:"tasks_completed,omitempty"`
@@ -3077,7 +3079,19 @@ type SwarmSnapshot struct {
 	// Why it was dissolved.
 	DissolveReason string `protobuf:"bytes,27,opt,name=dissolve_reason,json=dissolveReason,proto3" json:"dissolve_reason,omitempty"`
 	// The budgets and spending of the runs with unfinished tasks.
-	RunLedgers    []*SwarmSnapshot_RunLedger `protobuf:"bytes,28,rep,name=run_ledgers,json=runLedgers,proto3" json:"run_ledgers,omitempty"`
+	RunLedgers []*SwarmSnapshot_RunLedger `protobuf:"bytes,28,rep,name=run_ledgers,json=runLedgers,proto3" json:"run_ledgers,omitempty"`
+	// The version of the event that finished the oldest task the swarm
+	// remembers (recently finished tasks); 0 if none. Snapshots from
+	// finished_from on leave those tasks out: the events from this version
+	// to the snapshot's are recalled to rebuild them.
+	FinishedFrom uint64 `protobuf:"varint,29,opt,name=finished_from,json=finishedFrom,proto3" json:"finished_from,omitempty"`
+	// How many finished tasks the swarm remembered before the oldest it
+	// remembers now.
+	FinishedBefore uint64 `protobuf:"varint,30,opt,name=finished_before,json=finishedBefore,proto3" json:"finished_before,omitempty"`
+	// As finished_from, for the recently decided proposals.
+	DecidedFrom uint64 `protobuf:"varint,31,opt,name=decided_from,json=decidedFrom,proto3" json:"decided_from,omitempty"`
+	// As finished_before, for the recently decided proposals.
+	DecidedBefore uint64 `protobuf:"varint,32,opt,name=decided_before,json=decidedBefore,proto3" json:"decided_before,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3306,6 +3320,34 @@ func (x *SwarmSnapshot) GetRunLedgers() []*SwarmSnapshot_RunLedger {
 		return x.RunLedgers
 	}
 	return nil
+}
+
+func (x *SwarmSnapshot) GetFinishedFrom() uint64 {
+	if x != nil {
+		return x.FinishedFrom
+	}
+	return 0
+}
+
+func (x *SwarmSnapshot) GetFinishedBefore() uint64 {
+	if x != nil {
+		return x.FinishedBefore
+	}
+	return 0
+}
+
+func (x *SwarmSnapshot) GetDecidedFrom() uint64 {
+	if x != nil {
+		return x.DecidedFrom
+	}
+	return 0
+}
+
+func (x *SwarmSnapshot) GetDecidedBefore() uint64 {
+	if x != nil {
+		return x.DecidedBefore
+	}
+	return 0
 }
 
 // Candidate is one eligible member and its score for the task.
@@ -4485,7 +4527,7 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x05Tally\x12\x16\n" +
 	"\x06option\x18\x01 \x01(\tR\x06option\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\rR\x05votes\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xd9\x16\n" +
+	"\x06weight\x18\x03 \x01(\x01R\x06weight\"\xf1\x17\n" +
 	"\rSwarmSnapshot\x12\x19\n" +
 	"\bswarm_id\x18\x01 \x01(\tR\aswarmId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -4517,7 +4559,11 @@ const file_hive_v1_swarm_proto_rawDesc = "" +
 	"\x16dissolved_at_unix_nano\x18\x1a \x01(\x03R\x13dissolvedAtUnixNano\x12'\n" +
 	"\x0fdissolve_reason\x18\x1b \x01(\tR\x0edissolveReason\x12A\n" +
 	"\vrun_ledgers\x18\x1c \x03(\v2 .hive.v1.SwarmSnapshot.RunLedgerR\n" +
-	"runLedgers\x1a\xcb\x02\n" +
+	"runLedgers\x12#\n" +
+	"\rfinished_from\x18\x1d \x01(\x04R\ffinishedFrom\x12'\n" +
+	"\x0ffinished_before\x18\x1e \x01(\x04R\x0efinishedBefore\x12!\n" +
+	"\fdecided_from\x18\x1f \x01(\x04R\vdecidedFrom\x12%\n" +
+	"\x0edecided_before\x18  \x01(\x04R\rdecidedBefore\x1a\xcb\x02\n" +
 	"\x06Member\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\"\n" +
 	"\fcapabilities\x18\x02 \x03(\tR\fcapabilities\x12'\n" +
