@@ -99,22 +99,14 @@ build: ## Build the hive binary into ./bin/hive.
 run: build ## Build and run Hive on the embedded store (ADDR, DATA_DIR).
 	$(BIN)/hive serve --addr $(ADDR) --data-dir $(DATA_DIR)
 
-# `make run-postgres`: the throwaway cluster's port.
-PG_PORT ?= 5433
+# `make run-postgres` flags: the throwaway cluster's directory, port and
+# the password of its user hive.
+PG_DIR      ?= ./data-pg
+PG_PORT     ?= 54329
+PG_PASSWORD ?= hive
 
-# initdb, pg_ctl and the server run as the postgres user when make runs as
-# root (PostgreSQL refuses root), in a temporary directory that user owns.
-run-postgres: build postgresql ## Build and run Hive on a throwaway local PostgreSQL 15 (PG_PORT, default 5433), removed when Hive exits.
-	@dir=$$(mktemp -d /tmp/hive-run-postgres-XXXXXX); as=""; \
-	if [ "$$(id -u)" = 0 ]; then chown postgres "$$dir"; as="runuser -u postgres --"; fi; \
-	pw=$$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'); \
-	echo "$$pw" > "$$dir/pw"; chmod 600 "$$dir/pw"; [ -z "$$as" ] || chown postgres "$$dir/pw"; \
-	trap '$$as $(PG_BINDIR)/pg_ctl -D "$$dir/data" -m fast -w stop >/dev/null 2>&1; rm -rf "$$dir"' EXIT; \
-	$$as $(PG_BINDIR)/initdb -D "$$dir/data" -U postgres --pwfile "$$dir/pw" --auth scram-sha-256 --no-locale -E UTF8 >/dev/null && \
-	$$as $(PG_BINDIR)/pg_ctl -D "$$dir/data" -l "$$dir/server.log" -w \
-		-o "-p $(PG_PORT) -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null && \
-	echo "PostgreSQL on 127.0.0.1:$(PG_PORT) in $$dir (removed on exit)" && \
-	HIVE_STORE="postgres://postgres:$$pw@127.0.0.1:$(PG_PORT)/postgres?sslmode=disable" $(BIN)/hive serve --addr $(ADDR) --data-dir $(DATA_DIR)
+run-postgres: build postgresql ## Build and run Hive on a throwaway local PostgreSQL in PG_DIR (ADDR, PG_DIR, PG_PORT, PG_PASSWORD).
+	HIVE_BIN=$(BIN)/hive ADDR=$(ADDR) PG_DIR=$(PG_DIR) PG_PORT=$(PG_PORT) PG_PASSWORD=$(PG_PASSWORD) deploy/run-postgres.sh
 
 ## ---- checks -------------------------------------------------------------------
 

@@ -26,6 +26,26 @@ const storeSecret = "S3cr3t-pw"
 // it.
 var secretForms = []string{storeSecret, url.QueryEscape(storeSecret)}
 
+// TestStoreURLsShowWhatTheyName wants a store URL shown as given but for
+// its secrets.
+func TestStoreURLsShowWhatTheyName(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{"postgres://hive:hive@db:5432/hive", "postgres://hive:xxxxx@db:5432/hive"},
+		{"postgresql://hive@db/hive?sslmode=disable&password=pw&connect_timeout=2", "postgresql://hive@db/hive?sslmode=disable&password=xxxxx&connect_timeout=2"},
+		{"esdb://admin:changeit@node1:2113,node2:2113?tls=false", "esdb://admin:xxxxx@node1:2113,node2:2113?tls=false"},
+		{"kurrentdb://node1:2113?tls=false", "kurrentdb://node1:2113?tls=false"},
+	}
+	for _, tc := range tests {
+		u, err := parseStoreURL(tc.raw)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.raw, err)
+		}
+		if got := u.String(); got != tc.want {
+			t.Errorf("%s shown as %s, want %s", tc.raw, got, tc.want)
+		}
+	}
+}
+
 func TestStoreURLsHideTheirSecrets(t *testing.T) {
 	tests := []struct {
 		name, raw string
