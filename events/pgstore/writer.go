@@ -53,6 +53,7 @@ func (s *Store) runWriter() {
 func (w *writer) collect(first *request) []*request {
 	g := taking{cfg: &w.s.cfg}
 	g.take(first)
+	var linger *time.Timer
 	for w.held == nil {
 		select {
 		case r := <-w.s.reqs:
@@ -60,7 +61,15 @@ func (w *writer) collect(first *request) []*request {
 			continue
 		default:
 		}
-		if !w.linger(&g) {
+		if linger == nil {
+			limit := min(w.s.cfg.MaxCommitDelay, w.lastCommit)
+			if limit <= 0 {
+				break
+			}
+			linger = time.NewTimer(limit)
+			defer linger.Stop()
+		}
+		if !w.linger(&g, linger.C) {
 			break
 		}
 	}
@@ -100,25 +109,25 @@ func (g *taking) fits(r *request) bool {
 	return g.events+len(r.evs) <= g.cfg.MaxBatchEvents && g.bytes+r.size <= g.cfg.MaxBatchBytes
 }
 
-// linger waits, for at most Config.MaxCommitDelay and never longer than
-// the last commit took, for one more request while some Append calls
-// under way are not in the group: typically the callers just answered,
-// coming back with their next append. They then share this commit instead
-// of waiting for the next one. Without it a closed loop of writers settles
-// into two cohorts taking turns, each commit carrying half of them. A lone
-// caller never waits. It reports whether it took a request.
-func (w *writer) linger(g *taking) bool {
-	limit := min(w.s.cfg.MaxCommitDelay, w.lastCommit)
-	if limit <= 0 || w.s.appending.Load() <= int64(len(g.reqs)) {
+// linger waits for one more request while some Append calls under way
+// are not in the group, until expired fires: typically the callers just
+// answered, coming back with their next append. They then share this
+// commit instead of waiting for the next one. Without it a closed loop of
+// writers settles into two cohorts taking turns, each commit carrying half
+// of them. The timer is the group's, started by collect at its first
+// linger, for at most Config.MaxCommitDelay and never longer than the
+// last commit took: a group lingers that long in all, however many
+// requests trickle in. A lone caller never waits. It reports whether it
+// took a request.
+func (w *writer) linger(g *taking, expired <-chan time.Time) bool {
+	if w.s.appending.Load() <= int64(len(g.reqs)) {
 		return false
 	}
-	t := time.NewTimer(limit)
-	defer t.Stop()
 	select {
 	case r := <-w.s.reqs:
 		w.offer(g, r)
 		return true
-	case <-t.C:
+	case <-expired:
 	case <-w.s.done:
 	}
 	return false
