@@ -38,9 +38,9 @@ type openedStore struct {
 // saying which part of --store is wrong and why, the URL and the error
 // shown without its secrets. The store logs to logger.
 //
-// Reading tools open it as serve does: neither backend takes anything
-// from a process that only reads, and such a process only calls the
-// store's reads. A PostgreSQL database without Hive's schema is given it.
+// Reading tools open it as serve does and call only its reads (they hold
+// it as a logSource): neither backend has a read-only mode, and opening a
+// PostgreSQL database without Hive's schema creates the schema.
 func openStore(ctx context.Context, u storeURL, logger *slog.Logger) (*openedStore, error) {
 	var s *openedStore
 	var err error
