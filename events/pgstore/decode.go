@@ -106,9 +106,10 @@ func (d *decoder) decode(vals [][]byte, e *events.Envelope) error {
 	e.Version = binary.BigEndian.Uint64(vals[colVersion])
 	e.SchemaVersion = uint32(binary.BigEndian.Uint64(vals[colSchemaVersion]))
 	e.RecordedAt = time.Unix(0, int64(binary.BigEndian.Uint64(vals[colRecordedAt]))).UTC()
-	if copy(e.ID[:], vals[colID]) != len(e.ID) || len(vals[colID]) != len(e.ID) {
+	if len(vals[colID]) != len(e.ID) {
 		return fmt.Errorf("%w: event at position %d has an id of %d bytes", ErrCorrupt, e.Position, len(vals[colID]))
 	}
+	copy(e.ID[:], vals[colID])
 	if len(vals[colHash]) != len(e.Hash) {
 		return fmt.Errorf("%w: event at position %d has a hash of %d bytes", ErrCorrupt, e.Position, len(vals[colHash]))
 	}

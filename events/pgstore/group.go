@@ -64,10 +64,10 @@ func (g *group) failAll(err error) {
 	}
 }
 
-// load begins the transaction, locks the log's head row, which serialises every appending
-// transaction of every process (see the package documentation), and
-// reads, in the same round trip, the heads of the group's streams and
-// where its ids are stored, if they are.
+// load begins the transaction, locks the log's head row, which
+// serialises every appending transaction of every process (see the
+// package documentation), and reads, in the same round trip, the heads of
+// the group's streams and where its ids are stored, if they are.
 func (g *group) load(ctx context.Context, conn *pgxpool.Conn) error {
 	var names []string
 	var ids []pgtype.UUID
@@ -104,9 +104,10 @@ func (g *group) scanHeads(rows pgx.Rows) error {
 	var hash []byte
 	_, err := pgx.ForEachRow(rows, []any{&name, &version, &hash}, func() error {
 		h := streamHead{version: uint64(version)}
-		if copy(h.hash[:], hash) != len(h.hash) {
+		if len(hash) != len(h.hash) {
 			return fmt.Errorf("%w: stream %q's head hash is %d bytes", ErrCorrupt, name, len(hash))
 		}
+		copy(h.hash[:], hash)
 		g.heads[name] = h
 		return nil
 	})

@@ -18,6 +18,9 @@ import (
 // events) and commits the group in one transaction.
 type writer struct {
 	s *Store
+	// held is a request taken that did not fit the last group: the first
+	// of the next.
+	held *request
 	// lastCommit is how long the last transaction took, which bounds
 	// linger.
 	lastCommit time.Duration
@@ -29,39 +32,49 @@ func (s *Store) runWriter() {
 	defer s.running.Done()
 	w := &writer{s: s}
 	for {
-		var first *request
-		select {
-		case first = <-s.reqs:
-		case <-s.done:
-			return
+		first := w.held
+		w.held = nil
+		if first == nil {
+			select {
+			case first = <-s.reqs:
+			case <-s.done:
+				return
+			}
 		}
 		w.commit(w.collect(first))
 	}
 }
 
 // collect returns first and the requests waiting to be taken, up to
-// MaxBatchEvents events in all, leaving out those whose callers stopped
-// waiting. Before it returns, it lingers for Append calls under way that
-// have not reached it yet (see linger).
+// MaxBatchEvents events and MaxBatchBytes bytes in all (a request that
+// does not fit is held for the next group), leaving out those whose
+// callers stopped waiting. Before it returns, it lingers for Append calls
+// under way that have not reached it yet (see linger).
 func (w *writer) collect(first *request) []*request {
-	group, n := []*request{first}, len(first.evs)
-	take := func(r *request) {
-		group = append(group, r)
-		n += len(r.evs)
-	}
-	for n < w.s.cfg.MaxBatchEvents {
+	g := taking{cfg: &w.s.cfg}
+	g.take(first)
+	var linger *time.Timer
+	for w.held == nil {
 		select {
 		case r := <-w.s.reqs:
-			take(r)
+			w.offer(&g, r)
 			continue
 		default:
 		}
-		if !w.linger(&n, take) {
+		if linger == nil {
+			limit := min(w.s.cfg.MaxCommitDelay, w.lastCommit)
+			if limit <= 0 {
+				break
+			}
+			linger = time.NewTimer(limit)
+			defer linger.Stop()
+		}
+		if !w.linger(&g, linger.C) {
 			break
 		}
 	}
-	live := group[:0]
-	for _, r := range group {
+	live := g.reqs[:0]
+	for _, r := range g.reqs {
 		if !r.abandoned.Load() {
 			live = append(live, r)
 		}
@@ -69,25 +82,52 @@ func (w *writer) collect(first *request) []*request {
 	return live
 }
 
-// linger waits, for at most Config.MaxCommitDelay and never longer than
-// the last commit took, for one more request while some Append calls
-// under way are not in the group: typically the callers just answered,
-// coming back with their next append. They then share this commit instead
-// of waiting for the next one. Without it a closed loop of writers settles
-// into two cohorts taking turns, each commit carrying half of them. A lone
-// caller never waits. It reports whether it took a request.
-func (w *writer) linger(n *int, take func(*request)) bool {
-	limit := min(w.s.cfg.MaxCommitDelay, w.lastCommit)
-	if limit <= 0 || w.s.appending.Load() <= int64(*n) {
+// offer adds r to g if it fits, and holds it for the next group if not.
+func (w *writer) offer(g *taking, r *request) {
+	if g.fits(r) {
+		g.take(r)
+	} else {
+		w.held = r
+	}
+}
+
+// taking is a group of requests being collected.
+type taking struct {
+	cfg           *Config
+	reqs          []*request
+	events, bytes int
+}
+
+func (g *taking) take(r *request) {
+	g.reqs = append(g.reqs, r)
+	g.events += len(r.evs)
+	g.bytes += r.size
+}
+
+// fits reports whether r can join the group within the limits.
+func (g *taking) fits(r *request) bool {
+	return g.events+len(r.evs) <= g.cfg.MaxBatchEvents && g.bytes+r.size <= g.cfg.MaxBatchBytes
+}
+
+// linger waits for one more request while some Append calls under way
+// are not in the group, until expired fires: typically the callers just
+// answered, coming back with their next append. They then share this
+// commit instead of waiting for the next one. Without it a closed loop of
+// writers settles into two cohorts taking turns, each commit carrying half
+// of them. The timer is the group's, started by collect at its first
+// linger, for at most Config.MaxCommitDelay and never longer than the
+// last commit took: a group lingers that long in all, however many
+// requests trickle in. A lone caller never waits. It reports whether it
+// took a request.
+func (w *writer) linger(g *taking, expired <-chan time.Time) bool {
+	if w.s.appending.Load() <= int64(len(g.reqs)) {
 		return false
 	}
-	t := time.NewTimer(limit)
-	defer t.Stop()
 	select {
 	case r := <-w.s.reqs:
-		take(r)
+		w.offer(g, r)
 		return true
-	case <-t.C:
+	case <-expired:
 	case <-w.s.done:
 	}
 	return false
