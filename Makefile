@@ -31,13 +31,13 @@ DATA_DIR ?= ./data
 # Packages whose tests run with the race detector (all of them).
 RACE_PKGS := ./...
 # Benchmarks quoted in the README.
-BENCH_PKGS := ./events/pebblestore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/ ./http/live/ ./actors/replay/ ./actors/timers/
+BENCH_PKGS := ./events/pebblestore/ ./events/pgstore/ ./projections/ ./actors/ ./actors/swarm/ ./actors/workflow/ ./actors/reactions/ ./http/api/ ./cmd/hive/ ./http/live/ ./actors/replay/ ./actors/timers/
 BENCHTIME  ?= 3s
 
 # `make soak`: how many times the crash campaign kills the server.
 SOAK_KILLS ?= 20
 
-.PHONY: help tools proto proto-check proto-lint build run test test-short vet fmt-check mod-check bench chromium postgresql soak
+.PHONY: help tools proto proto-check proto-lint build run run-postgres test test-short vet fmt-check mod-check bench chromium postgresql soak
 
 help: ## List targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -98,6 +98,15 @@ build: ## Build the hive binary into ./bin/hive.
 
 run: build ## Build and run Hive on the embedded store (ADDR, DATA_DIR).
 	$(BIN)/hive serve --addr $(ADDR) --data-dir $(DATA_DIR)
+
+# `make run-postgres` flags: the throwaway cluster's directory, port and
+# the password of its user hive.
+PG_DIR      ?= ./data-pg
+PG_PORT     ?= 54329
+PG_PASSWORD ?= hive
+
+run-postgres: build postgresql ## Build and run Hive on a throwaway local PostgreSQL in PG_DIR (ADDR, PG_DIR, PG_PORT, PG_PASSWORD).
+	HIVE_BIN=$(BIN)/hive ADDR=$(ADDR) PG_DIR=$(PG_DIR) PG_PORT=$(PG_PORT) PG_PASSWORD=$(PG_PASSWORD) deploy/run-postgres.sh
 
 ## ---- checks -------------------------------------------------------------------
 

@@ -243,18 +243,17 @@ func (a *entityActor) view(cmd Command) any {
 func (a *entityActor) recover(ctx context.Context) error {
 	a.entity, a.version, a.snapshotAt = a.newEntity(), 0, 0
 	a.recovered = false
-	page, err := a.store.ReadStream(ctx, a.ref.Stream(), 1, events.Forward, 1)
+	last, err := a.store.ReadStream(ctx, a.ref.Stream(), events.End, events.Backward, 1)
 	switch {
-	case errors.Is(err, events.ErrStreamNotFound):
+	case errors.Is(err, events.ErrStreamNotFound), err == nil && len(last) == 0:
 		a.recovered = true
 		return nil
 	case err != nil:
 		return fmt.Errorf("%s: recover: %w", a.ref, err)
-	case len(page) == 0:
-		a.recovered = true
-		return nil
 	}
-	a.restoreSnapshot(ctx)
+	if err := a.restoreSnapshot(ctx); err != nil {
+		return err
+	}
 	return a.catchUp(ctx)
 }
 

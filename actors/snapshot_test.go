@@ -2,6 +2,8 @@ package actors_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 
@@ -71,6 +73,57 @@ func TestUnusableSnapshotFallsBackToTheStream(t *testing.T) {
 	}
 	if got := res.State.(int64); got != 12 || res.LastVersion != 6 {
 		t.Fatalf("total %d at version %d, want 12 at version 6 from the whole stream", got, res.LastVersion)
+	}
+}
+
+// snapshotsOutOfReach is a store whose snapshots cannot be loaded while
+// down, as when its server is restarting, and which counts the reads of
+// streams from their first event.
+type snapshotsOutOfReach struct {
+	*memstore.Store
+	down       atomic.Bool
+	fromStarts atomic.Int64
+}
+
+func (s *snapshotsOutOfReach) LoadSnapshot(ctx context.Context, stream string) (events.Snapshot, error) {
+	if s.down.Load() {
+		return events.Snapshot{}, fmt.Errorf("connection refused: %w", events.ErrUnavailable)
+	}
+	return s.Store.LoadSnapshot(ctx, stream)
+}
+
+func (s *snapshotsOutOfReach) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
+	if from == 1 {
+		s.fromStarts.Add(1)
+	}
+	return s.Store.ReadStream(ctx, stream, from, dir, limit)
+}
+
+// TestSnapshotOutOfReachFailsTheRecovery: a snapshot that cannot be loaded
+// because the store is unavailable fails the recovery, and the command,
+// with ErrUnavailable, rather than replaying the whole stream in its
+// place; the next command recovers from the snapshot.
+func TestSnapshotOutOfReachFailsTheRecovery(t *testing.T) {
+	store := &snapshotsOutOfReach{Store: memstore.New(0)}
+	sys, _ := newSystem(t, store, actors.Config{SnapshotEvery: 10})
+	for range 25 {
+		if _, err := ask(t, sys, "blip", add{n: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.down.Store(true)
+	store.fromStarts.Store(0)
+	sys2, _ := newSystem(t, store, actors.Config{SnapshotEvery: 10})
+	if _, err := ask(t, sys2, "blip", add{n: 1}); !errors.Is(err, events.ErrUnavailable) {
+		t.Fatalf("a command while the snapshot is out of reach = %v, want ErrUnavailable", err)
+	}
+	store.down.Store(false)
+	res, err := ask(t, sys2, "blip", add{n: 1})
+	if err != nil || res.State.(int64) != 26 {
+		t.Fatalf("with the store back: %v, %v; want a total of 26", res.State, err)
+	}
+	if n := store.fromStarts.Load(); n != 0 {
+		t.Errorf("the stream was read from its first event %d times, want never: the snapshot stands for it", n)
 	}
 }
 

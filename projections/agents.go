@@ -83,9 +83,21 @@ func (a *Agents) Checkpoint() uint64 {
 
 // Apply implements Projection.
 func (a *Agents) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (a *Agents) ApplyBatch(batch []*events.Committed) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return applyEach(batch, a.applyOne)
+}
+
+// applyOne applies c; a.mu is held.
+func (a *Agents) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	if strings.HasPrefix(env.Type, "hive.v1.Agent") {
 		msg, err := c.Message()
 		if err != nil {

@@ -130,9 +130,21 @@ func (a *Assignments) Checkpoint() uint64 {
 
 // Apply implements Projection.
 func (a *Assignments) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (a *Assignments) ApplyBatch(batch []*events.Committed) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return applyEach(batch, a.applyOne)
+}
+
+// applyOne applies c; a.mu is held.
+func (a *Assignments) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	a.checkpoint = env.Position
 	if !strings.HasPrefix(env.Type, "hive.v1.Task") && env.Type != "hive.v1.AgentTaskProgress" {
 		return nil

@@ -70,9 +70,21 @@ var runStatusEvents = map[string]bool{
 
 // Apply implements Projection.
 func (d *Directory) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (d *Directory) ApplyBatch(batch []*events.Committed) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return applyEach(batch, d.applyOne)
+}
+
+// applyOne applies c; d.mu is held.
+func (d *Directory) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	d.checkpoint = env.Position
 	switch env.Type {
 	case "hive.v1.SwarmCreated", "hive.v1.RunStarted", "hive.v1.DefinitionSaved":

@@ -59,9 +59,21 @@ func (f *Feed) Checkpoint() uint64 {
 
 // Apply implements Projection.
 func (f *Feed) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (f *Feed) ApplyBatch(batch []*events.Committed) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return applyEach(batch, f.applyOne)
+}
+
+// applyOne applies c; f.mu is held.
+func (f *Feed) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	if describe := decisions[env.Type]; describe != nil {
 		msg, err := c.Message()
 		if err != nil {

@@ -56,9 +56,21 @@ func (p *Principals) Checkpoint() uint64 {
 
 // Apply implements Projection.
 func (p *Principals) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (p *Principals) ApplyBatch(batch []*events.Committed) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return applyEach(batch, p.applyOne)
+}
+
+// applyOne applies c; p.mu is held.
+func (p *Principals) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	name := env.Principal
 	if name == "" {
 		name = systemPrincipal

@@ -67,9 +67,21 @@ func (q *Queue) Checkpoint() uint64 {
 
 // Apply implements Projection.
 func (q *Queue) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (q *Queue) ApplyBatch(batch []*events.Committed) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return applyEach(batch, q.applyOne)
+}
+
+// applyOne applies c; q.mu is held.
+func (q *Queue) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	if isTaskEvent(env.Type) {
 		msg, err := c.Message()
 		if err != nil {

@@ -32,6 +32,29 @@ type Projection interface {
 	Apply(c *events.Committed) error
 }
 
+// Batcher is implemented by projections that apply a batch of events
+// under one lock: the runner hands them each batch it reads at once,
+// instead of each event, which saves a lock and an unlock per event.
+type Batcher interface {
+	Projection
+	// ApplyBatch applies batch in order, as Apply would apply each event,
+	// and returns how many it applied: all of them, or those before the
+	// one it could not apply, and why.
+	ApplyBatch(batch []*events.Committed) (int, error)
+}
+
+// applyEach applies the events of batch with apply, in order, and returns
+// how many it applied: all of them, or those before the first that failed,
+// and its error. Batchers use it with their lock held.
+func applyEach(batch []*events.Committed, apply func(*events.Committed) error) (int, error) {
+	for i, c := range batch {
+		if err := apply(c); err != nil {
+			return i, err
+		}
+	}
+	return len(batch), nil
+}
+
 // Log is the part of the event store projections read.
 type Log interface {
 	ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error)
@@ -53,8 +76,9 @@ type Options struct {
 	Changes      message.Publisher
 	ChangesTopic string
 	// States, if set, keeps the state of Persistent projections. The runner
-	// restores them when Run starts and saves them every SaveInterval
-	// (default DefaultSaveInterval) and when Run ends.
+	// restores them when Run starts and saves each every SaveInterval
+	// (default DefaultSaveInterval), one at a time spread over the
+	// interval, and all when Run ends.
 	States       StateStore
 	SaveInterval time.Duration
 }
@@ -67,16 +91,18 @@ const DefaultSaveInterval = 10 * time.Second
 const (
 	// outboxSize is how many batches of changes may wait for the bus.
 	outboxSize = 1024
-	// maxBatch is the most events a projection applies before it publishes
-	// their changes and saves its state, when more keep coming; also how
-	// many one store read returns.
+	// maxBatch is the most events the runner applies before it publishes
+	// the projections' changes and wakes the waits, when more keep coming;
+	// also how many one store read returns.
 	maxBatch = 256
 )
 
-// Runner feeds each projection its events, each in its own goroutine, as a
-// follower of the log's tail: the tail reads the log once and hands every
-// event to each projection, which reads what it missed, if it falls
-// behind, from the store, so none skips an event.
+// Runner feeds the projections their events, in one goroutine, as one
+// follower of the log's tail: the tail reads the log once, the runner takes
+// its events in batches and applies each batch to each projection in turn,
+// each event decoded once for all of them. While it is behind the tail's
+// ring (at start, or after a pause) it reads the store, so no projection
+// skips an event.
 type Runner struct {
 	log     Log
 	logger  *slog.Logger
@@ -97,7 +123,7 @@ type tracked struct {
 	saved     atomic.Uint64 // checkpoint of the last saved state
 	changes   []Change
 	// saveFailing is set while saves fail (a full disk): the failure is
-	// logged once, not at every retry. Only the projection's feed uses it.
+	// logged once, not at every retry. Only the runner's feed uses it.
 	saveFailing bool
 }
 
@@ -130,24 +156,24 @@ func (r *Runner) With(o Options) *Runner {
 }
 
 // Run restores the persistent projections and feeds all of them until ctx
-// ends or they fail. It returns nil when ctx ends and an ErrFailed error
-// when a projection fails; the others go on until ctx ends.
+// ends or they all fail. It returns nil when ctx ends and an ErrFailed
+// error when a projection failed; the others go on until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
 	r.restore()
 	head, err := r.log.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("projections: read head: %w", err)
 	}
+	low := uint64(math.MaxUint64)
 	for _, t := range r.tracked {
 		t.target.Store(head)
 		r.forgetFuture(t, head)
+		low = min(low, t.Checkpoint())
 	}
-	// The feeds stop, too, if events stop coming or the changes can no
-	// longer be published.
+	// The feed stops, too, if the changes can no longer be published.
 	runCtx := ctx
-	ctx, stopFeeds := context.WithCancel(ctx)
-	defer stopFeeds()
-	var wg sync.WaitGroup
+	ctx, stopFeed := context.WithCancel(ctx)
+	defer stopFeed()
 	tail := r.opts.Tail
 	if tail == nil {
 		if tail, err = events.NewTail(r.log, events.TailConfig{Logger: r.logger}); err != nil {
@@ -155,42 +181,31 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		defer tail.Start(ctx, head)()
 	}
+	var wg sync.WaitGroup
 	var publishErr error
 	if r.outbox != nil {
 		wg.Go(func() {
 			if publishErr = r.publish(ctx); publishErr != nil {
 				r.logger.Error("projections stopped: changes cannot be published", "err", publishErr)
-				stopFeeds()
+				stopFeed()
 			}
 		})
 	}
-	errs := make([]error, len(r.tracked))
-	var feeds sync.WaitGroup
-	for i, t := range r.tracked {
-		feeds.Go(func() {
-			f := tail.Follow(t.Checkpoint())
-			defer f.Close()
-			errs[i] = r.feed(ctx, t, f)
-		})
-	}
-	feeds.Wait()
+	f := tail.Follow(low)
+	defer f.Close()
+	feedErr := r.feed(ctx, f)
 	// Run's own ctx is checked: it ends before the contexts made from it,
 	// and the tail may stop (at shutdown) in between.
-	var sourceErr error
-	if errors.Is(errors.Join(errs...), errTailStopped) {
+	if errors.Is(feedErr, errTailStopped) {
+		feedErr = nil
 		if runCtx.Err() == nil {
-			sourceErr = errors.New("projections: the committed events stopped coming (the store closed)")
-			r.logger.Error("projections stopped", "err", sourceErr)
-		}
-		for i := range errs {
-			if errors.Is(errs[i], errTailStopped) {
-				errs[i] = nil
-			}
+			feedErr = errors.New("projections: the committed events stopped coming (the store closed)")
+			r.logger.Error("projections stopped", "err", feedErr)
 		}
 	}
-	stopFeeds()
+	stopFeed()
 	wg.Wait()
-	return errors.Join(append(errs, sourceErr, publishErr)...)
+	return errors.Join(r.failed(), feedErr, publishErr)
 }
 
 // errTailStopped ends a feed whose tail stopped handing out events.
@@ -230,205 +245,4 @@ func (r *Runner) forgetFuture(t *tracked, head uint64) {
 	r.logger.Warn("projection state is ahead of the log: rebuilding from the log", "projection", p.Name(), "checkpoint", p.Checkpoint(), "head", head)
 	_ = p.UnmarshalState(nil) // fails by design, leaving it empty at zero
 	r.save(t)
-}
-
-// feed applies the log to one projection, as f reads it, in batches:
-// after each, it releases the waits the projection's progress satisfies
-// and publishes its changes. It saves the projection's state every
-// SaveInterval and when it ends.
-func (r *Runner) feed(ctx context.Context, t *tracked, f *events.Follower) error {
-	defer r.save(t)
-	var tick <-chan time.Time
-	if _, ok := t.Projection.(Persistent); ok && r.opts.States != nil {
-		ticker := time.NewTicker(r.opts.SaveInterval)
-		defer ticker.Stop()
-		tick = ticker.C
-	}
-	batch := make([]*events.Committed, 0, maxBatch)
-	for {
-		var err error
-		batch, err = f.Poll(ctx, batch[:0], maxBatch)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			return r.fail(t, nil, fmt.Errorf("read: %w", err))
-		}
-		if len(batch) > 0 {
-			if err := r.applyBatch(ctx, t, batch); err != nil {
-				return err
-			}
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-f.Stopped():
-			return errTailStopped
-		case <-tick:
-			r.save(t)
-		case <-f.Ready():
-		}
-	}
-}
-
-// applyBatch applies a batch of events to t, then wakes the waits its
-// progress satisfies and publishes its changes.
-func (r *Runner) applyBatch(ctx context.Context, t *tracked, batch []*events.Committed) error {
-	for _, c := range batch {
-		if err := t.Apply(c); err != nil {
-			return r.fail(t, &c.Envelope, err)
-		}
-	}
-	last := &batch[len(batch)-1].Envelope
-	t.appliedAt.Store(last.RecordedAt.UnixNano())
-	r.seen(last)
-	r.waiting.release(r.reached(), false)
-	if err := r.publishChanges(ctx, t, last); err != nil && ctx.Err() == nil {
-		return r.fail(t, last, err)
-	}
-	return nil
-}
-
-// seen records env as the newest event seen, if it is.
-func (r *Runner) seen(env *events.Envelope) {
-	for {
-		head := r.head.Load()
-		if env.Position <= head {
-			return
-		}
-		if r.head.CompareAndSwap(head, env.Position) {
-			r.headAt.Store(env.RecordedAt.UnixNano())
-			return
-		}
-	}
-}
-
-// save stores t's state if it is persistent and changed since last saved.
-// A failed save is logged, once until a save works again (the next
-// interval retries it): the state can always be rebuilt from the log.
-func (r *Runner) save(t *tracked) {
-	p, ok := t.Projection.(Persistent)
-	if !ok || r.opts.States == nil || p.Checkpoint() == t.saved.Load() {
-		return
-	}
-	cp := p.Checkpoint()
-	data, err := p.MarshalState()
-	if err == nil {
-		err = r.opts.States.Save(p.Name(), data)
-	}
-	if err != nil {
-		if !t.saveFailing {
-			r.logger.Error("save projection state", "projection", p.Name(), "checkpoint", cp, "err", err, "retry_every", r.opts.SaveInterval)
-		}
-		t.saveFailing = true
-		return
-	}
-	if t.saveFailing {
-		r.logger.Info("projection state saved again", "projection", p.Name(), "checkpoint", cp)
-		t.saveFailing = false
-	}
-	t.saved.Store(cp)
-}
-
-func (r *Runner) fail(t *tracked, env *events.Envelope, err error) error {
-	if env != nil {
-		err = fmt.Errorf("%w: %s at %s version %d (position %d, type %s): %w",
-			ErrFailed, t.Name(), env.Stream, env.Version, env.Position, env.Type, err)
-	} else {
-		err = fmt.Errorf("%w: %s: %w", ErrFailed, t.Name(), err)
-	}
-	t.err.Store(&err)
-	r.logger.Error("projection stopped", "projection", t.Name(), "checkpoint", t.Checkpoint(), "err", err)
-	r.waiting.release(0, true)
-	return err
-}
-
-// Ready reports whether every projection has caught up with the log as it
-// was when Run started, and none has failed.
-func (r *Runner) Ready() error {
-	if err := r.failed(); err != nil {
-		return err
-	}
-	for _, t := range r.tracked {
-		if t.Checkpoint() < t.target.Load() {
-			return fmt.Errorf("projection %s catching up: at %d of %d", t.Name(), t.Checkpoint(), t.target.Load())
-		}
-	}
-	return nil
-}
-
-// Lag reports how far each projection is behind the head of the log.
-func (r *Runner) Lag() []Lag {
-	ctx, cancel := context.WithTimeout(context.Background(), headTimeout)
-	defer cancel()
-	head, err := r.log.Head(ctx)
-	if err != nil {
-		head = 0 // the newest position seen stands in for it
-	}
-	return r.lag(head)
-}
-
-// lag reports how far each projection is behind head, or the newest
-// position the runner saw if that is further on.
-func (r *Runner) lag(head uint64) []Lag {
-	head = max(head, r.head.Load())
-	out := make([]Lag, 0, len(r.tracked))
-	for _, t := range r.tracked {
-		l := Lag{Projection: t.Name(), Position: t.Checkpoint()}
-		l.BehindPositions = head - min(l.Position, head)
-		if l.BehindPositions > 0 {
-			l.BehindSeconds = max(0, time.Duration(r.headAt.Load()-t.appliedAt.Load()).Seconds())
-		}
-		if err := t.err.Load(); err != nil {
-			l.Error = (*err).Error()
-		}
-		out = append(out, l)
-	}
-	return out
-}
-
-// reached is the position every projection has reached.
-func (r *Runner) reached() uint64 {
-	low := uint64(math.MaxUint64)
-	for _, t := range r.tracked {
-		low = min(low, t.Checkpoint())
-	}
-	return low
-}
-
-// WaitFor blocks until every projection has applied the event at position
-// pos, or ctx ends, or a projection has failed.
-func (r *Runner) WaitFor(ctx context.Context, pos uint64) error {
-	for {
-		if err := r.failed(); err != nil {
-			return err
-		}
-		if r.reached() >= pos {
-			return nil
-		}
-		wake := r.waiting.add(pos)
-		// Look again: the projections may have got there, or failed, before
-		// the wait was registered.
-		if r.reached() >= pos || r.failed() != nil {
-			r.waiting.remove(wake)
-			continue
-		}
-		select {
-		case <-wake:
-		case <-ctx.Done():
-			r.waiting.remove(wake)
-			return ctx.Err()
-		}
-	}
-}
-
-// failed returns the error of the first failed projection, if any.
-func (r *Runner) failed() error {
-	for _, t := range r.tracked {
-		if err := t.err.Load(); err != nil {
-			return *err
-		}
-	}
-	return nil
 }

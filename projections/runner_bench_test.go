@@ -35,6 +35,7 @@ func BenchmarkRunner(b *testing.B) {
 			name = "live"
 		}
 		b.Run(name, func(b *testing.B) {
+			cpu := startCPU()
 			for b.Loop() {
 				log := &releasedLog{all: envs, commits: events.NewSignal(), done: make(chan struct{})}
 				if !live {
@@ -42,7 +43,7 @@ func BenchmarkRunner(b *testing.B) {
 				}
 				followLog(b, log, live)
 			}
-			reportPerEvent(b, len(envs))
+			reportPerEvent(b, cpu, len(envs))
 		})
 	}
 }

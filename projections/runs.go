@@ -139,9 +139,21 @@ func runEvent(typ string) bool {
 
 // Apply implements Projection.
 func (r *Runs) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (r *Runs) ApplyBatch(batch []*events.Committed) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return applyEach(batch, r.applyOne)
+}
+
+// applyOne applies c; r.mu is held.
+func (r *Runs) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	if runEvent(env.Type) {
 		msg, err := c.Message()
 		if err != nil {

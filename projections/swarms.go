@@ -141,9 +141,21 @@ func swarmEvent(typ string) bool {
 
 // Apply implements Projection.
 func (s *Swarms) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (s *Swarms) ApplyBatch(batch []*events.Committed) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return applyEach(batch, s.applyOne)
+}
+
+// applyOne applies c; s.mu is held.
+func (s *Swarms) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	if swarmEvent(env.Type) {
 		msg, err := c.Message()
 		if err != nil {

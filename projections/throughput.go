@@ -62,9 +62,21 @@ func (t *Throughput) Checkpoint() uint64 {
 
 // Apply implements Projection.
 func (t *Throughput) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (t *Throughput) ApplyBatch(batch []*events.Committed) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return applyEach(batch, t.applyOne)
+}
+
+// applyOne applies c; t.mu is held.
+func (t *Throughput) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	commands := 0
 	if env.CausationID != t.causation || t.checkpoint == 0 {
 		commands, t.causation = 1, env.CausationID

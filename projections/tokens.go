@@ -111,9 +111,21 @@ func (t *Tokens) Checkpoint() uint64 {
 
 // Apply implements Projection.
 func (t *Tokens) Apply(c *events.Committed) error {
-	env := &c.Envelope
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.applyOne(c)
+}
+
+// ApplyBatch implements Batcher.
+func (t *Tokens) ApplyBatch(batch []*events.Committed) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return applyEach(batch, t.applyOne)
+}
+
+// applyOne applies c; t.mu is held.
+func (t *Tokens) applyOne(c *events.Committed) error {
+	env := &c.Envelope
 	if strings.HasPrefix(env.Type, "hive.v1.Token") || env.Type == typeAgentRegistered || env.Type == typeAgentDeregistered {
 		msg, err := c.Message()
 		if err != nil {

@@ -62,30 +62,39 @@ func (ix *Index) Checkpoint() uint64 {
 
 // Apply records the deadlines one event sets or cancels.
 func (ix *Index) Apply(c *events.Committed) error {
-	env := &c.Envelope
-	ref, kind, ok := ix.owner(env.Stream)
-	var changes []actors.Deadline
-	if ok {
-		msg, err := c.Message()
-		if err != nil {
-			return err
-		}
-		changes = kind.Deadlines(msg)
-	}
+	_, err := ix.ApplyBatch([]*events.Committed{c})
+	return err
+}
+
+// ApplyBatch records the deadlines a batch of events sets or cancels, in
+// order, under one lock, and returns how many events it applied: all of
+// them, or those before the one whose payload it could not decode.
+func (ix *Index) ApplyBatch(batch []*events.Committed) (int, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	before, _ := ix.next()
-	for _, d := range changes {
-		ix.set(ref, d)
-	}
-	if after, _ := ix.next(); !after.Equal(before) {
-		select {
-		case ix.changed <- struct{}{}:
-		default:
+	defer func() {
+		if after, _ := ix.next(); !after.Equal(before) {
+			select {
+			case ix.changed <- struct{}{}:
+			default:
+			}
 		}
+	}()
+	for i, c := range batch {
+		ref, kind, ok := ix.owner(c.Stream)
+		if ok {
+			msg, err := c.Message()
+			if err != nil {
+				return i, err
+			}
+			for _, d := range kind.Deadlines(msg) {
+				ix.set(ref, d)
+			}
+		}
+		ix.checkpoint = c.Position
 	}
-	ix.checkpoint = env.Position
-	return nil
+	return len(batch), nil
 }
 
 func (ix *Index) set(ref actors.Ref, d actors.Deadline) {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"hive/events"
+	"hive/events/esdbstore"
 	"hive/events/pgstore"
 )
 
@@ -37,15 +38,17 @@ type openedStore struct {
 // saying which part of --store is wrong and why, the URL and the error
 // shown without its secrets. The store logs to logger.
 //
-// Reading tools open it as serve does: neither backend takes anything
-// from a process that only reads, and such a process only calls the
-// store's reads. A PostgreSQL database without Hive's schema is given it.
+// Reading tools open it as serve does and call only its reads (they hold
+// it as a logSource): neither backend has a read-only mode, and opening a
+// PostgreSQL database without Hive's schema creates the schema.
 func openStore(ctx context.Context, u storeURL, logger *slog.Logger) (*openedStore, error) {
 	var s *openedStore
 	var err error
 	switch u.backend {
 	case postgres:
 		s, err = openPostgres(ctx, u, logger)
+	case eventStoreDB:
+		s, err = openEventStoreDB(ctx, u, logger)
 	default:
 		return nil, fmt.Errorf("--store %s: not a URL of a store this Hive can open: want %s", u, storeSchemesText)
 	}
@@ -61,6 +64,14 @@ func openPostgres(ctx context.Context, u storeURL, logger *slog.Logger) (*opened
 		return nil, err
 	}
 	return &openedStore{Store: s, commits: func() uint64 { return s.Stats().Commits }}, nil
+}
+
+func openEventStoreDB(ctx context.Context, u storeURL, logger *slog.Logger) (*openedStore, error) {
+	s, err := esdbstore.Open(ctx, esdbstore.Config{URL: u.raw, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	return &openedStore{Store: s}, nil
 }
 
 // openProblem says why a store did not open: the backend's error, after

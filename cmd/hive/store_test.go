@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hive/events/archive"
+	"hive/events/esdbstore/esdbdouble"
 	"hive/events/pgstore/pgtest"
 )
 
@@ -24,6 +25,26 @@ const storeSecret = "S3cr3t-pw"
 // secretForms are storeSecret as a URL may write it and a driver may show
 // it.
 var secretForms = []string{storeSecret, url.QueryEscape(storeSecret)}
+
+// TestStoreURLsShowWhatTheyName wants a store URL shown as given but for
+// its secrets.
+func TestStoreURLsShowWhatTheyName(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{"postgres://hive:hive@db:5432/hive", "postgres://hive:xxxxx@db:5432/hive"},
+		{"postgresql://hive@db/hive?sslmode=disable&password=pw&connect_timeout=2", "postgresql://hive@db/hive?sslmode=disable&password=xxxxx&connect_timeout=2"},
+		{"esdb://admin:changeit@node1:2113,node2:2113?tls=false", "esdb://admin:xxxxx@node1:2113,node2:2113?tls=false"},
+		{"kurrentdb://node1:2113?tls=false", "kurrentdb://node1:2113?tls=false"},
+	}
+	for _, tc := range tests {
+		u, err := parseStoreURL(tc.raw)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.raw, err)
+		}
+		if got := u.String(); got != tc.want {
+			t.Errorf("%s shown as %s, want %s", tc.raw, got, tc.want)
+		}
+	}
+}
 
 func TestStoreURLsHideTheirSecrets(t *testing.T) {
 	tests := []struct {
@@ -143,6 +164,9 @@ func TestBadStoreStopsServeAtOnce(t *testing.T) {
 		{name: "silent server", store: "postgres://hive:" + storeSecret + "@" + silentAddr(t) + "/hive", want: []string{"cannot reach the store", "timeout"}},
 		{name: "refused credentials", store: withPassword(*good), want: []string{"password authentication failed", "28P01"}},
 		{name: "no such database", store: otherDB.String(), want: []string{`database "no_such_database" does not exist`}},
+		{name: "esdb malformed", store: "esdb://admin:" + storeSecret + "@db:port?tls=false", want: []string{"malformed"}},
+		{name: "esdb unreachable", store: "esdb://admin:" + storeSecret + "@" + closedAddr(t) + "?tls=false", want: []string{"cannot reach the store", "EventStoreDB"}},
+		{name: "esdb refused credentials", store: refusingESDB(t), want: []string{"EventStoreDB refused the credentials"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,6 +225,16 @@ func assertOneLineRefusal(t *testing.T, p hiveProcess, want ...string) {
 	if strings.Contains(p.stderr, "goroutine ") {
 		t.Errorf("a stack trace:\n%s", p.stderr)
 	}
+}
+
+// refusingESDB returns the URL of an EventStoreDB double that refuses the
+// credentials of every call.
+func refusingESDB(t *testing.T) string {
+	t.Helper()
+	srv := esdbdouble.Start(t)
+	srv.Inject(esdbdouble.Read, esdbdouble.Unauthenticated, -1)
+	srv.Inject(esdbdouble.Features, esdbdouble.Unauthenticated, -1)
+	return "esdb://admin:" + storeSecret + "@" + srv.Addr() + "?tls=false"
 }
 
 // closedAddr returns a loopback address where nothing listens.

@@ -106,12 +106,36 @@ func urlProblem(err error) string {
 	return "cannot be parsed"
 }
 
-// String returns the URL with every password replaced.
+// String returns the URL with its password and the values of its query
+// parameters naming a password replaced, and whatever else holds a
+// secret (a malformed URL's).
 func (s storeURL) String() string {
 	if s.raw == "" {
 		return "(the embedded store)"
 	}
-	return redact(s.raw, s.secrets)
+	scheme, rest, ok := strings.Cut(s.raw, "://")
+	if !ok {
+		return redact(s.raw, s.secrets)
+	}
+	ui := userinfo(rest)
+	if user, _, ok := strings.Cut(ui, ":"); ok {
+		rest = user + ":" + redactedPassword + rest[len(ui):]
+	}
+	if before, query, ok := strings.Cut(rest, "?"); ok {
+		params := strings.Split(query, "&")
+		for i, kv := range params {
+			if k, _, _ := strings.Cut(kv, "="); strings.Contains(strings.ToLower(k), "password") {
+				params[i] = k + "=" + redactedPassword
+			}
+		}
+		rest = before + "?" + strings.Join(params, "&")
+	}
+	shown := scheme + "://" + rest
+	if _, err := url.Parse(s.raw); err != nil {
+		// A malformed URL may hold a secret anywhere: hidden wherever it is.
+		return redact(shown, s.secrets)
+	}
+	return shown
 }
 
 // userinfo returns the user information of rest, a URL after its

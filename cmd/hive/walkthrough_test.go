@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"hive/events/esdbstore/esdbdouble"
 	"hive/events/pgstore/pgtest"
 )
 
 // TestReadmeWalkthrough runs the README's walk-through (Quickstart; Swarms,
 // workflows and tasks; CLI; Audit and replay; Log tools) against a hive
-// serve process, on the embedded store and on PostgreSQL (--store), then
+// serve process, on the embedded store, on PostgreSQL and on EventStoreDB
+// (its test double) (--store), then
 // restarts the server on the same store and data dir and finds everything
 // as it was.
 func TestReadmeWalkthrough(t *testing.T) {
@@ -29,6 +31,9 @@ func TestReadmeWalkthrough(t *testing.T) {
 	}{
 		{name: "embedded"},
 		{name: "postgres", store: func(t *testing.T) []string { return []string{"--store", pgtest.Shared(t).URL()} }},
+		{name: "eventstoredb", store: func(t *testing.T) []string {
+			return []string{"--store", "esdb://admin:" + storeSecret + "@" + esdbdouble.Start(t).Addr() + "?tls=false"}
+		}},
 	}
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
@@ -278,7 +283,7 @@ func (w *walkthrough) noPasswordInLog(t *testing.T) {
 		if pw == "" || strings.Contains(string(logged), pw) {
 			t.Errorf("the server's log shows the store's password (or the URL has none):\n%s", logged)
 		}
-		if !strings.Contains(string(logged), `store="postgres://postgres:xxxxx@`) {
+		if !strings.Contains(string(logged), `store="`+u.Scheme+"://"+u.User.Username()+":xxxxx@") {
 			t.Errorf("the server's log does not name the store:\n%s", logged)
 		}
 	}

@@ -30,6 +30,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	if err != nil {
 		return events.AppendResult{}, err
 	}
+	s.appending.Add(1)
+	defer s.appending.Add(-1)
 	select {
 	case s.reqs <- req:
 	case <-s.done:

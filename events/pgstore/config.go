@@ -19,9 +19,17 @@ const (
 	DefaultWriteTimeout = 10 * time.Second
 	// DefaultMaxBatchEvents is the default Config.MaxBatchEvents.
 	DefaultMaxBatchEvents = 1024
+	// DefaultMaxBatchBytes is the default Config.MaxBatchBytes.
+	DefaultMaxBatchBytes = 64 << 20
+	// DefaultMaxCommitDelay is the default Config.MaxCommitDelay.
+	DefaultMaxCommitDelay = time.Millisecond
 	// DefaultPollInterval is the default Config.PollInterval.
 	DefaultPollInterval = time.Second
 )
+
+// maxBatchBytesLimit keeps a transaction's parameters well below the 1 GiB
+// PostgreSQL allows one protocol message.
+const maxBatchBytesLimit = 256 << 20
 
 // Config configures a Store. The zero value of every field but URL means
 // its default.
@@ -48,10 +56,23 @@ type Config struct {
 	// that overruns it fails with events.ErrUnavailable: its outcome is
 	// unknown, as after a lost connection.
 	WriteTimeout time.Duration
-	// MaxBatchEvents is the most events the writer groups into one
-	// transaction (default DefaultMaxBatchEvents). A single append with
-	// more is still committed atomically, in a transaction of its own.
+	// MaxBatchEvents is how many events the writer groups into one
+	// transaction before it stops adding appends to it (default
+	// DefaultMaxBatchEvents). A single append with more is still committed
+	// atomically, in a transaction of its own. 1 makes every append a
+	// transaction of its own.
 	MaxBatchEvents int
+	// MaxBatchBytes is, likewise, how large the events of one transaction
+	// may grow, payloads, types, metadata and stream names counted
+	// (default DefaultMaxBatchBytes, at most 256 MiB). A single append
+	// larger than this is refused with events.ErrInvalidArgument.
+	MaxBatchBytes int
+	// MaxCommitDelay is the longest the writer holds a transaction back,
+	// waiting for Append calls already under way to join it and share its
+	// commit (default DefaultMaxCommitDelay). It never waits longer than
+	// the last transaction took, nor when no other call is under way.
+	// Negative disables the wait.
+	MaxCommitDelay time.Duration
 	// PollInterval is how often subscriptions look for events whose
 	// notification they missed (default DefaultPollInterval). Commits
 	// wake them at once through LISTEN/NOTIFY; the poll only covers a
@@ -77,6 +98,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBatchEvents == 0 {
 		c.MaxBatchEvents = DefaultMaxBatchEvents
+	}
+	if c.MaxBatchBytes == 0 {
+		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if c.MaxCommitDelay == 0 {
+		c.MaxCommitDelay = DefaultMaxCommitDelay
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval
@@ -105,6 +132,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBatchEvents < 0 {
 		errs = append(errs, fmt.Errorf("MaxBatchEvents %d is negative", c.MaxBatchEvents))
+	}
+	if c.MaxBatchBytes < 0 || c.MaxBatchBytes > maxBatchBytesLimit {
+		errs = append(errs, fmt.Errorf("MaxBatchBytes %d is not between 0 and %d", c.MaxBatchBytes, maxBatchBytesLimit))
 	}
 	return errors.Join(errs...)
 }

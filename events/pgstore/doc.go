@@ -50,8 +50,10 @@
 // positions are higher. Positions are therefore handed out in commit
 // order, and any snapshot that sees position P sees every position below
 // it: a reader can never skip. Positions are also dense (1, 2, 3, ...: a
-// transaction that rolls back writes its head back never), so an archive
-// imported into an empty store keeps its positions.
+// transaction that rolls back leaves the head as it was, where a sequence
+// would leave a hole), so an archive imported into an empty store keeps
+// its positions. (Import keeps an archive's positions as they are, gaps
+// included.)
 //
 // The price is that appends of all processes commit one transaction at a
 // time. Group commit (below) pays it back: one transaction carries every
@@ -60,17 +62,22 @@
 // only below pg_snapshot_xmin of pg_current_snapshot() (a high-water mark,
 // as Marten's daemon does) lets writers run in parallel but delays every
 // reader behind the oldest open transaction and needs positions that may
-// have gaps; a sequence alone is the trap itself.
+// have gaps; a sequence alone is the trap itself, since nextval hands out
+// numbers when transactions ask, not when they commit. Nor does the store
+// rely on having the only appending connection: that holds for one
+// process (its one writer), but not for several Hive nodes sharing the
+// database, which the row lock orders as well.
 //
 // # Writing: group commit
 //
 // Append validates and copies its events in the caller's goroutine and
 // hands a request to the store's one writer goroutine, which takes it with
 // every request already waiting (up to Config.MaxBatchEvents events) into
-// one transaction of few round trips:
+// one transaction of two round trips, BEGIN and COMMIT riding in the
+// pipelines:
 //
-//  1. lock the head row and, in the same pipeline, read the heads of the
-//     group's streams and look its event ids up;
+//  1. BEGIN, lock the head row and, in the same pipeline, read the heads of
+//     the group's streams and look its event ids up;
 //  2. decide each request on its own, in order, against the database as
 //     the requests before it leave it: a repeat of an earlier append
 //     (events.CheckReplay) gets that append's result, a wrong expected
@@ -79,9 +86,18 @@
 //     recorded time (their own, or the group's, in UTC) and the hash
 //     chain (events.ChainHash);
 //  3. insert the staged events (one INSERT ... SELECT FROM unnest of
-//     column arrays), update the streams' heads and the log's head, and
-//     pg_notify, in one pipeline;
-//  4. commit, then wake this process's subscriptions and answer.
+//     column arrays), update the streams' heads and the log's head,
+//     pg_notify and COMMIT, in one pipeline (a failing statement makes
+//     PostgreSQL skip the rest, COMMIT included);
+//  4. wake this process's subscriptions and answer.
+//
+// Before it starts a transaction, the writer lingers, for at most
+// Config.MaxCommitDelay and never longer than the last transaction took,
+// while Append calls under way have not reached it: callers just answered
+// come back with their next append and share this commit instead of
+// waiting for the next one, where a closed loop of writers would
+// otherwise settle into two cohorts taking turns. Config.MaxBatchEvents 1
+// makes every append a transaction of its own (the benchmarks compare).
 //
 // A transaction that fails, including a commit whose outcome is unknown
 // (connection lost, Config.WriteTimeout overrun), fails every request of
@@ -110,6 +126,17 @@
 // A subscription whose read fails (the server is down) returns the error
 // from Next and stays usable: the next Next resumes after the last event
 // delivered, with no gap and no duplicate.
+//
+// # Reading
+//
+// ReadAll is one indexed range scan, ReadStream one of (stream, version);
+// each sees only committed transactions, and by the ordering above never
+// a position before a lower one. Rows are decoded from pgx's raw binary
+// values (strings interned, payloads carved from shared blocks, each
+// capped at its own length), and a page is sized from the head read in
+// the same round trip. A URL that asks pgx for the simple protocol (as
+// behind a pooler without prepared statements) works too, rows then
+// coming as text.
 //
 // # Errors
 //

@@ -71,7 +71,7 @@ func unreachable(err error) bool {
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) || errors.Is(err, pgconn.ErrConnClosed) ||
-		errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || pgconn.SafeToRetry(err)
+		errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
 }
 
 // isUniqueViolation reports whether err is a unique-constraint violation,

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hive/events"
 )
@@ -40,7 +42,7 @@ type eventRows struct {
 	positions, versions, schemaVersions, recordedAt []int64
 	streams, types                                  []string
 	correlationIDs, causationIDs, principals        []string
-	ids                                             []uuid.UUID
+	ids                                             []pgtype.UUID
 	payloads, hashes                                [][]byte
 }
 
@@ -62,13 +64,13 @@ func (g *group) failAll(err error) {
 	}
 }
 
-// load locks the log's head row, which serialises every appending
-// transaction of every process (see the package documentation), and
-// reads, in the same round trip, the heads of the group's streams and
-// where its ids are stored, if they are.
-func (g *group) load(ctx context.Context, tx pgx.Tx) error {
+// load begins the transaction, locks the log's head row, which
+// serialises every appending transaction of every process (see the
+// package documentation), and reads, in the same round trip, the heads of
+// the group's streams and where its ids are stored, if they are.
+func (g *group) load(ctx context.Context, conn *pgxpool.Conn) error {
 	var names []string
-	var ids []uuid.UUID
+	var ids []pgtype.UUID
 	seen := make(map[string]bool)
 	for _, r := range g.reqs {
 		if !seen[r.stream] {
@@ -76,10 +78,11 @@ func (g *group) load(ctx context.Context, tx pgx.Tx) error {
 			names = append(names, r.stream)
 		}
 		for i := range r.evs {
-			ids = append(ids, r.evs[i].ID)
+			ids = append(ids, pgUUID(r.evs[i].ID))
 		}
 	}
 	b := &pgx.Batch{}
+	b.Queue("BEGIN")
 	b.Queue("SELECT position FROM hive.head FOR UPDATE").QueryRow(func(row pgx.Row) error {
 		var head int64
 		err := row.Scan(&head)
@@ -92,7 +95,7 @@ func (g *group) load(ctx context.Context, tx pgx.Tx) error {
 	b.Queue("SELECT id, stream, version, position FROM hive.events WHERE id = ANY($1)", ids).Query(func(rows pgx.Rows) error {
 		return g.scanStored(rows)
 	})
-	return tx.SendBatch(ctx, b).Close()
+	return conn.SendBatch(ctx, b).Close()
 }
 
 func (g *group) scanHeads(rows pgx.Rows) error {
@@ -101,9 +104,10 @@ func (g *group) scanHeads(rows pgx.Rows) error {
 	var hash []byte
 	_, err := pgx.ForEachRow(rows, []any{&name, &version, &hash}, func() error {
 		h := streamHead{version: uint64(version)}
-		if copy(h.hash[:], hash) != len(h.hash) {
+		if len(hash) != len(h.hash) {
 			return fmt.Errorf("%w: stream %q's head hash is %d bytes", ErrCorrupt, name, len(hash))
 		}
+		copy(h.hash[:], hash)
 		g.heads[name] = h
 		return nil
 	})
@@ -114,7 +118,7 @@ func (g *group) scanStored(rows pgx.Rows) error {
 	var id uuid.UUID
 	var loc events.Location
 	var version, position int64
-	_, err := pgx.ForEachRow(rows, []any{&id, &loc.Stream, &version, &position}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{(*[16]byte)(&id), &loc.Stream, &version, &position}, func() error {
 		loc.Version, loc.Position = uint64(version), uint64(position)
 		g.stored[id] = loc
 		return nil
@@ -197,7 +201,7 @@ func (r *eventRows) add(env *events.Envelope) {
 	r.positions = append(r.positions, int64(env.Position))
 	r.streams = append(r.streams, env.Stream)
 	r.versions = append(r.versions, int64(env.Version))
-	r.ids = append(r.ids, env.ID)
+	r.ids = append(r.ids, pgUUID(env.ID))
 	r.types = append(r.types, env.Type)
 	r.schemaVersions = append(r.schemaVersions, int64(env.SchemaVersion))
 	r.recordedAt = append(r.recordedAt, env.RecordedAt.UnixNano())
@@ -208,3 +212,8 @@ func (r *eventRows) add(env *events.Envelope) {
 	hash := env.Hash
 	r.hashes = append(r.hashes, hash[:])
 }
+
+// pgUUID converts an id for pgx, which encodes pgtype.UUID (and slices of
+// it) in every query mode, binary or text, and a uuid.UUID only through
+// its text form.
+func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }

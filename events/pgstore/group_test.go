@@ -15,7 +15,7 @@ import (
 // TestGroupCommitGroups has many writers append at once and checks that
 // their appends shared transactions, and that grouping lost nothing.
 func TestGroupCommitGroups(t *testing.T) {
-	const writers, perWriter = 64, 10
+	const writers, perWriter = 64, 5
 	s := open(t, pgstore.Config{})
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -121,4 +121,18 @@ func TestNULRefused(t *testing.T) {
 	if h, err := s.Head(context.Background()); err != nil || h != 0 {
 		t.Errorf("Head = %d, %v; want 0", h, err)
 	}
+}
+
+// TestAppendOverBatchLimit: an append larger than a transaction may grow
+// is refused as invalid, and smaller ones still go through.
+func TestAppendOverBatchLimit(t *testing.T) {
+	s := open(t, pgstore.Config{MaxBatchBytes: 2000})
+	evs := storetest.NewEvents(t, "big", 3)
+	for i := range evs {
+		evs[i].Payload = make([]byte, 700)
+	}
+	if _, err := s.Append(context.Background(), "big", events.Any(), evs); !errors.Is(err, events.ErrInvalidArgument) {
+		t.Fatalf("Append of 2,100 payload bytes = %v, want ErrInvalidArgument", err)
+	}
+	storetest.MustAppend(t, s, "big", events.NoStream(), evs[:2])
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -70,39 +69,27 @@ func checkImport(envs []events.Envelope) error {
 
 // importTx writes envs in one transaction, after checking them against
 // the log's head, the streams' heads and the stored ids.
-func (s *Store) importTx(ctx context.Context, envs []events.Envelope) (err error) {
-	tx, err := s.pool.Begin(ctx)
+func (s *Store) importTx(ctx context.Context, envs []events.Envelope) error {
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback(ctx)
-		}
-	}()
+	defer conn.Release() // closed by the pool if left inside the transaction
 	g := newImportGroup(envs)
-	if err := g.load(ctx, tx); err != nil {
+	if err := g.load(ctx, conn); err != nil {
 		return err
 	}
 	if err := g.check(envs); err != nil {
+		_, _ = conn.Exec(ctx, "ROLLBACK")
 		return err
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hive", "events"}, importColumns, copySource(envs)); err != nil {
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"hive", "events"}, importColumns, copySource(envs)); err != nil {
 		return err
 	}
-	head := envs[len(envs)-1].Position
 	b := &pgx.Batch{}
-	names, versions, hashes := g.changedHeads()
-	b.Queue(`INSERT INTO hive.streams (stream, version, hash)
-		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])
-		ON CONFLICT (stream) DO UPDATE SET version = excluded.version, hash = excluded.hash`,
-		names, versions, hashes)
-	b.Queue("UPDATE hive.head SET position = $1", int64(head))
-	b.Queue("SELECT pg_notify($1, $2)", notifyChannel, strconv.FormatUint(head, 10))
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	queueHeads(b, g, envs[len(envs)-1].Position)
+	b.Queue("COMMIT")
+	return conn.SendBatch(ctx, b).Close()
 }
 
 // newImportGroup returns a group for checking envs: its streams and ids
@@ -159,7 +146,7 @@ var importColumns = []string{"position", "stream", "version", "id", "type", "sch
 func copySource(envs []events.Envelope) pgx.CopyFromSource {
 	return pgx.CopyFromSlice(len(envs), func(i int) ([]any, error) {
 		e := &envs[i]
-		return []any{int64(e.Position), e.Stream, int64(e.Version), e.ID, e.Type, int64(e.SchemaVersion),
+		return []any{int64(e.Position), e.Stream, int64(e.Version), pgUUID(e.ID), e.Type, int64(e.SchemaVersion),
 			e.RecordedAt.UnixNano(), e.CorrelationID, e.CausationID, e.Principal, nonNil(e.Payload), e.Hash[:]}, nil
 	})
 }

@@ -4,16 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"hive/events"
 )
-
-// eventColumns are the columns scanEnvelope reads, in its order.
-const eventColumns = `position, stream, version, id, type, schema_version, recorded_at,
-	correlation_id, causation_id, principal, payload, hash`
 
 // ReadAll implements events.Store. It sees only committed transactions,
 // and positions become visible in order (see the package documentation),
@@ -27,16 +22,43 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]events.
 		return nil, err
 	}
 	defer s.mu.RUnlock()
-	rows, err := s.pool.Query(ctx, "SELECT "+eventColumns+" FROM hive.events WHERE position > $1 ORDER BY position LIMIT $2",
-		clampInt64(after), limit)
-	if err != nil {
-		return nil, translate(ctx, "read the log", err)
-	}
-	out, err := scanEnvelopes(rows, limit)
+	out, err := s.readLog(ctx, after, limit)
 	if err != nil {
 		return nil, translate(ctx, "read the log", err)
 	}
 	return out, nil
+}
+
+// readLog reads a page of the log. It reads the head in the same round
+// trip, to size the page: positions are dense, so a page holds
+// min(limit, head-after) events, give or take the appends committed
+// between the two statements and the gaps an import may have left.
+// Growing a page of ten thousand envelopes by doubling cost more than
+// decoding them.
+func (s *Store) readLog(ctx context.Context, after uint64, limit int) ([]events.Envelope, error) {
+	b := &pgx.Batch{}
+	b.Queue("SELECT position FROM hive.head")
+	b.Queue("SELECT "+eventColumns+" FROM hive.events WHERE position > $1 ORDER BY position LIMIT $2", clampInt64(after), limit)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	var head int64
+	if err := br.QueryRow().Scan(&head); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	size := 0
+	if uint64(head) > after {
+		size = int(min(uint64(head)-after, uint64(limit)))
+	}
+	var d decoder
+	out, err := d.decodeAll(rows, size)
+	if err != nil {
+		return nil, err
+	}
+	return out, br.Close()
 }
 
 // ReadStream implements events.Store.
@@ -60,7 +82,8 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	if err != nil {
 		return nil, translate(ctx, "read stream "+stream, err)
 	}
-	out, err := scanEnvelopes(rows, limit)
+	var d decoder
+	out, err := d.decodeAll(rows, min(limit, 256))
 	if err != nil {
 		return nil, translate(ctx, "read stream "+stream, err)
 	}
@@ -82,33 +105,6 @@ func (s *Store) streamExists(ctx context.Context, stream string) error {
 		return fmt.Errorf("%w: %q", events.ErrStreamNotFound, stream)
 	}
 	return nil
-}
-
-// scanEnvelopes reads and closes rows of eventColumns. Every payload is an
-// allocation of its own (pgx copies bytea into a new slice).
-func scanEnvelopes(rows pgx.Rows, limit int) ([]events.Envelope, error) {
-	defer rows.Close()
-	out := make([]events.Envelope, 0, min(limit, 256))
-	var (
-		e                                   events.Envelope
-		position, version, schema, recorded int64
-		hash                                []byte
-	)
-	dest := []any{&position, &e.Stream, &version, &e.ID, &e.Type, &schema, &recorded,
-		&e.CorrelationID, &e.CausationID, &e.Principal, &e.Payload, &hash}
-	for rows.Next() {
-		e.Payload, hash = nil, hash[:0]
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		e.Position, e.Version, e.SchemaVersion = uint64(position), uint64(version), uint32(schema)
-		e.RecordedAt = time.Unix(0, recorded).UTC()
-		if copy(e.Hash[:], hash) != len(e.Hash) || len(hash) != len(e.Hash) {
-			return nil, fmt.Errorf("%w: event at position %d has a hash of %d bytes", ErrCorrupt, position, len(hash))
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // clampInt64 converts a position or version to PostgreSQL's bigint, which

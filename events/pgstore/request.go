@@ -13,6 +13,7 @@ type request struct {
 	stream   string
 	expected events.ExpectedVersion
 	evs      []events.Event // the store's own copy
+	size     int            // the bytes of its events, as MaxBatchBytes counts them
 	// abandoned is set when the caller stopped waiting; the writer skips
 	// the request if it has not taken it into a transaction yet.
 	abandoned atomic.Bool
@@ -31,12 +32,17 @@ func (s *Store) newRequest(stream string, expected events.ExpectedVersion, evs [
 	if err := events.ValidateAppend(stream, evs, s.cfg.MaxEventSize); err != nil {
 		return nil, err
 	}
-	payloads := 0
+	payloads, size := 0, 0
 	for i := range evs {
-		if err := checkText(&evs[i]); err != nil {
+		e := &evs[i]
+		if err := checkText(e); err != nil {
 			return nil, err
 		}
-		payloads += len(evs[i].Payload)
+		payloads += len(e.Payload)
+		size += len(stream) + len(e.Type) + len(e.Payload) + len(e.CorrelationID) + len(e.CausationID) + len(e.Principal)
+	}
+	if size > s.cfg.MaxBatchBytes {
+		return nil, fmt.Errorf("%w: append of %d bytes exceeds the store's batch limit of %d", events.ErrInvalidArgument, size, s.cfg.MaxBatchBytes)
 	}
 	own := make([]events.Event, len(evs))
 	copy(own, evs)
@@ -46,7 +52,7 @@ func (s *Store) newRequest(stream string, expected events.ExpectedVersion, evs [
 		buf = append(buf, own[i].Payload...)
 		own[i].Payload = buf[start:len(buf):len(buf)]
 	}
-	return &request{stream: stream, expected: expected, evs: own, reply: make(chan reply, 1)}, nil
+	return &request{stream: stream, expected: expected, evs: own, size: size, reply: make(chan reply, 1)}, nil
 }
 
 // checkText refuses a type or metadata holding a NUL character, which

@@ -22,8 +22,9 @@ import (
 // (never success, never another error), and each writer retries its
 // append, with the same event ids, until it is acknowledged; the store
 // works again without being reopened; every acknowledged event is in the
-// log exactly once; and the subscriber, retrying Next through the outage,
-// sees the log with no gap and no duplicate.
+// log exactly once; and a subscriber following since before the outage,
+// and one started during it (whose reads fail until the server is back),
+// retrying Next, each see the log with no gap and no duplicate.
 func TestServerRestartUnderLoad(t *testing.T) {
 	srv := pgtest.Start(t)
 	s := open(t, pgstore.Config{URL: srv.URL(), ConnectTimeout: time.Second, WriteTimeout: 5 * time.Second, PollInterval: 200 * time.Millisecond})
@@ -41,6 +42,15 @@ func TestServerRestartUnderLoad(t *testing.T) {
 	waitFor(ctx, t, "appends before the restart", func() bool { return w.acked.Load() >= 100 })
 	srv.Stop()
 	waitFor(ctx, t, "an append to fail while the server is down", func() bool { return w.unavailable.Load() > 0 })
+	// A subscription started during the outage fails to read, and reads
+	// once the server is back.
+	lateSub, err := s.SubscribeAll(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lateSub.Close()
+	late := followThroughOutage(ctx, lateSub, last[0].ID)
+	waitFor(ctx, t, "a read to fail while the server is down", func() bool { return late.unavailable.Load() > 0 })
 	srv.Start()
 	resumed := w.acked.Load()
 	waitFor(ctx, t, "appends after the restart", func() bool { return w.acked.Load() >= resumed+100 })
@@ -53,16 +63,18 @@ func TestServerRestartUnderLoad(t *testing.T) {
 	}
 	log := readLog(ctx, t, s)
 	checkAcknowledged(t, log, w.ids())
-	got := f.wait(t)
-	if f.unavailable == 0 {
-		t.Errorf("the subscriber never saw the outage")
-	}
-	if len(got) != len(log) {
-		t.Fatalf("the subscriber saw %d events, the log has %d", len(got), len(log))
-	}
-	for i := range log {
-		if got[i].ID != log[i].ID || got[i].Position != log[i].Position {
-			t.Fatalf("event %d: the subscriber saw %s at %d, the log has %s at %d", i, got[i].ID, got[i].Position, log[i].ID, log[i].Position)
+	for _, sub := range []struct {
+		name string
+		f    *outageFollower
+	}{{"the subscriber", f}, {"the subscriber started during the outage", late}} {
+		got := sub.f.wait(t)
+		if len(got) != len(log) {
+			t.Fatalf("%s saw %d events, the log has %d", sub.name, len(got), len(log))
+		}
+		for i := range log {
+			if got[i].ID != log[i].ID || got[i].Position != log[i].Position {
+				t.Fatalf("event %d: %s saw %s at %d, the log has %s at %d", i, sub.name, got[i].ID, got[i].Position, log[i].ID, log[i].Position)
+			}
 		}
 	}
 }
@@ -136,7 +148,7 @@ func (w *writers) ids() []uuid.UUID {
 // calling Next again after an ErrUnavailable, as a projection does.
 type outageFollower struct {
 	got         []events.Envelope
-	unavailable int
+	unavailable atomic.Int64
 	err         error
 	done        chan struct{}
 }
@@ -148,7 +160,7 @@ func followThroughOutage(ctx context.Context, sub events.Subscription, last uuid
 		for {
 			e, err := sub.Next(ctx)
 			if errors.Is(err, events.ErrUnavailable) {
-				f.unavailable++
+				f.unavailable.Add(1)
 				pause(ctx, 20*time.Millisecond)
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -33,6 +34,9 @@ type Store struct {
 	stopBackground context.CancelFunc
 	running        sync.WaitGroup // the writer, the listener and the poller
 	stats          counters
+	// appending counts the Append calls past validation and not yet
+	// returned; the writer lingers for those it has not seen yet.
+	appending atomic.Int64
 
 	// mu guards the use of pool against Close: methods hold it shared
 	// while they use pool, Close takes it exclusively to close pool.
