@@ -39,6 +39,11 @@
 // Config.MaxRestarts failures within Config.RestartWindow the actor is
 // stopped and the next command starts a fresh one.
 //
+// The actors' mailboxes run on goroutines the runtime keeps (dispatcher),
+// at most 256 of them waiting between runs, all stopped by Shutdown:
+// an entity's recovery reads the store with a deep stack, which a new
+// goroutine per mailbox run would grow again each time.
+//
 // # Messages
 //
 // Ask sends a request (Command plus the caller's context) to the kind's
@@ -53,7 +58,9 @@
 // # Persistence
 //
 // An entity's stream is "<kind>-<id>" (Ref.Stream). Before deciding, the
-// actor recovers its state from the stream (snapshot first, see below).
+// actor recovers its state from the stream (snapshot first, see below); an
+// entity whose stream does not exist yet costs one read of the stream's
+// newest event.
 // Requests that arrive while it writes wait in its inbox; it then decides
 // them together, in order, each with the entity's pure Decide on the state
 // the previous ones left (their events applied ahead of being durable),

@@ -16,15 +16,17 @@ import (
 // until it has stopped, then go to a fresh actor, so that no request is
 // lost to a dying mailbox.
 type supervisor struct {
-	kind     Kind
-	store    EventStore
-	cfg      Config
-	logger   *slog.Logger
-	live     prometheus.Gauge
-	children map[string]*actor.PID
-	lastUsed map[string]time.Time
-	ids      map[string]string // child pid id -> entity id
-	stopping map[string][]pendingRequest
+	kind   Kind
+	store  EventStore
+	cfg    Config
+	logger *slog.Logger
+	live   prometheus.Gauge
+	// dispatcher runs the entity actors' mailboxes.
+	dispatcher actor.Dispatcher
+	children   map[string]*actor.PID
+	lastUsed   map[string]time.Time
+	ids        map[string]string // child pid id -> entity id
+	stopping   map[string][]pendingRequest
 }
 
 type pendingRequest struct {
@@ -32,17 +34,18 @@ type pendingRequest struct {
 	sender *actor.PID
 }
 
-func newSupervisor(k Kind, store EventStore, cfg Config, logger *slog.Logger, live prometheus.Gauge) *supervisor {
+func newSupervisor(k Kind, store EventStore, cfg Config, logger *slog.Logger, live prometheus.Gauge, d actor.Dispatcher) *supervisor {
 	return &supervisor{
-		kind:     k,
-		store:    store,
-		cfg:      cfg,
-		logger:   logger,
-		live:     live,
-		children: make(map[string]*actor.PID),
-		lastUsed: make(map[string]time.Time),
-		ids:      make(map[string]string),
-		stopping: make(map[string][]pendingRequest),
+		dispatcher: d,
+		kind:       k,
+		store:      store,
+		cfg:        cfg,
+		logger:     logger,
+		live:       live,
+		children:   make(map[string]*actor.PID),
+		lastUsed:   make(map[string]time.Time),
+		ids:        make(map[string]string),
+		stopping:   make(map[string][]pendingRequest),
 	}
 }
 
@@ -108,7 +111,7 @@ func (s *supervisor) child(c actor.Context, id string) (*actor.PID, error) {
 	ref := Ref{Kind: s.kind.Name, ID: id}
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return newEntityActor(ref, s.kind.New, s.store, s.cfg, s.logger)
-	})
+	}, actor.WithDispatcher(s.dispatcher))
 	pid, err := c.SpawnNamed(props, id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: spawn %s/%s: %w", ErrUnavailable, s.kind.Name, id, err)

@@ -125,6 +125,7 @@ type System struct {
 	actors      *actor.ActorSystem
 	supervisors map[string]*actor.PID
 	metrics     *metrics
+	dispatcher  *dispatcher
 	stopSweeps  context.CancelFunc
 	sweeping    sync.WaitGroup
 }
@@ -142,14 +143,16 @@ func New(cfg Config, store EventStore, kinds []Kind, logger *slog.Logger, reg pr
 	as := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return logger.With("component", "protoactor")
 	}))
-	s := &System{cfg: cfg, actors: as, supervisors: make(map[string]*actor.PID, len(kinds)), metrics: m}
+	d := newDispatcher()
+	s := &System{cfg: cfg, actors: as, supervisors: make(map[string]*actor.PID, len(kinds)), metrics: m, dispatcher: d}
 	for _, k := range kinds {
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return newSupervisor(k, store, cfg, logger, m.live.WithLabelValues(k.Name))
-		}, actor.WithSupervisor(&backoffStrategy{cfg: cfg, logger: logger}))
+			return newSupervisor(k, store, cfg, logger, m.live.WithLabelValues(k.Name), d)
+		}, actor.WithSupervisor(&backoffStrategy{cfg: cfg, logger: logger}), actor.WithDispatcher(d))
 		pid, err := as.Root.SpawnNamed(props, k.Name)
 		if err != nil {
 			as.Shutdown()
+			d.stop()
 			return nil, fmt.Errorf("spawn %s supervisor: %w", k.Name, err)
 		}
 		s.supervisors[k.Name] = pid
@@ -230,4 +233,5 @@ func (s *System) Shutdown() {
 		}
 	}
 	s.actors.Shutdown()
+	s.dispatcher.stop()
 }
