@@ -47,8 +47,9 @@
 // # Messages
 //
 // Ask sends a request (Command plus the caller's context) to the kind's
-// supervisor, which forwards it with its sender to the entity's actor; the
-// actor answers with a reply (Result or error). The supervisor passivates
+// supervisor, which forwards it to the entity's actor; the actor answers
+// with a reply (Result or error) on the request's own channel, which Ask
+// waits on for Config.AskTimeout (no protoactor future per command). The supervisor passivates
 // an actor idle for Config.IdleTimeout, and one whose entity has come to
 // rest (Resting: a workflow run that ended) as soon as it has answered
 // what it was sent, so that finished runs do not stay in memory; requests

@@ -26,12 +26,7 @@ type supervisor struct {
 	children   map[string]*actor.PID
 	lastUsed   map[string]time.Time
 	ids        map[string]string // child pid id -> entity id
-	stopping   map[string][]pendingRequest
-}
-
-type pendingRequest struct {
-	req    *request
-	sender *actor.PID
+	stopping   map[string][]*request
 }
 
 func newSupervisor(k Kind, store EventStore, cfg Config, logger *slog.Logger, live prometheus.Gauge, d actor.Dispatcher) *supervisor {
@@ -45,7 +40,7 @@ func newSupervisor(k Kind, store EventStore, cfg Config, logger *slog.Logger, li
 		children:   make(map[string]*actor.PID),
 		lastUsed:   make(map[string]time.Time),
 		ids:        make(map[string]string),
-		stopping:   make(map[string][]pendingRequest),
+		stopping:   make(map[string][]*request),
 	}
 }
 
@@ -69,12 +64,12 @@ func (s *supervisor) Receive(c actor.Context) {
 
 func (s *supervisor) route(c actor.Context, r *request) {
 	if waiting, ok := s.stopping[r.id]; ok {
-		s.stopping[r.id] = append(waiting, pendingRequest{req: r, sender: c.Sender()})
+		s.stopping[r.id] = append(waiting, r)
 		return
 	}
 	pid, err := s.child(c, r.id)
 	if err != nil {
-		c.Respond(&reply{err: err})
+		r.answer(&reply{err: err})
 		return
 	}
 	s.lastUsed[r.id] = time.Now()
@@ -140,13 +135,13 @@ func (s *supervisor) terminated(c actor.Context, who *actor.PID) {
 		return
 	}
 	delete(s.stopping, id)
-	for _, p := range waiting {
+	for _, r := range waiting {
 		pid, err := s.child(c, id)
 		if err != nil {
-			c.Send(p.sender, &reply{err: err})
+			r.answer(&reply{err: err})
 			continue
 		}
 		s.lastUsed[id] = time.Now() // the fresh actor is passivated in its turn
-		c.RequestWithCustomSender(pid, p.req, p.sender)
+		c.Send(pid, r)
 	}
 }

@@ -126,8 +126,12 @@ type System struct {
 	supervisors map[string]*actor.PID
 	metrics     *metrics
 	dispatcher  *dispatcher
-	stopSweeps  context.CancelFunc
-	sweeping    sync.WaitGroup
+	// stopped is closed once Shutdown has stopped the actors: a request
+	// sent since is not answered.
+	stopped    chan struct{}
+	shutdown   sync.Once
+	stopSweeps context.CancelFunc
+	sweeping   sync.WaitGroup
 }
 
 // New starts the runtime for kinds, appending to store.
@@ -144,7 +148,7 @@ func New(cfg Config, store EventStore, kinds []Kind, logger *slog.Logger, reg pr
 		return logger.With("component", "protoactor")
 	}))
 	d := newDispatcher()
-	s := &System{cfg: cfg, actors: as, supervisors: make(map[string]*actor.PID, len(kinds)), metrics: m, dispatcher: d}
+	s := &System{cfg: cfg, actors: as, supervisors: make(map[string]*actor.PID, len(kinds)), metrics: m, dispatcher: d, stopped: make(chan struct{})}
 	for _, k := range kinds {
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return newSupervisor(k, store, cfg, logger, m.live.WithLabelValues(k.Name), d)
@@ -211,27 +215,33 @@ func (s *System) ask(ctx context.Context, ref Ref, cmd Command) (Result, error) 
 	if cmd.CorrelationID == "" {
 		cmd.CorrelationID = cmd.ID
 	}
-	f := s.actors.Root.RequestFuture(sup, &request{ctx: ctx, id: ref.ID, cmd: cmd}, timeout)
-	out, err := f.Result()
-	if err != nil {
-		return Result{}, fmt.Errorf("%w: %s: %w", ErrUnavailable, ref, err)
+	req := newRequest(ctx, ref.ID, cmd)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	s.actors.Root.Send(sup, req)
+	select {
+	case r := <-req.replies:
+		return r.res, r.err
+	case <-timer.C:
+		return Result{}, fmt.Errorf("%w: %s: no answer within %v", ErrUnavailable, ref, timeout)
+	case <-s.stopped:
+		return Result{}, fmt.Errorf("%w: %s: the runtime has shut down", ErrUnavailable, ref)
 	}
-	r, ok := out.(*reply)
-	if !ok {
-		return Result{}, fmt.Errorf("%w: %s answered %T", ErrUnavailable, ref, out)
-	}
-	return r.res, r.err
 }
 
-// Shutdown stops every entity actor and the actor system.
+// Shutdown stops every entity actor and the actor system. A command asked
+// afterwards fails with ErrUnavailable. Shutting down again does nothing.
 func (s *System) Shutdown() {
-	s.stopSweeps()
-	s.sweeping.Wait()
-	for _, pid := range s.supervisors {
-		if err := s.actors.Root.StopFuture(pid).Wait(); err != nil {
-			s.actors.Logger().Warn("supervisor did not stop in time", "pid", pid.Id, "err", err)
+	s.shutdown.Do(func() {
+		s.stopSweeps()
+		s.sweeping.Wait()
+		for _, pid := range s.supervisors {
+			if err := s.actors.Root.StopFuture(pid).Wait(); err != nil {
+				s.actors.Logger().Warn("supervisor did not stop in time", "pid", pid.Id, "err", err)
+			}
 		}
-	}
-	s.actors.Shutdown()
-	s.dispatcher.stop()
+		s.actors.Shutdown()
+		close(s.stopped)
+		s.dispatcher.stop()
+	})
 }
