@@ -90,7 +90,9 @@
 // (after the append that crosses the mark, from the actor). Recovery
 // restores the newest snapshot and applies only the events after it. A
 // snapshot that cannot be loaded or restored is logged and ignored: the
-// entity then recovers from its whole stream. A snapshot holds the live
+// entity then recovers from its whole stream; but a store that cannot be
+// reached (events.ErrUnavailable) fails the recovery, and the commands
+// waiting for it, and the next command tries the snapshot again. A snapshot holds the live
 // state: an entity that keeps a bounded memory of its recent past (a
 // swarm's recently finished tasks, to recognize commands sent again) is a
 // Recaller, whose snapshots leave that memory out; after restoring one,

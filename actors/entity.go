@@ -238,10 +238,22 @@ func (a *entityActor) view(cmd Command) any {
 }
 
 // recover rebuilds the entity's state from its newest snapshot, if any, and
-// the events after it.
+// the events after it. An entity whose stream does not exist yet (most
+// entities that recover are new ones) has nothing to recover.
 func (a *entityActor) recover(ctx context.Context) error {
 	a.entity, a.version, a.snapshotAt = a.newEntity(), 0, 0
-	a.restoreSnapshot(ctx)
+	a.recovered = false
+	last, err := a.store.ReadStream(ctx, a.ref.Stream(), events.End, events.Backward, 1)
+	switch {
+	case errors.Is(err, events.ErrStreamNotFound), err == nil && len(last) == 0:
+		a.recovered = true
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s: recover: %w", a.ref, err)
+	}
+	if err := a.restoreSnapshot(ctx); err != nil {
+		return err
+	}
 	return a.catchUp(ctx)
 }
 

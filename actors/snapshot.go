@@ -11,26 +11,33 @@ import (
 // restoreSnapshot restores the entity from its stream's newest snapshot, if
 // the entity and the store both support snapshots and one exists. A
 // snapshot is only a shortcut: if it cannot be used, the entity recovers
-// from the whole stream, and the failure is logged.
-func (a *entityActor) restoreSnapshot(ctx context.Context) {
+// from the whole stream, and the failure is logged. A store that cannot be
+// reached (or ctx ending) fails the recovery instead: the stream cannot be
+// read either, and the next recovery uses the snapshot.
+func (a *entityActor) restoreSnapshot(ctx context.Context) error {
 	snapshots, ok := a.store.(events.SnapshotStore)
 	entity, ok2 := a.entity.(Snapshotter)
 	if !ok || !ok2 {
-		return
+		return nil
 	}
 	snap, err := snapshots.LoadSnapshot(ctx, a.ref.Stream())
 	if errors.Is(err, events.ErrSnapshotNotFound) {
-		return
+		return nil
 	}
 	if err == nil {
 		err = RestoreSnapshot(ctx, a.store, a.ref.Stream(), entity, &snap)
 	}
+	if errors.Is(err, events.ErrUnavailable) || ctx.Err() != nil {
+		a.entity = a.newEntity()
+		return fmt.Errorf("%s: recover: %w", a.ref, err)
+	}
 	if err != nil {
 		a.logger.Warn("snapshot not used; recovering from the whole stream", "entity", a.ref.String(), "err", err)
 		a.entity = a.newEntity()
-		return
+		return nil
 	}
 	a.version, a.snapshotAt = snap.Version, snap.Version
+	return nil
 }
 
 // StreamReader reads a stream's events.

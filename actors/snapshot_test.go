@@ -2,6 +2,9 @@ package actors_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -70,5 +73,92 @@ func TestUnusableSnapshotFallsBackToTheStream(t *testing.T) {
 	}
 	if got := res.State.(int64); got != 12 || res.LastVersion != 6 {
 		t.Fatalf("total %d at version %d, want 12 at version 6 from the whole stream", got, res.LastVersion)
+	}
+}
+
+// snapshotsOutOfReach is a store whose snapshots cannot be loaded while
+// down, as when its server is restarting, and which counts the reads of
+// streams from their first event.
+type snapshotsOutOfReach struct {
+	*memstore.Store
+	down       atomic.Bool
+	fromStarts atomic.Int64
+}
+
+func (s *snapshotsOutOfReach) LoadSnapshot(ctx context.Context, stream string) (events.Snapshot, error) {
+	if s.down.Load() {
+		return events.Snapshot{}, fmt.Errorf("connection refused: %w", events.ErrUnavailable)
+	}
+	return s.Store.LoadSnapshot(ctx, stream)
+}
+
+func (s *snapshotsOutOfReach) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
+	if from == 1 {
+		s.fromStarts.Add(1)
+	}
+	return s.Store.ReadStream(ctx, stream, from, dir, limit)
+}
+
+// TestSnapshotOutOfReachFailsTheRecovery: a snapshot that cannot be loaded
+// because the store is unavailable fails the recovery, and the command,
+// with ErrUnavailable, rather than replaying the whole stream in its
+// place; the next command recovers from the snapshot.
+func TestSnapshotOutOfReachFailsTheRecovery(t *testing.T) {
+	store := &snapshotsOutOfReach{Store: memstore.New(0)}
+	sys, _ := newSystem(t, store, actors.Config{SnapshotEvery: 10})
+	for range 25 {
+		if _, err := ask(t, sys, "blip", add{n: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.down.Store(true)
+	store.fromStarts.Store(0)
+	sys2, _ := newSystem(t, store, actors.Config{SnapshotEvery: 10})
+	if _, err := ask(t, sys2, "blip", add{n: 1}); !errors.Is(err, events.ErrUnavailable) {
+		t.Fatalf("a command while the snapshot is out of reach = %v, want ErrUnavailable", err)
+	}
+	store.down.Store(false)
+	res, err := ask(t, sys2, "blip", add{n: 1})
+	if err != nil || res.State.(int64) != 26 {
+		t.Fatalf("with the store back: %v, %v; want a total of 26", res.State, err)
+	}
+	if n := store.fromStarts.Load(); n != 0 {
+		t.Errorf("the stream was read from its first event %d times, want never: the snapshot stands for it", n)
+	}
+}
+
+// countingSnapshots is a store that counts the snapshot lookups.
+type countingSnapshots struct {
+	*memstore.Store
+	loads atomic.Int64
+}
+
+func (s *countingSnapshots) LoadSnapshot(ctx context.Context, stream string) (events.Snapshot, error) {
+	s.loads.Add(1)
+	return s.Store.LoadSnapshot(ctx, stream)
+}
+
+func TestANewEntityLooksForNoSnapshot(t *testing.T) {
+	store := &countingSnapshots{Store: memstore.New(0)}
+	sys, _ := newSystem(t, store, actors.Config{SnapshotEvery: 2})
+	if _, err := ask(t, sys, "fresh", add{n: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.loads.Load(); n != 0 {
+		t.Fatalf("a new entity looked for a snapshot %d times; its stream does not exist, so it has none", n)
+	}
+	for range 3 {
+		if _, err := ask(t, sys, "fresh", add{n: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A new runtime recovers the entity, whose stream now exists, from its snapshot.
+	sys2, _ := newSystem(t, store, actors.Config{SnapshotEvery: 2})
+	res, err := ask(t, sys2, "fresh", add{n: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := store.loads.Load(); n != 1 || res.State.(int64) != 5 || res.LastVersion != 5 {
+		t.Fatalf("recovery: %d snapshot lookups, total %v at version %d; want 1 lookup, 5 at version 5", n, res.State, res.LastVersion)
 	}
 }

@@ -2,8 +2,10 @@ package events
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync/atomic"
+	"time"
 )
 
 // Follower reads the events after a position, in order, each once: from
@@ -19,6 +21,11 @@ type Follower struct {
 	after  uint64 // the position of the last event read
 	next   uint64 // the ring seq of the event after it; 0: not known
 	behind bool   // read the store: the ring may not hold the next event
+	// pause is how long the follower waits before reading the store
+	// again after reads that failed because it was unavailable (0: the
+	// last read worked); retry wakes it then.
+	pause time.Duration
+	retry *time.Timer
 }
 
 func (f *Follower) signal() {
@@ -31,8 +38,15 @@ func (f *Follower) signal() {
 // Poll appends to dst, and returns, up to limit of the next events at hand,
 // without waiting for new ones to commit: those in the tail's ring or,
 // while the follower is behind, a page read from the store. It returns dst
-// as it was when none is at hand: then wait for Ready. It fails only if
-// the store fails to read.
+// as it was when none is at hand: then wait for Ready.
+//
+// A store that cannot be reached (ErrUnavailable: its server is down or
+// restarting) is waited out: Poll returns no event and no error, and
+// Ready wakes the follower to read again after a pause that doubles, with
+// each read that fails in a row, from 50 ms to 5 s (or sooner, when the
+// tail puts events); then it resumes after the last event it returned,
+// skipping none and repeating none. Poll fails only if the store fails to
+// read for another reason, or ctx ends.
 func (f *Follower) Poll(ctx context.Context, dst []*Committed, limit int) ([]*Committed, error) {
 	if f.poked.Swap(false) {
 		f.behind = true
@@ -44,9 +58,14 @@ func (f *Follower) Poll(ctx context.Context, dst []*Committed, limit int) ([]*Co
 		}
 	}
 	page, err := f.tail.log.ReadAll(ctx, f.after, limit)
+	if errors.Is(err, ErrUnavailable) && ctx.Err() == nil {
+		f.retryLater()
+		return dst, nil
+	}
 	if err != nil {
 		return dst, err
 	}
+	f.pause = 0
 	dst = committedPage(page, f.after, dst)
 	if len(page) > 0 {
 		f.after = page[len(page)-1].Position
@@ -55,6 +74,17 @@ func (f *Follower) Poll(ctx context.Context, dst []*Committed, limit int) ([]*Co
 	// holds what comes after it, or the tail will put it there.
 	f.behind, f.next = len(page) == limit, 0
 	return dst, nil
+}
+
+// retryLater wakes f after a pause, doubling the one before, from
+// tailFirstRetry to tailMaxRetry: the store could not be read.
+func (f *Follower) retryLater() {
+	f.pause = min(max(2*f.pause, tailFirstRetry), tailMaxRetry)
+	if f.retry == nil {
+		f.retry = time.AfterFunc(f.pause, f.signal)
+		return
+	}
+	f.retry.Reset(f.pause)
 }
 
 // fromRing appends to dst up to limit of the events the ring holds after
@@ -111,7 +141,8 @@ func (f *Follower) Stopped() <-chan struct{} { return f.tail.done }
 // Next appends to dst, and returns, up to limit of the next events, waiting
 // for one to commit if none is at hand. It fails with ctx's error when ctx
 // ends, with ErrClosed once the tail has stopped and every event it put in
-// the ring was read, and with the store's error if it fails to read.
+// the ring was read, and with the store's error if it fails to read for
+// another reason than being unavailable, which it waits out (see Poll).
 func (f *Follower) Next(ctx context.Context, dst []*Committed, limit int) ([]*Committed, error) {
 	n := len(dst)
 	for {
@@ -133,4 +164,9 @@ func (f *Follower) Next(ctx context.Context, dst []*Committed, limit int) ([]*Co
 }
 
 // Close stops the tail waking f.
-func (f *Follower) Close() { f.tail.unfollow(f) }
+func (f *Follower) Close() {
+	if f.retry != nil {
+		f.retry.Stop()
+	}
+	f.tail.unfollow(f)
+}

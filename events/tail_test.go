@@ -260,3 +260,98 @@ func TestNextEndsWhenTheTailStops(t *testing.T) {
 		t.Fatalf("Next after the tail stopped = %v, want ErrClosed", err)
 	}
 }
+
+// outageLog is a store that, while down, fails every read with err, as a
+// store whose server went away.
+type outageLog struct {
+	events.Store
+	err   error
+	down  atomic.Bool
+	fails atomic.Int64 // reads failed
+}
+
+func (l *outageLog) ReadAll(ctx context.Context, after uint64, limit int) ([]events.Envelope, error) {
+	if l.down.Load() {
+		l.fails.Add(1)
+		return nil, l.err
+	}
+	return l.Store.ReadAll(ctx, after, limit)
+}
+
+func (l *outageLog) SubscribeAll(ctx context.Context, after uint64) (events.Subscription, error) {
+	sub, err := l.Store.SubscribeAll(ctx, after)
+	return outageSub{Subscription: sub, log: l}, err
+}
+
+type outageSub struct {
+	events.Subscription
+	log *outageLog
+}
+
+func (s outageSub) Next(ctx context.Context) (events.Envelope, error) {
+	env, err := s.Subscription.Next(ctx)
+	if err == nil && s.log.down.Load() {
+		return events.Envelope{}, s.log.err
+	}
+	return env, err
+}
+
+// TestFollowersWaitOutAnUnavailableStore: while the store cannot be
+// reached, a follower's reads fail with ErrUnavailable, which it waits
+// out, reading again after a pause, and then reads every event once, in
+// order, as if nothing happened; any other failure is its reader's to
+// handle.
+func TestFollowersWaitOutAnUnavailableStore(t *testing.T) {
+	t.Run("unavailable", func(t *testing.T) {
+		store := memstore.New(0)
+		log := &outageLog{Store: store, err: fmt.Errorf("connection refused: %w", events.ErrUnavailable)}
+		tail := runTail(t, log, 0, 0)
+		f := tail.Follow(0)
+		defer f.Close()
+		first := appendAgents(t, store, 20)
+		readTo(t, f, first)
+		log.down.Store(true)
+		readNone(t, f)
+		last := appendAgents(t, store, 20) // committed as the server went away
+		type result struct {
+			got []uint64
+			err error
+		}
+		read := make(chan result, 1)
+		go func() {
+			var r result
+			var batch []*events.Committed
+			for len(r.got) == 0 || r.got[len(r.got)-1] < last {
+				if batch, r.err = f.Next(context.Background(), batch[:0], 16); r.err != nil {
+					break
+				}
+				for _, c := range batch {
+					r.got = append(r.got, c.Position)
+				}
+			}
+			read <- r
+		}()
+		for log.fails.Load() < 4 {
+			select {
+			case r := <-read:
+				t.Fatalf("read %v, %v while the store could not be reached; want it to wait", r.got, r.err)
+			case <-time.After(time.Millisecond):
+			}
+		}
+		log.down.Store(false)
+		if r := <-read; r.err != nil || !slices.Equal(r.got, positions(t, store, first, last)) {
+			t.Fatalf("read %v, %v; want %d to %d once the store was back", r.got, r.err, first+1, last)
+		}
+	})
+	t.Run("another failure", func(t *testing.T) {
+		store := memstore.New(0)
+		corrupt := errors.New("a corrupt row")
+		log := &outageLog{Store: store, err: corrupt}
+		log.down.Store(true)
+		f := runTail(t, log, 0, 0).Follow(0)
+		defer f.Close()
+		if _, err := f.Poll(context.Background(), nil, 10); !errors.Is(err, corrupt) {
+			t.Fatalf("Poll = %v, want the store's error", err)
+		}
+	})
+}

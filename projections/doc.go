@@ -46,7 +46,10 @@
 // logs the event's stream, version and type with the error, sets
 // hive_projection_failed, and reports the failure through Ready and Lag: the
 // read model stays at the last event it applied and the server stops being
-// ready.
+// ready. A store that cannot be reached (events.ErrUnavailable) is no
+// failure: the projection's follower reads again after a pause (see
+// events.Follower.Poll) and goes on from its checkpoint once the store is
+// back, with no gap and no duplicate.
 //
 // # Consistency
 //

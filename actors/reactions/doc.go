@@ -12,7 +12,10 @@
 // only after every reaction to the events before it was handled; after a
 // crash it resumes there and sends some commands a second time; a
 // checkpoint the store refuses (a full disk) is saved later, which only
-// means more of them. Entities
+// means more of them. While the store cannot be reached the router waits
+// (its follower reads again after a pause) and reactions that failed are
+// retried with backoff, so it goes on by itself once the store is back.
+// Entities
 // make that harmless: every command a reaction sends is idempotent (a task
 // already submitted, an assignment already recorded, a swarm event already
 // seen is a no-op), so no task is submitted, assigned or finished twice.

@@ -23,7 +23,6 @@ import (
 	"hive/actors"
 	"hive/actors/agent"
 	"hive/events"
-	"hive/events/pebblestore"
 )
 
 var crashSeed = flag.Uint64("crash.seed", 0, "seed of the kill delays of TestKillDuringRegistrationsLosesNoAcknowledgedAgent; 0 picks one from the clock")
@@ -40,43 +39,45 @@ const (
 
 // TestKillDuringRegistrationsLosesNoAcknowledgedAgent kills `hive serve`
 // with SIGKILL while clients register agents, twice, and checks after each
-// restart that every registration answered 201 survived exactly once, then
-// that the event store's log and hash chains are intact.
+// restart on the same store and data dir that every registration answered
+// 201 survived exactly once, then that the event store's log and hash
+// chains are intact; on each store.
 func TestKillDuringRegistrationsLosesNoAcknowledgedAgent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds hive and kills it mid-load; skipped with -short")
 	}
 	bin := buildHive(t)
-	dataDir := t.TempDir()
-	rng := killRand(t)
+	forEachStore(t, func(t *testing.T, st testStore) {
+		dataDir := t.TempDir()
+		rng := killRand(t)
 
-	acked := make(map[string]string) // name → id, over every round
-	attempted := make(map[string]bool)
-	for round := 1; round <= crashRounds; round++ {
-		srv := startServer(t, bin, dataDir, fmt.Sprintf("round-%d", round))
+		acked := make(map[string]string) // name → id, over every round
+		attempted := make(map[string]bool)
+		for round := 1; round <= crashRounds; round++ {
+			srv := startServer(t, bin, dataDir, fmt.Sprintf("round-%d", round), st.flags()...)
+			waitReady(t, srv)
+			checkAgents(t, srv.get, acked, attempted)
+			delay := crashMinDelay + time.Duration(rng.Int64N(int64(crashMaxDelay-crashMinDelay)))
+			roundAcked, roundAttempted := registerUntilKilled(t, srv, round, delay)
+			t.Logf("round %d: killed after %v; %d registrations acknowledged of %d sent", round, delay, len(roundAcked), len(roundAttempted))
+			if len(roundAcked) == 0 {
+				t.Fatalf("round %d: no registration was acknowledged before the kill", round)
+			}
+			for name, id := range roundAcked {
+				acked[name] = id
+			}
+			for _, name := range roundAttempted {
+				attempted[name] = true
+			}
+		}
+		srv := startServer(t, bin, dataDir, "final", st.flags()...)
 		waitReady(t, srv)
-		checkAgents(t, srv, acked, attempted)
-		delay := crashMinDelay + time.Duration(rng.Int64N(int64(crashMaxDelay-crashMinDelay)))
-		roundAcked, roundAttempted := registerUntilKilled(t, srv, round, delay)
-		t.Logf("round %d: killed after %v; %d registrations acknowledged of %d sent", round, delay, len(roundAcked), len(roundAttempted))
-		if len(roundAcked) == 0 {
-			t.Fatalf("round %d: no registration was acknowledged before the kill", round)
-		}
-		for name, id := range roundAcked {
-			acked[name] = id
-		}
-		for _, name := range roundAttempted {
-			attempted[name] = true
-		}
-	}
-	srv := startServer(t, bin, dataDir, "final")
-	waitReady(t, srv)
-	listed := checkAgents(t, srv, acked, attempted)
-	stopServer(t, srv)
-	checkEventStore(t, filepath.Join(dataDir, "events"), listed)
+		listed := checkAgents(t, srv.get, acked, attempted)
+		stopServer(t, srv)
+		checkEventStore(t, st.open(t, dataDir), listed)
+	})
 }
 
-// buildHive builds this package's binary into a temporary directory.
 // killRand returns the random source of a test's kill moments, seeded by
 // -crash.seed or, if that is 0, the clock; the seed is logged so that a
 // failure can be replayed.
@@ -108,14 +109,30 @@ func childLog(t *testing.T, what, name string) *os.File {
 	return logFile
 }
 
+// built is the hive binary the tests run, built once per test process (on
+// first use) into a temporary directory that TestMain removes.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// buildHive returns this package's binary, building it the first time.
 func buildHive(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hive")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "hive-bin-"); built.err != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(built.dir, "hive"), ".").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return filepath.Join(built.dir, "hive")
 }
 
 // hiveServer is a running `hive serve` process.
@@ -215,6 +232,10 @@ func adminToken(t testing.TB, dataDir string) string {
 	}
 	return strings.TrimSpace(string(raw))
 }
+
+// getter sends an authenticated GET to a server: hiveServer.get or
+// sim.getAuthorized.
+type getter func(path string) (*http.Response, error)
 
 // get sends an authenticated GET.
 func (s *hiveServer) get(path string) (*http.Response, error) {
@@ -339,11 +360,11 @@ type listedAgent struct {
 // checkAgents checks that every acknowledged agent is served under its id
 // with its name, and that the list holds each agent once, every one of
 // them a name that was sent. It returns the listed agents, id → name.
-func checkAgents(t *testing.T, s *hiveServer, acked map[string]string, attempted map[string]bool) map[string]string {
+func checkAgents(t *testing.T, get getter, acked map[string]string, attempted map[string]bool) map[string]string {
 	t.Helper()
 	for name, id := range acked {
 		var a listedAgent
-		if status := getJSON(t, s, "/v1/agents/"+id, &a); status != http.StatusOK || a.Name != name {
+		if status := getJSON(t, get, "/v1/agents/"+id, &a); status != http.StatusOK || a.Name != name {
 			t.Errorf("acknowledged agent %q (%s) lost: GET answered %d with name %q", name, id, status, a.Name)
 		}
 	}
@@ -353,7 +374,7 @@ func checkAgents(t *testing.T, s *hiveServer, acked map[string]string, attempted
 			Agents     []listedAgent
 			NextCursor string `json:"next_cursor"`
 		}
-		if status := getJSON(t, s, path, &page); status != http.StatusOK {
+		if status := getJSON(t, get, path, &page); status != http.StatusOK {
 			t.Fatalf("GET %s: status %d", path, status)
 		}
 		list.Agents = append(list.Agents, page.Agents...)
@@ -386,9 +407,9 @@ func checkAgents(t *testing.T, s *hiveServer, acked map[string]string, attempted
 }
 
 // getJSON gets path and decodes a 200 answer into v, returning the status.
-func getJSON(t *testing.T, s *hiveServer, path string, v any) int {
+func getJSON(t *testing.T, get getter, path string, v any) int {
 	t.Helper()
-	resp, err := s.get(path)
+	resp, err := get(path)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
@@ -405,20 +426,11 @@ func getJSON(t *testing.T, s *hiveServer, path string, v any) int {
 	return resp.StatusCode
 }
 
-// checkEventStore opens the stopped server's store and checks that the
-// global log is dense with no event id twice, that every stream's hash
-// chain verifies, and that the agent streams are exactly the listed agents.
-func checkEventStore(t *testing.T, dir string, listed map[string]string) {
+// checkEventStore checks the stopped server's store: the global log is
+// dense with no event id twice, every stream's hash chain verifies, and
+// the agent streams are exactly the listed agents.
+func checkEventStore(t *testing.T, store events.Store, listed map[string]string) {
 	t.Helper()
-	store, err := pebblestore.Open(pebblestore.Config{Dir: dir})
-	if err != nil {
-		t.Fatalf("open event store: %v", err)
-	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			t.Errorf("close event store: %v", err)
-		}
-	}()
 	ctx := t.Context()
 	perStream := readLog(ctx, t, store)
 	agentStreams := 0
@@ -446,7 +458,7 @@ func checkEventStore(t *testing.T, dir string, listed map[string]string) {
 
 // readLog reads the whole global log, checking that positions are dense
 // and event ids unique, and returns the event ids of each stream.
-func readLog(ctx context.Context, t *testing.T, store *pebblestore.Store) map[string][]string {
+func readLog(ctx context.Context, t *testing.T, store events.Store) map[string][]string {
 	t.Helper()
 	perStream := make(map[string][]string)
 	seen := make(map[string]uint64) // event id → position
@@ -476,7 +488,7 @@ func readLog(ctx context.Context, t *testing.T, store *pebblestore.Store) map[st
 }
 
 // readStream reads stream forward from its first event, page by page.
-func readStream(ctx context.Context, t *testing.T, store *pebblestore.Store, stream string) []events.Envelope {
+func readStream(ctx context.Context, t *testing.T, store events.Store, stream string) []events.Envelope {
 	t.Helper()
 	var out []events.Envelope
 	for {

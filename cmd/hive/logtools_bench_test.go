@@ -43,8 +43,10 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	code := pgtest.Main(m) // stops the PostgreSQL cluster that tests share, if they started it
-	if benchLog.dir != "" {
-		_ = os.RemoveAll(benchLog.dir) // a temporary directory: nothing to report
+	for _, dir := range []string{benchLog.dir, built.dir} {
+		if dir != "" {
+			_ = os.RemoveAll(dir) // a temporary directory: nothing to report
+		}
 	}
 	os.Exit(code)
 }

@@ -98,73 +98,75 @@ func (s *sim) steps(t *testing.T, runID string) map[string]runStep {
 // TestWorkersRunAWorkflow is the workers' acceptance test: three
 // `hive agent run` workers with agent tokens run a workflow's steps with a
 // shell command; the one given the slow step is killed mid-task, and its
-// task completes on another worker.
+// task completes on another worker; on each store.
 func TestWorkersRunAWorkflow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds hive and runs workers; skipped with -short")
 	}
 	bin := buildHive(t)
-	srv := startServer(t, bin, t.TempDir(), "workers", "--heartbeat-timeout", "1s")
-	waitReady(t, srv)
-	s := operatorSim(srv)
-	swarmID := createSwarm(t, s, map[string]any{"name": "shell", "topology": "mesh"})
-	workers := map[string]*hiveWorker{}
-	for _, name := range []string{"w1", "w2", "w3"} {
-		id, bearer := agentWithToken(t, s, swarmID, name)
-		workers[id] = startWorker(t, bin, srv, name, bearer)
-	}
-	text := func(id, word string, deps ...string) map[string]any {
-		st := step(id, "text", deps...)
-		st["input"] = map[string]any{"word": word}
-		st["retry"] = map[string]any{"max_attempts": 3}
-		return st
-	}
-	var run struct {
-		ID string `json:"id"`
-	}
-	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "shout", "swarm_id": swarmID, "steps": []any{
-		text("slow", "patience"), text("a", "alpha"), text("b", "beta", "a"), text("c", "gamma", "a"), text("d", "delta", "b", "c"),
-	}}, &run)
+	forEachStore(t, func(t *testing.T, st testStore) {
+		srv := startServer(t, bin, t.TempDir(), "workers", append(st.flags(), "--heartbeat-timeout", "1s")...)
+		waitReady(t, srv)
+		s := operatorSim(srv)
+		swarmID := createSwarm(t, s, map[string]any{"name": "shell", "topology": "mesh"})
+		workers := map[string]*hiveWorker{}
+		for _, name := range []string{"w1", "w2", "w3"} {
+			id, bearer := agentWithToken(t, s, swarmID, name)
+			workers[id] = startWorker(t, bin, srv, name, bearer)
+		}
+		text := func(id, word string, deps ...string) map[string]any {
+			sp := step(id, "text", deps...)
+			sp["input"] = map[string]any{"word": word}
+			sp["retry"] = map[string]any{"max_attempts": 3}
+			return sp
+		}
+		var run struct {
+			ID string `json:"id"`
+		}
+		s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "shout", "swarm_id": swarmID, "steps": []any{
+			text("slow", "patience"), text("a", "alpha"), text("b", "beta", "a"), text("c", "gamma", "a"), text("d", "delta", "b", "c"),
+		}}, &run)
 
-	var victim string
-	deadline := time.Now().Add(20 * time.Second)
-	for victim == "" || s.steps(t, run.ID)["slow"].Status != "running" && s.steps(t, run.ID)["slow"].Status != "assigned" {
-		if time.Now().After(deadline) {
-			t.Fatalf("step slow not assigned in 20s: %+v", s.steps(t, run.ID)["slow"])
+		var victim string
+		deadline := time.Now().Add(20 * time.Second)
+		for victim == "" || s.steps(t, run.ID)["slow"].Status != "running" && s.steps(t, run.ID)["slow"].Status != "assigned" {
+			if time.Now().After(deadline) {
+				t.Fatalf("step slow not assigned in 20s: %+v", s.steps(t, run.ID)["slow"])
+			}
+			victim = s.steps(t, run.ID)["slow"].Agent
+			time.Sleep(50 * time.Millisecond)
 		}
-		victim = s.steps(t, run.ID)["slow"].Agent
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond) // the worker has started the command
-	w := workers[victim]
-	if w == nil {
-		t.Fatalf("slow step assigned to %s, not a worker", victim)
-	}
-	if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-w.exited
-	t.Logf("killed %s (%s) running the slow step", w.name, victim)
+		time.Sleep(300 * time.Millisecond) // the worker has started the command
+		w := workers[victim]
+		if w == nil {
+			t.Fatalf("slow step assigned to %s, not a worker", victim)
+		}
+		if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-w.exited
+		t.Logf("killed %s (%s) running the slow step", w.name, victim)
 
-	s.waitStatus(t, run.ID, "completed")
-	steps := s.steps(t, run.ID)
-	// A step's task input is {"input": …, "deps": {step: output}}; the
-	// command printed it in capitals.
-	for id, word := range map[string]string{"slow": "PATIENCE", "a": "ALPHA", "b": "BETA", "c": "GAMMA", "d": "DELTA"} {
-		var out struct {
-			Input struct{ Word string }      `json:"INPUT"`
-			Deps  map[string]json.RawMessage `json:"DEPS"`
+		s.waitStatus(t, run.ID, "completed")
+		steps := s.steps(t, run.ID)
+		// A step's task input is {"input": …, "deps": {step: output}}; the
+		// command printed it in capitals.
+		for id, word := range map[string]string{"slow": "PATIENCE", "a": "ALPHA", "b": "BETA", "c": "GAMMA", "d": "DELTA"} {
+			var out struct {
+				Input struct{ Word string }      `json:"INPUT"`
+				Deps  map[string]json.RawMessage `json:"DEPS"`
+			}
+			if err := json.Unmarshal(steps[id].Output, &out); err != nil || out.Input.Word != word {
+				t.Errorf("step %s output %s (%v), want its input's word %s in capitals", id, steps[id].Output, err, word)
+			}
+			if id == "d" && (out.Deps["B"] == nil || out.Deps["C"] == nil) {
+				t.Errorf("step d output %s, want the outputs of b and c among its input's deps", steps[id].Output)
+			}
 		}
-		if err := json.Unmarshal(steps[id].Output, &out); err != nil || out.Input.Word != word {
-			t.Errorf("step %s output %s (%v), want its input's word %s in capitals", id, steps[id].Output, err, word)
+		if slow := steps["slow"]; slow.Agent == victim || slow.Attempt < 2 {
+			t.Errorf("slow step done by %s on attempt %d; want another agent than the killed %s, on a later attempt", slow.Agent, slow.Attempt, victim)
 		}
-		if id == "d" && (out.Deps["B"] == nil || out.Deps["C"] == nil) {
-			t.Errorf("step d output %s, want the outputs of b and c among its input's deps", steps[id].Output)
-		}
-	}
-	if slow := steps["slow"]; slow.Agent == victim || slow.Attempt < 2 {
-		t.Errorf("slow step done by %s on attempt %d; want another agent than the killed %s, on a later attempt", slow.Agent, slow.Attempt, victim)
-	}
+	})
 }
 
 // TestWorkerDrainsOnSIGTERM: a worker told to stop while it runs a task

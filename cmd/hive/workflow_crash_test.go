@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"hive/events"
-	"hive/events/pebblestore"
 	hivev1 "hive/proto/hive/v1"
 )
 
@@ -63,6 +62,16 @@ func (s *sim) call(method, path string, body any, out any) (int, error) {
 		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
 	}
 	return resp.StatusCode, nil
+}
+
+// getAuthorized sends an authenticated GET.
+func (s *sim) getAuthorized(path string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, *s.url.Load()+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.authorize(req)
+	return s.client.Do(req)
 }
 
 // must retries a call until it succeeds (the server may be down) or the
@@ -213,82 +222,91 @@ func twentySteps() (initial, added []map[string]any) {
 
 // TestWorkflowSurvivesKills runs a 20-step workflow (a planner step that
 // adds steps, an approval gate) on a swarm of 5 agents simulated over HTTP,
-// kills the server with SIGKILL twice at random moments and restarts it,
-// and checks that the run completes with every step completed exactly once.
+// kills the server with SIGKILL twice at random moments and restarts it on
+// the same store and data dir, and checks that the run completes with
+// every step completed exactly once; on each store.
 func TestWorkflowSurvivesKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds hive and kills it; skipped with -short")
 	}
 	bin := buildHive(t)
-	dataDir := t.TempDir()
-	rng := killRand(t)
+	forEachStore(t, func(t *testing.T, st testStore) {
+		dataDir := t.TempDir()
+		rng := killRand(t)
 
-	srv := startServer(t, bin, dataDir, "start")
-	waitReady(t, srv)
-	s := &sim{client: newClient(), token: srv.token}
-	s.url.Store(&srv.url)
+		srv := startServer(t, bin, dataDir, "start", st.flags()...)
+		waitReady(t, srv)
+		s := &sim{client: newClient(), token: srv.token}
+		s.url.Store(&srv.url)
+		swarmID, run := startTwentySteps(t, s)
 
-	var sw struct {
-		ID string `json:"id"`
-	}
-	s.must(t, http.MethodPost, "/v1/swarms", map[string]any{"name": "crew", "topology": "mesh"}, &sw)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for _, id := range run.agents {
+			wg.Go(func() { s.work(ctx, id, run.added) })
+		}
+		wg.Go(func() { s.operate(ctx, run.id) })
+		defer func() { cancel(); wg.Wait() }()
+
+		// Kill once some of the first half of the steps are done, and again in
+		// the second half, each a random few milliseconds after the mark.
+		marks := []int{1 + rng.IntN(8), 10 + rng.IntN(8)}
+		for round, mark := range marks {
+			s.waitProgress(t, runID(run.id), mark)
+			time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+			_, desc := s.progress(runID(run.id))
+			t.Logf("kill %d: %s", round+1, desc)
+			srv.kill(t)
+			srv = startServer(t, bin, dataDir, fmt.Sprint("restart-", round+1), st.flags()...)
+			waitReady(t, srv)
+			s.url.Store(&srv.url)
+		}
+		s.waitStatus(t, run.id, "completed")
+		cancel()
+		wg.Wait()
+		stopServer(t, srv)
+		checkStepsDoneOnce(t, st.open(t, dataDir), run.id, swarmID, 20)
+	})
+}
+
+// twentyStepRun is a run of twentySteps and the simulated agents of its
+// swarm.
+type twentyStepRun struct {
+	id     string
+	agents []string
+	added  []map[string]any // the steps its planner step adds
+}
+
+// startTwentySteps creates a swarm of 5 agents simulated over HTTP by s
+// and starts a run of twentySteps on it. It returns the swarm's id and
+// the run.
+func startTwentySteps(t *testing.T, s *sim) (swarmID string, run twentyStepRun) {
+	t.Helper()
+	swarmID = createSwarm(t, s, map[string]any{"name": "crew", "topology": "mesh"})
 	capabilities := [][]string{{"plan", "code"}, {"code"}, {"code", "review"}, {"review"}, {"code", "review"}}
-	var agentIDs []string
 	for i, caps := range capabilities {
 		var ag struct {
 			ID string `json:"id"`
 		}
 		s.must(t, http.MethodPost, "/v1/agents", map[string]any{"name": fmt.Sprint("sim-", i), "capabilities": caps, "max_concurrency": 2}, &ag)
-		s.must(t, http.MethodPost, "/v1/swarms/"+sw.ID+"/members", map[string]any{"agent_id": ag.ID}, nil)
-		agentIDs = append(agentIDs, ag.ID)
+		s.must(t, http.MethodPost, "/v1/swarms/"+swarmID+"/members", map[string]any{"agent_id": ag.ID}, nil)
+		run.agents = append(run.agents, ag.ID)
 	}
 	initial, added := twentySteps()
-	var run struct {
+	var created struct {
 		ID string `json:"id"`
 	}
-	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "twenty", "swarm_id": sw.ID, "steps": initial}, &run)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for _, id := range agentIDs {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.work(ctx, id, added) }()
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); s.operate(ctx, run.ID) }()
-	defer func() { cancel(); wg.Wait() }()
-
-	// Kill once some of the first half of the steps are done, and again in
-	// the second half, each a random few milliseconds after the mark.
-	marks := []int{1 + rng.IntN(8), 10 + rng.IntN(8)}
-	for round, mark := range marks {
-		s.waitProgress(t, runID(run.ID), mark)
-		time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
-		_, desc := s.progress(runID(run.ID))
-		t.Logf("kill %d: %s", round+1, desc)
-		srv.kill(t)
-		srv = startServer(t, bin, dataDir, fmt.Sprint("restart-", round+1))
-		waitReady(t, srv)
-		s.url.Store(&srv.url)
-	}
-	s.waitStatus(t, run.ID, "completed")
-	cancel()
-	wg.Wait()
-	stopServer(t, srv)
-	checkStepsDoneOnce(t, dataDir, run.ID, sw.ID, 20)
+	s.must(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "twenty", "swarm_id": swarmID, "steps": initial}, &created)
+	run.id, run.added = created.ID, added
+	return swarmID, run
 }
 
 // checkStepsDoneOnce reads the stopped server's store and checks that the
 // run recorded exactly one completion of each of its want steps, that the
 // swarm queued each step's task once and never assigned one attempt twice,
 // and that both streams' hash chains verify.
-func checkStepsDoneOnce(t *testing.T, dataDir, runID, swarmID string, want int) {
+func checkStepsDoneOnce(t *testing.T, store events.Store, runID, swarmID string, want int) {
 	t.Helper()
-	store, err := pebblestore.Open(pebblestore.Config{Dir: dataDir + "/events"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
 	queued, assigned := map[string]int{}, map[string]int{}
 	swarmEvents := readStream(context.Background(), t, store, "swarm-"+swarmID)
 	for _, env := range swarmEvents {

@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -270,10 +271,35 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
+// readyz answers whether the server can serve: its read models have caught
+// up, and its event store can be reached. A store out of reach makes it
+// unready, not unhealthy: the server reconnects by itself.
 func (s *Server) readyz(c *gin.Context) {
-	if err := s.read.Ready(); err != nil {
+	err := s.read.Ready()
+	if err == nil {
+		err = s.storeReachable(c.Request.Context())
+	}
+	if err != nil {
 		writeProblem(c, Problem{Type: problemUnavailable, Status: http.StatusServiceUnavailable, Detail: err.Error(), Lag: s.read.Lag()})
 		return
 	}
 	c.JSON(http.StatusOK, readiness{Status: "ready", Lag: s.read.Lag()})
+}
+
+// storeProbeTimeout bounds the read of the log's head that /readyz makes.
+const storeProbeTimeout = time.Second
+
+// storeReachable reads the head of the log, if the log tells it: an error
+// if the event store cannot be reached.
+func (s *Server) storeReachable(ctx context.Context) error {
+	h, ok := s.log.(logHead)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, storeProbeTimeout)
+	defer cancel()
+	if _, err := h.Head(ctx); err != nil {
+		return fmt.Errorf("the event store cannot be reached: %w", err)
+	}
+	return nil
 }

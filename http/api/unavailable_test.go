@@ -58,6 +58,16 @@ func TestUnreachableStoreIsServiceUnavailable(t *testing.T) {
 			}
 		})
 	}
+	// The process is alive, and reconnects by itself: healthz says so;
+	// it cannot serve until then: readyz says why.
+	if r := s.get(t, "/healthz"); r.status != http.StatusOK {
+		t.Errorf("GET /healthz with the store out of reach: %d, want 200", r.status)
+	}
+	ready := s.get(t, "/readyz")
+	assertProblem(t, ready, http.StatusServiceUnavailable, "")
+	if detail, _ := ready.body["detail"].(string); !strings.Contains(detail, "event store cannot be reached") || ready.body["lag"] == nil {
+		t.Errorf("GET /readyz with the store out of reach: %s; want a detail saying the event store cannot be reached, and the lag", ready.raw)
+	}
 	if n := logs.count(slog.LevelError); n != 0 {
 		t.Errorf("%d errors logged for an unreachable store, want warnings only:\n%s", n, logs.text())
 	}
@@ -68,6 +78,9 @@ func TestUnreachableStoreIsServiceUnavailable(t *testing.T) {
 	store.down.Store(false)
 	if r := s.post(t, "/v1/agents", map[string]any{"name": "b", "capabilities": []string{"go"}}); r.status != http.StatusCreated {
 		t.Fatalf("with the store back: status %d, want 201: %s", r.status, r.raw)
+	}
+	if r := s.get(t, "/readyz"); r.status != http.StatusOK {
+		t.Errorf("GET /readyz with the store back: %d %s, want 200", r.status, r.raw)
 	}
 }
 

@@ -71,7 +71,35 @@ func newCluster() (*cluster, error) {
 		_ = os.RemoveAll(c.base)
 		return nil, err
 	}
+	if err := c.watch(); err != nil {
+		return nil, errors.Join(err, c.destroy())
+	}
 	return c, nil
+}
+
+// watchdog outlives the test process that starts it, and then, if the
+// process left its cluster running (killed, or timed out before its
+// clean-up), stops the server with a fast shutdown (SIGINT to the
+// postmaster, whose pid is in postmaster.pid whatever restarts happened)
+// and removes the cluster's directory. After a clean exit it finds nothing
+// to do.
+const watchdog = `while kill -0 "$1" 2>/dev/null; do sleep 1; done
+pid=$(head -n 1 "$2/data/postmaster.pid" 2>/dev/null) || pid=
+if [ -n "$pid" ]; then
+	kill -INT "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+fi
+rm -rf "$2"`
+
+// watch starts the watchdog for c, in a process group of its own, so that
+// a signal to the test's group does not end it too.
+func (c *cluster) watch() error {
+	cmd := exec.Command("/bin/sh", "-c", watchdog, "pgtest-watchdog", strconv.Itoa(os.Getpid()), c.base)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("pgtest: start the watchdog: %w", err)
+	}
+	return cmd.Process.Release()
 }
 
 // prepare makes the cluster's directory, owned by the server's user, and

@@ -25,6 +25,10 @@
 // refuses to run as root, so when the tests do, initdb, pg_ctl and the
 // server run as the postgres user, in a directory that user owns (0700).
 //
+// If the test process dies without cleaning up (killed, or a timeout),
+// a watchdog process it started stops its clusters and removes their
+// directories within a second.
+//
 // The server listens on 127.0.0.1 only (no Unix socket) and keeps fsync on,
 // as a production server does, so that what tests and benchmarks measure
 // includes durable commits. Every connection authenticates with a password
