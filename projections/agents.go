@@ -232,6 +232,18 @@ func (a *Agents) Get(id string) (Agent, bool) {
 	return ag.clone(), true
 }
 
+// Liveness returns the recorded deadline of the agent with id and whether
+// it is lost, without copying the agent, and whether there is one.
+func (a *Agents) Liveness(id string) (deadline time.Time, lost, ok bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	ag, ok := a.byID[id]
+	if !ok {
+		return time.Time{}, false, false
+	}
+	return ag.Deadline, ag.Status == "lost", true
+}
+
 // Page returns up to limit agents for which match is true, in registration
 // order, looking from the from-th registered agent on, and where to look
 // next (0 when there is nothing more).

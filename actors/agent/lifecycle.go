@@ -70,14 +70,22 @@ func (s *State) heartbeat(c Heartbeat) ([]proto.Message, error) {
 	if err := s.present(); err != nil {
 		return nil, err
 	}
-	next := deadline(c.At, c.HeartbeatTimeout)
-	switch {
+	switch next := deadline(c.At, c.HeartbeatTimeout); {
+	case !c.Changes(s.Deadline, s.Status == StatusLost):
+		return nil, nil
 	case s.Status == StatusLost:
 		return []proto.Message{&hivev1.AgentRecovered{AgentId: s.ID, DeadlineUnixNano: next, SwarmId: s.Swarm}}, nil
-	case next != 0 && s.Deadline.Sub(c.At) < c.HeartbeatTimeout/2:
+	default:
 		return []proto.Message{&hivev1.AgentHeartbeatExtended{AgentId: s.ID, DeadlineUnixNano: next}}, nil
 	}
-	return nil, nil
+}
+
+// Changes reports whether h changes anything for a registered agent whose
+// recorded deadline is recorded (and which is lost, if lost): it recovers a
+// lost agent, and extends a deadline with less than half the timeout left.
+// A heartbeat that changes nothing need not be sent to the agent's entity.
+func (h Heartbeat) Changes(recorded time.Time, lost bool) bool {
+	return lost || (deadline(h.At, h.HeartbeatTimeout) != 0 && recorded.Sub(h.At) < h.HeartbeatTimeout/2)
 }
 
 func (s *State) checkLiveness(c CheckLiveness) ([]proto.Message, error) {

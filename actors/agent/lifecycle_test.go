@@ -182,3 +182,35 @@ func TestStatusFollowsTheLifecycle(t *testing.T) {
 		t.Errorf("deadline after recovery = %v", s.Deadline)
 	}
 }
+
+func TestHeartbeatChanges(t *testing.T) {
+	hb := agent.Heartbeat{At: t0, HeartbeatTimeout: timeout}
+	for _, c := range []struct {
+		name     string
+		deadline time.Time
+		lost     bool
+		want     bool
+	}{
+		{"more than half the timeout left", t0.Add(16 * time.Second), false, false},
+		{"exactly half left", t0.Add(15 * time.Second), false, false},
+		{"less than half left", t0.Add(14 * time.Second), false, true},
+		{"deadline passed", t0.Add(-time.Second), false, true},
+		{"lost", t0.Add(-time.Second), true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := hb.Changes(c.deadline, c.lost); got != c.want {
+				t.Fatalf("Changes = %v, want %v", got, c.want)
+			}
+			// It says what the agent decides.
+			evs := []proto.Message{&hivev1.AgentRegistered{AgentId: id, Name: "coder", MaxConcurrency: 1, DeadlineUnixNano: ns(c.deadline)}}
+			if c.lost {
+				evs = append(evs, &hivev1.AgentLost{AgentId: id, DeadlineUnixNano: ns(c.deadline)})
+			}
+			s := given(t, evs...)
+			decided, err := s.Decide(hb)
+			if err != nil || (len(decided) > 0) != c.want {
+				t.Fatalf("the agent decided %v (%v), Changes says %v", decided, err, c.want)
+			}
+		})
+	}
+}

@@ -295,11 +295,20 @@ func (s *Server) beat(c *gin.Context, id string) bool {
 
 // beatQuietly sends the agent id a heartbeat, as a side effect of a request
 // the agent made for itself; a refusal is the main command's to report.
+// A heartbeat that would change nothing is not sent: the agents read model
+// records a deadline far enough ahead, and the agent is not lost. The
+// recorded deadline only moves forward and an agent is lost only once it
+// has passed, so the entity, however far ahead of the read model, would
+// decide nothing either.
 func (s *Server) beatQuietly(c *gin.Context, id string) {
 	if _, err := uuid.Parse(id); err != nil {
 		return
 	}
-	cmd, err := newCommand(c, agent.Heartbeat{At: time.Now().UTC(), HeartbeatTimeout: s.cfg.HeartbeatTimeout})
+	hb := agent.Heartbeat{At: time.Now().UTC(), HeartbeatTimeout: s.cfg.HeartbeatTimeout}
+	if deadline, lost, ok := s.agents.Liveness(id); ok && !hb.Changes(deadline, lost) {
+		return
+	}
+	cmd, err := newCommand(c, hb)
 	if err == nil {
 		cmd.SkipState = true // the agent's view, a copy of its tasks, is not looked at
 		_, err = s.commands.Ask(c.Request.Context(), actors.Ref{Kind: agent.Kind, ID: id}, cmd)

@@ -67,6 +67,9 @@ type Directory interface {
 // AgentsView is the agents read model.
 type AgentsView interface {
 	Get(id string) (projections.Agent, bool)
+	// Liveness returns an agent's recorded deadline and whether it is
+	// lost, and whether there is such an agent.
+	Liveness(id string) (deadline time.Time, lost, ok bool)
 	Page(from, limit int, match func(*projections.Agent) bool) ([]projections.Agent, int)
 	// Counts returns how many agents there are, in all and by status, and
 	// the position the read model reflects.
