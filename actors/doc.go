@@ -94,8 +94,12 @@
 // # Snapshots
 //
 // An entity that is a Snapshotter, on a store that is an
-// events.SnapshotStore, is snapshotted every Config.SnapshotEvery events
-// (after the append that crosses the mark, from the actor). Recovery
+// events.SnapshotStore, is snapshotted once it has appended, since its last
+// snapshot, Config.SnapshotEvery events whose payloads add up to at least
+// that snapshot's size (after the append that crosses both marks, from the
+// actor): a large state is encoded no more often than its events pay for,
+// and a recovery applies at most SnapshotEvery events or a snapshot's
+// worth of event bytes after its snapshot. Recovery
 // restores the newest snapshot and applies only the events after it. A
 // snapshot that cannot be loaded or restored is logged and ignored: the
 // entity then recovers from its whole stream; but a store that cannot be

@@ -44,6 +44,9 @@ type entityActor struct {
 	entity     Entity
 	version    uint64
 	snapshotAt uint64 // version of the newest snapshot saved or restored
+	// snapshotSize is the payload size of that snapshot, and sinceBytes
+	// the payload bytes of the events applied after it (see maybeSnapshot).
+	snapshotSize, sinceBytes int
 	recovered  bool
 
 	inbox     []*request
@@ -232,6 +235,7 @@ func (a *entityActor) view(cmd Command) any {
 // entities that recover are new ones) has nothing to recover.
 func (a *entityActor) recover(ctx context.Context) error {
 	a.entity, a.version, a.snapshotAt = a.newEntity(), 0, 0
+	a.snapshotSize, a.sinceBytes = 0, 0
 	a.recovered = false
 	last, err := a.store.ReadStream(ctx, a.ref.Stream(), events.End, events.Backward, 1)
 	switch {
@@ -292,6 +296,7 @@ func (a *entityActor) apply(env *events.Envelope) error {
 		return fmt.Errorf("%s: apply %s version %d: %w", a.ref, env.Type, env.Version, err)
 	}
 	a.version = env.Version
+	a.sinceBytes += len(env.Payload)
 	return nil
 }
 

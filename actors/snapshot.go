@@ -37,6 +37,7 @@ func (a *entityActor) restoreSnapshot(ctx context.Context) error {
 		return nil
 	}
 	a.version, a.snapshotAt = snap.Version, snap.Version
+	a.snapshotSize, a.sinceBytes = len(snap.Payload), 0
 	return nil
 }
 
@@ -84,12 +85,16 @@ func RestoreSnapshot(ctx context.Context, r StreamReader, stream string, entity 
 }
 
 // maybeSnapshot saves a snapshot once the entity is SnapshotEvery events
-// past its last one. Failing to save one is logged, not returned: the
-// events are the record, and the next recovery only takes longer.
+// past its last one, and those events' payloads add up to at least that
+// snapshot's size: a large state (a busy swarm's) is not encoded again
+// every SnapshotEvery events, snapshots cost at most what the events cost,
+// and a recovery applies at most about a snapshot's worth of events after
+// its snapshot. Failing to save one is logged, not returned: the events
+// are the record, and the next recovery only takes longer.
 func (a *entityActor) maybeSnapshot(ctx context.Context) {
 	snapshots, ok := a.store.(events.SnapshotStore)
 	entity, ok2 := a.entity.(Snapshotter)
-	if !ok || !ok2 || a.version-a.snapshotAt < uint64(a.cfg.SnapshotEvery) {
+	if !ok || !ok2 || a.version-a.snapshotAt < uint64(a.cfg.SnapshotEvery) || a.sinceBytes < a.snapshotSize {
 		return
 	}
 	msg, err := entity.Snapshot()
@@ -108,5 +113,5 @@ func (a *entityActor) maybeSnapshot(ctx context.Context) {
 		a.logger.Warn("snapshot not saved", "entity", a.ref.String(), "version", a.version, "err", err)
 		return
 	}
-	a.snapshotAt = a.version
+	a.snapshotAt, a.snapshotSize, a.sinceBytes = a.version, len(payload), 0
 }

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -160,5 +164,84 @@ func TestANewEntityLooksForNoSnapshot(t *testing.T) {
 	}
 	if n := store.loads.Load(); n != 1 || res.State.(int64) != 5 || res.LastVersion != 5 {
 		t.Fatalf("recovery: %d snapshot lookups, total %v at version %d; want 1 lookup, 5 at version 5", n, res.State, res.LastVersion)
+	}
+}
+
+// bulky is a counter whose snapshots are far larger than its events, as a
+// busy swarm's are: about snapshotPad bytes.
+type bulky struct{ counter }
+
+const snapshotPad = 1000
+
+func (b *bulky) Snapshot() (proto.Message, error) {
+	return wrapperspb.String(strings.Repeat("x", snapshotPad) + strconv.FormatInt(b.total, 10)), nil
+}
+
+func (b *bulky) Restore(msg proto.Message, _ uint64) error {
+	n, err := strconv.ParseInt(strings.TrimLeft(msg.(*wrapperspb.StringValue).GetValue(), "x"), 10, 64)
+	b.total = n
+	return err
+}
+
+// A snapshot is taken once the entity has appended, since the last one,
+// at least SnapshotEvery events and at least as many bytes of events as
+// that snapshot held: snapshots cost at most what the events cost to
+// write, however large the state, and a recovery applies at most that
+// many bytes of events after its snapshot.
+func TestLargeSnapshotsAreTakenAsOftenAsTheirEventsPayForThem(t *testing.T) {
+	store := memstore.New(0)
+	kind := actors.Kind{Name: "bulky", New: func() actors.Entity { return &bulky{} }}
+	sys, err := actors.New(actors.Config{SnapshotEvery: 10}, store, []actors.Kind{kind}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Shutdown)
+	ref := actors.Ref{Kind: "bulky", ID: "b"}
+	add1 := func() {
+		t.Helper()
+		if _, err := sys.Ask(context.Background(), ref, actors.Command{ID: "c", Principal: "p", Body: add{n: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snapshotAt := func() uint64 {
+		t.Helper()
+		snap, err := store.LoadSnapshot(context.Background(), "bulky-b")
+		if errors.Is(err, events.ErrSnapshotNotFound) {
+			return 0
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap.Version
+	}
+	for range 10 {
+		add1()
+	}
+	if v := snapshotAt(); v != 10 {
+		t.Fatalf("first snapshot at version %d, want 10: the first is taken after SnapshotEvery events", v)
+	}
+	// Each event's payload is a 2-byte Int64Value: the next snapshot waits
+	// for about snapshotPad/2 events.
+	for range 100 {
+		add1()
+	}
+	if v := snapshotAt(); v != 10 {
+		t.Fatalf("snapshot at version %d after 100 small events, want still 10", v)
+	}
+	for range snapshotPad {
+		add1()
+	}
+	if v := snapshotAt(); v <= 10 {
+		t.Fatalf("no new snapshot after %d bytes of events, more than the snapshot's %d", 2*(snapshotPad+100), snapshotPad)
+	}
+	// A new runtime recovers from it.
+	sys2, err := actors.New(actors.Config{SnapshotEvery: 10}, store, []actors.Kind{kind}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys2.Shutdown)
+	res, err := sys2.Ask(context.Background(), ref, actors.Command{ID: "c", Principal: "p", Body: add{n: 1}})
+	if err != nil || res.State.(int64) != 10+100+snapshotPad+1 {
+		t.Fatalf("recovered total %v (%v), want %d", res.State, err, 10+100+snapshotPad+1)
 	}
 }

@@ -70,9 +70,11 @@ type Config struct {
 	// doubles with each failure in the window, up to MaxBackoff.
 	InitialBackoff time.Duration
 	MaxBackoff     time.Duration
-	// SnapshotEvery is how many events an entity appends between two
+	// SnapshotEvery is the fewest events an entity appends between two
 	// snapshots, for entities that are Snapshotters on a store that is an
-	// events.SnapshotStore (default DefaultSnapshotEvery).
+	// events.SnapshotStore (default DefaultSnapshotEvery); an entity whose
+	// snapshot is larger than those events' payloads waits until its
+	// events add up to the snapshot's size.
 	SnapshotEvery int
 }
 
