@@ -47,7 +47,7 @@ type entityActor struct {
 	// snapshotSize is the payload size of that snapshot, and sinceBytes
 	// the payload bytes of the events applied after it (see maybeSnapshot).
 	snapshotSize, sinceBytes int
-	recovered  bool
+	recovered                bool
 
 	inbox     []*request
 	scheduled bool // a drainInbox message is on its way
