@@ -44,10 +44,11 @@ type entityActor struct {
 	entity     Entity
 	version    uint64
 	snapshotAt uint64 // version of the newest snapshot saved or restored
+	recovered  bool
+
 	// snapshotSize is the payload size of that snapshot, and sinceBytes
 	// the payload bytes of the events applied after it (see maybeSnapshot).
 	snapshotSize, sinceBytes int
-	recovered                bool
 
 	inbox     []*request
 	scheduled bool // a drainInbox message is on its way
