@@ -88,12 +88,15 @@
 // An entity that is a Snapshotter, on a store that is an
 // events.SnapshotStore, is snapshotted every Config.SnapshotEvery events
 // (after the append that crosses the mark, from the actor). Recovery
+// first reads the stream's first SnapshotEvery events: a stream no longer
+// than that (a new entity's, most often) is recovered from them alone,
+// without looking for a snapshot, in one read of the store. A longer one
 // restores the newest snapshot and applies only the events after it. A
 // snapshot that cannot be loaded or restored is logged and ignored: the
 // entity then recovers from its whole stream; but a store that cannot be
 // reached (events.ErrUnavailable) fails the recovery, and the commands
-// waiting for it, and the next command tries the snapshot again. A snapshot holds the live
-// state: an entity that keeps a bounded memory of its recent past (a
+// waiting for it, and the next command tries the snapshot again. A
+// snapshot holds the live state: an entity that keeps a bounded memory of its recent past (a
 // swarm's recently finished tasks, to recognize commands sent again) is a
 // Recaller, whose snapshots leave that memory out; after restoring one,
 // the runtime hands it its events from RecallFrom up to the snapshot's
