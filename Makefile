@@ -145,7 +145,7 @@ vet: ## Run go vet (the soak campaign's build tag included).
 	$(GO) vet -tags soak ./cmd/hive/
 
 test: proto-check fmt-check mod-check vet chromium postgresql ## Run every check and test, with the race detector (what CI runs; installs Chromium and PostgreSQL if missing).
-	$(GO) test -race -count=1 -timeout 8m $(RACE_PKGS)
+	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 
 test-short: ## Run the fast tests only (no crash tests), without the race detector.
 	$(GO) test -short -count=1 ./...

@@ -39,11 +39,17 @@
 // Config.MaxRestarts failures within Config.RestartWindow the actor is
 // stopped and the next command starts a fresh one.
 //
+// The actors' mailboxes run on goroutines the runtime keeps (dispatcher),
+// at most 256 of them waiting between runs, all stopped by Shutdown:
+// an entity's recovery reads the store with a deep stack, which a new
+// goroutine per mailbox run would grow again each time.
+//
 // # Messages
 //
 // Ask sends a request (Command plus the caller's context) to the kind's
-// supervisor, which forwards it with its sender to the entity's actor; the
-// actor answers with a reply (Result or error). The supervisor passivates
+// supervisor, which forwards it to the entity's actor; the actor answers
+// with a reply (Result or error) on the request's own channel, which Ask
+// waits on for Config.AskTimeout (no protoactor future per command). The supervisor passivates
 // an actor idle for Config.IdleTimeout, and one whose entity has come to
 // rest (Resting: a workflow run that ended) as soon as it has answered
 // what it was sent, so that finished runs do not stay in memory; requests
@@ -53,7 +59,9 @@
 // # Persistence
 //
 // An entity's stream is "<kind>-<id>" (Ref.Stream). Before deciding, the
-// actor recovers its state from the stream (snapshot first, see below).
+// actor recovers its state from the stream (snapshot first, see below); an
+// entity whose stream does not exist yet, or is shorter than
+// Config.SnapshotEvery, costs one read of the stream.
 // Requests that arrive while it writes wait in its inbox; it then decides
 // them together, in order, each with the entity's pure Decide on the state
 // the previous ones left (their events applied ahead of being durable),

@@ -46,14 +46,8 @@ type entityActor struct {
 	snapshotAt uint64 // version of the newest snapshot saved or restored
 	recovered  bool
 
-	inbox     []pending
+	inbox     []*request
 	scheduled bool // a drainInbox message is on its way
-}
-
-// pending is a request waiting in the inbox, and who to answer.
-type pending struct {
-	req    *request
-	sender *actor.PID
 }
 
 // drainInbox tells the actor to decide the requests in its inbox.
@@ -70,17 +64,17 @@ func newEntityActor(ref Ref, newEntity func() Entity, store EventStore, cfg Conf
 func (a *entityActor) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *request:
-		a.inbox = append(a.inbox, pending{req: m, sender: c.Sender()})
+		a.inbox = append(a.inbox, m)
 		if !a.scheduled {
 			a.scheduled = true
 			c.Send(c.Self(), drainInbox{})
 		}
 	case drainInbox:
 		a.scheduled = false
-		a.drain(c)
+		a.drain()
 		a.restIfDone(c)
 	case *actor.Stopping:
-		a.drain(c)
+		a.drain()
 	}
 }
 
@@ -98,31 +92,27 @@ func (a *entityActor) restIfDone(c actor.Context) {
 // the whole batch and then re-raised, so that the supervisor restarts this
 // actor, which recovers its state from the stream: whatever was not
 // durable is forgotten.
-func (a *entityActor) drain(c actor.Context) {
+func (a *entityActor) drain() {
 	for len(a.inbox) > 0 {
 		n := min(len(a.inbox), maxBatch)
 		batch := a.inbox[:n:n]
 		a.inbox = a.inbox[n:]
-		replies := a.serve(c, batch)
-		for i, p := range batch {
-			if p.sender != nil {
-				c.Send(p.sender, replies[i])
-			}
+		replies := a.serve(batch)
+		for i, r := range batch {
+			r.answer(replies[i])
 		}
 	}
 	a.inbox = nil
 }
 
-func (a *entityActor) serve(c actor.Context, batch []pending) []*reply {
+func (a *entityActor) serve(batch []*request) []*reply {
 	defer func() {
 		if p := recover(); p != nil {
 			// The restarted actor starts with an empty inbox: answer
 			// the batch and whatever still waited behind it.
 			a.recovered = false
-			for _, q := range append(batch, a.inbox...) {
-				if q.sender != nil {
-					c.Send(q.sender, &reply{err: fmt.Errorf("%w: %s: %v", ErrEntityFailed, a.ref, p)})
-				}
+			for _, r := range append(batch, a.inbox...) {
+				r.answer(&reply{err: fmt.Errorf("%w: %s: %v", ErrEntityFailed, a.ref, p)})
 			}
 			a.inbox = nil
 			panic(p)
@@ -132,8 +122,8 @@ func (a *entityActor) serve(c actor.Context, batch []pending) []*reply {
 }
 
 // handle decides a batch and returns each request's reply.
-func (a *entityActor) handle(batch []pending) []*reply {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].req.ctx), a.cfg.WriteTimeout)
+func (a *entityActor) handle(batch []*request) []*reply {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), a.cfg.WriteTimeout)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
 		if !a.recovered {
@@ -175,11 +165,11 @@ func (a *entityActor) handle(batch []pending) []*reply {
 // left, applying their events as it goes. It returns the replies, the
 // events to append, and the index of the first request that decided
 // events (len(batch) if none). An error means the state is in doubt.
-func (a *entityActor) decideAll(batch []pending) (replies []*reply, evs []events.Event, firstWrite int, err error) {
+func (a *entityActor) decideAll(batch []*request) (replies []*reply, evs []events.Event, firstWrite int, err error) {
 	replies, firstWrite = make([]*reply, len(batch)), len(batch)
 	now := time.Now().UTC()
-	for i, p := range batch {
-		cmd := p.req.cmd
+	for i, r := range batch {
+		cmd := r.cmd
 		if _, ok := cmd.Body.(Inspect); ok {
 			replies[i] = &reply{res: Result{LastVersion: a.version, State: a.entity.View()}}
 			continue

@@ -8,13 +8,29 @@ import (
 )
 
 // request carries a command from Ask to the kind's supervisor, which
-// forwards it, sender and all, to the entity's actor.
+// forwards it to the entity's actor, and the way back to the caller.
 type request struct {
 	// ctx is the caller's context: the entity keeps its values (and drops
 	// its cancellation) for the command's I/O.
 	ctx context.Context
 	id  string
 	cmd Command
+	// replies takes the one answer; buffered, so that answering never
+	// waits for a caller that has gone.
+	replies chan *reply
+}
+
+func newRequest(ctx context.Context, id string, cmd Command) *request {
+	return &request{ctx: ctx, id: id, cmd: cmd, replies: make(chan *reply, 1)}
+}
+
+// answer hands r's caller its reply. A request is answered once; a second
+// answer would be dropped rather than block the actor.
+func (r *request) answer(rep *reply) {
+	select {
+	case r.replies <- rep:
+	default:
+	}
 }
 
 // reply is an entity's answer to a request.

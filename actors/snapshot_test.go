@@ -180,3 +180,39 @@ func TestRecoveryReadsWhatItNeeds(t *testing.T) {
 		})
 	}
 }
+
+// countingSnapshots is a store that counts the snapshot lookups.
+type countingSnapshots struct {
+	*memstore.Store
+	loads atomic.Int64
+}
+
+func (s *countingSnapshots) LoadSnapshot(ctx context.Context, stream string) (events.Snapshot, error) {
+	s.loads.Add(1)
+	return s.Store.LoadSnapshot(ctx, stream)
+}
+
+func TestANewEntityLooksForNoSnapshot(t *testing.T) {
+	store := &countingSnapshots{Store: memstore.New(0)}
+	sys, _ := newSystem(t, store, actors.Config{SnapshotEvery: 2})
+	if _, err := ask(t, sys, "fresh", add{n: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.loads.Load(); n != 0 {
+		t.Fatalf("a new entity looked for a snapshot %d times; its stream does not exist, so it has none", n)
+	}
+	for range 3 {
+		if _, err := ask(t, sys, "fresh", add{n: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A new runtime recovers the entity, whose stream now exists, from its snapshot.
+	sys2, _ := newSystem(t, store, actors.Config{SnapshotEvery: 2})
+	res, err := ask(t, sys2, "fresh", add{n: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := store.loads.Load(); n != 1 || res.State.(int64) != 5 || res.LastVersion != 5 {
+		t.Fatalf("recovery: %d snapshot lookups, total %v at version %d; want 1 lookup, 5 at version 5", n, res.State, res.LastVersion)
+	}
+}

@@ -16,33 +16,31 @@ import (
 // until it has stopped, then go to a fresh actor, so that no request is
 // lost to a dying mailbox.
 type supervisor struct {
-	kind     Kind
-	store    EventStore
-	cfg      Config
-	logger   *slog.Logger
-	live     prometheus.Gauge
-	children map[string]*actor.PID
-	lastUsed map[string]time.Time
-	ids      map[string]string // child pid id -> entity id
-	stopping map[string][]pendingRequest
+	kind   Kind
+	store  EventStore
+	cfg    Config
+	logger *slog.Logger
+	live   prometheus.Gauge
+	// dispatcher runs the entity actors' mailboxes.
+	dispatcher actor.Dispatcher
+	children   map[string]*actor.PID
+	lastUsed   map[string]time.Time
+	ids        map[string]string // child pid id -> entity id
+	stopping   map[string][]*request
 }
 
-type pendingRequest struct {
-	req    *request
-	sender *actor.PID
-}
-
-func newSupervisor(k Kind, store EventStore, cfg Config, logger *slog.Logger, live prometheus.Gauge) *supervisor {
+func newSupervisor(k Kind, store EventStore, cfg Config, logger *slog.Logger, live prometheus.Gauge, d actor.Dispatcher) *supervisor {
 	return &supervisor{
-		kind:     k,
-		store:    store,
-		cfg:      cfg,
-		logger:   logger,
-		live:     live,
-		children: make(map[string]*actor.PID),
-		lastUsed: make(map[string]time.Time),
-		ids:      make(map[string]string),
-		stopping: make(map[string][]pendingRequest),
+		dispatcher: d,
+		kind:       k,
+		store:      store,
+		cfg:        cfg,
+		logger:     logger,
+		live:       live,
+		children:   make(map[string]*actor.PID),
+		lastUsed:   make(map[string]time.Time),
+		ids:        make(map[string]string),
+		stopping:   make(map[string][]*request),
 	}
 }
 
@@ -66,12 +64,12 @@ func (s *supervisor) Receive(c actor.Context) {
 
 func (s *supervisor) route(c actor.Context, r *request) {
 	if waiting, ok := s.stopping[r.id]; ok {
-		s.stopping[r.id] = append(waiting, pendingRequest{req: r, sender: c.Sender()})
+		s.stopping[r.id] = append(waiting, r)
 		return
 	}
 	pid, err := s.child(c, r.id)
 	if err != nil {
-		c.Respond(&reply{err: err})
+		r.answer(&reply{err: err})
 		return
 	}
 	s.lastUsed[r.id] = time.Now()
@@ -108,7 +106,7 @@ func (s *supervisor) child(c actor.Context, id string) (*actor.PID, error) {
 	ref := Ref{Kind: s.kind.Name, ID: id}
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return newEntityActor(ref, s.kind.New, s.store, s.cfg, s.logger)
-	})
+	}, actor.WithDispatcher(s.dispatcher))
 	pid, err := c.SpawnNamed(props, id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: spawn %s/%s: %w", ErrUnavailable, s.kind.Name, id, err)
@@ -137,13 +135,13 @@ func (s *supervisor) terminated(c actor.Context, who *actor.PID) {
 		return
 	}
 	delete(s.stopping, id)
-	for _, p := range waiting {
+	for _, r := range waiting {
 		pid, err := s.child(c, id)
 		if err != nil {
-			c.Send(p.sender, &reply{err: err})
+			r.answer(&reply{err: err})
 			continue
 		}
 		s.lastUsed[id] = time.Now() // the fresh actor is passivated in its turn
-		c.RequestWithCustomSender(pid, p.req, p.sender)
+		c.Send(pid, r)
 	}
 }

@@ -125,8 +125,13 @@ type System struct {
 	actors      *actor.ActorSystem
 	supervisors map[string]*actor.PID
 	metrics     *metrics
-	stopSweeps  context.CancelFunc
-	sweeping    sync.WaitGroup
+	dispatcher  *dispatcher
+	// stopped is closed once Shutdown has stopped the actors: a request
+	// sent since is not answered.
+	stopped    chan struct{}
+	shutdown   sync.Once
+	stopSweeps context.CancelFunc
+	sweeping   sync.WaitGroup
 }
 
 // New starts the runtime for kinds, appending to store.
@@ -142,14 +147,16 @@ func New(cfg Config, store EventStore, kinds []Kind, logger *slog.Logger, reg pr
 	as := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return logger.With("component", "protoactor")
 	}))
-	s := &System{cfg: cfg, actors: as, supervisors: make(map[string]*actor.PID, len(kinds)), metrics: m}
+	d := newDispatcher()
+	s := &System{cfg: cfg, actors: as, supervisors: make(map[string]*actor.PID, len(kinds)), metrics: m, dispatcher: d, stopped: make(chan struct{})}
 	for _, k := range kinds {
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return newSupervisor(k, store, cfg, logger, m.live.WithLabelValues(k.Name))
-		}, actor.WithSupervisor(&backoffStrategy{cfg: cfg, logger: logger}))
+			return newSupervisor(k, store, cfg, logger, m.live.WithLabelValues(k.Name), d)
+		}, actor.WithSupervisor(&backoffStrategy{cfg: cfg, logger: logger}), actor.WithDispatcher(d))
 		pid, err := as.Root.SpawnNamed(props, k.Name)
 		if err != nil {
 			as.Shutdown()
+			d.stop()
 			return nil, fmt.Errorf("spawn %s supervisor: %w", k.Name, err)
 		}
 		s.supervisors[k.Name] = pid
@@ -208,26 +215,33 @@ func (s *System) ask(ctx context.Context, ref Ref, cmd Command) (Result, error) 
 	if cmd.CorrelationID == "" {
 		cmd.CorrelationID = cmd.ID
 	}
-	f := s.actors.Root.RequestFuture(sup, &request{ctx: ctx, id: ref.ID, cmd: cmd}, timeout)
-	out, err := f.Result()
-	if err != nil {
-		return Result{}, fmt.Errorf("%w: %s: %w", ErrUnavailable, ref, err)
+	req := newRequest(ctx, ref.ID, cmd)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	s.actors.Root.Send(sup, req)
+	select {
+	case r := <-req.replies:
+		return r.res, r.err
+	case <-timer.C:
+		return Result{}, fmt.Errorf("%w: %s: no answer within %v", ErrUnavailable, ref, timeout)
+	case <-s.stopped:
+		return Result{}, fmt.Errorf("%w: %s: the runtime has shut down", ErrUnavailable, ref)
 	}
-	r, ok := out.(*reply)
-	if !ok {
-		return Result{}, fmt.Errorf("%w: %s answered %T", ErrUnavailable, ref, out)
-	}
-	return r.res, r.err
 }
 
-// Shutdown stops every entity actor and the actor system.
+// Shutdown stops every entity actor and the actor system. A command asked
+// afterwards fails with ErrUnavailable. Shutting down again does nothing.
 func (s *System) Shutdown() {
-	s.stopSweeps()
-	s.sweeping.Wait()
-	for _, pid := range s.supervisors {
-		if err := s.actors.Root.StopFuture(pid).Wait(); err != nil {
-			s.actors.Logger().Warn("supervisor did not stop in time", "pid", pid.Id, "err", err)
+	s.shutdown.Do(func() {
+		s.stopSweeps()
+		s.sweeping.Wait()
+		for _, pid := range s.supervisors {
+			if err := s.actors.Root.StopFuture(pid).Wait(); err != nil {
+				s.actors.Logger().Warn("supervisor did not stop in time", "pid", pid.Id, "err", err)
+			}
 		}
-	}
-	s.actors.Shutdown()
+		s.actors.Shutdown()
+		close(s.stopped)
+		s.dispatcher.stop()
+	})
 }

@@ -353,3 +353,19 @@ func TestIfVersionGuardsCommands(t *testing.T) {
 		t.Fatalf("at the current version: %+v, %v", res, err)
 	}
 }
+
+func TestAskAfterShutdownIsUnavailableAtOnce(t *testing.T) {
+	sys, _ := newSystem(t, memstore.New(0), actors.Config{AskTimeout: time.Minute})
+	if _, err := register(sys, "before"); err != nil {
+		t.Fatal(err)
+	}
+	sys.Shutdown()
+	start := time.Now()
+	if _, err := register(sys, "after"); !errors.Is(err, actors.ErrUnavailable) {
+		t.Fatalf("a command after shutdown = %v, want ErrUnavailable", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("a command after shutdown was refused after %v, not at once", took)
+	}
+	sys.Shutdown() // a second shutdown does nothing
+}

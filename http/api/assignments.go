@@ -281,6 +281,7 @@ func (s *Server) beat(c *gin.Context, id string) bool {
 	}
 	cmd, err := newCommand(c, agent.Heartbeat{At: time.Now().UTC(), HeartbeatTimeout: s.cfg.HeartbeatTimeout})
 	if err == nil {
+		cmd.SkipState = true // the agent's view, a copy of its tasks, is not looked at
 		_, err = s.commands.Ask(c.Request.Context(), actors.Ref{Kind: agent.Kind, ID: id}, cmd)
 	}
 	if err != nil {
@@ -300,6 +301,7 @@ func (s *Server) beatQuietly(c *gin.Context, id string) {
 	}
 	cmd, err := newCommand(c, agent.Heartbeat{At: time.Now().UTC(), HeartbeatTimeout: s.cfg.HeartbeatTimeout})
 	if err == nil {
+		cmd.SkipState = true // the agent's view, a copy of its tasks, is not looked at
 		_, err = s.commands.Ask(c.Request.Context(), actors.Ref{Kind: agent.Kind, ID: id}, cmd)
 	}
 	if err != nil {

@@ -46,7 +46,7 @@ func (s *Server) taskProgress(c *gin.Context) {
 	if !s.beat(c, req.AgentID) {
 		return
 	}
-	if _, ok := s.sendQuiet(c, actors.Ref{Kind: agent.Kind, ID: req.AgentID}, body); !ok {
+	if _, ok := s.sendNoState(c, actors.Ref{Kind: agent.Kind, ID: req.AgentID}, body); !ok {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"task_id": body.TaskID, "agent_id": req.AgentID, "message": body.Message, "percent": body.Percent})

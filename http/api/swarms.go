@@ -82,7 +82,7 @@ func (s *Server) joinSwarm(c *gin.Context) {
 			Detail: fmt.Sprintf("swarm %s is full: %d members, its maximum", v.ID, v.MaxSize)})
 		return
 	}
-	res, ok := s.sendQuiet(c, actors.Ref{Kind: agent.Kind, ID: req.AgentID}, agent.JoinSwarm{SwarmID: c.Param("id")})
+	res, ok := s.sendNoState(c, actors.Ref{Kind: agent.Kind, ID: req.AgentID}, agent.JoinSwarm{SwarmID: c.Param("id")})
 	if !ok {
 		return
 	}
@@ -104,7 +104,7 @@ func isMember(v swarm.View, agentID string) bool {
 }
 
 func (s *Server) leaveSwarm(c *gin.Context) {
-	res, ok := s.sendQuiet(c, actors.Ref{Kind: agent.Kind, ID: c.Param("agent")}, agent.LeaveSwarm{SwarmID: c.Param("id"), Reason: c.Query("reason")})
+	res, ok := s.sendNoState(c, actors.Ref{Kind: agent.Kind, ID: c.Param("agent")}, agent.LeaveSwarm{SwarmID: c.Param("id"), Reason: c.Query("reason")})
 	if !ok {
 		return
 	}

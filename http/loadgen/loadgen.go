@@ -197,6 +197,18 @@ func Run(conns []*Conn, n int, next Next) (Result, error) {
 	}, send(next))
 }
 
+// RunFor is Run for a duration instead of a count: each connection sends
+// its next request as soon as its previous one is answered until d has
+// passed since the start. It stops at the first error.
+func RunFor(conns []*Conn, d time.Duration, next Next) (Result, error) {
+	var seq atomic.Int64
+	end := time.Now().Add(d)
+	return run(conns, func(int) (int, time.Time, bool) {
+		now := time.Now()
+		return int(seq.Add(1)) - 1, now, now.Before(end)
+	}, send(next))
+}
+
 // Paced sends n requests over conns at rate requests per second in all,
 // each due at start + i/rate, and measures each latency from when the
 // request was due.

@@ -88,3 +88,20 @@ func TestDoJSONReadsChunkedAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestRunForStopsAfterItsDuration(t *testing.T) {
+	conns, err := loadgen.DialN(server(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loadgen.CloseAll(conns)
+	res, err := loadgen.RunFor(conns, 50*time.Millisecond, func(_, i int) loadgen.Request {
+		return loadgen.Request{Method: "POST", Path: "/x", Bearer: "t", Want: http.StatusCreated}
+	})
+	if err != nil || len(res.Latencies) == 0 {
+		t.Fatalf("run for 50ms: %d latencies, err %v", len(res.Latencies), err)
+	}
+	if res.Took < 50*time.Millisecond || res.Took > 5*time.Second {
+		t.Fatalf("a run for 50ms took %v", res.Took)
+	}
+}
