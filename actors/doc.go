@@ -60,8 +60,8 @@
 //
 // An entity's stream is "<kind>-<id>" (Ref.Stream). Before deciding, the
 // actor recovers its state from the stream (snapshot first, see below); an
-// entity whose stream does not exist yet costs one read of the stream's
-// newest event.
+// entity whose stream does not exist yet, or is shorter than
+// Config.SnapshotEvery, costs one read of the stream.
 // Requests that arrive while it writes wait in its inbox; it then decides
 // them together, in order, each with the entity's pure Decide on the state
 // the previous ones left (their events applied ahead of being durable),
@@ -99,13 +99,16 @@
 // that snapshot's size (after the append that crosses both marks, from the
 // actor): a large state is encoded no more often than its events pay for,
 // and a recovery applies at most SnapshotEvery events or a snapshot's
-// worth of event bytes after its snapshot. Recovery
+// worth of event bytes after its snapshot. Recovery first reads the
+// stream's first SnapshotEvery events: a stream no longer than that (a new
+// entity's, most often) has no snapshot and is recovered from them alone,
+// in one read of the store. A longer one
 // restores the newest snapshot and applies only the events after it. A
 // snapshot that cannot be loaded or restored is logged and ignored: the
 // entity then recovers from its whole stream; but a store that cannot be
 // reached (events.ErrUnavailable) fails the recovery, and the commands
-// waiting for it, and the next command tries the snapshot again. A snapshot holds the live
-// state: an entity that keeps a bounded memory of its recent past (a
+// waiting for it, and the next command tries the snapshot again. A
+// snapshot holds the live state: an entity that keeps a bounded memory of its recent past (a
 // swarm's recently finished tasks, to recognize commands sent again) is a
 // Recaller, whose snapshots leave that memory out; after restoring one,
 // the runtime hands it its events from RecallFrom up to the snapshot's

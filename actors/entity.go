@@ -232,24 +232,63 @@ func (a *entityActor) view(cmd Command) any {
 }
 
 // recover rebuilds the entity's state from its newest snapshot, if any, and
-// the events after it. An entity whose stream does not exist yet (most
-// entities that recover are new ones) has nothing to recover.
+// the events after it. A stream too short to have been snapshotted is read
+// whole, without looking for a snapshot: a new entity's recovery is one
+// read of the store.
 func (a *entityActor) recover(ctx context.Context) error {
 	a.entity, a.version, a.snapshotAt = a.newEntity(), 0, 0
 	a.snapshotSize, a.sinceBytes = 0, 0
 	a.recovered = false
-	last, err := a.store.ReadStream(ctx, a.ref.Stream(), events.End, events.Backward, 1)
-	switch {
-	case errors.Is(err, events.ErrStreamNotFound), err == nil && len(last) == 0:
-		a.recovered = true
-		return nil
-	case err != nil:
-		return fmt.Errorf("%s: recover: %w", a.ref, err)
-	}
-	if err := a.restoreSnapshot(ctx); err != nil {
-		return err
+	if a.snapshotting() {
+		first, done, err := a.readFirst(ctx)
+		if err != nil || done {
+			return err
+		}
+		if err := a.restoreSnapshot(ctx); err != nil {
+			return err
+		}
+		if a.version == 0 { // no snapshot: the events read first stand
+			if err := a.applyAll(first); err != nil {
+				return err
+			}
+		}
 	}
 	return a.catchUp(ctx)
+}
+
+// readFirst reads the first events of the stream, as many as an entity
+// appends before its first snapshot (Config.SnapshotEvery, at most
+// recoveryPage). When that is all there is, no snapshot can stand for
+// them (see maybeSnapshot; a snapshot taken under a smaller SnapshotEvery
+// is only a shortcut, not needed): it applies them and reports the
+// recovery done.
+func (a *entityActor) readFirst(ctx context.Context) (first []events.Envelope, done bool, err error) {
+	limit := min(a.cfg.SnapshotEvery, recoveryPage)
+	first, err = a.store.ReadStream(ctx, a.ref.Stream(), 1, events.Forward, limit)
+	switch {
+	case errors.Is(err, events.ErrStreamNotFound):
+		a.recovered = true
+		return nil, true, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("%s: recover: %w", a.ref, err)
+	case len(first) < limit:
+		if err := a.applyAll(first); err != nil {
+			return nil, false, err
+		}
+		a.recovered = true
+		return nil, true, nil
+	}
+	return first, false, nil
+}
+
+// applyAll applies events read from the stream.
+func (a *entityActor) applyAll(envs []events.Envelope) error {
+	for i := range envs {
+		if err := a.apply(&envs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // catchUp applies the stream's events after the version the entity has
@@ -264,10 +303,8 @@ func (a *entityActor) catchUp(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s: recover: %w", a.ref, err)
 		}
-		for i := range page {
-			if err := a.apply(&page[i]); err != nil {
-				return err
-			}
+		if err := a.applyAll(page); err != nil {
+			return err
 		}
 		if len(page) < recoveryPage {
 			break

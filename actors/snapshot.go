@@ -41,6 +41,14 @@ func (a *entityActor) restoreSnapshot(ctx context.Context) error {
 	return nil
 }
 
+// snapshotting reports whether the entity and the store both support
+// snapshots.
+func (a *entityActor) snapshotting() bool {
+	_, ok := a.store.(events.SnapshotStore)
+	_, ok2 := a.entity.(Snapshotter)
+	return ok && ok2
+}
+
 // StreamReader reads a stream's events.
 type StreamReader interface {
 	ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error)

@@ -70,7 +70,9 @@ func TestUnusableSnapshotFallsBackToTheStream(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	sys2, _ := newSystem(t, store, actors.Config{})
+	// A SnapshotEvery below the stream's length, so that the snapshot is
+	// looked up.
+	sys2, _ := newSystem(t, store, actors.Config{SnapshotEvery: 2})
 	res, err := ask(t, sys2, "bad", add{n: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -81,12 +83,12 @@ func TestUnusableSnapshotFallsBackToTheStream(t *testing.T) {
 }
 
 // snapshotsOutOfReach is a store whose snapshots cannot be loaded while
-// down, as when its server is restarting, and which counts the reads of
-// streams from their first event.
+// down, as when its server is restarting, and which counts the events
+// read from streams.
 type snapshotsOutOfReach struct {
 	*memstore.Store
-	down       atomic.Bool
-	fromStarts atomic.Int64
+	down atomic.Bool
+	read atomic.Int64
 }
 
 func (s *snapshotsOutOfReach) LoadSnapshot(ctx context.Context, stream string) (events.Snapshot, error) {
@@ -97,10 +99,9 @@ func (s *snapshotsOutOfReach) LoadSnapshot(ctx context.Context, stream string) (
 }
 
 func (s *snapshotsOutOfReach) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
-	if from == 1 {
-		s.fromStarts.Add(1)
-	}
-	return s.Store.ReadStream(ctx, stream, from, dir, limit)
+	envs, err := s.Store.ReadStream(ctx, stream, from, dir, limit)
+	s.read.Add(int64(len(envs)))
+	return envs, err
 }
 
 // TestSnapshotOutOfReachFailsTheRecovery: a snapshot that cannot be loaded
@@ -116,18 +117,71 @@ func TestSnapshotOutOfReachFailsTheRecovery(t *testing.T) {
 		}
 	}
 	store.down.Store(true)
-	store.fromStarts.Store(0)
 	sys2, _ := newSystem(t, store, actors.Config{SnapshotEvery: 10})
 	if _, err := ask(t, sys2, "blip", add{n: 1}); !errors.Is(err, events.ErrUnavailable) {
 		t.Fatalf("a command while the snapshot is out of reach = %v, want ErrUnavailable", err)
 	}
 	store.down.Store(false)
+	store.read.Store(0)
 	res, err := ask(t, sys2, "blip", add{n: 1})
 	if err != nil || res.State.(int64) != 26 {
 		t.Fatalf("with the store back: %v, %v; want a total of 26", res.State, err)
 	}
-	if n := store.fromStarts.Load(); n != 0 {
-		t.Errorf("the stream was read from its first event %d times, want never: the snapshot stands for it", n)
+	if n := store.read.Load(); n >= 25 {
+		t.Errorf("%d events read to recover, want fewer than the stream's 25: the snapshot stands for most of them", n)
+	}
+}
+
+// readCountingStore counts the reads of streams and snapshots.
+type readCountingStore struct {
+	*memstore.Store
+	streamReads, snapshotLoads atomic.Int64
+}
+
+func (s *readCountingStore) LoadSnapshot(ctx context.Context, stream string) (events.Snapshot, error) {
+	s.snapshotLoads.Add(1)
+	return s.Store.LoadSnapshot(ctx, stream)
+}
+
+func (s *readCountingStore) ReadStream(ctx context.Context, stream string, from uint64, dir events.Direction, limit int) ([]events.Envelope, error) {
+	s.streamReads.Add(1)
+	return s.Store.ReadStream(ctx, stream, from, dir, limit)
+}
+
+// TestRecoveryReadsWhatItNeeds: a new entity, or one whose stream is
+// shorter than SnapshotEvery (which no snapshot stands for), recovers with
+// one read of its stream and no snapshot lookup; a longer one looks its
+// snapshot up.
+func TestRecoveryReadsWhatItNeeds(t *testing.T) {
+	tests := []struct {
+		name                 string
+		before               int // events the entity has
+		streamReads, lookups int64
+	}{
+		{name: "a new entity", before: 0, streamReads: 1, lookups: 0},
+		{name: "a stream shorter than SnapshotEvery", before: 9, streamReads: 1, lookups: 0},
+		{name: "a stream with a snapshot", before: 25, streamReads: 2, lookups: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &readCountingStore{Store: memstore.New(0)}
+			sys, _ := newSystem(t, store, actors.Config{SnapshotEvery: 10})
+			for range tc.before {
+				if _, err := ask(t, sys, "counted", add{n: 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			store.streamReads.Store(0)
+			store.snapshotLoads.Store(0)
+			sys2, _ := newSystem(t, store, actors.Config{SnapshotEvery: 10})
+			res, err := ask(t, sys2, "counted", add{n: 1})
+			if err != nil || res.State.(int64) != int64(tc.before+1) {
+				t.Fatalf("recovered and added: %v, %v; want %d", res.State, err, tc.before+1)
+			}
+			if r, l := store.streamReads.Load(), store.snapshotLoads.Load(); r != tc.streamReads || l != tc.lookups {
+				t.Errorf("%d reads of the stream and %d snapshot lookups, want %d and %d", r, l, tc.streamReads, tc.lookups)
+			}
+		})
 	}
 }
 

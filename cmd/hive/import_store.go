@@ -11,17 +11,14 @@ import (
 	"hive/events/archive"
 )
 
-// importBatch is how many events one Import call restores, into a store
-// that imports (events.Importer).
-const importBatch = 10_000
-
 // checkPage is how many events of the restored store are read at once to
 // check them against the archive.
 const checkPage = 1000
 
 // importIntoStore verifies the archive at path, then restores its events
 // into the store u names, which must hold none, reads the store back to
-// check it against the archive, and returns how many events it restored.
+// check it against the archive (a store that imports, as it goes), and
+// returns how many events it restored.
 func importIntoStore(ctx context.Context, path string, u storeURL, logger *slog.Logger) (n int, err error) {
 	f, r, err := openArchive(path)
 	if err != nil {
@@ -41,65 +38,28 @@ func importIntoStore(ctx context.Context, path string, u storeURL, logger *slog.
 	if head != 0 {
 		return 0, fmt.Errorf("import: the store %s holds events (its head is position %d): import needs an empty one", u, head)
 	}
-	imp, asRecorded := store.(events.Importer)
-	if asRecorded {
-		n, err = importAll(ctx, r, imp)
-	} else {
-		n, err = appendAll(ctx, r, store)
+	if imp, ok := store.(events.Importer); ok {
+		n, err = importChecked(ctx, r, store, imp, u.String())
+		return n, u.hide(err)
 	}
-	if err != nil {
+	if n, err = appendAll(ctx, r, store); err != nil {
 		return 0, u.hide(err)
 	}
 	if r, err = rewind(f); err != nil {
 		return 0, fmt.Errorf("import %s: %w", path, err)
 	}
-	if err := checkRestored(ctx, store, r, asRecorded); err != nil {
+	if err := checkRestored(ctx, store, r); err != nil {
 		return 0, u.hide(fmt.Errorf("import: the store %s, once restored, %w", u, err))
 	}
 	return n, nil
 }
 
-// importAll restores every event of r into imp as recorded, importBatch
-// at a time, and returns how many.
-func importAll(ctx context.Context, r archive.Reader, imp events.Importer) (int, error) {
-	batch := make([]events.Envelope, 0, importBatch)
-	n := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := imp.Import(ctx, batch); err != nil {
-			return fmt.Errorf("import: positions %d-%d: %w", batch[0].Position, batch[len(batch)-1].Position, err)
-		}
-		n += len(batch)
-		clear(batch) // the payloads are the store's to forget
-		batch = batch[:0]
-		return nil
-	}
-	for {
-		batch = batch[:len(batch)+1]
-		err := r.Next(&batch[len(batch)-1])
-		if errors.Is(err, io.EOF) {
-			batch = batch[:len(batch)-1]
-			return n, flush()
-		}
-		if err != nil {
-			return n, fmt.Errorf("import: %w", err)
-		}
-		if len(batch) == importBatch {
-			if err := flush(); err != nil {
-				return n, err
-			}
-		}
-	}
-}
-
 // checkRestored reads the whole log of store and checks it against r, the
-// archive it was restored from: event by event the same ids, streams,
-// versions, types and hashes (and positions, if samePositions), each
-// hash the one its event's contents chain to (events.Verifier), and
-// neither with an event more.
-func checkRestored(ctx context.Context, store events.Store, r archive.Reader, samePositions bool) error {
+// archive it was restored through appends: event by event the same ids,
+// streams, versions, types and hashes (not positions, which are the
+// store's), each hash the one its event's contents chain to
+// (events.Verifier), and neither with an event more.
+func checkRestored(ctx context.Context, store events.Store, r archive.Reader) error {
 	v := events.NewVerifier()
 	var want events.Envelope
 	var after uint64
@@ -115,7 +75,7 @@ func checkRestored(ctx context.Context, store events.Store, r archive.Reader, sa
 			} else if err != nil {
 				return fmt.Errorf("cannot be compared: %w", err)
 			}
-			if err := matchRestored(got, &want, samePositions); err != nil {
+			if err := matchRestored(got, &want, false); err != nil {
 				return err
 			}
 			if err := v.Add(got); err != nil {

@@ -212,7 +212,7 @@ func TestImportChecksTheRestoredStore(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := memstore.New(0)
 			tc.restore(t, openArchiveFile(t, exported), s)
-			err := checkRestored(t.Context(), s, openArchiveFile(t, exported), false)
+			err := checkRestored(t.Context(), s, openArchiveFile(t, exported))
 			if tc.want == "" && err != nil {
 				t.Fatalf("check: %v", err)
 			}

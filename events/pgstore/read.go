@@ -78,33 +78,38 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	if dir == events.Backward {
 		query = "SELECT " + eventColumns + " FROM hive.events WHERE stream = $1 AND version <= $2 ORDER BY version DESC LIMIT $3"
 	}
-	rows, err := s.pool.Query(ctx, query, stream, clampInt64(from), limit)
-	if err != nil {
+	out, exists, err := s.readStream(ctx, query, stream, from, limit)
+	switch {
+	case err != nil:
 		return nil, translate(ctx, "read stream "+stream, err)
-	}
-	var d decoder
-	out, err := d.decodeAll(rows, min(limit, 256))
-	if err != nil {
-		return nil, translate(ctx, "read stream "+stream, err)
-	}
-	if len(out) == 0 {
-		return out, s.streamExists(ctx, stream)
+	case len(out) == 0 && !exists:
+		return nil, fmt.Errorf("%w: %q", events.ErrStreamNotFound, stream)
 	}
 	return out, nil
 }
 
-// streamExists fails with events.ErrStreamNotFound unless stream has
-// events: an empty read of a stream that exists is not an error.
-func (s *Store) streamExists(ctx context.Context, stream string) error {
-	var exists bool
-	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM hive.streams WHERE stream = $1)", stream).Scan(&exists)
-	switch {
-	case err != nil:
-		return translate(ctx, "read stream "+stream, err)
-	case !exists:
-		return fmt.Errorf("%w: %q", events.ErrStreamNotFound, stream)
+// readStream runs query, a read of stream's events, and in the same round
+// trip looks the stream up: an empty read of a stream that exists is not
+// an error, and a new entity's recovery, which reads a stream that does
+// not exist yet, costs one round trip.
+func (s *Store) readStream(ctx context.Context, query, stream string, from uint64, limit int) (out []events.Envelope, exists bool, err error) {
+	b := &pgx.Batch{}
+	b.Queue(query, stream, clampInt64(from), limit)
+	b.Queue("SELECT EXISTS (SELECT 1 FROM hive.streams WHERE stream = $1)", stream)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, false, err
 	}
-	return nil
+	var d decoder
+	if out, err = d.decodeAll(rows, min(limit, 256)); err != nil {
+		return nil, false, err
+	}
+	if err := br.QueryRow().Scan(&exists); err != nil {
+		return nil, false, err
+	}
+	return out, exists, br.Close()
 }
 
 // clampInt64 converts a position or version to PostgreSQL's bigint, which
